@@ -1,0 +1,478 @@
+"""The `reader` command: the TUI, and the commands for scripts.
+
+Every command has --help. The data dir is --data-dir, else $READER_DATA_DIR,
+else the platform's user data folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from reader import __version__
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class CommandError(Exception):
+    """Ends a command with a one-line message and exit status 1."""
+
+
+# ------------------------------------------------------------------ output
+
+
+def _out(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+
+
+def _err(line: str) -> None:
+    sys.stderr.write(line + "\n")
+
+
+def short_id(article_id: str) -> str:
+    return article_id[:8]
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only on a terminal and only
+    when there is enough work to watch."""
+
+    def __init__(self, total: int, label: str, *, min_items: int = 5) -> None:
+        self.total = total
+        self.label = label
+        self.done = 0
+        self.on = total > min_items and sys.stdout.isatty() and sys.stderr.isatty()
+
+    def _draw(self) -> None:
+        width = 30
+        filled = int(width * self.done / max(1, self.total))
+        bar = "\u2588" * filled + "\u2591" * (width - filled)
+        sys.stderr.write(f"\r{self.label} {bar} {self.done}/{self.total}")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.on:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()
+
+    def print(self, line: str, *, err: bool = False) -> None:
+        self.clear()
+        (_err if err else _out)(line)
+        if self.on:
+            sys.stdout.flush()
+            self._draw()
+
+    def step(self) -> None:
+        self.done += 1
+        if self.on:
+            self._draw()
+
+    def close(self) -> None:
+        self.clear()
+
+
+# ------------------------------------------------------------------ archive
+
+
+def _open_archive(args: argparse.Namespace):  # -> Archive
+    from reader.core.config import data_dir
+    from reader.core.store import Archive
+
+    return Archive(data_dir(getattr(args, "data_dir", None)))
+
+
+def import_samples(archive) -> list[str]:  # noqa: ANN001 - Archive
+    """Import the bundled sample articles; returns their ids."""
+    from reader.core.ingest import IngestError, ingest_file, iter_files
+    from reader.resources import sample_articles
+
+    ids = []
+    for path, fmt in iter_files([sample_articles()]):
+        if fmt is None:
+            continue
+        try:
+            article = ingest_file(path)
+        except IngestError:
+            continue
+        article.source_path = f"sample:{path.name}"
+        ids.append(archive.save(article).id)
+    return ids
+
+
+# ------------------------------------------------------------------ commands
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    archive = _open_archive(args)
+    notice = None
+    if not archive.articles() and not archive.setting("samples_imported"):
+        ids = import_samples(archive)
+        archive.set_setting("samples_imported", True)
+        notice = f"First run: imported {len(ids)} sample articles into {archive.root}"
+        _err(notice)
+    from reader.ui.app import ReaderApp
+
+    app = ReaderApp(archive, notice=notice)
+    app.run()
+    archive.close()
+    return app.return_code or 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from reader.core.ingest import IngestError, ingest_file, iter_files
+
+    archive = _open_archive(args)
+    files = list(iter_files(args.paths))
+    if not files:
+        raise CommandError("nothing to add: no .html, .htm, .txt, .md or .markdown files there")
+    progress = Progress(len(files), "Adding")
+    failed = 0
+    for path, fmt in files:
+        try:
+            if fmt is None:
+                if not path.exists():
+                    raise IngestError("no such file or folder")
+                raise IngestError(f"not a supported file type ({path.suffix or 'no extension'}); use .html, .txt or .md")
+            article = ingest_file(path)
+            if args.url:
+                from reader.core.ingest import site_of
+
+                article.url = args.url
+                article.site = site_of(args.url)
+            if args.site:
+                article.site = args.site.lower()
+            if args.tag:
+                from reader.core.tags import normalise_tag
+
+                article.tags = sorted({*article.tags, *(normalise_tag(t) for t in args.tag)} - {""})
+            result = archive.save(article)
+        except IngestError as err:
+            failed += 1
+            progress.print(f"{path}: {err}", err=True)
+        except Exception as err:  # noqa: BLE001 - one bad file never stops the rest
+            from reader.core.store import ArchiveBusy, StoreError
+
+            if isinstance(err, ArchiveBusy | StoreError):
+                progress.close()
+                raise CommandError(str(err)) from None
+            failed += 1
+            progress.print(f"{path}: could not be read ({type(err).__name__}: {err})", err=True)
+        else:
+            note = {
+                "added": "",
+                "duplicate": "  (already in the archive)",
+                "updated": "  (updated: new version",
+            }[result.status]
+            if result.status == "updated":
+                note += f"; {result.reanchored} notes kept"
+                if result.orphaned:
+                    note += f", {result.orphaned} orphaned"
+                note += ")"
+            folded = result.article.folded_count
+            progress.print(
+                f"{short_id(result.id)}  {result.article.title}  ({folded} block{'s' if folded != 1 else ''} folded){note}"
+            )
+        progress.step()
+    progress.close()
+    if failed:
+        _err(f"{failed} of {len(files)} files could not be added")
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+def _summary_json(info) -> dict[str, Any]:  # noqa: ANN001 - ArticleInfo
+    return {
+        "id": info.id,
+        "title": info.title,
+        "site": info.site,
+        "url": info.url,
+        "author": info.author,
+        "published": info.published,
+        "saved": info.saved,
+        "tags": info.tags,
+        "annotations": info.annotation_count,
+        "annotation_tags": info.annotation_tags,
+        "folded": info.folded,
+        "blocks": info.blocks,
+        "words": info.words,
+        "status": info.status,
+        "source_format": info.source_format,
+    }
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    archive = _open_archive(args)
+    rows = sorted(archive.articles(), key=lambda r: (r.saved, r.id), reverse=True)
+    if args.json:
+        _out(json.dumps([_summary_json(r) for r in rows], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not rows:
+        _out("The archive is empty: add articles with `reader add PATH`.")
+        return EXIT_OK
+    site_w = min(24, max(4, *(len(r.site or "-") for r in rows)))
+    for r in rows:
+        _out(f"{short_id(r.id)}  {r.saved[:10]}  {(r.site or '-')[:site_w]:<{site_w}}  "
+             f"{r.annotation_count:>3}  {r.title}")
+    return EXIT_OK
+
+
+def _labels(archive, article):  # noqa: ANN001, ANN202
+    from reader.core.fold import labels_in_archive
+
+    return labels_in_archive(article, archive)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from reader.core.render import article_text
+
+    archive = _open_archive(args)
+    article = archive.get(archive.resolve(args.id))
+    head = [article.title]
+    meta = " \u00b7 ".join(x for x in (article.site, article.author, article.published) if x)
+    if meta:
+        head.append(meta)
+    if article.url:
+        head.append(article.url)
+    _out("\n".join(head))
+    _out()
+    _out(article_text(article, _labels(archive, article), show_all=args.all))
+    return EXIT_OK
+
+
+def cmd_fold(args: argparse.Namespace) -> int:
+    from reader.core.ingest import IngestError, ingest_file, iter_files
+    from reader.core.render import article_text, visible_text
+
+    failed = 0
+    files = list(iter_files(args.paths))
+    for path, fmt in files:
+        try:
+            if fmt is None:
+                raise IngestError("no such file" if not path.exists() else f"not a supported file type ({path.suffix})")
+            article = ingest_file(path)
+        except IngestError as err:
+            failed += 1
+            _err(f"{path}: {err}")
+            continue
+        except Exception as err:  # noqa: BLE001
+            failed += 1
+            _err(f"{path}: could not be read ({type(err).__name__}: {err})")
+            continue
+        if args.format == "jsonl":
+            obj = {
+                "path": str(path),
+                "title": article.title,
+                "blocks": [
+                    {"kind": b.kind, "text": b.text, "boilerplate": b.boilerplate, "reason": b.reason}
+                    for b in article.blocks
+                ],
+                "visible_text": visible_text(article.blocks),
+            }
+            sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        else:
+            _out(f"== {path}: {article.title}")
+            _out(article_text(article))
+            _out()
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+def _print_notes(archive, article_id: str, as_json: bool) -> None:  # noqa: ANN001
+    anns = archive.annotations(article_id)
+    if as_json:
+        _out(json.dumps([
+            {"id": a.id, "tags": a.tags, "note": a.note, "quote": a.exact, "start": a.start, "end": a.end,
+             "prefix": a.prefix, "suffix": a.suffix, "created": a.created, "updated": a.updated,
+             "orphaned": a.orphaned}
+            for a in anns
+        ], ensure_ascii=False, indent=2))
+        return
+    if not anns:
+        _out("No annotations yet.")
+        return
+    for a in anns:
+        tags = " ".join("#" + t for t in a.tags) or "(highlight)"
+        quote = " ".join(a.exact.split())
+        if len(quote) > 100:
+            quote = quote[:97] + "..."
+        _out(f"{a.id}  {tags}{'  [orphaned]' if a.orphaned else ''}")
+        _out(f"    \u201c{quote}\u201d")
+        if a.note:
+            for line in a.note.splitlines():
+                _out(f"    {line}")
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    from reader.core.anchor import find_quote, near_matches
+
+    archive = _open_archive(args)
+    article = archive.get(archive.resolve(args.id))
+    span = find_quote(article.text, args.quote)
+    if span is None:
+        near = near_matches(article.text, args.quote)
+        hint = "; near matches:\n" + "\n".join(f"  {s}" for s in near) if near else ""
+        raise CommandError(f"the quote is not in {short_id(article.id)}{hint}")
+    ann = archive.add_annotation(article.id, span[0], span[1], tags=args.tag or [], note=args.note or "",
+                                 text=article.text)
+    _out(ann.id)
+    return EXIT_OK
+
+
+def cmd_notes(args: argparse.Namespace) -> int:
+    archive = _open_archive(args)
+    _print_notes(archive, archive.resolve(args.id), args.json)
+    return EXIT_OK
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    archive = _open_archive(args)
+    if args.delete:
+        ann = archive.delete_annotation(args.annotation_id)
+        _out(f"deleted {ann.id}")
+        return EXIT_OK
+    if args.set is None and not args.tag and not args.untag:
+        ann = archive.annotation(args.annotation_id)
+        _out(json.dumps(ann.to_dict(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    ann = archive.update_annotation(args.annotation_id, note=args.set, add_tags=args.tag or [],
+                                    remove_tags=args.untag or [])
+    _out(f"{ann.id}  {' '.join('#' + t for t in ann.tags)}")
+    return EXIT_OK
+
+
+def cmd_fold_rule(args: argparse.Namespace) -> int:
+    archive = _open_archive(args)
+    if args.rule_cmd == "add":
+        if args.article:
+            article = archive.get(archive.resolve(args.article))
+            site = args.site or article.site or ""
+        else:
+            site = args.site or ""
+        rule = archive.add_fold_rule(site, args.text, "show" if args.show else "fold")
+        _out(f"{rule.id}  {rule.action} on {rule.site or '(articles with no site)'}: {rule.text[:80]}")
+    elif args.rule_cmd == "list":
+        from dataclasses import asdict
+
+        rules = archive.fold_rules(args.site)
+        if args.json:
+            _out(json.dumps([asdict(r) for r in rules], ensure_ascii=False, indent=2))
+        elif not rules:
+            _out("No fold rules.")
+        else:
+            for r in rules:
+                _out(f"{r.id}  {r.action:<4}  {r.site or '(no site)'}  {r.text[:80]}")
+    elif args.rule_cmd == "remove":
+        rule = archive.remove_fold_rule(args.rule_id)
+        _out(f"removed {rule.id}")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+        help="where the archive lives (default: $READER_DATA_DIR, else the user data folder)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="reader",
+        description="A terminal reader for saved articles. With no command, opens the archive.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"reader {__version__}")
+    parser.set_defaults(func=cmd_tui)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def command(name: str, func: Callable[[argparse.Namespace], int], help: str, **kw: Any) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help, description=help, **kw)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("tui", cmd_tui, "open the archive in the terminal UI (the default)")
+
+    p = command("add", cmd_add, "import saved articles (.html/.htm, .txt, .md/.markdown files or folders)",
+                epilog="example: reader add ~/Downloads/article.html ~/saved/")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, or folders to search recursively")
+    p.add_argument("--url", help="the address the article came from (for a plain-text copy)")
+    p.add_argument("--site", help="the site it came from, e.g. example.com (for a plain-text copy)")
+    p.add_argument("--tag", action="append", metavar="TAG", help="tag the imported articles (repeatable)")
+
+    p = command("list", cmd_list, "list the archive: id, saved date, site, annotations, title",
+                epilog="example: reader list --json | jq '.[].title'")
+    p.add_argument("--json", action="store_true", help="print a JSON list of objects")
+
+    p = command("show", cmd_show, "print an article as text, boilerplate folded",
+                epilog="example: reader show 3fa2 --all")
+    p.add_argument("id", metavar="ID", help="article id (any unique prefix)")
+    p.add_argument("--all", action="store_true", help="show the folded blocks too")
+
+    p = command("fold", cmd_fold, "fold files without importing them (for checking and benchmarks)",
+                epilog="example: reader fold page.html --format jsonl")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    p.add_argument("--format", choices=("text", "jsonl"), default="text", help="output format (default: text)")
+
+    p = command("annotate", cmd_annotate, "mark a quote in an article; prints the annotation id",
+                epilog='example: reader annotate 3fa2 --quote "dirty bomb" --tag claim --note "unsourced"')
+    p.add_argument("id", metavar="ID", help="article id (any unique prefix)")
+    p.add_argument("--quote", required=True, help="the text to mark (its first occurrence)")
+    p.add_argument("--tag", action="append", metavar="TAG", help="claim, evidence, question or your own (repeatable)")
+    p.add_argument("--note", help="a note on the quote")
+
+    p = command("notes", cmd_notes, "list an article's annotations in text order",
+                epilog="example: reader notes 3fa2 --json")
+    p.add_argument("id", metavar="ID", help="article id (any unique prefix)")
+    p.add_argument("--json", action="store_true", help="print a JSON list of objects")
+
+    p = command("note", cmd_note, "change one annotation: its note, its tags, or delete it",
+                epilog='example: reader note 9c1e --set "see the ministry\'s statement" --tag evidence')
+    p.add_argument("annotation_id", metavar="ANNOTATION_ID", help="annotation id (any unique prefix)")
+    p.add_argument("--set", metavar="TEXT", help="replace the note")
+    p.add_argument("--tag", action="append", metavar="TAG", help="add a tag (repeatable)")
+    p.add_argument("--untag", action="append", metavar="TAG", help="remove a tag (repeatable)")
+    p.add_argument("--delete", action="store_true", help="delete the annotation")
+
+    p = command("fold-rule", cmd_fold_rule, "fold (or always show) a block on every article of a site")
+    rsub = p.add_subparsers(dest="rule_cmd", metavar="ACTION", required=True)
+    r = rsub.add_parser("add", parents=[common], help="add a rule",
+                        description="fold a block with this text on every article of the site",
+                        epilog='example: reader fold-rule add --article 3fa2 "A Message from The Moscow Times:"')
+    r.add_argument("text", help="the block's text")
+    r.add_argument("--site", help="the site (default: the --article's site)")
+    r.add_argument("--article", metavar="ID", help="take the site from this article")
+    r.add_argument("--show", action="store_true", help="always show the block instead of folding it")
+    r = rsub.add_parser("list", parents=[common], help="list the rules", description="list the fold rules")
+    r.add_argument("--site", help="only this site's rules")
+    r.add_argument("--json", action="store_true", help="print JSON")
+    r = rsub.add_parser("remove", parents=[common], help="remove a rule", description="remove a fold rule")
+    r.add_argument("rule_id", metavar="RULE_ID", help="the rule's id (see list)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from reader.core.config import ConfigError
+    from reader.core.store import StoreError
+
+    try:
+        return int(args.func(args) or 0)
+    except (CommandError, StoreError, ConfigError) as err:
+        _err(f"reader: {err}")
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        _err("reader: interrupted")
+        return 130
+    except BrokenPipeError:
+        # `reader list | head`: the reader of our output went away.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,247 @@
+"""Saved files to articles: decode, parse by format, fold, find the metadata.
+
+`ingest_file` reads one file; `ingest_bytes` takes content from elsewhere (a
+fetched page, an export). Neither touches the archive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from reader.core.fold import fold_blocks
+from reader.core.ingest.decode import decode
+from reader.core.models import Article, Block
+from reader.core.sanitize import clean_line
+
+FORMATS = {
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+}
+
+#: Larger files are refused: no saved article is this big.
+MAX_BYTES = 64 * 1024 * 1024
+#: Blocks beyond this are kept as one last block (a runaway page).
+MAX_BLOCKS = 20_000
+
+
+class IngestError(Exception):
+    """A file that cannot become an article; the message says why, in one line."""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def format_of(path: str | os.PathLike[str]) -> str | None:
+    return FORMATS.get(Path(path).suffix.lower())
+
+
+def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str | None]]:
+    """Each file named, and each supported file under each folder named.
+
+    Yields (path, format); format is None for a named file of another kind (so
+    the caller can report it) and for paths that do not exist.
+    """
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = []
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in files:
+                    if name.startswith("."):
+                        continue
+                    fmt = format_of(name)
+                    if fmt:
+                        found.append(Path(root) / name)
+            for f in sorted(found):
+                yield f, format_of(f)
+        else:
+            yield path, format_of(path) if path.is_file() else None
+
+
+def site_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    host = host.lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+def content_hash(text: str) -> str:
+    norm = " ".join(text.split())
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+def article_id(identity: str) -> str:
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]
+
+
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def _iso_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    m = _DATE.search(value)
+    return "-".join(m.groups()) if m else clean_line(value)[:40] or None
+
+
+def _title_from_blocks(blocks: list[Block]) -> str | None:
+    """The first heading-like content block, which becomes a heading."""
+    from reader.core.ingest.plaintext import looks_like_heading
+
+    for block in blocks[:80]:
+        if block.boilerplate:
+            continue
+        if block.kind == "heading" or (block.kind == "paragraph" and looks_like_heading(block.text)):
+            if block.kind == "paragraph":
+                block.kind, block.level = "heading", 1
+            return clean_line(block.text)[:300]
+    return None
+
+
+def _tidy_title(title: str, blocks: list[Block]) -> str:
+    """Prefer the page's own headline to "Headline | Site name"."""
+    for block in blocks[:80]:
+        if block.kind == "heading" and block.level <= 2 and not block.boilerplate:
+            head = clean_line(block.text)
+            if head and len(head) >= 8 and title.startswith(head[: max(8, len(head) // 2)]):
+                return head
+    for sep in (" | ", " – ", " — ", " - ", " :: ", " · "):
+        if sep in title:
+            left = title.rsplit(sep, 1)[0].strip()
+            if len(left) >= 15:
+                return left
+    return title
+
+
+def ingest_bytes(
+    data: bytes,
+    fmt: str,
+    *,
+    name: str | None = None,
+    url: str | None = None,
+    source_path: str | None = None,
+    saved: str | None = None,
+) -> Article:
+    """An article from raw content; `fmt` is "html", "text" or "markdown"."""
+    if len(data) > MAX_BYTES:
+        raise IngestError(f"too large ({len(data) // (1024 * 1024)} MB; the limit is {MAX_BYTES // (1024 * 1024)} MB)")
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # NUL bytes in the first page and no UTF-16 mark: a binary file.
+        nul = data[:8192].count(b"\x00")
+        if nul > 16:
+            raise IngestError("not a text file (binary content)")
+    text, _encoding = decode(data, html=(fmt == "html"))
+    title = author = published = None
+    meta: dict[str, object] = {}
+    if fmt == "html":
+        from reader.core.ingest.html import parse_html
+
+        page = parse_html(text, base_url=url)
+        blocks = page.blocks
+        title, author, published = page.title, page.author, page.published
+        url = url or page.url
+    elif fmt == "markdown":
+        from reader.core.ingest.markdown import parse_markdown
+
+        meta, blocks = parse_markdown(text)
+        title = _str(meta.get("title"))
+        author = _str(meta.get("author") or meta.get("authors") or meta.get("by"))
+        published = _str(meta.get("date") or meta.get("published") or meta.get("created"))
+        url = url or _str(meta.get("url") or meta.get("source") or meta.get("link"))
+    elif fmt == "text":
+        from reader.core.ingest.plaintext import parse_text
+
+        blocks = parse_text(text)
+    else:
+        raise IngestError(f"unknown format {fmt!r}")
+    if len(blocks) > MAX_BLOCKS:
+        rest = blocks[MAX_BLOCKS - 1 :]
+        blocks = blocks[: MAX_BLOCKS - 1] + [Block("paragraph", "\n".join(b.text for b in rest))]
+    if not blocks:
+        raise IngestError("no text found")
+    fold_blocks(blocks, fmt)
+    if title:
+        title = _tidy_title(clean_line(title), blocks)
+    if not title:
+        title = _title_from_blocks(blocks) or (clean_line(Path(name).stem) if name else "Untitled")
+    if url:
+        url = clean_line(url)
+        if urlsplit(url).scheme not in ("http", "https"):
+            url = None
+    article = Article(
+        id="",
+        title=clean_line(title)[:500] or "Untitled",
+        blocks=blocks,
+        url=url,
+        site=site_of(url),
+        author=clean_line(author)[:200] if author else None,
+        published=_iso_date(published),
+        saved=saved or now_iso(),
+        source_format=fmt,
+        source_path=source_path,
+    )
+    tags = meta.get("tags") if fmt == "markdown" else None
+    if isinstance(tags, str):
+        tags = [t for t in re.split(r"[,\s]+", tags) if t]
+    if isinstance(tags, list):
+        from reader.core.tags import normalise_tag
+
+        article.tags = sorted({t for t in (normalise_tag(str(x)) for x in tags) if t})
+    article.content_hash = content_hash(article.text)
+    article.id = article_id(url or source_path or article.content_hash)
+    return article
+
+
+def _str(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def ingest_file(path: str | os.PathLike[str], *, fmt: str | None = None) -> Article:
+    """Read one saved file into an article (not stored)."""
+    p = Path(path)
+    fmt = fmt or format_of(p)
+    if fmt is None:
+        raise IngestError(f"not a supported file type ({p.suffix or 'no extension'}); use .html, .txt or .md")
+    try:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise IngestError(f"too large ({size // (1024 * 1024)} MB; the limit is {MAX_BYTES // (1024 * 1024)} MB)")
+        data = p.read_bytes()
+    except IsADirectoryError:
+        raise IngestError("is a folder") from None
+    except PermissionError:
+        raise IngestError("permission denied") from None
+    except FileNotFoundError:
+        raise IngestError("no such file") from None
+    except OSError as err:
+        raise IngestError(err.strerror or str(err)) from None
+    if not data.strip():
+        raise IngestError("empty file")
+    try:
+        source = str(p.resolve())
+    except OSError:
+        source = str(p.absolute())
+    return ingest_bytes(data, fmt, name=p.name, source_path=source)

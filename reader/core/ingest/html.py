@@ -1,0 +1,573 @@
+"""Saved HTML pages to blocks and metadata.
+
+The page is parsed with lxml and walked once, without recursion; every block
+keeps the signals the folder needs (its tag, the class/id names of its
+ancestors, how much of it is link text). Scripts, styles and hidden elements are
+dropped; `javascript:`/`data:` links are kept as text and never made clickable.
+Pages nested deeper than the parser allows are read with a streaming tokenizer
+instead, so no text is lost.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+import lxml.html
+
+from reader.core.models import Block, Link
+from reader.core.sanitize import clean_line, clean_text
+
+# Elements whose content is never text a reader sees.
+SKIP_TAGS = frozenset(
+    """script style noscript template svg math canvas iframe object embed head
+    select option datalist textarea input audio video source track map area
+    param frameset frame""".split()
+)
+
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+
+# Elements that end the text before them and start a new block.
+BLOCK_TAGS = frozenset(
+    """address article aside blockquote body center dd details dialog dir div dl
+    dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr
+    li main menu nav ol p pre section summary table tbody thead tfoot tr td th ul
+    caption legend html button label""".split()
+)
+
+_KIND_OF = {
+    "p": "paragraph",
+    "li": "list_item",
+    "dt": "list_item",
+    "dd": "list_item",
+    "blockquote": "quote",
+    "pre": "code",
+    "figcaption": "caption",
+    "caption": "caption",
+    **{h: "heading" for h in HEADINGS},
+}
+
+UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:", "file:")
+_WS = re.compile(r"\s+")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+# libxml2 stops building the tree at this depth and drops what lies below.
+_PARSER_MAX_DEPTH = 250
+
+
+def is_safe_href(href: str) -> bool:
+    """Whether a link may be opened: http(s) and mailto only."""
+    h = href.strip().lower()
+    return h.startswith(("http://", "https://", "mailto:"))
+
+
+@dataclass
+class HtmlPage:
+    title: str | None = None
+    url: str | None = None
+    author: str | None = None
+    published: str | None = None
+    site_name: str | None = None
+    lang: str | None = None
+    blocks: list[Block] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- metadata
+
+
+def _meta(doc: Any) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for el in doc.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+        value = el.get("content")
+        if key and value and key not in found:
+            found[key] = clean_line(value)
+    return found
+
+
+def _json_ld(doc: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for el in doc.iter("script"):
+        if (el.get("type") or "").strip().lower() != "application/ld+json" or not el.text:
+            continue
+        try:
+            data = json.loads(el.text)
+        except (ValueError, RecursionError):
+            continue
+        stack = [data]
+        seen = 0
+        while stack and seen < 200:
+            seen += 1
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+                continue
+            if not isinstance(item, dict):
+                continue
+            if "@graph" in item:
+                stack.append(item["@graph"])
+            for key in ("headline", "datePublished", "url"):
+                v = item.get(key)
+                if isinstance(v, str) and key not in out:
+                    out[key] = clean_line(v)
+            author = item.get("author")
+            if "author" not in out and author:
+                names = []
+                for a in author if isinstance(author, list) else [author]:
+                    name = a.get("name") if isinstance(a, dict) else a
+                    if isinstance(name, str) and name.strip():
+                        names.append(clean_line(name))
+                if names:
+                    out["author"] = ", ".join(names)
+    return out
+
+
+def _metadata(doc: Any, page: HtmlPage, base_url: str | None) -> None:
+    meta = _meta(doc)
+    ld = _json_ld(doc)
+    title_el = doc.find(".//title")
+    title_text = clean_line(title_el.text_content()) if title_el is not None else ""
+    page.title = (
+        meta.get("og:title") or meta.get("twitter:title") or ld.get("headline") or title_text or None
+    )
+    canonical = None
+    for el in doc.iter("link"):
+        if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
+            canonical = el.get("href").strip()
+            break
+    url = canonical or meta.get("og:url") or ld.get("url") or base_url
+    if url and base_url:
+        url = urljoin(base_url, url)
+    if url and urlsplit(url).scheme in ("http", "https"):
+        page.url = clean_line(url)
+    page.author = (
+        meta.get("author")
+        or meta.get("article:author")
+        or meta.get("parsely-author")
+        or meta.get("sailthru.author")
+        or ld.get("author")
+        or None
+    )
+    if page.author and page.author.startswith(("http://", "https://")):
+        page.author = ld.get("author")
+    page.published = (
+        meta.get("article:published_time")
+        or ld.get("datePublished")
+        or meta.get("date")
+        or meta.get("pubdate")
+        or meta.get("publishdate")
+        or meta.get("dc.date")
+        or meta.get("dcterms.date")
+        or meta.get("parsely-pub-date")
+        or None
+    )
+    if not page.published:
+        t = doc.find(".//time[@datetime]")
+        if t is not None:
+            page.published = clean_line(t.get("datetime")) or None
+    page.site_name = meta.get("og:site_name")
+    html_el = doc if doc.tag == "html" else doc.find(".//html")
+    if html_el is not None and html_el.get("lang"):
+        page.lang = clean_line(html_el.get("lang"))[:20]
+
+
+# ---------------------------------------------------------------- blocks
+
+
+def _tokens(attrib: Any) -> str:
+    parts = []
+    for name in ("class", "id", "role", "itemprop", "aria-label", "data-component"):
+        v = attrib.get(name)
+        if v:
+            parts.append(v)
+    return " ".join(parts).lower() if parts else ""
+
+
+def _hidden(attrib: Any) -> bool:
+    if "hidden" in attrib:
+        return True
+    if (attrib.get("aria-hidden") or "").strip().lower() == "true":
+        return True
+    style = attrib.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+class _Builder:
+    """Turns start/end/text events into blocks. One builder per page."""
+
+    def __init__(self, base_url: str | None) -> None:
+        self.base_url = base_url
+        self.blocks: list[Block] = []
+        # Open elements: (tag, tokens). Block contexts: (tag, kind, level, element).
+        self.stack: list[tuple[str, str]] = []
+        self.contexts: list[tuple[str, str, int, Any]] = []
+        self.list_depth = 0
+        self.pre_depth = 0
+        self.quote_depth = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.pending_space = False
+        self.links: list[Link] = []
+        self.open_links: list[tuple[int, str]] = []
+        self.link_chars = 0
+
+    # text -------------------------------------------------------------
+    def text(self, s: str | None) -> None:
+        if not s:
+            return
+        s = clean_text(s)
+        if self.pre_depth:
+            if self.pending_space and self.length:
+                self.parts.append(" ")
+                self.length += 1
+            self.pending_space = False
+            self.parts.append(s)
+            self.length += len(s)
+            if self.open_links:
+                self.link_chars += len(s)
+            return
+        lead = s[:1].isspace()
+        trail = s[-1:].isspace()
+        core = _WS.sub(" ", s).strip()
+        if not core:
+            if self.length:
+                self.pending_space = True
+            return
+        if (lead or self.pending_space) and self.length and not self.parts[-1].endswith(("\n", " ")):
+            self.parts.append(" ")
+            self.length += 1
+        self.parts.append(core)
+        self.length += len(core)
+        if self.open_links:
+            self.link_chars += len(core)
+        self.pending_space = trail
+
+    def line_break(self) -> None:
+        if self.length and not self.parts[-1].endswith("\n"):
+            self.parts.append("\n")
+            self.length += 1
+        self.pending_space = False
+
+    # links ------------------------------------------------------------
+    def link_start(self, href: str | None) -> None:
+        start = self.length + (1 if self.pending_space and self.length else 0)
+        self.open_links.append((start, (href or "").strip()))
+
+    def link_end(self) -> None:
+        if not self.open_links:
+            return
+        start, href = self.open_links.pop()
+        if href and self.length > start:
+            if not href.lower().startswith(UNSAFE_SCHEMES) and not href.startswith("#"):
+                href = urljoin(self.base_url, href) if self.base_url else href
+            self.links.append(Link(start, self.length, clean_line(href)[:2000]))
+
+    # blocks -----------------------------------------------------------
+    def flush(self) -> None:
+        if not self.length:
+            self._reset()
+            return
+        raw = "".join(self.parts)
+        # Text arrives cleaned and never starts with a space; only newlines
+        # (from <br>, or a <pre>'s own) can stand at either end.
+        text = raw.strip("\n") if self.pre_depth else raw.strip()
+        if not text.strip():
+            self._reset()
+            return
+        shift = len(raw) - len(raw.lstrip("\n" if self.pre_depth else None))
+        tag, kind, level, elem = self.contexts[-1] if self.contexts else ("body", "paragraph", 0, None)
+        if self.pre_depth:
+            kind = "code"
+        elif self.quote_depth and kind == "paragraph":
+            kind = "quote"
+        links = []
+        for link in self.links:
+            s, e = max(0, link.start - shift), min(len(text), link.end - shift)
+            if e > s:
+                links.append(Link(s, e, link.href))
+        self.blocks.append(
+            Block(
+                kind=kind,
+                text=text,
+                level=level,
+                links=links,
+                features={
+                    "tag": tag,
+                    "stack": tuple(self.stack),
+                    "link_chars": self.link_chars,
+                    "link_count": len(self.links),
+                    "element": elem,
+                },
+            )
+        )
+        self._reset()
+
+    def image(self, attrib: Any) -> None:
+        alt = clean_line(attrib.get("alt") or "")
+        if not alt:
+            return
+        self.flush()
+        self.blocks.append(
+            Block(
+                kind="image",
+                text=alt,
+                features={
+                    "tag": "img",
+                    "stack": tuple(self.stack),
+                    "link_chars": len(alt) if self.open_links else 0,
+                    "link_count": 1 if self.open_links else 0,
+                    "element": None,
+                },
+            )
+        )
+
+    # elements ---------------------------------------------------------
+    def start(self, tag: str, attrib: Any, element: Any = None) -> None:
+        self.stack.append((tag, _tokens(attrib)))
+        if tag in BLOCK_TAGS:
+            self.flush()
+            kind = _KIND_OF.get(tag, "paragraph")
+            level = HEADINGS.get(tag, 0)
+            if tag in ("ul", "ol", "dl", "menu", "dir"):
+                self.list_depth += 1
+            if tag == "li":
+                level = self.list_depth
+            if tag == "pre":
+                self.pre_depth += 1
+            if tag == "blockquote":
+                self.quote_depth += 1
+            self.contexts.append((tag, kind, level, element))
+        elif tag == "br":
+            self.line_break()
+        elif tag == "a":
+            self.link_start(attrib.get("href"))
+        elif tag == "img":
+            self.image(attrib)
+
+    def end(self, tag: str) -> None:
+        if tag in BLOCK_TAGS:
+            self.flush()
+            if tag in ("ul", "ol", "dl", "menu", "dir"):
+                self.list_depth = max(0, self.list_depth - 1)
+            if tag == "pre":
+                self.pre_depth = max(0, self.pre_depth - 1)
+            if tag == "blockquote":
+                self.quote_depth = max(0, self.quote_depth - 1)
+            if self.contexts:
+                self.contexts.pop()
+        elif tag == "a":
+            self.link_end()
+        elif tag in ("td", "th"):
+            self.text(" ")
+        if self.stack:
+            self.stack.pop()
+
+    def table(self, el: Any) -> None:
+        """A data table as one block: cells split by ' | ', rows by newlines."""
+        self.flush()
+        rows = []
+        for tr in el.iter("tr"):
+            cells = [clean_line(td.text_content()) for td in tr if td.tag in ("td", "th")]
+            if any(cells):
+                rows.append(" | ".join(cells))
+        caption = el.find("caption")
+        if caption is not None and clean_line(caption.text_content()):
+            self.blocks.append(
+                Block(kind="caption", text=clean_line(caption.text_content()),
+                      features={"tag": "caption", "stack": tuple(self.stack),
+                                "link_chars": 0, "link_count": 0, "element": caption})
+            )
+        if rows:
+            text = "\n".join(rows)
+            link_chars = sum(len(clean_line(a.text_content())) for a in el.iter("a"))
+            self.blocks.append(
+                Block(kind="table", text=text,
+                      features={"tag": "table", "stack": tuple(self.stack) + (("table", _tokens(el.attrib)),),
+                                "link_chars": link_chars, "link_count": sum(1 for _ in el.iter("a")),
+                                "element": el})
+            )
+
+
+_LAYOUT_IN_CELL = frozenset("table div p ul ol h1 h2 h3 h4 h5 h6 blockquote pre article section".split())
+
+
+def _is_data_table(el: Any) -> bool:
+    for sub in el.iter():
+        if sub is el or not isinstance(sub.tag, str):
+            continue
+        if sub.tag in _LAYOUT_IN_CELL:
+            return False
+    return True
+
+
+def _walk_lxml(root: Any, builder: _Builder) -> int:
+    """Feed the tree to the builder; returns the deepest level reached."""
+    depth = max_depth = 0
+    skipped = False  # the last start was skipped: its end comes next
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag
+        if not isinstance(tag, str):  # comments, processing instructions
+            if event == "end":
+                builder.text(el.tail)
+            continue
+        tag = tag.lower()
+        if event == "start":
+            depth += 1
+            if depth > max_depth:
+                max_depth = depth
+            if tag in SKIP_TAGS or _hidden(el.attrib):
+                walker.skip_subtree()
+                skipped = True
+                continue
+            if tag == "table" and _is_data_table(el):
+                builder.stack.append((tag, _tokens(el.attrib)))
+                builder.table(el)
+                builder.stack.pop()
+                walker.skip_subtree()
+                skipped = True
+                continue
+            builder.start(tag, el.attrib, el)
+            builder.text(el.text)
+        else:
+            depth -= 1
+            if skipped:
+                skipped = False
+            else:
+                builder.end(tag)
+            builder.text(el.tail)
+    builder.flush()
+    return max_depth
+
+
+class _Tokenizer(HTMLParser):
+    """Streaming fallback for pages the tree parser cannot hold."""
+
+    VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+    def __init__(self, builder: _Builder) -> None:
+        super().__init__(convert_charrefs=True)
+        self.builder = builder
+        self.skip = 0
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attrib = {k: (v or "") for k, v in attrs}
+        if self.skip:
+            if tag not in self.VOID:
+                self.skip += 1
+            return
+        if tag in SKIP_TAGS or _hidden(attrib):
+            if tag not in self.VOID:
+                self.skip = 1
+            return
+        if tag in self.VOID:
+            if tag in ("br", "img", "hr"):
+                self.builder.start(tag, attrib)
+                self.builder.end(tag)
+            return
+        self.open.append(tag)
+        self.builder.start(tag, attrib)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.skip:
+            self.skip -= 1
+            return
+        if tag not in self.open:
+            return
+        while self.open:
+            top = self.open.pop()
+            self.builder.end(top)
+            if top == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.builder.text(data)
+
+
+def parse_html(text: str, base_url: str | None = None) -> HtmlPage:
+    """Blocks and metadata of an HTML page (`text` already decoded)."""
+    page = HtmlPage()
+    text = text.replace("\x00", "")
+    try:
+        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
+        doc = lxml.html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError):
+        doc = None
+    if doc is not None:
+        base = doc.find(".//base[@href]")
+        if base is not None and base_url is None:
+            base_url = base.get("href")
+        _metadata(doc, page, base_url)
+        body = doc.find("body")
+        builder = _Builder(page.url or base_url)
+        depth = _walk_lxml(body if body is not None else doc, builder)
+        page.blocks = builder.blocks
+        if depth < _PARSER_MAX_DEPTH:
+            return page
+    # Too deep for the tree parser (or no tree at all): stream it.
+    builder = _Builder(page.url or base_url)
+    tokenizer = _Tokenizer(builder)
+    tokenizer.feed(text)
+    tokenizer.close()
+    while tokenizer.open:
+        builder.end(tokenizer.open.pop())
+    builder.flush()
+    page.blocks = builder.blocks
+    if page.title is None:
+        m = re.search(r"<title[^>]*>(.*?)</title", text[:100_000], re.IGNORECASE | re.DOTALL)
+        if m:
+            page.title = clean_line(html_lib.unescape(m.group(1))) or None
+    return page
+
+
+# ---------------------------------------------------------------- markdown
+
+
+def add_markdown(blocks: list[Block]) -> None:
+    """Give each block made from one element with inline markup its Markdown.
+
+    Only blocks with links or emphasis need it; the rest read the same as text.
+    Unsafe links lose their target, so the Markdown never carries them.
+    """
+    from markdownify import MarkdownConverter
+
+    converter = None
+    for block in blocks:
+        el = block.features.get("element") if block.features else None
+        if el is None or block.kind in ("table", "code", "image"):
+            continue
+        if not any(isinstance(c.tag, str) and c.tag in _INLINE_MARKUP for c in el.iter()):
+            continue
+        if converter is None:
+            converter = MarkdownConverter(heading_style="ATX", bullets="-", strip=["img"])
+        try:
+            clone = lxml.html.fromstring(lxml.html.tostring(el, encoding="unicode"))
+        except (etree.ParserError, ValueError):
+            continue
+        for a in clone.iter("a"):
+            href = a.get("href") or ""
+            if not is_safe_href(href):
+                a.attrib.pop("href", None)
+        for bad in list(clone.iter(*SKIP_TAGS)):
+            bad.drop_tree()
+        html_snippet = lxml.html.tostring(clone, encoding="unicode")
+        md = converter.convert(html_snippet).strip()
+        md = re.sub(r"\n{3,}", "\n\n", clean_text(md))
+        # A block cut from a larger element (text around a nested list, say)
+        # keeps its plain text rather than a Markdown of more than it holds.
+        if md and len(md) < 3 * len(block.text) + 200:
+            block.markdown = md
+
+
+_INLINE_MARKUP = frozenset("a em i strong b code mark sup sub del s u".split())

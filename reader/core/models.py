@@ -1,0 +1,302 @@
+"""The data model: articles made of blocks, and the annotations anchored to them.
+
+An article's canonical text is its blocks' texts joined by blank lines. Every
+block records where it starts and ends in that text; annotations anchor to it
+with W3C-style selectors (a text position and a text quote).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Block kinds, in the words `reader fold --format jsonl` prints them.
+BLOCK_KINDS = (
+    "heading",
+    "paragraph",
+    "list_item",
+    "quote",
+    "code",
+    "table",
+    "image",
+    "caption",
+)
+
+#: What joins two blocks in the canonical text.
+BLOCK_SEPARATOR = "\n\n"
+
+
+@dataclass(slots=True)
+class Link:
+    """A link inside a block: offsets into the block's text, and its target."""
+
+    start: int
+    end: int
+    href: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "href": self.href}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Link:
+        return cls(int(d["start"]), int(d["end"]), str(d["href"]))
+
+
+@dataclass(slots=True)
+class Block:
+    """One block of an article: a heading, a paragraph, a list item...
+
+    ``boilerplate``/``reason`` are the folding decision made at import
+    (`reader.core.fold`); rules the user made and repetition across the
+    archive are applied on top of it when the article is shown.
+    """
+
+    kind: str
+    text: str
+    level: int = 0
+    markdown: str | None = None
+    links: list[Link] = field(default_factory=list)
+    boilerplate: bool = False
+    reason: str = ""
+    start: int = 0
+    end: int = 0
+    #: Signals the parser saw (tags, class names, link text...), used by the
+    #: folder and never stored.
+    features: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": self.kind, "text": self.text}
+        if self.level:
+            d["level"] = self.level
+        if self.markdown is not None and self.markdown != self.text:
+            d["markdown"] = self.markdown
+        if self.links:
+            d["links"] = [link.to_dict() for link in self.links]
+        if self.boilerplate:
+            d["boilerplate"] = True
+            d["reason"] = self.reason
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Block:
+        return cls(
+            kind=str(d.get("kind", "paragraph")),
+            text=str(d.get("text", "")),
+            level=int(d.get("level", 0)),
+            markdown=d.get("markdown"),
+            links=[Link.from_dict(x) for x in d.get("links", ())],
+            boilerplate=bool(d.get("boilerplate", False)),
+            reason=str(d.get("reason", "")),
+        )
+
+
+def layout_blocks(blocks: list[Block]) -> str:
+    """Join the blocks' texts into the canonical text, setting their offsets."""
+    parts: list[str] = []
+    pos = 0
+    sep = len(BLOCK_SEPARATOR)
+    for i, block in enumerate(blocks):
+        if i:
+            parts.append(BLOCK_SEPARATOR)
+            pos += sep
+        block.start = pos
+        parts.append(block.text)
+        pos += len(block.text)
+        block.end = pos
+    return "".join(parts)
+
+
+@dataclass(slots=True)
+class Article:
+    """A saved article, as kept in the archive."""
+
+    id: str
+    title: str
+    blocks: list[Block]
+    url: str | None = None
+    site: str | None = None
+    author: str | None = None
+    published: str | None = None
+    saved: str = ""
+    source_format: str = "text"
+    source_path: str | None = None
+    content_hash: str = ""
+    tags: list[str] = field(default_factory=list)
+    note: str = ""
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.text and self.blocks:
+            self.text = layout_blocks(self.blocks)
+
+    def relayout(self) -> None:
+        self.text = layout_blocks(self.blocks)
+
+    @property
+    def folded_count(self) -> int:
+        return sum(1 for b in self.blocks if b.boilerplate)
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+    def block_at(self, offset: int) -> int:
+        """Index of the block holding (or nearest before) a text offset."""
+        lo, hi = 0, len(self.blocks) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.blocks[mid].start <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    def meta_dict(self) -> dict[str, Any]:
+        """The article without its body."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "site": self.site,
+            "author": self.author,
+            "published": self.published,
+            "saved": self.saved,
+            "source_format": self.source_format,
+            "source_path": self.source_path,
+            "content_hash": self.content_hash,
+            "tags": list(self.tags),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.meta_dict()
+        d["note"] = self.note
+        d["blocks"] = [b.to_dict() for b in self.blocks]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Article:
+        blocks = [Block.from_dict(b) for b in d.get("blocks", ())]
+        article = cls(
+            id=str(d["id"]),
+            title=str(d.get("title") or ""),
+            blocks=blocks,
+            url=d.get("url"),
+            site=d.get("site"),
+            author=d.get("author"),
+            published=d.get("published"),
+            saved=str(d.get("saved") or ""),
+            source_format=str(d.get("source_format") or "text"),
+            source_path=d.get("source_path"),
+            content_hash=str(d.get("content_hash") or ""),
+            tags=list(d.get("tags") or ()),
+            note=str(d.get("note") or ""),
+        )
+        return article
+
+
+@dataclass(slots=True)
+class Annotation:
+    """A highlight on an article's canonical text, with tags and a note.
+
+    The anchor follows the W3C Web Annotation selectors: a TextPositionSelector
+    (``start``/``end``) and a TextQuoteSelector (``exact`` with 32 characters of
+    ``prefix`` and ``suffix``). An annotation whose text could not be found
+    again after the article changed is ``orphaned``: kept, never dropped.
+    """
+
+    id: str
+    article_id: str
+    start: int
+    end: int
+    exact: str
+    prefix: str = ""
+    suffix: str = ""
+    tags: list[str] = field(default_factory=list)
+    note: str = ""
+    created: str = ""
+    updated: str = ""
+    orphaned: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "article_id": self.article_id,
+            "start": self.start,
+            "end": self.end,
+            "exact": self.exact,
+            "prefix": self.prefix,
+            "suffix": self.suffix,
+            "tags": list(self.tags),
+            "note": self.note,
+            "created": self.created,
+            "updated": self.updated,
+            "orphaned": self.orphaned,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Annotation:
+        return cls(
+            id=str(d["id"]),
+            article_id=str(d["article_id"]),
+            start=int(d.get("start", 0)),
+            end=int(d.get("end", 0)),
+            exact=str(d.get("exact", "")),
+            prefix=str(d.get("prefix", "")),
+            suffix=str(d.get("suffix", "")),
+            tags=[str(t) for t in d.get("tags", ())],
+            note=str(d.get("note", "")),
+            created=str(d.get("created", "")),
+            updated=str(d.get("updated", "")),
+            orphaned=bool(d.get("orphaned", False)),
+        )
+
+
+@dataclass(slots=True)
+class ArticleInfo:
+    """What the archive list shows of an article: no body, no annotations."""
+
+    id: str
+    title: str
+    url: str | None = None
+    site: str | None = None
+    author: str | None = None
+    published: str | None = None
+    saved: str = ""
+    source_format: str = "text"
+    source_path: str | None = None
+    content_hash: str = ""
+    tags: list[str] = field(default_factory=list)
+    status: str = "ok"
+    blocks: int = 0
+    folded: int = 0
+    words: int = 0
+    note: str = ""
+    annotation_count: int = 0
+    annotation_tags: list[str] = field(default_factory=list)
+    annotation_ids: list[str] = field(default_factory=list)
+    notes_text: str = ""
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ArticleInfo:
+        return cls(
+            id=str(d["id"]),
+            title=str(d.get("title") or ""),
+            url=d.get("url"),
+            site=d.get("site"),
+            author=d.get("author"),
+            published=d.get("published"),
+            saved=str(d.get("saved") or ""),
+            source_format=str(d.get("source_format") or "text"),
+            source_path=d.get("source_path"),
+            content_hash=str(d.get("content_hash") or ""),
+            tags=list(d.get("tags") or ()),
+            status=str(d.get("status") or "ok"),
+            blocks=int(d.get("blocks") or 0),
+            folded=int(d.get("folded") or 0),
+            words=int(d.get("words") or 0),
+            note=str(d.get("note") or ""),
+            annotation_count=int(d.get("annotation_count") or 0),
+            annotation_tags=list(d.get("annotation_tags") or ()),
+            annotation_ids=list(d.get("annotation_ids") or ()),
+            notes_text=str(d.get("notes_text") or ""),
+        )
