@@ -244,12 +244,16 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_fold(args: argparse.Namespace) -> int:
+    import time
+
     from reader.core.ingest import IngestError, ingest_file, iter_files
     from reader.core.render import article_text, visible_text
 
     failed = 0
     files = list(iter_files(args.paths))
+    timing = getattr(args, "timing", False)
     for path, fmt in files:
+        t0 = time.perf_counter()
         try:
             if fmt is None:
                 raise IngestError("no such file" if not path.exists() else f"not a supported file type ({path.suffix})")
@@ -272,6 +276,8 @@ def cmd_fold(args: argparse.Namespace) -> int:
                 ],
                 "visible_text": visible_text(article.blocks),
             }
+            if timing:
+                obj["ms"] = round((time.perf_counter() - t0) * 1000, 3)
             sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
         else:
             _out(f"== {path}: {article.title}")
@@ -415,6 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
                 epilog="example: reader fold page.html --format jsonl")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     p.add_argument("--format", choices=("text", "jsonl"), default="text", help="output format (default: text)")
+    p.add_argument("--timing", action="store_true",
+                   help="jsonl: add each file's reading and folding time in ms (\"ms\"), for benchmarks")
 
     p = command("annotate", cmd_annotate, "mark a quote in an article; prints the annotation id",
                 epilog='example: reader annotate 3fa2 --quote "dirty bomb" --tag claim --note "unsourced"')
