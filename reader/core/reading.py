@@ -1,0 +1,239 @@
+"""What the reading screen shows, and where its cursor can go.
+
+A `Reading` turns an article and its fold labels into a sequence of
+*elements* - content blocks, and one marker per run of folded blocks (followed
+by the run's blocks when the user unfolds it) - and a sequence of cursor
+*stops*: every sentence of every shown block, and every fold marker. All
+positions are offsets into the article's canonical text, the coordinates
+annotations anchor to, so the screen and the store agree on what was selected.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from reader.core.fold import FoldRun, Label, fold_runs
+from reader.core.models import Annotation, Article
+from reader.core.sentences import sentence_spans, word_spans
+
+BLOCK = "block"
+FOLD = "fold"
+
+
+@dataclass(frozen=True, slots=True)
+class Element:
+    kind: str  # BLOCK or FOLD
+    index: int  # block index, or run index for a fold marker
+    folded: bool = False  # a block shown inside an unfolded run
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """A place the cursor can rest: a sentence, or a fold marker."""
+
+    start: int
+    end: int
+    element: int
+
+    @property
+    def is_marker(self) -> bool:
+        return self.start == self.end
+
+
+class Reading:
+    def __init__(self, article: Article, labels: list[Label]) -> None:
+        self.article = article
+        self.labels = labels
+        self.runs: list[FoldRun] = fold_runs(labels)
+        self.run_of_block: dict[int, int] = {}
+        for r, run in enumerate(self.runs):
+            for b in range(run.start, run.end):
+                self.run_of_block[b] = r
+        self.expanded: set[int] = set()
+        self._sentences: dict[int, list[tuple[int, int]]] = {}
+        self.elements: list[Element] = []
+        self.stops: list[Stop] = []
+        self._stop_starts: list[int] = []
+        self.rebuild()
+
+    # -- structure ---------------------------------------------------------
+
+    def sentences_of(self, block_index: int) -> list[tuple[int, int]]:
+        """Sentences of a block, as canonical offsets."""
+        spans = self._sentences.get(block_index)
+        if spans is None:
+            block = self.article.blocks[block_index]
+            if block.kind in ("code", "table"):
+                spans = [(block.start + s, block.start + e) for s, e in _line_spans(block.text)]
+            else:
+                spans = [(block.start + s, block.start + e) for s, e in sentence_spans(block.text)]
+            if not spans:
+                spans = [(block.start, block.end)]
+            self._sentences[block_index] = spans
+        return spans
+
+    def rebuild(self) -> None:
+        elements: list[Element] = []
+        stops: list[Stop] = []
+        blocks = self.article.blocks
+        i, n = 0, len(blocks)
+        run_at = {run.start: r for r, run in enumerate(self.runs)}
+        while i < n:
+            r = run_at.get(i)
+            if r is None:
+                elements.append(Element(BLOCK, i))
+                for s, e in self.sentences_of(i):
+                    stops.append(Stop(s, e, len(elements) - 1))
+                i += 1
+                continue
+            run = self.runs[r]
+            elements.append(Element(FOLD, r))
+            stops.append(Stop(blocks[run.start].start, blocks[run.start].start, len(elements) - 1))
+            if r in self.expanded:
+                for b in range(run.start, run.end):
+                    elements.append(Element(BLOCK, b, folded=True))
+                    for s, e in self.sentences_of(b):
+                        stops.append(Stop(s, e, len(elements) - 1))
+            i = run.end
+        self.elements = elements
+        self.stops = stops
+        self._stop_starts = [s.start for s in stops]
+
+    # -- folds ----------------------------------------------------------------
+
+    def toggle_fold(self, run_index: int) -> None:
+        if run_index in self.expanded:
+            self.expanded.discard(run_index)
+        else:
+            self.expanded.add(run_index)
+        self.rebuild()
+
+    def toggle_all(self) -> bool:
+        """Unfold every run (or fold them all if all are open); returns
+        whether they are now unfolded."""
+        if len(self.expanded) == len(self.runs):
+            self.expanded.clear()
+        else:
+            self.expanded = set(range(len(self.runs)))
+        self.rebuild()
+        return bool(self.expanded)
+
+    def run_at_stop(self, stop_index: int) -> int | None:
+        """The fold run the stop belongs to (its marker or one of its blocks)."""
+        el = self.elements[self.stops[stop_index].element]
+        if el.kind == FOLD:
+            return el.index
+        return self.run_of_block.get(el.index)
+
+    def marker_stop(self, run_index: int) -> int:
+        for i, stop in enumerate(self.stops):
+            el = self.elements[stop.element]
+            if el.kind == FOLD and el.index == run_index:
+                return i
+        return 0
+
+    def block_of_stop(self, stop_index: int) -> int | None:
+        el = self.elements[self.stops[stop_index].element]
+        return el.index if el.kind == BLOCK else None
+
+    # -- positions ------------------------------------------------------------
+
+    def stop_at(self, offset: int) -> int:
+        """The stop holding (or nearest before) a canonical offset."""
+        if not self.stops:
+            return 0
+        i = bisect.bisect_right(self._stop_starts, offset) - 1
+        return max(0, min(i, len(self.stops) - 1))
+
+    def next_block(self, stop_index: int, direction: int) -> int:
+        """First stop of the next (or previous) element."""
+        if not self.stops:
+            return 0
+        here = self.stops[stop_index].element
+        i = stop_index
+        if direction > 0:
+            while i < len(self.stops) - 1 and self.stops[i].element == here:
+                i += 1
+            return i
+        # Back to the first stop of this element, or of the previous one.
+        while i > 0 and self.stops[i - 1].element == here:
+            i -= 1
+        if i == stop_index and i > 0:
+            i -= 1
+            prev = self.stops[i].element
+            while i > 0 and self.stops[i - 1].element == prev:
+                i -= 1
+        return i
+
+    def find(self, query: str, start_stop: int, *, include_start: bool = True) -> int | None:
+        """The first stop at or after `start_stop` whose text holds `query`
+        (case-insensitive), wrapping around to the top."""
+        q = query.casefold().strip()
+        if not q or not self.stops:
+            return None
+        text = self.article.text
+        n = len(self.stops)
+        first = start_stop if include_start else start_stop + 1
+        for k in range(n):
+            i = (first + k) % n
+            stop = self.stops[i]
+            if stop.is_marker:
+                continue
+            if q in text[stop.start : stop.end].casefold():
+                return i
+        # A query across a sentence boundary: search the text itself.
+        pos = text.casefold().find(q, self.stops[min(start_stop, n - 1)].start)
+        if pos < 0:
+            pos = text.casefold().find(q)
+        if pos >= 0:
+            i = self.stop_at(pos)
+            if self.stops[i].end > pos:
+                return i
+        return None
+
+    def word_step(self, offset: int, direction: int) -> int:
+        """The offset one word on from `offset` (a word end going forward, a
+        word start going back), within the shown text."""
+        text = self.article.text
+        block_index = self.article.block_at(offset)
+        candidates: list[int] = []
+        for b in self._shown_blocks_around(block_index, direction):
+            block = self.article.blocks[b]
+            spans = word_spans(block.text)
+            if direction > 0:
+                candidates = [block.start + e for _, e in spans if block.start + e > offset]
+            else:
+                candidates = [block.start + s for s, _ in spans if block.start + s < offset]
+            if candidates:
+                return candidates[0] if direction > 0 else candidates[-1]
+        return max(0, min(offset, len(text)))
+
+    def _shown_blocks_around(self, block_index: int, direction: int) -> list[int]:
+        shown = [el.index for el in self.elements if el.kind == BLOCK]
+        pos = bisect.bisect_left(shown, block_index)
+        if direction > 0:
+            return shown[pos:]
+        return list(reversed(shown[: pos + 1]))
+
+    # -- annotations ------------------------------------------------------------
+
+    @staticmethod
+    def annotations_at(annotations: list[Annotation], start: int, end: int) -> list[Annotation]:
+        """Annotations overlapping [start, end), the tightest first."""
+        if end <= start:
+            end = start + 1
+        hits = [a for a in annotations if not a.orphaned and a.start < end and a.end > start]
+        hits.sort(key=lambda a: (a.end - a.start, a.start))
+        return hits
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            lead = len(line) - len(line.lstrip())
+            spans.append((pos + lead, pos + len(line.rstrip())))
+        pos += len(line) + 1
+    return spans

@@ -1,0 +1,77 @@
+"""The Textual application: the archive screen, then the reading screen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+
+from reader.core.config import Config
+from reader.resources import styles
+from reader.ui.screens.archive import ArchiveScreen
+
+if TYPE_CHECKING:
+    from reader.core.store import Archive
+
+
+class ReaderApp(App[int]):
+    TITLE = "reader"
+    CSS_PATH = [str(p) for p in styles()]
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit")]
+
+    def __init__(self, archive: Archive, *, notice: str | None = None, config: Config | None = None) -> None:
+        super().__init__()
+        self.archive = archive
+        self.notice = notice
+        self.config = config or Config.load(archive.data_dir)
+        if self.config.theme:
+            self.theme = self.config.theme
+
+    def on_mount(self) -> None:
+        if self.config.keys:
+            self.set_keymap(self.config.keys)
+        self.push_screen(ArchiveScreen(self.archive))
+        if self.notice:
+            self.notify(Content(self.notice), timeout=6)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette (Ctrl+P) lists this screen's keys as commands."""
+        yield from super().get_system_commands(screen)
+        seen = set()
+        for item in type(screen).BINDINGS:
+            binding = item if isinstance(item, Binding) else Binding(*item)
+            if not binding.description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            keys = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
+            key = self.get_key_display(Binding(keys.split(",")[0], ""))
+
+            def run(action: str = binding.action, target: Screen = screen) -> None:
+                self.call_later(target.run_action, action)
+
+            yield SystemCommand(binding.description, f"{key}  ({binding.id})", run)
+
+    def export_articles(self, article_ids: list[str] | None) -> None:
+        """Export notes of these articles (None: every annotated article) to
+        the export folder, and say where."""
+        try:
+            from reader.core.export import export_to_folder
+        except ImportError:
+            self.notify("Export is not available in this version", severity="error")
+            return
+        folder = self.config.exports()
+        try:
+            written = export_to_folder(self.archive, article_ids, folder)
+        except Exception as err:  # noqa: BLE001 - shown, never a crash
+            self.notify(Content(f"Export failed: {err}"), severity="error")
+            return
+        if not written:
+            self.notify("Nothing to export yet: no notes or article notes", severity="warning")
+            return
+        where = written[0] if len(written) == 1 else folder
+        self.notify(Content(f"Exported {len(written)} file{'s' if len(written) != 1 else ''} to {where}"), timeout=6)

@@ -1,0 +1,236 @@
+"""The archive screen: every saved article, filtered as you type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from reader.ui.screens.dialogs import ConfirmScreen, PromptScreen
+from reader.ui.screens.help import HelpScreen, binding_rows
+from reader.ui.widgets.archive_list import SORT_LABELS, SORTS, ArchiveHeader, ArchiveList
+
+if TYPE_CHECKING:
+    from reader.core.store import Archive
+
+RELOAD_SECONDS = 2.0
+
+
+class ArchiveScreen(Screen[None]):
+    BINDINGS = [
+        Binding("j,down", "move(1)", "Down", show=False, id="archive.down"),
+        Binding("k,up", "move(-1)", "Up", show=False, id="archive.up"),
+        Binding("g,home", "top", "Top", show=False, id="archive.top"),
+        Binding("G,end", "bottom", "Bottom", show=False, id="archive.bottom"),
+        Binding("pagedown,space", "page(1)", "Page down", show=False, id="archive.page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="archive.page_up"),
+        Binding("enter", "open", "Open", id="archive.open"),
+        Binding("slash", "filter", "Filter", id="archive.filter"),
+        Binding("s", "sort", "Sort", id="archive.sort"),
+        Binding("a", "add", "Add", id="archive.add"),
+        Binding("x", "delete", "Delete", id="archive.delete"),
+        Binding("X", "export", "Export all", id="archive.export"),
+        Binding("r", "reload", "Reload", show=False, id="archive.reload"),
+        Binding("question_mark", "help", "Help", id="archive.help"),
+        Binding("q", "quit", "Quit", id="archive.quit"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="archive.clear_filter"),
+    ]
+
+    def __init__(self, archive: Archive) -> None:
+        super().__init__()
+        self.archive = archive
+        self._token: object = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="archive-title")
+        yield Input(placeholder="filter: title, site, tags, notes", id="archive-filter")
+        yield ArchiveHeader(id="archive-header")
+        yield ArchiveList(id="archive-list")
+        yield Static(id="archive-status")
+        yield Footer()
+
+    @property
+    def list(self) -> ArchiveList:
+        return self.query_one(ArchiveList)
+
+    def on_mount(self) -> None:
+        self.query_one("#archive-filter", Input).display = False
+        self.reload()
+        self.list.focus()
+        self.set_interval(RELOAD_SECONDS, self._reload_if_changed)
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    # -- data -------------------------------------------------------------------
+
+    def reload(self, keep_id: str | None = None) -> None:
+        changed, self._token = self.archive.changed_since(self._token)
+        self.list.set_rows(self.archive.articles(), keep_id=keep_id)
+        self._update_status()
+
+    def _reload_if_changed(self) -> None:
+        changed, token = self.archive.changed_since(self._token)
+        if changed:
+            self.reload()
+
+    def _update_status(self) -> None:
+        lst = self.list
+        total = len(lst.all_rows)
+        shown = len(lst.rows)
+        title = Content.assemble(("reader", "bold"), f"  {total} article{'s' if total != 1 else ''}")
+        self.query_one("#archive-title", Static).update(title)
+        parts = [f"sorted {SORT_LABELS[lst.sort_key]}"]
+        if lst.query_text:
+            parts.insert(0, f"{shown} of {total} match \u201c{lst.query_text}\u201d")
+        pending = sum(1 for r in lst.all_rows if r.status == "pending")
+        if pending:
+            parts.append(f"{pending} not fetched yet (reader fetch)")
+        if not total:
+            parts = ["The archive is empty. Press a to add a file or folder."]
+        self.query_one("#archive-status", Static).update(Content(" \u00b7 ".join(parts)))
+
+    def on_archive_list_moved(self, _: ArchiveList.Moved) -> None:
+        pass
+
+    # -- actions ------------------------------------------------------------------
+
+    def action_move(self, step: int) -> None:
+        self.list.move(self.list.cursor + step)
+
+    def action_top(self) -> None:
+        self.list.move(0)
+
+    def action_bottom(self) -> None:
+        self.list.move(len(self.list.rows) - 1)
+
+    def action_page(self, direction: int) -> None:
+        self.list.move(self.list.cursor + direction * self.list.page())
+
+    def action_open(self) -> None:
+        row = self.list.current
+        if row is not None:
+            self._open(row.id, row.status)
+
+    def on_archive_list_opened(self, event: ArchiveList.Opened) -> None:
+        self._open(event.row.id, event.row.status)
+
+    def _open(self, article_id: str, status: str) -> None:
+        if status == "pending":
+            self.notify(Content("Not fetched yet: run `reader fetch` to download it."), severity="warning")
+            return
+        from reader.ui.screens.article import ArticleScreen
+
+        self.app.push_screen(ArticleScreen(self.archive, article_id))
+
+    def action_filter(self) -> None:
+        box = self.query_one("#archive-filter", Input)
+        box.display = True
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "archive-filter":
+            self.list.set_filter(event.value)
+            self._update_status()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "archive-filter":
+            self.list.focus()
+            if not event.value:
+                event.input.display = False
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#archive-filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.list.set_filter("")
+            self.list.focus()
+            self._update_status()
+
+    def action_sort(self) -> None:
+        i = SORTS.index(self.list.sort_key)
+        self.list.set_sort(SORTS[(i + 1) % len(SORTS)])
+        self._update_status()
+
+    def action_reload(self) -> None:
+        self.reload()
+        self.notify("Reloaded")
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen("Archive keys", binding_rows(self)))
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+    def action_add(self) -> None:
+        def got(path: str | None) -> None:
+            if path and path.strip():
+                self._add(path.strip())
+
+        self.app.push_screen(
+            PromptScreen("Add a file or folder (.html, .txt, .md):", placeholder="~/Downloads/article.html"), got
+        )
+
+    @work(thread=True, exclusive=True, group="add")
+    def _add(self, raw: str) -> None:
+        from reader.core.ingest import IngestError, ingest_file, iter_files
+
+        path = Path(raw).expanduser()
+        if not path.exists():
+            self.app.call_from_thread(self.notify, Content(f"{raw}: no such file or folder"), severity="error")
+            return
+        added = dupes = failed = 0
+        last = None
+        for f, fmt in iter_files([path]):
+            if fmt is None:
+                failed += 1
+                continue
+            try:
+                result = self.archive.save(ingest_file(f))
+            except IngestError as err:
+                failed += 1
+                self.app.call_from_thread(self.notify, Content(f"{f.name}: {err}"), severity="warning")
+                continue
+            except Exception as err:  # noqa: BLE001 - report, keep going
+                failed += 1
+                self.app.call_from_thread(self.notify, Content(f"{f.name}: {err}"), severity="error")
+                continue
+            last = result.id
+            if result.status == "duplicate":
+                dupes += 1
+            else:
+                added += 1
+        parts = [f"Added {added}"]
+        if dupes:
+            parts.append(f"{dupes} already there")
+        if failed:
+            parts.append(f"{failed} failed")
+        self.app.call_from_thread(self.reload, last)
+        self.app.call_from_thread(self.notify, Content(", ".join(parts)))
+
+    def action_delete(self) -> None:
+        row = self.list.current
+        if row is None:
+            return
+        n = row.annotation_count
+        notes = f" Its {n} annotation{'s' if n != 1 else ''} will be deleted with it." if n else ""
+        question = Content.assemble("Delete \u201c", (row.title, "bold"), f"\u201d?{notes}")
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                count = self.archive.delete(row.id)
+                self.reload()
+                extra = f" and {count} annotation{'s' if count != 1 else ''}" if count else ""
+                self.notify(Content(f"Deleted \u201c{row.title}\u201d{extra}"))
+
+        self.app.push_screen(ConfirmScreen(question, yes="Delete", no="Keep"), answer)
+
+    def action_export(self) -> None:
+        self.app.export_articles(None)  # type: ignore[attr-defined]

@@ -1,0 +1,625 @@
+"""The reading screen: the article with its boilerplate folded, a sentence
+cursor, and keys to mark claims, evidence and questions and to write notes.
+
+Every change is saved through the store the moment it is made; Ctrl+Z undoes
+this screen's changes one by one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from textual.actions import SkipAction
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.color import Color
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from reader.core.fold import labels_in_archive
+from reader.core.models import Annotation, Article
+from reader.core.reading import FOLD, Reading
+from reader.core.tags import CLAIM, EVIDENCE, QUESTION
+from reader.ui.screens.dialogs import ConfirmScreen
+from reader.ui.screens.help import HelpScreen, binding_rows
+from reader.ui.screens.note_editor import NoteEditor
+from reader.ui.screens.tag_picker import TagPicker
+from reader.ui.widgets.article_view import ArticleView
+from reader.ui.widgets.notes_panel import NotesPanel, shorten
+
+if TYPE_CHECKING:
+    from reader.core.store import Archive
+
+
+@dataclass
+class Change:
+    """One undoable change: what to put back."""
+
+    kind: str  # "added", "deleted", "edited", "article_note", "rule"
+    before: Any
+    after: Any = None
+
+
+class ArticleScreen(Screen[None]):
+    BINDINGS = [
+        Binding("j,down", "cursor(1)", "Next sentence", show=False, id="article.next_sentence"),
+        Binding("k,up", "cursor(-1)", "Previous sentence", show=False, id="article.previous_sentence"),
+        Binding("J", "block(1)", "Next block", show=False, id="article.next_block"),
+        Binding("K", "block(-1)", "Previous block", show=False, id="article.previous_block"),
+        Binding("g,home", "top", "Top", show=False, id="article.top"),
+        Binding("G,end", "bottom", "Bottom", show=False, id="article.bottom"),
+        Binding("pagedown,space", "page(1)", "Page down", show=False, id="article.page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="article.page_up"),
+        Binding("slash", "find", "Find", id="article.find"),
+        Binding("v", "select", "Select", id="article.select"),
+        Binding("w", "word(1)", "Selection: extend by word", show=False, id="article.word_forward"),
+        Binding("b", "word(-1)", "Selection: back by word", show=False, id="article.word_back"),
+        Binding("c", "tag('claim')", "Claim", id="article.claim"),
+        Binding("e", "tag('evidence')", "Evidence", id="article.evidence"),
+        Binding("t", "tags", "Tags", id="article.tags"),
+        Binding("n", "note", "Note", id="article.note"),
+        Binding("N", "article_note", "Article note", show=False, id="article.article_note"),
+        Binding("right_square_bracket", "annotation(1)", "Next note", show=False, id="article.next_annotation"),
+        Binding("left_square_bracket", "annotation(-1)", "Previous note", show=False, id="article.previous_annotation"),
+        Binding("x", "delete", "Delete note", show=False, id="article.delete"),
+        Binding("ctrl+z", "undo", "Undo", show=False, id="article.undo"),
+        Binding("p", "panel", "Notes panel", id="article.panel"),
+        Binding("z", "fold", "Fold", id="article.fold"),
+        Binding("Z", "fold_all", "All folds", show=False, id="article.fold_all"),
+        Binding("b", "mark_block", "Mark block boilerplate / content", show=False, id="article.mark_block"),
+        Binding("l", "links", "Links", show=False, id="article.links"),
+        Binding("y", "copy", "Copy", show=False, id="article.copy"),
+        Binding("X", "export", "Export", show=False, id="article.export"),
+        Binding("R", "review_orphans", "Review orphans", show=False, id="article.review_orphans"),
+        Binding("question_mark", "help", "Help", id="article.help"),
+        Binding("q", "back", "Back", id="article.back"),
+        Binding("escape", "escape", "Cancel / back", show=False, id="article.escape"),
+    ]
+
+    def __init__(self, archive: Archive, article_id: str) -> None:
+        super().__init__()
+        self.archive = archive
+        self.article: Article = archive.get(article_id)
+        self.annotations: list[Annotation] = archive.annotations(article_id)
+        self.reading = Reading(self.article, labels_in_archive(self.article, archive))
+        self.undo: list[Change] = []
+        self.last_query = ""
+
+    # -- layout -----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._header(), id="article-header")
+        with Horizontal(id="article-body"):
+            yield ArticleView(self.reading, self.annotations, id="article-view")
+            yield NotesPanel(id="notes-panel")
+        yield Input(placeholder="find in the article", id="find")
+        yield Static(id="article-status")
+        yield Footer()
+
+    def _header(self) -> Content:
+        a = self.article
+        meta = " \u00b7 ".join(x for x in (a.site, a.author, a.published) if x)
+        parts: list[Any] = [(a.title, "bold")]
+        if meta:
+            parts += ["\n", (meta, "$text-muted")]
+        return Content.assemble(*parts)
+
+    @property
+    def view(self) -> ArticleView:
+        return self.query_one(ArticleView)
+
+    @property
+    def panel(self) -> NotesPanel:
+        return self.query_one(NotesPanel)
+
+    def on_mount(self) -> None:
+        self.query_one("#find", Input).display = False
+        self.panel.display = False
+        self._apply_palette()
+        self.view.focus()
+        self._refresh_panel()
+        self._update_status()
+
+    def _apply_palette(self) -> None:
+        v = self.app.theme_variables
+
+        def color(name: str, fallback: str) -> Color:
+            try:
+                return Color.parse(v.get(name, fallback))
+            except Exception:  # noqa: BLE001 - a theme without that colour
+                return Color.parse(fallback)
+
+        palette = {
+            CLAIM: color("warning", "#ffa62b"),
+            EVIDENCE: color("success", "#4ebf71"),
+            QUESTION: color("accent", "#b48ead"),
+        }
+        extra = [color("primary", "#0178d4"), color("secondary", "#004578"), color("error", "#ba3c5b"),
+                 color("accent", "#ffa62b").lighten(0.15), color("success", "#4ebf71").darken(0.15)]
+        for tag in self.archive.tags():
+            root = tag.split("/")[0]
+            if root not in palette:
+                palette[root] = extra[sum(root.encode()) % len(extra)]
+        self.view.tag_colors = palette
+        self.view.plain_color = color("primary", "#0178d4")
+
+    # -- status -----------------------------------------------------------------
+
+    def _update_status(self) -> None:
+        view = self.view
+        stops = self.reading.stops
+        parts = []
+        if stops:
+            parts.append(f"{view.cursor + 1}/{len(stops)}")
+        placed = sum(1 for a in self.annotations if not a.orphaned)
+        orphans = len(self.annotations) - placed
+        parts.append(f"{placed} note{'s' if placed != 1 else ''}")
+        if orphans:
+            parts.append(f"{orphans} orphaned (R to review)")
+        if view.selection is not None:
+            s, e = sorted(view.selection)
+            parts.append(f"selecting {len(self.article.text[s:e].split())} words \u2014 c/e/t/n to mark, Escape to cancel")
+        else:
+            here = self._annotations_here()
+            if here:
+                a = here[0]
+                label = " ".join("#" + t for t in a.tags) or "highlight"
+                parts.append(label + (f": {shorten(a.note, 60)}" if a.note else ""))
+        self.query_one("#article-status", Static).update(Content(" \u00b7 ".join(parts)))
+
+    def on_article_view_cursor_moved(self, _: ArticleView.CursorMoved) -> None:
+        self._update_status()
+        here = self._annotations_here()
+        if here and self.panel.display:
+            self.panel.highlight_annotation(here[0].id)
+
+    # -- what an action applies to -------------------------------------------------
+
+    def _cursor_span(self) -> tuple[int, int] | None:
+        stops = self.reading.stops
+        if not stops:
+            return None
+        stop = stops[self.view.cursor]
+        if stop.is_marker:
+            return None
+        return stop.start, stop.end
+
+    def _target_span(self) -> tuple[int, int] | None:
+        """The selection, else the sentence under the cursor."""
+        sel = self.view.selection
+        if sel is not None:
+            s, e = sorted(sel)
+            if e > s:
+                return _trim(self.article.text, s, e)
+        return self._cursor_span()
+
+    def _annotations_here(self) -> list[Annotation]:
+        span = self._target_span()
+        if span is None:
+            return []
+        return Reading.annotations_at(self.annotations, *span)
+
+    def _exact(self, span: tuple[int, int]) -> Annotation | None:
+        for a in self.annotations:
+            if not a.orphaned and (a.start, a.end) == span:
+                return a
+        return None
+
+    def _under_cursor(self) -> Annotation | None:
+        """The annotation an edit applies to: the selection's own, else the
+        tightest one under the cursor."""
+        span = self._target_span()
+        if span is None:
+            return None
+        if self.view.selection is not None:
+            return self._exact(span)
+        here = Reading.annotations_at(self.annotations, *span)
+        return here[0] if here else None
+
+    # -- saving ----------------------------------------------------------------------
+
+    def _reload_annotations(self, changed: list[tuple[int, int]] = ()) -> None:  # type: ignore[assignment]
+        self.annotations = self.archive.annotations(self.article.id)
+        self.view.set_annotations(self.annotations, list(changed))
+        self._refresh_panel()
+        self._update_status()
+
+    def _refresh_panel(self) -> None:
+        self.panel.show(self.annotations, self.article.note)
+
+    def _create(self, span: tuple[int, int], tags: list[str], note: str = "") -> Annotation:
+        ann = self.archive.add_annotation(self.article.id, span[0], span[1], tags=tags, note=note,
+                                          text=self.article.text)
+        self.undo.append(Change("added", ann))
+        return ann
+
+    def _edit(self, ann: Annotation, **changes: Any) -> Annotation:
+        before = replace(ann, tags=list(ann.tags))
+        after = replace(ann, **changes)
+        from reader.core.store import now_iso
+
+        after.updated = now_iso()
+        self.archive.put_annotation(after)
+        self.undo.append(Change("edited", before, after))
+        return after
+
+    def _remove(self, ann: Annotation) -> None:
+        self.archive.delete_annotation(ann.id)
+        self.undo.append(Change("deleted", ann))
+
+    def _finish_mark(self, span: tuple[int, int] | None, message: str) -> None:
+        changed = [span] if span else []
+        if self.view.selection is not None:
+            changed.append(tuple(sorted(self.view.selection)))  # type: ignore[arg-type]
+            self.view.set_selection(None)
+        self._reload_annotations(changed)
+        self.notify(Content(message), timeout=2)
+
+    # -- actions: movement -------------------------------------------------------------
+
+    def action_cursor(self, step: int) -> None:
+        self.view.move_cursor(self.view.cursor + step, extend=self.view.selection is not None)
+
+    def action_block(self, step: int) -> None:
+        self.view.move_cursor(self.reading.next_block(self.view.cursor, step), extend=self.view.selection is not None)
+
+    def action_top(self) -> None:
+        self.view.move_cursor(0)
+
+    def action_bottom(self) -> None:
+        self.view.move_cursor(len(self.reading.stops) - 1)
+
+    def action_page(self, direction: int) -> None:
+        view = self.view
+        lines = view.lines_of_stop(view.cursor)
+        y = (lines.start if lines else 0) + direction * view.page_height()
+        target = view.stop_at_line(max(0, y))
+        if target == view.cursor:
+            target += direction
+        view.move_cursor(target, extend=view.selection is not None)
+
+    # -- actions: find -------------------------------------------------------------------
+
+    def action_find(self) -> None:
+        box = self.query_one("#find", Input)
+        box.display = True
+        box.value = self.last_query
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "find":
+            return
+        event.stop()
+        query = event.value
+        event.input.display = False
+        self.view.focus()
+        if not query.strip():
+            return
+        again = query == self.last_query
+        self.last_query = query
+        found = self.reading.find(query, self.view.cursor, include_start=not again)
+        if found is None:
+            self.notify(Content(f"Not found: {query}"), severity="warning", timeout=2)
+        else:
+            self.view.move_cursor(found, extend=self.view.selection is not None)
+
+    # -- actions: selection ----------------------------------------------------------------
+
+    def action_select(self) -> None:
+        span = self._cursor_span()
+        if span is None:
+            return
+        if self.view.selection is not None:
+            self.view.set_selection(None)
+        else:
+            self.view.set_selection(span)
+        self._update_status()
+
+    def action_word(self, direction: int) -> None:
+        view = self.view
+        if view.selection is None and direction < 0:
+            raise SkipAction()  # b without a selection marks the block
+        if view.selection is None:
+            span = self._cursor_span()
+            if span is None:
+                return
+            # Start a selection at the sentence's first word.
+            start = span[0]
+            view.set_selection((start, self.reading.word_step(start, 1)))
+            return
+        anchor, head = view.selection
+        new_head = self.reading.word_step(head, direction)
+        if new_head == anchor:
+            new_head = self.reading.word_step(new_head, direction)
+        view.set_selection((anchor, new_head))
+
+    def action_escape(self) -> None:
+        if self.view.selection is not None:
+            self.view.set_selection(None)
+            self._update_status()
+            return
+        find = self.query_one("#find", Input)
+        if find.display:
+            find.display = False
+            self.view.focus()
+            return
+        self.action_back()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    # -- actions: marking ------------------------------------------------------------------
+
+    def action_tag(self, tag: str) -> None:
+        span = self._target_span()
+        if span is None:
+            self.notify("Move the cursor to a sentence first", severity="warning", timeout=2)
+            return
+        existing = self._exact(span)
+        if existing is None:
+            self._create(span, [tag])
+            self._finish_mark(span, f"Marked as {tag}")
+            return
+        if tag in existing.tags:
+            tags = [t for t in existing.tags if t != tag]
+            if not tags and not existing.note:
+                self._remove(existing)
+                self._finish_mark(span, f"Removed the {tag} mark")
+                return
+            self._edit(existing, tags=tags)
+            self._finish_mark(span, f"Removed #{tag}")
+        else:
+            self._edit(existing, tags=[*existing.tags, tag])
+            self._finish_mark(span, f"Marked as {tag}")
+
+    def action_tags(self) -> None:
+        span = self._target_span()
+        if span is None:
+            return
+        existing = self._under_cursor()
+        chosen = list(existing.tags) if existing else []
+
+        def done(tags: list[str] | None) -> None:
+            if tags is None:
+                return
+            if existing is None:
+                if tags:
+                    self._create(span, tags)
+                    self._finish_mark(span, "Tagged " + " ".join("#" + t for t in tags))
+                return
+            self._edit(existing, tags=tags)
+            self._finish_mark((existing.start, existing.end), "Tags: " + (" ".join("#" + t for t in tags) or "none"))
+
+        self.app.push_screen(TagPicker(self.archive.tags(), chosen, title="Tags for this mark"), done)
+
+    def action_note(self) -> None:
+        span = self._target_span()
+        if span is None:
+            return
+        existing = self._under_cursor()
+        quote = self.article.text[existing.start : existing.end] if existing else self.article.text[span[0] : span[1]]
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            if existing is None:
+                self._create(span, [], note=text)
+                self._finish_mark(span, "Note saved")
+            elif text != existing.note:
+                self._edit(existing, note=text)
+                self._finish_mark((existing.start, existing.end), "Note saved")
+
+        self.app.push_screen(NoteEditor("Note", existing.note if existing else "", quote=quote), done)
+
+    def action_article_note(self) -> None:
+        old = self.article.note
+
+        def done(text: str | None) -> None:
+            if text is None or text == old:
+                return
+            self.archive.set_article_note(self.article.id, text)
+            self.article.note = text
+            self.undo.append(Change("article_note", old, text))
+            self._refresh_panel()
+            self.notify("Article note saved", timeout=2)
+
+        self.app.push_screen(NoteEditor(f"Note on \u201c{shorten(self.article.title, 60)}\u201d", old), done)
+
+    def action_delete(self) -> None:
+        ann = self._under_cursor()
+        if ann is None:
+            self.notify("No note under the cursor", severity="warning", timeout=2)
+            return
+        label = " ".join("#" + t for t in ann.tags) or "highlight"
+        question = Content.assemble("Delete this ", (label, "bold"), "?\n\u201c", shorten(ann.exact, 120), "\u201d",
+                                    *(("\nNote: ", shorten(ann.note, 120)) if ann.note else ()))
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._remove(ann)
+                self._finish_mark((ann.start, ann.end), "Deleted (Ctrl+Z to undo)")
+
+        self.app.push_screen(ConfirmScreen(question, yes="Delete", no="Keep"), answer)
+
+    def action_undo(self) -> None:
+        if not self.undo:
+            self.notify("Nothing to undo", timeout=2)
+            return
+        change = self.undo.pop()
+        span: tuple[int, int] | None = None
+        if change.kind == "added":
+            self.archive.delete_annotation(change.before.id)
+            span = (change.before.start, change.before.end)
+            message = "Undone: mark removed"
+        elif change.kind == "deleted":
+            self.archive.put_annotation(change.before)
+            span = (change.before.start, change.before.end)
+            message = "Undone: mark restored"
+        elif change.kind == "edited":
+            self.archive.put_annotation(change.before)
+            span = (change.before.start, change.before.end)
+            message = "Undone: previous tags and note back"
+        elif change.kind == "article_note":
+            self.archive.set_article_note(self.article.id, change.before)
+            self.article.note = change.before
+            message = "Undone: article note restored"
+        elif change.kind == "rule":
+            self.archive.remove_fold_rule(change.before.id)
+            self._refold()
+            message = "Undone: fold rule removed"
+        else:  # pragma: no cover
+            return
+        self._reload_annotations([span] if span else [])
+        self.notify(message, timeout=2)
+
+    def action_annotation(self, direction: int) -> None:
+        placed = [a for a in self.annotations if not a.orphaned]
+        if not placed:
+            self.notify("No notes in this article yet", timeout=2)
+            return
+        here = self.reading.stops[self.view.cursor].start if self.reading.stops else 0
+        if direction > 0:
+            after = [a for a in placed if a.start > here]
+            target = after[0] if after else placed[0]
+        else:
+            before = [a for a in placed if a.start < here]
+            target = before[-1] if before else placed[-1]
+        self._jump_to(target)
+
+    def _jump_to(self, ann: Annotation) -> None:
+        if ann.orphaned:
+            self.notify("This note's text is no longer in the article (R to review)", severity="warning")
+            return
+        run = self.reading.run_of_block.get(self.article.block_at(ann.start))
+        if run is not None and run not in self.reading.expanded:
+            self.reading.toggle_fold(run)
+            self.view.rebuild(keep_offset=ann.start)
+        self.view.move_cursor(self.reading.stop_at(ann.start))
+
+    def on_notes_panel_jump(self, event: NotesPanel.Jump) -> None:
+        self._jump_to(event.annotation)
+        self.view.focus()
+
+    def action_panel(self) -> None:
+        panel = self.panel
+        panel.display = not panel.display
+        if panel.display:
+            self._refresh_panel()
+            here = self._annotations_here()
+            if here:
+                panel.highlight_annotation(here[0].id)
+            panel.focus()
+        else:
+            self.view.focus()
+        self.view.call_after_refresh(self.view.relayout)
+
+    # -- actions: folds -------------------------------------------------------------------------
+
+    def action_fold(self) -> None:
+        run = self.reading.run_at_stop(self.view.cursor)
+        if run is None:
+            self.notify("No folded text here (Z shows every fold)", timeout=2)
+            return
+        offset = self.article.blocks[self.reading.runs[run].start].start
+        self.reading.toggle_fold(run)
+        self.view.rebuild(keep_offset=offset)
+        if run not in self.reading.expanded:
+            self.view.move_cursor(self.reading.marker_stop(run))
+
+    def action_fold_all(self) -> None:
+        stops = self.reading.stops
+        offset = stops[self.view.cursor].start if stops else 0
+        opened = self.reading.toggle_all()
+        self.view.rebuild(keep_offset=offset)
+        self.notify("All folds open" if opened else "Boilerplate folded", timeout=2)
+
+    def _refold(self) -> None:
+        expanded = set(self.reading.expanded)
+        stops = self.reading.stops
+        offset = stops[self.view.cursor].start if stops else 0
+        self.reading = Reading(self.article, labels_in_archive(self.article, self.archive))
+        self.reading.expanded = {i for i in expanded if i < len(self.reading.runs)}
+        self.reading.rebuild()
+        self.view.reading = self.reading
+        self.view.rebuild(keep_offset=offset)
+
+    def action_mark_block(self) -> None:
+        """Fold the block under the cursor on every article of this site, or
+        show it if it is folded."""
+        stop_index = self.view.cursor
+        el = self.reading.elements[self.reading.stops[stop_index].element] if self.reading.stops else None
+        if el is None:
+            return
+        if el.kind == FOLD:
+            run = self.reading.runs[el.index]
+            blocks = list(range(run.start, run.end))
+            action = "show"
+        else:
+            blocks = [el.index]
+            action = "show" if self.reading.labels[el.index].boilerplate else "fold"
+        site = self.article.site or ""
+        last = None
+        for b in blocks:
+            last = self.archive.add_fold_rule(site, self.article.blocks[b].text, action)
+        if last is not None:
+            self.undo.append(Change("rule", last))
+        self._refold()
+        where = site or "articles without a site"
+        verb = "Folded" if action == "fold" else "Shown"
+        self.notify(Content(f"{verb} on {where} from now on (Ctrl+Z to undo)"), timeout=3)
+
+    # -- actions: other ---------------------------------------------------------------------------
+
+    def action_links(self) -> None:
+        from reader.ui.screens.links import LinksScreen
+
+        stop = self.reading.stops[self.view.cursor] if self.reading.stops else None
+        links = []
+        for block in self.article.blocks:
+            for link in block.links:
+                links.append((block.text[link.start : link.end], link.href, block.start + link.start))
+        if not links:
+            self.notify("This article has no links", timeout=2)
+            return
+        here = stop.start if stop else 0
+        self.app.push_screen(LinksScreen(links, here))
+
+    def action_copy(self) -> None:
+        span = self._target_span()
+        if span is None:
+            return
+        self.app.copy_to_clipboard(self.article.text[span[0] : span[1]])
+        self.notify("Copied", timeout=1.5)
+
+    def action_export(self) -> None:
+        self.app.export_articles([self.article.id])  # type: ignore[attr-defined]
+
+    def action_review_orphans(self) -> None:
+        orphans = [a for a in self.annotations if a.orphaned]
+        if not orphans:
+            self.notify("No orphaned notes in this article", timeout=2)
+            return
+        from reader.ui.screens.orphans import OrphanScreen
+
+        def done(_: object) -> None:
+            self._reload_annotations()
+
+        self.app.push_screen(OrphanScreen(self.archive, self.article, orphans, self._target_span()), done)
+
+    def action_help(self) -> None:
+        intro = (
+            "Move by sentence (j/k) or block (J/K); v starts a selection, j/k/w/b grow it. "
+            "c claim, e evidence, t tags, n note: with no selection they take the sentence under the cursor."
+        )
+        self.app.push_screen(HelpScreen("Reading keys", binding_rows(self), intro))
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e

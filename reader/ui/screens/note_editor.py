@@ -1,0 +1,64 @@
+"""Write or change a note: a modal TextArea. Ctrl+S saves; Escape asks
+before throwing a change away."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Label, TextArea
+
+from reader.ui.screens.dialogs import ConfirmScreen
+
+
+class NoteEditor(ModalScreen[str | None]):
+    """Dismisses the new text on save, None when cancelled."""
+
+    # Not priority bindings: keys reach the TextArea first and in order, so
+    # Ctrl+S right after fast typing (or a paste) saves every character.
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="note.save"),
+        Binding("escape", "cancel", "Cancel", id="note.cancel"),
+    ]
+
+    def __init__(self, title: str, text: str = "", *, quote: str | None = None) -> None:
+        super().__init__()
+        self.heading = title
+        self.original = text
+        self.quote = quote
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog note-editor"):
+            yield Label(Content(self.heading), classes="dialog-question")
+            if self.quote:
+                q = " ".join(self.quote.split())
+                if len(q) > 240:
+                    q = q[:237] + "..."
+                yield Label(Content("\u201c" + q + "\u201d"), classes="note-quote")
+            yield TextArea(self.original, id="note-text", soft_wrap=True, show_line_numbers=False)
+            yield Label(Content("Ctrl+S save \u00b7 Escape cancel"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    @property
+    def text(self) -> str:
+        return self.query_one(TextArea).text
+
+    def action_save(self) -> None:
+        self.dismiss(self.text.strip("\n"))
+
+    def action_cancel(self) -> None:
+        if self.text == self.original:
+            self.dismiss(None)
+            return
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Discard the changes to this note?", yes="Discard", no="Keep editing"), answer)

@@ -1,0 +1,156 @@
+"""Review orphaned notes: the text they marked is no longer in the article.
+
+For each orphan the screen shows the old quote in its old context beside the
+closest passage of the current text; the note can be re-attached to that
+passage, to the selection made before opening this screen, or deleted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from reader.core import anchor
+from reader.core.models import Annotation, Article
+from reader.ui.screens.dialogs import ConfirmScreen
+from reader.ui.widgets.notes_panel import annotation_prompt, shorten
+
+if TYPE_CHECKING:
+    from reader.core.store import Archive
+
+GUESS_THRESHOLD = 0.5
+
+
+class OrphanScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("g", "attach_guess", "Attach to best match", id="orphans.attach_guess"),
+        Binding("a", "attach_selection", "Attach to my selection", id="orphans.attach_selection"),
+        Binding("x", "delete", "Delete", id="orphans.delete"),
+        Binding("escape,q", "close", "Close", id="orphans.close"),
+    ]
+
+    def __init__(self, archive: Archive, article: Article, orphans: list[Annotation],
+                 selection: tuple[int, int] | None) -> None:
+        super().__init__()
+        self.archive = archive
+        self.article = article
+        self.orphans = list(orphans)
+        self.selection = selection
+        self._guesses: dict[str, tuple[int, int] | None] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog orphans"):
+            yield Label(Content("Orphaned notes: their text is no longer in the article"), classes="dialog-question")
+            with Horizontal():
+                yield OptionList(id="orphan-list")
+                with VerticalScroll(id="orphan-detail"):
+                    yield Static(id="orphan-was")
+                    yield Static(id="orphan-now")
+            sel = "a attach to the selection you made \u00b7 " if self.selection else ""
+            yield Label(Content(f"g attach to the best match \u00b7 {sel}x delete \u00b7 Escape close"),
+                        classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self._fill()
+        self.query_one(OptionList).focus()
+
+    def _fill(self) -> None:
+        lst = self.query_one(OptionList)
+        lst.clear_options()
+        lst.add_options([Option(annotation_prompt(a), id=a.id) for a in self.orphans])
+        if self.orphans:
+            lst.highlighted = 0
+            self._show(self.orphans[0])
+        else:
+            self.dismiss(None)
+
+    def _current(self) -> Annotation | None:
+        lst = self.query_one(OptionList)
+        if lst.highlighted is None or not self.orphans:
+            return None
+        return self.orphans[min(lst.highlighted, len(self.orphans) - 1)]
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        ann = self._current()
+        if ann is not None:
+            self._show(ann)
+
+    def _guess(self, ann: Annotation) -> tuple[int, int] | None:
+        if ann.id not in self._guesses:
+            self._guesses[ann.id] = anchor.fuzzy_find(
+                self.article.text, ann.exact, ann.prefix, ann.suffix, ann.start, threshold=GUESS_THRESHOLD
+            )
+        return self._guesses[ann.id]
+
+    def _show(self, ann: Annotation) -> None:
+        was = Content.assemble(
+            ("Was\n", "bold"),
+            ("\u2026" + ann.prefix, "$text-muted"),
+            (ann.exact, "bold $warning"),
+            (ann.suffix + "\u2026", "$text-muted"),
+        )
+        self.query_one("#orphan-was", Static).update(was)
+        guess = self._guess(ann)
+        text = self.article.text
+        if guess is None:
+            now = Content.assemble(("Now\n", "bold"), ("no close match in the current text", "$text-muted"))
+        else:
+            s, e = guess
+            now = Content.assemble(
+                ("Best match now\n", "bold"),
+                ("\u2026" + text[max(0, s - 60) : s], "$text-muted"),
+                (text[s:e], "bold $success"),
+                (text[e : e + 60] + "\u2026", "$text-muted"),
+            )
+        self.query_one("#orphan-now", Static).update(now)
+
+    def _attach(self, ann: Annotation, span: tuple[int, int]) -> None:
+        self.archive.reattach(ann.id, span[0], span[1])
+        self.orphans = [a for a in self.orphans if a.id != ann.id]
+        self.notify(Content(f"Re-attached to \u201c{shorten(self.article.text[span[0]:span[1]], 60)}\u201d"),
+                    timeout=2)
+        self._fill()
+
+    def action_attach_guess(self) -> None:
+        ann = self._current()
+        if ann is None:
+            return
+        guess = self._guess(ann)
+        if guess is None:
+            self.notify("No close match: select the text on the reading screen, then R and a", severity="warning")
+            return
+        self._attach(ann, guess)
+
+    def action_attach_selection(self) -> None:
+        ann = self._current()
+        if ann is None:
+            return
+        if not self.selection or self.selection[1] <= self.selection[0]:
+            self.notify("Select the new text first (v on the reading screen), then R and a", severity="warning")
+            return
+        self._attach(ann, self.selection)
+
+    def action_delete(self) -> None:
+        ann = self._current()
+        if ann is None:
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.archive.delete_annotation(ann.id)
+                self.orphans = [a for a in self.orphans if a.id != ann.id]
+                self._fill()
+
+        self.app.push_screen(ConfirmScreen(Content.assemble("Delete this orphaned note?\n\u201c",
+                                                            shorten(ann.exact, 100), "\u201d"),
+                                           yes="Delete", no="Keep"), answer)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

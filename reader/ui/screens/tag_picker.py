@@ -1,0 +1,123 @@
+"""Choose tags: type to narrow the list, Enter to apply, Space to toggle a
+tag and keep choosing. A name that is not in the list becomes a new tag."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from reader.core.tags import normalise_tag
+
+
+def rank(tags: list[str], query: str) -> list[str]:
+    """Tags matching `query`: prefixes first, then a part that starts with it,
+    then any substring; the order within each group kept."""
+    q = normalise_tag(query)
+    if not q:
+        return list(tags)
+    first = [t for t in tags if t.startswith(q)]
+    parts = [t for t in tags if t not in first and any(p.startswith(q) for p in t.replace("/", "-").split("-"))]
+    rest = [t for t in tags if t not in first and t not in parts and q in t]
+    return first + parts + rest
+
+
+class TagPicker(ModalScreen[list[str] | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="tags.cancel"),
+        Binding("down", "move(1)", "Down", show=False, id="tags.down"),
+        Binding("up", "move(-1)", "Up", show=False, id="tags.up"),
+    ]
+
+    def __init__(self, all_tags: list[str], chosen: list[str], *, title: str = "Tags") -> None:
+        super().__init__()
+        self.all_tags = list(dict.fromkeys([*all_tags, *chosen]))
+        self.chosen = list(chosen)
+        self.heading = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog tag-picker"):
+            yield Label(Content(self.heading), classes="dialog-question")
+            yield Label(self._chosen_line(), id="tags-chosen")
+            yield Input(placeholder="type a tag, e.g. question or topic/sub", id="tags-input")
+            yield OptionList(id="tags-list")
+            yield Label(Content("Enter apply \u00b7 Space toggle and go on \u00b7 Escape cancel"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one(Input).focus()
+
+    def _chosen_line(self) -> Content:
+        if not self.chosen:
+            return Content("no tags yet")
+        return Content("  ".join("#" + t for t in self.chosen))
+
+    def _fill(self, query: str) -> None:
+        options = self.query_one(OptionList)
+        matches = rank(self.all_tags, query)
+        new = normalise_tag(query)
+        items = []
+        if new and new not in self.all_tags:
+            items.append(Option(Content(f"+ new tag #{new}"), id="new:" + new))
+        for t in matches:
+            mark = "\u2713 " if t in self.chosen else "  "
+            items.append(Option(Content(mark + "#" + t), id="tag:" + t))
+        options.clear_options()
+        options.add_options(items)
+        if items:
+            options.highlighted = 0
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # Tags hold no spaces: a space toggles the best match and goes on.
+        if " " in event.value:
+            query = event.value.split(" ", 1)[0]
+            self._fill(query)
+            if query.strip():
+                tag = self._highlighted_tag()
+                if tag:
+                    self._toggle(tag)
+            event.input.value = ""
+            return
+        self._fill(event.value)
+
+    def _highlighted_tag(self) -> str | None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None:
+            return None
+        oid = options.get_option_at_index(options.highlighted).id or ""
+        return oid.split(":", 1)[1] if ":" in oid else None
+
+    def _toggle(self, tag: str) -> None:
+        if tag in self.chosen:
+            self.chosen.remove(tag)
+        else:
+            self.chosen.append(tag)
+            if tag not in self.all_tags:
+                self.all_tags.append(tag)
+        self.query_one("#tags-chosen", Label).update(self._chosen_line())
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            options.highlighted = ((options.highlighted or 0) + step) % options.option_count
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        tag = self._highlighted_tag() if event.value.strip() else None
+        if tag:
+            self._toggle(tag)
+        self.dismiss(self.chosen)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        oid = event.option.id or ""
+        if ":" in oid:
+            self._toggle(oid.split(":", 1)[1])
+        self.dismiss(self.chosen)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,226 @@
+"""The archive as a list: one row per article, drawn only where visible, so
+10,000 rows cost what 30 do. Filtering and sorting work on the in-memory
+summaries, never on article bodies."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+
+from reader.core.models import ArticleInfo
+
+SORTS = ("saved", "title", "site", "annotated")
+SORT_LABELS = {
+    "saved": "newest first",
+    "title": "by title",
+    "site": "by site",
+    "annotated": "most annotated",
+}
+
+
+def sort_rows(rows: list[ArticleInfo], key: str) -> list[ArticleInfo]:
+    if key == "title":
+        return sorted(rows, key=lambda r: (r.title.casefold(), r.id))
+    if key == "site":
+        return sorted(rows, key=lambda r: ((r.site or "\uffff").casefold(), r.title.casefold(), r.id))
+    if key == "annotated":
+        return sorted(rows, key=lambda r: (-r.annotation_count, r.saved, r.id), reverse=False)
+    return sorted(rows, key=lambda r: (r.saved, r.id), reverse=True)
+
+
+def haystack(row: ArticleInfo) -> str:
+    """What the filter searches: title, site, tags and note text."""
+    return "\n".join(
+        (row.title, row.site or "", " ".join(row.tags), " ".join(row.annotation_tags), row.notes_text, row.note)
+    ).casefold()
+
+
+def columns(width: int) -> tuple[int, int, int, int, int]:
+    """Widths of title, site, saved, notes, tags for a row `width` cells wide."""
+    site, saved, notes = 20, 10, 5
+    tags = 22 if width >= 100 else 0
+    if width < 70:
+        site = 0
+    title = max(10, width - site - saved - notes - tags - 2 * 4)
+    return title, site, saved, notes, tags
+
+
+def _cell(text: str, width: int) -> str:
+    if width <= 0:
+        return ""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "\u2026"
+    return set_cell_size(text, width)
+
+
+def row_cells(row: ArticleInfo, width: int) -> list[str]:
+    tw, sw, dw, nw, gw = columns(width)
+    title = row.title if row.status != "pending" else "\u22ef " + row.title + "  (not fetched yet)"
+    tags = " ".join("#" + t for t in (row.annotation_tags or row.tags))
+    cells = [_cell(title, tw)]
+    if sw:
+        cells.append(_cell(row.site or "", sw))
+    cells.append(_cell(row.saved[:10], dw))
+    cells.append(_cell(str(row.annotation_count) if row.annotation_count else "", nw).rjust(nw) if nw else "")
+    if gw:
+        cells.append(_cell(tags, gw))
+    return cells
+
+
+class ArchiveHeader(Widget):
+    """The column titles above the list."""
+
+    DEFAULT_CSS = "ArchiveHeader { height: 1; }"
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        tw, sw, dw, nw, gw = columns(width - 2)
+        names = [_cell("Title", tw)]
+        if sw:
+            names.append(_cell("Site", sw))
+        names.append(_cell("Saved", dw))
+        names.append(_cell("Notes", nw))
+        if gw:
+            names.append(_cell("Tags", gw))
+        text = "  " + "  ".join(names)
+        return Strip([Segment(text, self.rich_style)]).extend_cell_length(width, self.rich_style).crop(0, width)
+
+
+class ArchiveList(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {"archive-list--cursor", "archive-list--pending", "archive-list--dim"}
+
+    class Opened(Message):
+        def __init__(self, row: ArticleInfo) -> None:
+            super().__init__()
+            self.row = row
+
+    class Moved(Message):
+        pass
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.all_rows: list[ArticleInfo] = []
+        self.rows: list[ArticleInfo] = []
+        self.cursor = 0
+        self.sort_key = "saved"
+        self.query_text = ""
+        self._haystacks: dict[str, tuple[ArticleInfo, str]] = {}
+        self._cache: dict[int, Strip] = {}
+
+    # -- data ---------------------------------------------------------------------
+
+    def set_rows(self, rows: list[ArticleInfo], *, keep_id: str | None = None) -> None:
+        keep = keep_id or (self.current.id if self.current else None)
+        self.all_rows = sort_rows(rows, self.sort_key)
+        self._apply(keep)
+
+    def set_sort(self, key: str) -> None:
+        keep = self.current.id if self.current else None
+        self.sort_key = key
+        self.all_rows = sort_rows(self.all_rows, key)
+        self._apply(keep)
+
+    def set_filter(self, text: str) -> None:
+        self.query_text = text
+        self._apply(None)
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False)
+
+    def _hay(self, row: ArticleInfo) -> str:
+        cached = self._haystacks.get(row.id)
+        if cached is not None and cached[0] is row:
+            return cached[1]
+        h = haystack(row)
+        self._haystacks[row.id] = (row, h)
+        return h
+
+    def _apply(self, keep_id: str | None) -> None:
+        words = self.query_text.casefold().split()
+        if words:
+            self.rows = [r for r in self.all_rows if all(w in self._hay(r) for w in words)]
+        else:
+            self.rows = list(self.all_rows)
+        self.cursor = 0
+        if keep_id:
+            for i, r in enumerate(self.rows):
+                if r.id == keep_id:
+                    self.cursor = i
+                    break
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, len(self.rows))
+        self.refresh()
+        self._scroll_to_cursor()
+        self.post_message(self.Moved())
+
+    @property
+    def current(self) -> ArticleInfo | None:
+        if 0 <= self.cursor < len(self.rows):
+            return self.rows[self.cursor]
+        return None
+
+    # -- movement -----------------------------------------------------------------
+
+    def move(self, index: int) -> None:
+        if not self.rows:
+            return
+        index = max(0, min(index, len(self.rows) - 1))
+        old = self.cursor
+        self.cursor = index
+        for i in (old, index):
+            self._cache.pop(i, None)
+            self.refresh_line(i)
+        self._scroll_to_cursor()
+        self.post_message(self.Moved())
+
+    def _scroll_to_cursor(self) -> None:
+        height = self.scrollable_content_region.height or self.size.height or 1
+        top = self.scroll_offset.y
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def page(self) -> int:
+        return max(1, (self.scrollable_content_region.height or self.size.height) - 1)
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, len(self.rows))
+
+    def on_click(self, event: events.Click) -> None:
+        index = self.scroll_offset.y + event.y
+        if 0 <= index < len(self.rows):
+            if index == self.cursor and event.chain >= 2:
+                self.post_message(self.Opened(self.rows[index]))
+            self.move(index)
+
+    # -- drawing ------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.size.width
+        if index >= len(self.rows):
+            return Strip.blank(width, self.rich_style)
+        strip = self._cache.get(index)
+        if strip is None:
+            strip = self._draw(index, width)
+            self._cache[index] = strip
+        return strip
+
+    def _draw(self, index: int, width: int) -> Strip:
+        row = self.rows[index]
+        style = self.rich_style
+        if row.status == "pending":
+            style += self.get_component_rich_style("archive-list--pending")
+        if index == self.cursor:
+            style += self.get_component_rich_style("archive-list--cursor")
+        cells = row_cells(row, width - 2)
+        marker = "\u25b6 " if index == self.cursor else "  "
+        text = marker + "  ".join(cells)
+        return Strip([Segment(text, style)]).extend_cell_length(width, style).crop(0, width)

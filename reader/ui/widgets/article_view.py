@@ -1,0 +1,459 @@
+"""The article, drawn line by line with a sentence cursor, a selection,
+annotation highlights and fold markers.
+
+A Line-API widget: only the lines on screen are drawn, each drawn line is
+cached, and a cursor move redraws just the lines it leaves and enters, so its
+cost does not grow with the article.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.color import Color
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.selection import Selection
+from textual.strip import Strip
+
+from reader.core.models import Annotation
+from reader.core.reading import BLOCK, FOLD, Reading
+
+MEASURE = 86  # the widest a line of text gets, in cells
+FOLDED_MARK = "\u25b8"
+OPEN_MARK = "\u25be"
+
+
+@dataclass(slots=True)
+class Line:
+    element: int  # -1 for a blank line
+    start: int  # canonical offsets of the text on this line
+    end: int
+    prefix: str = ""
+    marker: str | None = None  # a fold marker's text
+
+
+def wrap(text: str, width: int) -> list[tuple[int, int]]:
+    """Greedy word wrap of `text` into (start, end) spans at most `width`
+    cells wide; newlines break lines; words longer than a line are split."""
+    width = max(4, width)
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for para in text.split("\n"):
+        _wrap_line(text, pos, pos + len(para), width, out)
+        pos += len(para) + 1
+    return out
+
+
+def _wrap_line(text: str, lo: int, hi: int, width: int, out: list[tuple[int, int]]) -> None:
+    if lo == hi:
+        out.append((lo, hi))
+        return
+    ascii_only = text.isascii()
+    line_start = lo
+    line_w = 0
+    i = lo
+    while i < hi:
+        # The next word with its trailing spaces.
+        j = i
+        while j < hi and not text[j].isspace():
+            j += 1
+        k = j
+        while k < hi and text[k].isspace():
+            k += 1
+        word_w = (j - i) if ascii_only else cell_len(text[i:j])
+        if line_w and line_w + word_w > width:
+            out.append((line_start, i))
+            line_start, line_w = i, 0
+        if word_w > width:
+            # Split a long word (or a run of CJK text) by cells.
+            w = line_w
+            s = i
+            for c in range(i, j):
+                cw = 1 if ascii_only else cell_len(text[c])
+                if w + cw > width and c > s:
+                    out.append((line_start, c))
+                    line_start, w, s = c, 0, c
+                w += cw
+            line_w = w
+        else:
+            line_w += word_w
+        line_w += k - j
+        i = k
+    out.append((line_start, hi))
+
+
+class ArticleView(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {
+        "article-view--heading",
+        "article-view--quote",
+        "article-view--code",
+        "article-view--caption",
+        "article-view--image",
+        "article-view--fold",
+        "article-view--folded",
+        "article-view--cursor",
+        "article-view--gutter",
+        "article-view--selection",
+        "article-view--link",
+    }
+
+    class CursorMoved(Message):
+        def __init__(self, view: ArticleView) -> None:
+            super().__init__()
+            self.view = view
+
+    def __init__(self, reading: Reading, annotations: list[Annotation], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.reading = reading
+        self.annotations = annotations
+        self.cursor = 0
+        #: (anchor, head) offsets while selecting; None otherwise.
+        self.selection: tuple[int, int] | None = None
+        self.tag_colors: dict[str, Color] = {}
+        self.plain_color: Color = Color(128, 128, 128)
+        self.lines: list[Line] = []
+        self._element_lines: list[int] = []
+        self._layout_width = -1
+        self._cache: dict[int, Strip] = {}
+        self._margin = 0
+
+    # -- layout ----------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self.relayout()
+
+    def relayout(self, *, keep_cursor: bool = True) -> None:
+        width = self.scrollable_content_region.width or self.size.width or 80
+        measure = min(MEASURE, max(20, width - 4))
+        self._margin = max(1, (width - measure) // 2)
+        self._layout_width = width
+        self.lines = self._build_lines(measure)
+        self._cache.clear()
+        self.virtual_size = Size(width, len(self.lines))
+        if keep_cursor:
+            self.scroll_to_cursor(animate=False)
+        self.refresh()
+
+    def _build_lines(self, measure: int) -> list[Line]:
+        reading = self.reading
+        article = reading.article
+        lines: list[Line] = []
+        starts: list[int] = []
+        for e, el in enumerate(reading.elements):
+            if lines:
+                lines.append(Line(-1, 0, 0))
+            starts.append(len(lines))
+            if el.kind == FOLD:
+                run = reading.runs[el.index]
+                mark = OPEN_MARK if el.index in reading.expanded else FOLDED_MARK
+                label = f"{mark} {run.describe()}"
+                for k, (s, t) in enumerate(wrap(label, measure - 2)):
+                    lines.append(Line(e, -1, -1, marker=("" if k == 0 else "  ") + label[s:t]))
+                continue
+            block = article.blocks[el.index]
+            gutter = "\u2502 " if el.folded else ""
+            if block.kind == "list_item":
+                indent = "  " * max(0, block.level - 1)
+                first, rest = gutter + indent + "\u2022 ", gutter + indent + "  "
+            elif block.kind == "quote":
+                first = rest = gutter + "\u258e "
+            elif block.kind == "image":
+                first = rest = gutter + "[image: "
+            else:
+                first = rest = gutter
+            width = max(10, measure - cell_len(first))
+            for k, (s, t) in enumerate(wrap(block.text, width)):
+                lines.append(Line(e, block.start + s, block.start + t, first if k == 0 else rest))
+        self._element_lines = starts
+        return lines
+
+    # -- geometry of stops ----------------------------------------------------------
+
+    def lines_of_stop(self, stop_index: int) -> range:
+        if not self.reading.stops or not self._element_lines:
+            return range(0)
+        stop = self.reading.stops[stop_index]
+        first = self._element_lines[stop.element]
+        if stop.is_marker:
+            return range(first, first + 1)
+        lo = hi = None
+        i = first
+        while i < len(self.lines) and self.lines[i].element == stop.element:
+            line = self.lines[i]
+            if line.start < stop.end and line.end > stop.start or (line.start == line.end == stop.start):
+                if lo is None:
+                    lo = i
+                hi = i
+            elif lo is not None:
+                break
+            i += 1
+        if lo is None:
+            return range(first, first + 1)
+        return range(lo, hi + 1)
+
+    def line_of_offset(self, offset: int) -> int:
+        stop = self.reading.stop_at(offset)
+        for i in self.lines_of_stop(stop):
+            line = self.lines[i]
+            if line.start <= offset <= line.end:
+                return i
+        r = self.lines_of_stop(stop)
+        return r.start if r else 0
+
+    def scroll_to_cursor(self, *, animate: bool = False) -> None:
+        lines = self.lines_of_stop(self.cursor)
+        if not lines:
+            return
+        height = self.scrollable_content_region.height or self.size.height or 1
+        top = self.scroll_offset.y
+        margin = min(3, height // 4)
+        if lines.start < top + margin:
+            self.scroll_to(y=max(0, lines.start - margin), animate=animate, immediate=True)
+        elif lines.stop > top + height - margin:
+            y = min(lines.stop - height + margin, lines.start - margin)
+            self.scroll_to(y=max(0, y), animate=animate, immediate=True)
+
+    # -- state changes ------------------------------------------------------------------
+
+    def _invalidate(self, lines: range | list[int]) -> None:
+        for i in lines:
+            self._cache.pop(i, None)
+            self.refresh_line(i)
+
+    def _selection_span(self) -> tuple[int, int] | None:
+        if self.selection is None:
+            return None
+        a, b = self.selection
+        return (a, b) if a <= b else (b, a)
+
+    def _lines_of_span(self, span: tuple[int, int] | None) -> range:
+        if span is None:
+            return range(0)
+        lo = self.line_of_offset(span[0])
+        hi = self.line_of_offset(max(span[0], span[1] - 1))
+        return range(lo, hi + 1)
+
+    def move_cursor(self, index: int, *, extend: bool = False) -> None:
+        stops = self.reading.stops
+        if not stops:
+            return
+        index = max(0, min(index, len(stops) - 1))
+        old_lines = self.lines_of_stop(self.cursor)
+        old_sel = self._lines_of_span(self._selection_span())
+        if extend and self.selection is not None:
+            anchor, _ = self.selection
+            stop = stops[index]
+            head = stop.end if stop.start >= anchor else stop.start
+            self.selection = (anchor, head)
+        self.cursor = index
+        new_sel = self._lines_of_span(self._selection_span())
+        self._invalidate(sorted(set(old_lines) | set(self.lines_of_stop(index)) | set(old_sel) | set(new_sel)))
+        self.scroll_to_cursor()
+        self.post_message(self.CursorMoved(self))
+
+    def set_selection(self, selection: tuple[int, int] | None) -> None:
+        old = self._lines_of_span(self._selection_span())
+        self.selection = selection
+        new = self._lines_of_span(self._selection_span())
+        self._invalidate(sorted(set(old) | set(new)))
+        if selection is not None:
+            self.cursor = self.reading.stop_at(max(0, selection[1] - 1) if selection[1] > selection[0] else selection[1])
+        self.post_message(self.CursorMoved(self))
+
+    def set_annotations(self, annotations: list[Annotation], changed: list[tuple[int, int]] = ()) -> None:  # type: ignore[assignment]
+        self.annotations = annotations
+        if changed:
+            lines: set[int] = set()
+            for span in changed:
+                lines.update(self._lines_of_span(span))
+            self._invalidate(sorted(lines))
+        else:
+            self._cache.clear()
+            self.refresh()
+
+    def rebuild(self, keep_offset: int | None = None) -> None:
+        """Lay out again after the reading changed (a fold toggled)."""
+        self.relayout(keep_cursor=False)
+        if keep_offset is not None:
+            self.cursor = self.reading.stop_at(keep_offset)
+        self.cursor = max(0, min(self.cursor, len(self.reading.stops) - 1))
+        self.scroll_to_cursor()
+        self.post_message(self.CursorMoved(self))
+
+    def page_height(self) -> int:
+        return max(1, (self.scrollable_content_region.height or self.size.height) - 2)
+
+    def stop_at_line(self, y: int) -> int:
+        """The first stop drawn at or after line `y`."""
+        y = max(0, min(y, len(self.lines) - 1))
+        for i in range(y, len(self.lines)):
+            line = self.lines[i]
+            if line.element < 0:
+                continue
+            if line.marker is not None:
+                el = self.reading.elements[line.element]
+                return self.reading.marker_stop(el.index)
+            return self.reading.stop_at(line.start)
+        return len(self.reading.stops) - 1
+
+    # -- drawing ------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_y = self.scroll_offset.y
+        index = scroll_y + y
+        width = self.size.width
+        if index >= len(self.lines):
+            return Strip.blank(width, self.rich_style)
+        strip = self._cache.get(index)
+        if strip is None:
+            strip = self._draw(index, width)
+            self._cache[index] = strip
+        return strip
+
+    def _draw(self, index: int, width: int) -> Strip:
+        base = self.rich_style
+        line = self.lines[index]
+        reading = self.reading
+        in_cursor = index in self.lines_of_stop(self.cursor)
+        gutter_style = self.get_component_rich_style("article-view--gutter")
+        margin = " " * max(0, self._margin - 2)
+        segments: list[Segment] = [Segment(margin, base)]
+        segments.append(Segment("\u258c ", base + gutter_style) if in_cursor else Segment("  ", base))
+        if line.element < 0:
+            pass
+        elif line.marker is not None:
+            style = base + self.get_component_rich_style("article-view--fold")
+            if in_cursor:
+                style += self.get_component_rich_style("article-view--cursor")
+            segments.append(Segment(line.marker, style))
+        else:
+            el = reading.elements[line.element]
+            block = reading.article.blocks[el.index]
+            style = base + self._kind_style(block.kind)
+            if el.folded:
+                style += self.get_component_rich_style("article-view--folded")
+            if line.prefix:
+                segments.append(Segment(line.prefix, style))
+            segments.extend(self._text_segments(line, block, style))
+            if block.kind == "image" and line.end == block.end:
+                segments.append(Segment("]", style))
+        strip = Strip(segments).extend_cell_length(width, base).crop(0, width)
+        return strip.apply_offsets(0, index)
+
+    def _kind_style(self, kind: str) -> Style:
+        name = {
+            "heading": "article-view--heading",
+            "quote": "article-view--quote",
+            "code": "article-view--code",
+            "table": "article-view--code",
+            "caption": "article-view--caption",
+            "image": "article-view--image",
+        }.get(kind)
+        return self.get_component_rich_style(name) if name else Style()
+
+    def _text_segments(self, line: Line, block, style: Style) -> list[Segment]:  # noqa: ANN001
+        text = self.reading.article.text
+        lo, hi = line.start, line.end
+        if hi <= lo:
+            return []
+        # Cut points: every span that changes the style on this line.
+        spans: list[tuple[int, int, str, object]] = []
+        for link in block.links:
+            s, e = block.start + link.start, block.start + link.end
+            if s < hi and e > lo:
+                spans.append((s, e, "link", None))
+        for ann in self.annotations:
+            if ann.orphaned or ann.start >= hi or ann.end <= lo:
+                continue
+            spans.append((ann.start, ann.end, "ann", ann))
+        stop = self.reading.stops[self.cursor] if self.reading.stops else None
+        if stop is not None and not stop.is_marker and stop.start < hi and stop.end > lo:
+            spans.append((stop.start, stop.end, "cursor", None))
+        sel = self._selection_span()
+        if sel is not None and sel[0] < hi and sel[1] > lo:
+            spans.append((sel[0], sel[1], "sel", None))
+        if not spans:
+            return [Segment(text[lo:hi], style)]
+        cuts = {lo, hi}
+        for s, e, _, _ in spans:
+            cuts.add(max(lo, s))
+            cuts.add(min(hi, e))
+        points = sorted(c for c in cuts if lo <= c <= hi)
+        link_style = self.get_component_rich_style("article-view--link")
+        cursor_style = self.get_component_rich_style("article-view--cursor")
+        sel_style = self.get_component_rich_style("article-view--selection")
+        out: list[Segment] = []
+        for a, b in zip(points, points[1:]):
+            if a == b:
+                continue
+            seg_style = style
+            anns = []
+            kinds = set()
+            for s, e, kind, obj in spans:
+                if s <= a and e >= b:
+                    kinds.add(kind)
+                    if kind == "ann":
+                        anns.append(obj)
+            if "link" in kinds:
+                seg_style += link_style
+            if anns:
+                seg_style += self._annotation_style(anns)
+            if "cursor" in kinds:
+                seg_style += cursor_style
+            if "sel" in kinds:
+                seg_style += sel_style
+            out.append(Segment(text[a:b], seg_style))
+        return out
+
+    def _annotation_style(self, anns: list[Annotation]) -> Style:
+        background = self.styles.background if self.styles.background.a else Color(0, 0, 0)
+        colors = []
+        for ann in anns:
+            tag = ann.tags[0] if ann.tags else ""
+            colors.append(self.tag_colors.get(tag.split("/")[0], self.plain_color) if tag else self.plain_color)
+        mixed = colors[0]
+        for c in colors[1:]:
+            mixed = mixed.blend(c, 0.5)
+        bg = background.blend(mixed, 0.45)
+        fg = bg.get_contrast_text(1.0)
+        return Style(bgcolor=bg.rich_color, color=fg.rich_color, underline=len(anns) > 1)
+
+    # -- mouse selection ------------------------------------------------------------------
+
+    def _offset_at(self, x: int, y: int) -> int | None:
+        if not self.lines:
+            return None
+        y = max(0, min(y, len(self.lines) - 1))
+        line = self.lines[y]
+        if line.element < 0 or line.marker is not None:
+            return None
+        col = x - max(0, self._margin - 2) - 2 - len(line.prefix)
+        return line.start + max(0, min(col, line.end - line.start))
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        span = self._mouse_span(selection)
+        if span is None:
+            return None
+        return self.reading.article.text[span[0] : span[1]], "\n"
+
+    def _mouse_span(self, selection: Selection) -> tuple[int, int] | None:
+        start = selection.start
+        end = selection.end
+        a = self._offset_at(start.x, start.y) if start is not None else 0
+        b = self._offset_at(end.x, end.y) if end is not None else len(self.reading.article.text)
+        if a is None or b is None:
+            return None
+        a, b = min(a, b), max(a, b)
+        return (a, b) if b > a else None
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        if selection is None:
+            return
+        span = self._mouse_span(selection)
+        if span is not None:
+            self.set_selection(span)

@@ -1,0 +1,83 @@
+"""The notes panel: the article's annotations in text order - tags, the
+quote shortened, the note - then the orphaned ones. Enter jumps to one."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from reader.core.models import Annotation
+
+QUOTE_CHARS = 90
+
+
+def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def annotation_prompt(ann: Annotation) -> Content:
+    tags = "  ".join("#" + t for t in ann.tags) if ann.tags else "highlight"
+    parts: list[Content | tuple[str, str] | str] = [(tags, "bold $accent"), "\n", "\u201c" + shorten(ann.exact) + "\u201d"]
+    if ann.note:
+        parts += ["\n", (shorten(ann.note, 200), "italic $text-muted")]
+    return Content.assemble(*parts)
+
+
+class NotesPanel(OptionList):
+    class Jump(Message):
+        def __init__(self, annotation: Annotation) -> None:
+            super().__init__()
+            self.annotation = annotation
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.annotations: list[Annotation] = []
+        self.border_title = "Notes"
+
+    def show(self, annotations: list[Annotation], article_note: str = "") -> None:
+        self.annotations = annotations
+        placed = [a for a in annotations if not a.orphaned]
+        orphans = [a for a in annotations if a.orphaned]
+        keep = self.highlighted
+        self.clear_options()
+        items: list[Option | None] = []
+        if article_note:
+            items.append(Option(Content.assemble(("Article note", "bold"), "\n", shorten(article_note, 200)),
+                                id="article-note", disabled=True))
+            items.append(None)
+        if not placed and not orphans:
+            items.append(Option(Content("No annotations yet: c claim, e evidence, t tags, n note."), disabled=True))
+        for a in placed:
+            items.append(Option(annotation_prompt(a), id="ann:" + a.id))
+        if orphans:
+            items.append(None)
+            items.append(Option(Content.assemble((f"Orphaned ({len(orphans)})", "bold $warning"), "\n",
+                                                 ("text no longer found; R to review", "$text-muted")),
+                                disabled=True))
+            for a in orphans:
+                items.append(Option(annotation_prompt(a), id="ann:" + a.id))
+        self.add_options(items)
+        self.border_title = f"Notes ({len(annotations)})"
+        if keep is not None and self.option_count:
+            self.highlighted = min(keep, self.option_count - 1)
+
+    def highlight_annotation(self, ann_id: str | None) -> None:
+        if ann_id is None:
+            return
+        try:
+            self.highlighted = self.get_option_index("ann:" + ann_id)
+        except Exception:  # noqa: BLE001 - not in the list
+            pass
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        oid = event.option.id or ""
+        if oid.startswith("ann:"):
+            ann_id = oid[4:]
+            for a in self.annotations:
+                if a.id == ann_id:
+                    self.post_message(self.Jump(a))
+                    break
