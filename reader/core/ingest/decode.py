@@ -73,8 +73,22 @@ def _detect(data: bytes) -> str:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - a declared dependency
         return "cp1252"
-    best = from_bytes(data[:_DETECT_SAMPLE]).best()
+    sample = data[:_DETECT_SAMPLE]
+    best = from_bytes(sample).best()
     if best is None or not best.encoding:
         return "cp1252"
     name = _codec(best.encoding) or "cp1252"
+    # Short Western text fits several Latin code pages equally well; the web's
+    # most common one (what browsers assume) is the better guess among them.
+    if name in _LATIN_PAGES:
+        try:
+            sample.decode("cp1252")
+            return "cp1252"
+        except UnicodeDecodeError:
+            pass
     return name
+
+
+_LATIN_PAGES = frozenset(
+    "cp1250 cp1252 cp1257 iso8859-2 iso8859-15 mac-roman mac-latin2 mac-iceland cp850 cp852".split()
+)

@@ -1,0 +1,180 @@
+"""Every command, run as a user would (in-process, temporary data dir)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from reader.cli import build_parser
+
+STORY_START = "Russia's Defence Minister Sergei Shoigu on Sunday held rare calls"
+STORY_END = 'did not mention the alleged "dirty bomb" provocation in its statement.'
+
+
+def _add_seed(cli, seed_path: Path) -> str:
+    result = cli("add", seed_path)
+    assert result.code == 0, result.err
+    return result.out.split()[0]
+
+
+def test_version_and_help_on_every_command(cli) -> None:
+    result = cli("--version")
+    assert result.code == 0 and result.out.startswith("reader ")
+    parser = build_parser()
+    commands = [a for a in parser._subparsers._group_actions[0].choices]  # noqa: SLF001
+    assert {"add", "list", "show", "fold", "annotate", "notes", "note", "fold-rule"} <= set(commands)
+    for name in commands:
+        result = cli(name, "--help")
+        assert result.code == 0, name
+        assert "usage: reader " + name in result.out
+
+
+def test_add_list_show(cli, seed_path: Path) -> None:
+    result = cli("add", seed_path)
+    assert result.code == 0
+    short, *rest = result.out.strip().split("  ")
+    assert len(short) == 8
+    assert "Russia Discusses Ukraine" in result.out
+    assert "blocks folded" in result.out
+
+    listing = cli("list")
+    assert short in listing.out and "Russia Discusses Ukraine" in listing.out
+
+    data = json.loads(cli("list", "--json").out)
+    assert len(data) == 1
+    row = data[0]
+    for key in ("id", "title", "site", "url", "saved", "tags", "annotations"):
+        assert key in row
+    assert row["annotations"] == 0 and row["id"].startswith(short)
+
+    shown = cli("show", short[:4]).out
+    assert STORY_START in shown and STORY_END in shown
+    assert "Sign up for our free weekly newsletter" not in shown
+    assert "\u25b8 " in shown and "folded: " in shown and "newsletter sign-up" in shown
+    everything = cli("show", short, "--all").out
+    assert "Sign up for our free weekly newsletter" in everything
+    assert "Remind me later." in everything
+
+
+def test_same_content_twice_is_one_article(cli, seed_path: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy-of-seed.txt"
+    copy.write_bytes(seed_path.read_bytes())
+    cli("add", seed_path)
+    again = cli("add", copy)
+    assert again.code == 0 and "already in the archive" in again.out
+    assert len(json.loads(cli("list", "--json").out)) == 1
+
+
+def test_add_reports_bad_files_and_goes_on(cli, seed_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "saved"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "seed.txt").write_bytes(seed_path.read_bytes())
+    (folder / "empty.md").write_text("")
+    (folder / "page.html").write_text("<html><body><h1>Hello page</h1><p>" + "Some words here. " * 30 + "</p></body></html>")
+    result = cli("add", folder, tmp_path / "missing.html")
+    assert result.code == 1
+    assert "empty.md: empty file" in result.err
+    assert "missing.html: no such file" in result.err
+    assert len(result.out.strip().splitlines()) == 2
+    assert len(json.loads(cli("list", "--json").out)) == 2
+
+
+def test_unknown_and_ambiguous_ids(cli, seed_path: Path) -> None:
+    _add_seed(cli, seed_path)
+    result = cli("show", "ffffffff")
+    assert result.code == 1 and result.err.startswith("reader: no article")
+    assert "\n" not in result.err.strip()
+    result = cli("show", "xyz")
+    assert result.code == 1 and "hexadecimal" in result.err
+
+
+def test_fold_jsonl_without_touching_the_archive(cli, seed_path: Path, data_dir: Path) -> None:
+    result = cli("fold", seed_path, "--format", "jsonl")
+    assert result.code == 0
+    obj = json.loads(result.out)
+    assert set(obj) >= {"path", "title", "blocks", "visible_text"}
+    assert obj["path"] == str(seed_path)
+    for block in obj["blocks"]:
+        assert set(block) >= {"kind", "text", "boilerplate", "reason"}
+        assert isinstance(block["boilerplate"], bool)
+        if block["boilerplate"]:
+            assert block["reason"]
+    visible = [b["text"] for b in obj["blocks"] if not b["boilerplate"]]
+    assert obj["visible_text"] == "\n\n".join(visible)
+    assert STORY_START in obj["visible_text"] and STORY_END in obj["visible_text"]
+    assert "newsletter" not in obj["visible_text"].lower()
+    assert not (data_dir / "archive").exists()
+
+
+def test_fold_takes_a_thousand_paths(cli, seed_path: Path, tmp_path: Path) -> None:
+    paths = []
+    for i in range(1000):
+        p = tmp_path / f"a{i:04}.txt"
+        p.write_text(f"Headline number {i}\n\nThis is article {i}. It has a sentence or two of text to fold.\n")
+        paths.append(p)
+    result = cli("fold", *paths, "--format", "jsonl")
+    assert result.code == 0
+    assert len(result.out.splitlines()) == 1000
+
+
+def test_fold_text_format_names_reasons(cli, seed_path: Path) -> None:
+    out = cli("fold", seed_path).out
+    assert out.startswith(f"== {seed_path}: Russia Discusses Ukraine")
+    assert "blocks folded: " in out
+
+
+def test_annotate_notes_note(cli, seed_path: Path) -> None:
+    short = _add_seed(cli, seed_path)
+    result = cli("annotate", short, "--quote", "dirty bomb", "--tag", "claim", "--note", "Unsourced")
+    assert result.code == 0
+    ann_id = result.out.strip()
+    assert len(ann_id) == 10
+    second = cli("annotate", short, "--quote", "Wallace \"refuted\"  claims", "--tag", "evidence").out.strip()
+    notes = json.loads(cli("notes", short, "--json").out)
+    assert [n["id"] for n in notes] == [ann_id, second]  # text order
+    first = notes[0]
+    assert first["quote"] == "dirty bomb" and first["tags"] == ["claim"] and first["note"] == "Unsourced"
+    assert first["end"] - first["start"] == len("dirty bomb")
+    assert first["orphaned"] is False
+
+    assert cli("note", ann_id[:5], "--set", "Now sourced", "--tag", "topic/Nuclear", "--untag", "claim").code == 0
+    changed = json.loads(cli("notes", short, "--json").out)[0]
+    assert changed["note"] == "Now sourced" and changed["tags"] == ["topic/nuclear"]
+    assert "#topic/nuclear" in cli("notes", short).out
+
+    listed = json.loads(cli("list", "--json").out)[0]
+    assert listed["annotations"] == 2
+
+    assert cli("note", ann_id, "--delete").code == 0
+    assert len(json.loads(cli("notes", short, "--json").out)) == 1
+
+
+def test_annotate_unknown_quote_lists_near_matches(cli, seed_path: Path) -> None:
+    short = _add_seed(cli, seed_path)
+    result = cli("annotate", short, "--quote", "Shoigu held phone calls with his Turkish counterparts")
+    assert result.code == 1
+    assert "not in" in result.err and "near matches" in result.err
+    assert "Turkish counterpart Hulusi Akar" in result.err
+
+
+def test_fold_rules_cli(cli, seed_path: Path) -> None:
+    short = _add_seed(cli, seed_path)
+    text = "It added that the call was requested by the Russian side."
+    added = cli("fold-rule", "add", "--article", short, text)
+    assert added.code == 0
+    rule_id = added.out.split()[0]
+    assert text not in cli("show", short).out
+    assert "marked by you" in cli("show", short).out
+    rules = json.loads(cli("fold-rule", "list", "--json").out)
+    assert rules[0]["id"] == rule_id and rules[0]["action"] == "fold"
+    assert cli("fold-rule", "remove", rule_id).code == 0
+    assert text in cli("show", short).out
+
+
+def test_data_dir_option_beats_the_environment(cli, seed_path: Path, tmp_path: Path) -> None:
+    other = tmp_path / "elsewhere"
+    assert cli("add", seed_path, "--data-dir", other).code == 0
+    assert (other / "archive").is_dir()
+    listing = cli("list", "--json", "--data-dir", other)
+    assert len(json.loads(listing.out)) == 1
+    assert json.loads(cli("list", "--json").out) == []

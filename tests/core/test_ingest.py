@@ -1,0 +1,220 @@
+"""Ingest: every format and encoding becomes blocks with exact offsets,
+metadata is read, and nothing unsafe survives."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from reader.core.ingest import IngestError, content_hash, ingest_bytes, ingest_file, iter_files, site_of
+from reader.core.models import BLOCK_SEPARATOR
+
+
+def _check_offsets(article) -> None:
+    for block in article.blocks:
+        assert article.text[block.start : block.end] == block.text
+        for link in block.links:
+            assert 0 <= link.start < link.end <= len(block.text)
+    assert article.text == BLOCK_SEPARATOR.join(b.text for b in article.blocks)
+
+
+def test_plain_text_seed_becomes_blocks_with_title(seed_path: Path) -> None:
+    article = ingest_file(seed_path)
+    _check_offsets(article)
+    assert article.title == "Russia Discusses Ukraine in String of Calls with Defense Chiefs"
+    assert article.source_format == "text"
+    heading = next(b for b in article.blocks if b.text == article.title)
+    assert heading.kind == "heading"
+    assert len(article.id) == 12
+    assert article.content_hash == content_hash(article.text)
+
+
+def test_plain_text_lists_and_tables() -> None:
+    text = "Title here\n\n* Home\n+ Sub item\n- Dash item\n1. First\n\nName\tAge\nAda\t36\n\nA closing paragraph of the page."
+    article = ingest_bytes(text.encode(), "text", name="x.txt")
+    kinds = [(b.kind, b.text, b.level) for b in article.blocks]
+    assert ("list_item", "Home", 1) in kinds
+    assert ("list_item", "Sub item", 2) in kinds
+    assert ("list_item", "Dash item", 1) in kinds
+    assert ("table", "Name | Age\nAda | 36", 0) in kinds
+    _check_offsets(article)
+
+
+def test_hard_wrapped_text_is_read_as_paragraphs() -> None:
+    para = (
+        "This is a long paragraph that an e-mail program wrapped at a fixed\n"
+        "width of about seventy characters, the way plain text files often are\n"
+        "when they come from mailing lists or old archives of essays and notes.\n"
+    )
+    text = ("A title\n\n" + para + "\n") * 3
+    article = ingest_bytes(text.encode(), "text", name="wrapped.txt")
+    paragraphs = [b for b in article.blocks if b.kind == "paragraph"]
+    assert any(b.text.startswith("This is a long paragraph") and b.text.endswith("notes.") for b in paragraphs)
+
+
+def test_html_metadata_blocks_and_links() -> None:
+    html = b"""<!doctype html><html lang="en"><head>
+    <title>Big Story | The Daily</title>
+    <meta property="og:title" content="Big Story">
+    <link rel="canonical" href="https://www.example.com/news/big-story">
+    <meta name="author" content="Jo Writer">
+    <meta property="article:published_time" content="2024-02-03T10:00:00Z">
+    <style>p { color: red }</style><script>var x = "<p>script text</p>";</script>
+    </head><body>
+    <h1>Big Story</h1>
+    <p>First <a href="/other">relative link</a> and <a href="javascript:alert(1)">bad link</a>.</p>
+    <p hidden>Hidden text</p><p style="display:none">Also hidden</p>
+    <ul><li>One</li><li>Two <ul><li>Nested</li></ul></li></ul>
+    <blockquote><p>A quoted line.</p></blockquote>
+    <pre>code  line 1
+  indented</pre>
+    <figure><img src="x.png" alt="A chart"><figcaption>The caption</figcaption></figure>
+    <table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>2</td></tr></table>
+    </body></html>"""
+    article = ingest_bytes(html, "html", name="page.html")
+    _check_offsets(article)
+    assert article.title == "Big Story"
+    assert article.url == "https://www.example.com/news/big-story"
+    assert article.site == "example.com"
+    assert article.author == "Jo Writer"
+    assert article.published == "2024-02-03"
+    texts = [b.text for b in article.blocks]
+    assert "script text" not in " ".join(texts)
+    assert "Hidden text" not in texts and "Also hidden" not in texts
+    kinds = {b.text: b.kind for b in article.blocks}
+    assert kinds["Big Story"] == "heading"
+    assert kinds["One"] == "list_item"
+    assert kinds["Nested"] == "list_item"
+    assert kinds["A quoted line."] == "quote"
+    assert kinds["code  line 1\n  indented"] == "code"
+    assert kinds["A chart"] == "image"
+    assert kinds["The caption"] == "caption"
+    assert kinds["A | B\n1 | 2"] == "table"
+    para = next(b for b in article.blocks if b.text.startswith("First"))
+    hrefs = {para.text[link.start : link.end]: link.href for link in para.links}
+    assert hrefs["relative link"] == "https://www.example.com/other"
+    assert hrefs["bad link"].startswith("javascript:")
+
+
+def test_html_markdown_never_carries_unsafe_links() -> None:
+    from reader.core.ingest.html import add_markdown, parse_html
+
+    page = parse_html('<p>See <a href="https://a.example/">this</a> and <a href="javascript:x()">that</a> <b>now</b>.</p>')
+    add_markdown(page.blocks)
+    md = page.blocks[0].markdown
+    assert "[this](https://a.example/)" in md
+    assert "javascript" not in md
+    assert "**now**" in md
+
+
+def test_markdown_front_matter_and_blocks() -> None:
+    md = """---
+title: "A: title"
+author: Someone
+date: 2023-05-06
+url: https://blog.example.org/post
+tags: [One, two/Three]
+---
+
+# Heading
+
+Para with [a link](https://x.example) and *emphasis*.
+
+- item one
+- item two
+
+> quoted
+
+```
+code here
+```
+"""
+    article = ingest_bytes(md.encode(), "markdown", name="post.md")
+    _check_offsets(article)
+    assert article.title == "A: title"
+    assert article.author == "Someone"
+    assert article.published == "2023-05-06"
+    assert article.site == "blog.example.org"
+    assert article.tags == ["one", "two/three"]
+    kinds = {b.text: b.kind for b in article.blocks}
+    assert kinds["Heading"] == "heading"
+    assert kinds["item one"] == "list_item"
+    assert kinds["quoted"] == "quote"
+    assert kinds["code here"] == "code"
+    para = next(b for b in article.blocks if b.text.startswith("Para"))
+    assert para.text == "Para with a link and emphasis."
+    assert para.links[0].href == "https://x.example"
+    assert para.markdown == "Para with [a link](https://x.example) and *emphasis*."
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (codecs.BOM_UTF8 + "Café crème au lait, s'il vous plaît.".encode(), "Café"),
+        (codecs.BOM_UTF16_LE + "Grüße aus Köln und München, sagte er.".encode("utf-16-le"), "Grüße"),
+        ("Привет, мир! Это обычный текст на русском языке.".encode("cp1251"), "Привет"),
+        ("Déjà vu — naïve façade, a phrase in Latin-1 bytes.".encode("cp1252"), "Déjà"),
+    ],
+)
+def test_encodings(data: bytes, expected: str) -> None:
+    article = ingest_bytes(data, "text", name="enc.txt")
+    assert expected in article.text
+
+
+def test_html_meta_charset_is_honoured() -> None:
+    body = "<html><head><meta charset=windows-1251><title>Новости</title></head><body><p>Текст статьи о погоде.</p></body></html>"
+    article = ingest_bytes(body.encode("cp1251"), "html", name="ru.html")
+    assert article.title == "Новости"
+    assert "Текст статьи" in article.text
+
+
+def test_invalid_bytes_never_crash() -> None:
+    data = b"Valid start \xff\xfe\xfa broken \xc3 bytes and more text to read here."
+    article = ingest_bytes(data, "text", name="bad.txt")
+    assert "Valid start" in article.text
+
+
+def test_control_and_escape_sequences_are_stripped() -> None:
+    data = (
+        "Storm Warning Issued For The \x1b[31mCoast\x1b[0m Tonight\n\n"
+        "Body \x1b]0;evil\x07text with NUL\x00 and bell\x07 done, and the forecasters said the storm "
+        "would reach the coast after midnight, bringing heavy rain and strong winds to the area."
+    ).encode()
+    article = ingest_bytes(data, "text", name="esc.txt")
+    assert "\x1b" not in article.text and "\x00" not in article.text and "\x07" not in article.text
+    assert "Body text with NUL and bell done," in article.text
+    assert article.title == "Storm Warning Issued For The Coast Tonight"
+
+
+def test_empty_and_binary_files_fail_with_a_reason(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"   \n")
+    with pytest.raises(IngestError, match="empty"):
+        ingest_file(empty)
+    binary = tmp_path / "blob.html"
+    binary.write_bytes(bytes(range(256)) * 64)
+    with pytest.raises(IngestError, match="binary"):
+        ingest_file(binary)
+    other = tmp_path / "doc.pdf"
+    other.write_bytes(b"%PDF-1.4")
+    with pytest.raises(IngestError, match="not a supported file type"):
+        ingest_file(other)
+
+
+def test_iter_files_recurses_and_skips_hidden(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.html").write_text("<p>x</p>")
+    (tmp_path / "a" / "two.MD").write_text("x")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "three.txt").write_text("x")
+    (tmp_path / "notes.pdf").write_text("x")
+    found = [(p.name, fmt) for p, fmt in iter_files([tmp_path])]
+    assert found == [("one.html", "html"), ("two.MD", "markdown")]
+
+
+def test_site_of() -> None:
+    assert site_of("https://www.Example.com:8080/a") == "example.com"
+    assert site_of("not a url") is None
+    assert site_of(None) is None

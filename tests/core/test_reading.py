@@ -1,0 +1,81 @@
+"""The reading model: cursor stops, folds, find and word steps, all in
+canonical-text offsets."""
+
+from __future__ import annotations
+
+from reader.core.fold import Label
+from reader.core.models import Annotation, Article, Block
+from reader.core.reading import BLOCK, FOLD, Reading
+
+
+def _article() -> tuple[Article, list[Label]]:
+    blocks = [
+        Block("paragraph", "Subscribe to our newsletter."),
+        Block("heading", "The Title", level=1),
+        Block("paragraph", "First sentence here. Second sentence there."),
+        Block("paragraph", "Third paragraph has one sentence."),
+        Block("paragraph", "Donate now."),
+        Block("paragraph", "Share this."),
+    ]
+    article = Article(id="abc", title="The Title", blocks=blocks)
+    labels = [Label(True, "newsletter sign-up"), Label(False, ""), Label(False, ""), Label(False, ""),
+              Label(True, "donation appeal"), Label(True, "share/social buttons")]
+    return article, labels
+
+
+def test_stops_are_sentences_and_fold_markers() -> None:
+    article, labels = _article()
+    r = Reading(article, labels)
+    kinds = [r.elements[s.element].kind for s in r.stops]
+    assert kinds == [FOLD, BLOCK, BLOCK, BLOCK, BLOCK, FOLD]
+    texts = [article.text[s.start : s.end] for s in r.stops if not s.is_marker]
+    assert texts == ["The Title", "First sentence here.", "Second sentence there.", "Third paragraph has one sentence."]
+    assert [run.describe() for run in r.runs] == [
+        "1 block folded: newsletter sign-up",
+        "2 blocks folded: donation appeal, share/social buttons",
+    ]
+
+
+def test_toggle_fold_shows_and_hides_the_run() -> None:
+    article, labels = _article()
+    r = Reading(article, labels)
+    r.toggle_fold(1)
+    shown = [article.text[s.start : s.end] for s in r.stops if not s.is_marker]
+    assert shown[-2:] == ["Donate now.", "Share this."]
+    assert r.run_at_stop(len(r.stops) - 1) == 1
+    r.toggle_fold(1)
+    assert "Donate now." not in [article.text[s.start : s.end] for s in r.stops]
+    assert r.toggle_all() is True
+    assert len([s for s in r.stops if s.is_marker]) == 2
+    assert r.toggle_all() is False
+
+
+def test_block_jumps_and_find() -> None:
+    article, labels = _article()
+    r = Reading(article, labels)
+    first_sentence = 2  # "First sentence here."
+    assert r.next_block(first_sentence, 1) == 4  # "Third paragraph..."
+    assert r.next_block(first_sentence + 1, -1) == first_sentence
+    assert r.next_block(first_sentence, -1) == 1
+    assert r.find("SECOND", 0) == 3
+    assert r.find("sentence", 3, include_start=False) == 4
+    assert r.find("sentence", 4, include_start=False) == 2  # wraps to the top
+    assert r.find("nowhere", 0) is None
+
+
+def test_word_steps_and_stop_at() -> None:
+    article, labels = _article()
+    r = Reading(article, labels)
+    start = article.text.index("First")
+    assert article.text[start : r.word_step(start, 1)] == "First"
+    end = r.word_step(r.word_step(start, 1), 1)
+    assert article.text[start:end] == "First sentence"
+    assert r.word_step(end, -1) == article.text.index("sentence here")
+    assert r.stop_at(article.text.index("there")) == 3
+
+
+def test_annotations_at_prefers_the_tightest() -> None:
+    wide = Annotation("a1", "abc", 0, 50, "x")
+    tight = Annotation("a2", "abc", 10, 20, "y")
+    orphan = Annotation("a3", "abc", 10, 20, "z", orphaned=True)
+    assert [a.id for a in Reading.annotations_at([wide, tight, orphan], 12, 15)] == ["a2", "a1"]
