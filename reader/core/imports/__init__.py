@@ -1,0 +1,320 @@
+"""Bringing an archive in from elsewhere: Pocket, Instapaper, Omnivore, Wallabag.
+
+Each service has its module with an ``import_<service>(archive, path)`` that
+returns an `ImportReport`. Links without content become pending entries (see
+`Archive.add_pending_many`) for `reader fetch`; content that comes with the
+export is folded at once, and its highlights anchored in our text (the exact
+quote, then a fuzzy match), or kept as orphans, never dropped. Importing the
+same file again adds nothing: addresses, texts and highlight ids all repeat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from reader.core import anchor
+from reader.core.models import Annotation
+from reader.core.sanitize import clean_line, clean_text
+
+#: No single file in an export is read past this.
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+SERVICES = ("pocket", "instapaper", "omnivore", "wallabag")
+
+
+class ImportFormatError(Exception):
+    """The file is not an export of the kind asked for; one line saying why."""
+
+
+@dataclass(slots=True)
+class Entry:
+    """A saved link to fetch later."""
+
+    url: str
+    title: str = ""
+    tags: list[str] = field(default_factory=list)
+    saved: str | None = None
+    note: str = ""
+    author: str | None = None
+    published: str | None = None
+    where: str = ""  # "line 12": where in the file, for messages
+
+
+@dataclass(slots=True)
+class Highlight:
+    """A highlight from an export: its quote, note and tags, and maybe where."""
+
+    quote: str
+    note: str = ""
+    tags: list[str] = field(default_factory=list)
+    created: str = ""
+    hint: int | None = None  # a likely offset in our text
+
+
+@dataclass
+class ImportReport:
+    service: str
+    source: str
+    imported: int = 0  # articles with their content
+    pending: int = 0  # links to fetch
+    updated: int = 0  # an article already here, given this export's text
+    duplicates: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
+    highlights: int = 0  # new annotations
+    placed: int = 0
+    orphaned: int = 0
+    highlights_known: int = 0  # already imported before
+
+    def fail(self, what: str, why: str) -> None:
+        self.failed.append((clean_line(what)[:160], clean_line(why)[:200]))
+
+    def lines(self) -> list[str]:
+        """The summary, as printed by `reader import`."""
+        total = self.imported + self.pending + self.updated + self.duplicates + len(self.failed)
+        out = [f"{self.service.capitalize()} export {self.source}: {total} entr{'y' if total == 1 else 'ies'}"]
+        out.append(f"  imported: {self.imported + self.pending}"
+                   + (f" ({self.imported} with their text, {self.pending} to fetch)" if self.pending else ""))
+        if self.updated:
+            out.append(f"  updated: {self.updated} (already here; the export's text kept as the new version)")
+        if self.highlights or self.highlights_known:
+            line = f"  highlights: {self.highlights} new ({self.placed} placed, {self.orphaned} orphaned)"
+            if self.highlights_known:
+                line += f", {self.highlights_known} already imported"
+            out.append(line)
+        out.append(f"  duplicates skipped: {self.duplicates}")
+        out.append(f"  failed: {len(self.failed)}")
+        for what, why in self.failed[:50]:
+            out.append(f"    {what}: {why}")
+        if len(self.failed) > 50:
+            out.append(f"    ... and {len(self.failed) - 50} more")
+        if self.pending:
+            out.append("Run `reader fetch` to fetch the pending entries.")
+        return out
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    p = Path(path)
+    try:
+        if p.stat().st_size > MAX_MEMBER_BYTES:
+            raise ImportFormatError(f"{p}: too large for an export ({p.stat().st_size // (1024 * 1024)} MB)")
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise ImportFormatError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise ImportFormatError(f"{p}: is a folder, not an export file") from None
+    except OSError as err:
+        raise ImportFormatError(f"{p}: cannot read ({err.strerror or err})") from None
+    return decode_bytes(data)
+
+
+def decode_bytes(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
+
+
+def read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A zip member's bytes, never more than MAX_MEMBER_BYTES (whatever its
+    header claims)."""
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise ImportFormatError(f"{info.filename}: too large ({info.file_size // (1024 * 1024)} MB)")
+    with z.open(info) as f:
+        data = f.read(MAX_MEMBER_BYTES + 1)
+    if len(data) > MAX_MEMBER_BYTES:
+        raise ImportFormatError(f"{info.filename}: too large")
+    return data
+
+
+def open_zip(path: str | os.PathLike[str]) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise ImportFormatError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ImportFormatError(f"{path}: is a folder") from None
+    except (zipfile.BadZipFile, OSError) as err:
+        raise ImportFormatError(f"{path}: not a zip file ({err})") from None
+
+
+# ---------------------------------------------------------------- values
+
+
+def iso_from_unix(value: Any) -> str | None:
+    try:
+        ts = float(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    if ts <= 0:
+        return None
+    if ts > 1e11:  # milliseconds
+        ts /= 1000
+    try:
+        return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+_TZ_NO_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
+
+
+def iso_from_text(value: Any) -> str | None:
+    """An ISO-8601-ish date-time ("2024-10-30T12:34:56.789Z", "2017-02-14
+    17:50:31", "...+0100") as UTC "YYYY-MM-DDTHH:MM:SSZ"; None if unreadable."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return iso_from_unix(value)
+    text = clean_line(str(value))
+    if not text:
+        return None
+    if text.isdigit():
+        return iso_from_unix(text)
+    norm = text.replace("Z", "+00:00").replace(" ", "T", 1)
+    norm = _TZ_NO_COLON.sub(r"\1:\2", norm)
+    try:
+        dt = datetime.fromisoformat(norm)
+    except ValueError:
+        m = re.match(r"(\d{4})-(\d{2})-(\d{2})", text)
+        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}T00:00:00Z" if m else None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def date_only(value: Any) -> str | None:
+    iso = iso_from_text(value)
+    return iso[:10] if iso else None
+
+
+def clean_title(title: Any, url: str) -> str:
+    t = clean_line(str(title or ""))
+    return "" if t == url else t[:500]
+
+
+# ---------------------------------------------------------------- storing
+
+
+def store_entries(archive: Any, entries: list[Entry], report: ImportReport, source: str) -> list[str | None]:
+    """Add links as pending entries; each result is the entry's article id
+    (new or the one already here), or None when the link was refused."""
+    from reader.core.fetch import FetchError, check_url
+    from reader.core.ingest import site_of
+
+    batch: list[dict[str, Any]] = []
+    where: list[int] = []
+    ids: list[str | None] = [None] * len(entries)
+    for i, e in enumerate(entries):
+        try:
+            url = check_url(e.url)
+        except FetchError as err:
+            report.fail(f"{e.where + ': ' if e.where else ''}{e.url[:100] or '(no address)'}", str(err))
+            continue
+        batch.append({"url": url, "title": clean_title(e.title, url) or url, "tags": e.tags, "saved": e.saved,
+                      "note": e.note, "author": e.author, "published": e.published, "site": site_of(url),
+                      "source": source})
+        where.append(i)
+    if batch:
+        for i, res in zip(where, archive.add_pending_many(batch), strict=True):
+            ids[i] = res.id
+            if res.status == "added":
+                report.pending += 1
+            else:
+                report.duplicates += 1
+    return ids
+
+
+def place(text: str, quote: str, hint: int | None = None) -> tuple[int, int] | None:
+    """Where a highlight's quote stands in `text`: the exact quote (the
+    occurrence nearest `hint`), then the quote with any whitespace or case,
+    then a fuzzy match; None when it is not there."""
+    quote = quote.strip()
+    if not quote or not text:
+        return None
+    hits = []
+    i = text.find(quote)
+    while i >= 0 and len(hits) < 1000:
+        hits.append(i)
+        i = text.find(quote, i + 1)
+    if hits:
+        best = min(hits, key=lambda h: abs(h - hint)) if hint is not None else hits[0]
+        return best, best + len(quote)
+    span = anchor.find_quote(text, quote)
+    if span is not None:
+        return span
+    return anchor.fuzzy_find(text, quote, "", "", hint or 0)
+
+
+def attach_highlights(
+    archive: Any, article_id: str, text: str, highlights: list[Highlight], report: ImportReport, source: str,
+    taken: set[str] | None = None,
+) -> None:
+    """Store an export's highlights on an article. Each gets an id made from
+    the service, the article and the highlight itself, so a second import
+    finds it already there (and leaves it, and any edit made since, alone)."""
+    from reader.core.store import ANNOTATION_ID_LEN, now_iso
+
+    existing = {a.id for a in archive.annotations(article_id)}
+    if taken is None:
+        taken = {aid for row in archive.articles() for aid in row.annotation_ids}
+    seen: Counter[tuple[str, str]] = Counter()
+    for h in highlights:
+        quote = clean_text(h.quote).strip()
+        note = clean_text(h.note).strip()
+        if not quote and not note:
+            continue
+        seen[(quote, note)] += 1
+        key = f"{source}\x00{article_id}\x00{quote}\x00{note}\x00{seen[(quote, note)]}"
+        ann_id = hashlib.sha256(key.encode("utf-8")).hexdigest()[:ANNOTATION_ID_LEN]
+        while ann_id in taken and ann_id not in existing:
+            ann_id = hashlib.sha256(ann_id.encode()).hexdigest()[:ANNOTATION_ID_LEN]
+        if ann_id in existing:
+            report.highlights_known += 1
+            continue
+        span = place(text, quote, h.hint) if quote else None
+        stamp = h.created or now_iso()
+        if span is not None:
+            q = anchor.quote_at(text, *span)
+            ann = Annotation(id=ann_id, article_id=article_id, start=span[0], end=span[1], exact=q.exact,
+                             prefix=q.prefix, suffix=q.suffix, tags=list(h.tags), note=note, created=stamp,
+                             updated=stamp)
+            report.placed += 1
+        else:
+            ann = Annotation(id=ann_id, article_id=article_id, start=0, end=0, exact=quote or note[:200],
+                             tags=list(h.tags), note=note, created=stamp, updated=stamp, orphaned=True)
+            report.orphaned += 1
+        archive.put_annotation(ann)
+        existing.add(ann_id)
+        taken.add(ann_id)
+        report.highlights += 1
+
+
+def save_with_content(archive: Any, article: Any, report: ImportReport, *, raw_html: str | None = None,
+                      raw_meta: dict[str, Any] | None = None) -> tuple[str, str]:
+    """Store an article that came with its text: it fills a pending entry of
+    the same address, or is added, or is recognised. Returns (id, status)."""
+    with archive.transaction():
+        row = archive.find_url(article.url) if article.url else None
+        if row is not None and row.status in ("pending", "failed"):
+            res = archive.fill_pending(row.id, article)
+        else:
+            res = archive.save(article)
+        status = res.status
+        if status == "added":
+            report.imported += 1
+        elif status == "updated":
+            report.updated += 1
+        else:
+            report.duplicates += 1
+        if raw_html and status != "duplicate":
+            archive.put_raw(res.id, raw_html, raw_meta or {})
+        return res.id, status

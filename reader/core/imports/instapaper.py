@@ -1,0 +1,51 @@
+"""Instapaper's CSV export: ``URL,Title,Selection,Folder`` (newer files add
+``Timestamp``). Each link becomes a pending entry; the Selection (the text
+the user picked when saving) becomes the article's note; a folder of the
+user's own becomes a tag, and so does Starred."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+from reader.core.imports import Entry, ImportFormatError, ImportReport, iso_from_unix, read_text, store_entries
+from reader.core.sanitize import clean_line, clean_text
+
+#: Instapaper's own folders: where a link is, not what it is about.
+BUILTIN_FOLDERS = {"unread", "archive", "archived", "home"}
+
+
+def parse_csv(text: str) -> list[Entry]:
+    csv.field_size_limit(max(csv.field_size_limit(), 16 * 1024 * 1024))
+    reader = csv.DictReader(io.StringIO(text))
+    fields = [f.strip().lower() for f in reader.fieldnames or ()]
+    if "url" not in fields:
+        raise ImportFormatError("not an Instapaper CSV export (no URL column; expected URL,Title,Selection,Folder)")
+    entries = []
+    for row in reader:
+        r = {str(k).strip().lower(): (v or "") for k, v in row.items() if k is not None}
+        folder = clean_line(r.get("folder", ""))
+        tags = []
+        if folder and folder.lower() not in BUILTIN_FOLDERS:
+            tags.append(folder)
+        entries.append(Entry(
+            url=r.get("url", "").strip(),
+            title=clean_line(r.get("title", "")),
+            note=clean_text(r.get("selection", "")).strip(),
+            tags=tags,
+            saved=iso_from_unix(r.get("timestamp")),
+            where=f"line {reader.line_num}",
+        ))
+    return entries
+
+
+def import_instapaper(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
+    report = ImportReport("instapaper", Path(path).name)
+    entries = parse_csv(read_text(path))
+    if not entries:
+        raise ImportFormatError(f"{path}: no saved links found")
+    store_entries(archive, entries, report, "instapaper")
+    return report

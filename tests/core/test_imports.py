@@ -1,0 +1,414 @@
+"""Importers (Pocket, Instapaper, Omnivore, wallabag) and the pending entries
+they leave in the store. No network: pending entries are never fetched here."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from reader.core.imports import ImportFormatError, iso_from_text, iso_from_unix, place
+from reader.core.imports.instapaper import import_instapaper
+from reader.core.imports.omnivore import import_omnivore, parse_highlights
+from reader.core.imports.pocket import import_pocket, parse_csv, parse_html
+from reader.core.imports.wallabag import import_wallabag
+from reader.core.ingest import ingest_bytes
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
+
+
+def zip_dir(src: Path, dest: Path) -> Path:
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in sorted(src.rglob("*")):
+            if p.is_file():
+                z.write(p, p.relative_to(src).as_posix())
+    return dest
+
+
+@pytest.fixture
+def omnivore_zip(tmp_path: Path) -> Path:
+    return zip_dir(FIX / "omnivore", tmp_path / "omnivore-export.zip")
+
+
+def by_url(archive) -> dict:  # noqa: ANN001
+    return {r.url: r for r in archive.articles()}
+
+
+# ---------------------------------------------------------------- dates
+
+
+def test_dates() -> None:
+    assert iso_from_unix("1684913522") == "2023-05-24T07:32:02Z"
+    assert iso_from_unix("1684913522000") == "2023-05-24T07:32:02Z"
+    assert iso_from_unix("") is None and iso_from_unix("soon") is None
+    assert iso_from_text("2024-03-05T10:12:45.123Z") == "2024-03-05T10:12:45Z"
+    assert iso_from_text("2024-01-15T10:30:00+0100") == "2024-01-15T09:30:00Z"
+    assert iso_from_text("2024-01-15T10:30:00+01:00") == "2024-01-15T09:30:00Z"
+    assert iso_from_text("2017-02-14 17:50:31") == "2017-02-14T17:50:31Z"
+    assert iso_from_text(None) is None and iso_from_text("never") is None
+
+
+# ---------------------------------------------------------------- Pocket
+
+
+def test_pocket_html_parse() -> None:
+    entries = parse_html((FIX / "ril_export.html").read_text())
+    assert [e.url for e in entries] == [
+        "https://www.example.org/2023/05/river-bridge",
+        "https://example.net/essays/quiet-tuesday?utm_source=pocket_mylist",
+        "javascript:alert(document.cookie)",
+        "https://example.com/science/tides",
+    ]
+    first = entries[0]
+    assert first.title == "The river bridge vote"
+    assert first.tags == ["politics", "long read"]
+    assert first.saved == "2023-05-24T07:32:02Z"
+    assert entries[3].title == "Why the tides & the moon agree"
+    assert entries[3].tags == ["science"]
+
+
+def test_pocket_html_import(archive) -> None:  # noqa: ANN001
+    report = import_pocket(archive, FIX / "ril_export.html")
+    assert report.pending == 3
+    assert report.duplicates == 0
+    assert len(report.failed) == 1
+    what, why = report.failed[0]
+    assert "javascript:" in what and "only http and https" in why
+    rows = by_url(archive)
+    bridge = rows["https://www.example.org/2023/05/river-bridge"]
+    assert bridge.status == "pending"
+    assert bridge.title == "The river bridge vote"
+    assert bridge.tags == ["long-read", "politics"]
+    assert bridge.saved == "2023-05-24T07:32:02Z"
+    assert bridge.site == "example.org"
+    untitled = rows["https://example.net/essays/quiet-tuesday?utm_source=pocket_mylist"]
+    assert untitled.title == untitled.url  # Pocket's "no title": the address stands in
+    assert archive.fetch_state(bridge.id)["source"] == "pocket"
+    # The pending entry opens (no text yet) like any article.
+    art = archive.get(bridge.id)
+    assert art.blocks == [] and art.url == bridge.url
+
+
+def test_pocket_import_twice_adds_nothing(archive) -> None:  # noqa: ANN001
+    import_pocket(archive, FIX / "ril_export.html")
+    before = sorted((r.id, r.url, tuple(r.tags)) for r in archive.articles())
+    again = import_pocket(archive, FIX / "ril_export.html")
+    assert again.pending == 0 and again.imported == 0
+    assert again.duplicates == 3
+    assert sorted((r.id, r.url, tuple(r.tags)) for r in archive.articles()) == before
+
+
+def test_pocket_csv(archive) -> None:  # noqa: ANN001
+    entries = parse_csv((FIX / "pocket.csv").read_text())
+    assert entries[0].tags == ["politics", "long read"]
+    assert entries[0].saved == "2023-05-24T07:32:02Z"
+    report = import_pocket(archive, FIX / "pocket.csv")
+    assert report.pending == 3
+    assert [w for w, _ in report.failed] == ["line 5: (no address)"]
+    rows = by_url(archive)
+    budgets = rows["https://example.com/budgets"]
+    assert budgets.title == "Budgets, bridges and rivers"  # the escape sequence is gone
+    assert rows["https://example.com/untitled"].title == "https://example.com/untitled"
+    # The same links from the HTML export are duplicates (www. or not).
+    again = import_pocket(archive, FIX / "ril_export.html")
+    assert again.duplicates == 1 and again.pending == 2
+
+
+def test_pocket_zip_of_csv_parts(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    dest = tmp_path / "pocket.zip"
+    with zipfile.ZipFile(dest, "w") as z:
+        z.writestr("part_000000.csv", "title,url,time_added,tags,status\nA,https://example.org/a,1700000000,x,unread\n")
+        z.writestr("part_000001.csv", "title,url,time_added,tags,status\nB,https://example.org/b,1700000001,,archive\n")
+    report = import_pocket(archive, dest)
+    assert report.pending == 2
+    assert set(by_url(archive)) == {"https://example.org/a", "https://example.org/b"}
+
+
+def test_not_a_pocket_export(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    bad = tmp_path / "notes.csv"
+    bad.write_text("name,age\nann,3\n")
+    with pytest.raises(ImportFormatError, match="no url column"):
+        import_pocket(archive, bad)
+    with pytest.raises(ImportFormatError, match="no such file"):
+        import_pocket(archive, tmp_path / "missing.html")
+
+
+# ---------------------------------------------------------------- Instapaper
+
+
+def test_instapaper(archive) -> None:  # noqa: ANN001
+    report = import_instapaper(archive, FIX / "instapaper.csv")
+    assert report.pending == 4
+    assert len(report.failed) == 1 and "data:" in report.failed[0][1]
+    rows = by_url(archive)
+    one = rows["https://example.org/instapaper/one"]
+    assert one.title == "First, with a comma"
+    assert one.status == "pending"
+    assert one.tags == []
+    assert one.saved == "2022-04-15T05:20:00Z"
+    assert archive.get(one.id).note == "The part I meant to come back to."
+    assert one.note == "The part I meant to come back to."
+    assert rows["https://example.org/instapaper/three"].tags == ["starred"]
+    four = rows["https://example.org/instapaper/four"]
+    assert four.tags == ["reading-list"]
+    assert archive.get(four.id).note == "Selected\nacross two lines"
+    again = import_instapaper(archive, FIX / "instapaper.csv")
+    assert again.pending == 0 and again.duplicates == 4
+    assert len(archive.articles()) == 4
+
+
+# ---------------------------------------------------------------- Omnivore
+
+
+def test_omnivore_highlight_markdown() -> None:
+    md = (FIX / "omnivore" / "highlights" / "the-bridge-committee-18f2a1b3c4d.md").read_text()
+    highlights, note = parse_highlights(md)
+    assert note == "This piece is the best summary of the bridge saga."
+    assert [h.quote[:30] for h in highlights] == [
+        "The committee met on a quiet T",
+        "Nobody had read the engineers'",
+        "the members voted twice and re",
+        "A sentence about trams that th",
+    ]
+    first = highlights[0]
+    assert first.tags == ["claim", "Long Read"]
+    assert first.note == "Check the minutes: was it really a Tuesday?"
+    assert first.quote.endswith("the budget.")  # the trailing space Omnivore writes is gone
+    # A quote over two paragraphs: Omnivore's "> " on the blank line, the next paragraph run on.
+    assert highlights[1].quote.split("\n\n") == [
+        "Nobody had read the engineers' report, which ran to four hundred pages and recommended a ferry instead.",
+        "By the evening the members had voted twice, reversed themselves once, and ended by agreeing on "
+        "nothing at all.",
+    ]
+    assert highlights[1].note == "" and highlights[1].tags == []
+    assert highlights[3].note == "kept as an orphan"
+
+
+def test_omnivore_import(archive, omnivore_zip: Path) -> None:  # noqa: ANN001
+    report = import_omnivore(archive, omnivore_zip)
+    assert report.imported == 2
+    assert report.pending == 1
+    assert len(report.failed) == 1 and "javascript" in report.failed[0][0]
+    assert report.highlights == 5
+    assert report.placed == 3
+    assert report.orphaned == 2
+
+    rows = by_url(archive)
+    bridge = rows["https://example.org/news/bridge-committee"]
+    assert bridge.status == "ok"
+    assert bridge.title == "The Bridge Committee"
+    assert bridge.author == "Ana Lima"
+    assert bridge.published == "2024-03-04"
+    assert bridge.saved == "2024-03-05T10:12:45Z"
+    assert bridge.tags == ["long-read", "politics"]
+    article = archive.get(bridge.id)
+    assert article.note == "This piece is the best summary of the bridge saga."
+    anns = archive.annotations(bridge.id)
+    placed = [a for a in anns if not a.orphaned]
+    orphans = [a for a in anns if a.orphaned]
+    assert len(placed) == 3 and len(orphans) == 1
+    first = placed[0]
+    assert article.text[first.start:first.end] == first.exact
+    assert first.exact.startswith("The committee met on a quiet Tuesday")
+    assert first.tags == ["claim", "long-read"]
+    assert first.note == "Check the minutes: was it really a Tuesday?"
+    two_paras = placed[1]
+    assert two_paras.exact.startswith("Nobody had read") and two_paras.exact.endswith("nothing at all.")
+    fuzzy = placed[2]
+    assert "voted twice" in fuzzy.exact and article.text[fuzzy.start:fuzzy.end] == fuzzy.exact
+    assert fuzzy.note == "fuzzy: the words differ from the text"
+    orphan = orphans[0]
+    assert orphan.exact.startswith("A sentence about trams")
+    assert orphan.note == "kept as an orphan"
+    # Raw HTML beside the article.
+    raw = archive.raw(bridge.id)
+    assert raw is not None and "readability-page-1" in raw["html"] and raw["source"] == "omnivore"
+
+    tides = rows["https://example.com/science/tides-and-the-moon"]
+    assert tides.title == "Tides and the Moon" and tides.status == "ok" and tides.tags == []
+
+    never = rows["https://example.net/never-fetched"]
+    assert never.status == "pending"
+    assert never.tags == ["later"]
+    waiting = archive.annotations(never.id)
+    assert len(waiting) == 1 and waiting[0].orphaned
+    assert waiting[0].exact.startswith("Tides and the Moon: a highlight")
+    assert waiting[0].tags == ["later"] and waiting[0].note == "read this first"
+
+
+def test_omnivore_import_twice_duplicates_nothing(archive, omnivore_zip: Path) -> None:  # noqa: ANN001
+    import_omnivore(archive, omnivore_zip)
+    bridge = by_url(archive)["https://example.org/news/bridge-committee"]
+    first = archive.annotations(bridge.id)
+    # An edit made since the first import survives the second.
+    archive.update_annotation(first[0].id, note="my own note now")
+    again = import_omnivore(archive, omnivore_zip)
+    assert again.imported == 0 and again.pending == 0
+    assert again.duplicates == 3
+    assert again.highlights == 0 and again.highlights_known == 5
+    assert len(archive.articles()) == 3
+    after = archive.annotations(bridge.id)
+    assert [a.id for a in after] == [a.id for a in first]
+    assert after[0].note == "my own note now"
+    assert archive.get(bridge.id).note == "This piece is the best summary of the bridge saga."
+
+
+def test_omnivore_unzipped_folder(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    folder = tmp_path / "Omnivore export"
+    shutil.copytree(FIX / "omnivore", folder)
+    report = import_omnivore(archive, folder)
+    assert report.imported == 2 and report.highlights == 5
+
+
+def test_omnivore_fills_a_pending_pocket_entry(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    pocket = tmp_path / "pocket.csv"
+    pocket.write_text("title,url,time_added,tags,status\nBridge,https://example.org/news/bridge-committee,"
+                      "1600000000,from-pocket,unread\n")
+    import_pocket(archive, pocket)
+    pending_id = by_url(archive)["https://example.org/news/bridge-committee"].id
+    report = import_omnivore(archive, zip_dir(FIX / "omnivore", tmp_path / "o.zip"))
+    assert report.imported == 2
+    row = archive.info(pending_id)
+    assert row.status == "ok"
+    assert row.tags == ["from-pocket", "long-read", "politics"]
+    assert row.saved == "2020-09-13T12:26:40Z"  # saved first in Pocket
+    assert row.annotation_count == 4
+
+
+def test_not_an_omnivore_export(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    z = tmp_path / "x.zip"
+    with zipfile.ZipFile(z, "w") as f:
+        f.writestr("readme.txt", "hello")
+    with pytest.raises(ImportFormatError, match="no metadata_"):
+        import_omnivore(archive, z)
+    notzip = tmp_path / "y.zip"
+    notzip.write_text("plain text")
+    with pytest.raises(ImportFormatError, match="not a zip"):
+        import_omnivore(archive, notzip)
+
+
+# ---------------------------------------------------------------- wallabag
+
+
+def test_wallabag_import(archive) -> None:  # noqa: ANN001
+    report = import_wallabag(archive, FIX / "wallabag.json")
+    assert report.imported == 1
+    assert report.pending == 2
+    assert len(report.failed) == 1 and "data:" in report.failed[0][1]
+    assert report.highlights == 3 and report.placed == 2 and report.orphaned == 1
+    rows = by_url(archive)
+    ferries = rows["https://example.org/opinion/ferries-not-bridges"]
+    assert ferries.title == "Ferries, not bridges"
+    assert ferries.tags == ["long-read", "politics", "starred"]
+    assert ferries.author == "Ana Lima, Rui Costa"
+    assert ferries.saved == "2024-01-15T09:30:00Z"
+    article = archive.get(ferries.id)
+    anns = {a.note: a for a in archive.annotations(ferries.id)}
+    second = anns["The second time they say it."]
+    # The quote is in the text twice; the range points at the second paragraph.
+    assert article.text.count("A ferry costs less than a bridge") == 2
+    assert second.start == article.text.index("A ferry costs less than a bridge", 10)
+    assert not second.orphaned
+    assert anns[""].exact == "Tolls would pay for the ferry within nine years."
+    lost = anns["Where did this go?"]
+    assert lost.orphaned and lost.exact == "a paragraph the page lost when it was updated"
+    assert rows["https://example.com/not-parsed"].status == "pending"
+    empty = rows["https://example.com/empty-content"]
+    assert empty.status == "pending" and empty.tags == ["data"]
+
+    again = import_wallabag(archive, FIX / "wallabag.json")
+    assert again.imported == 0 and again.pending == 0 and again.duplicates == 3
+    assert again.highlights == 0 and again.highlights_known == 3
+    assert len(archive.annotations(ferries.id)) == 3
+    assert len(archive.articles()) == 3
+
+
+def test_wallabag_not_json(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    bad = tmp_path / "w.json"
+    bad.write_text("{not json")
+    with pytest.raises(ImportFormatError, match="not valid JSON"):
+        import_wallabag(archive, bad)
+    bad.write_text(json.dumps({"hello": 1}))
+    with pytest.raises(ImportFormatError, match="list of entries"):
+        import_wallabag(archive, bad)
+
+
+# ---------------------------------------------------------------- placing quotes
+
+
+def test_place_prefers_exact_then_whitespace_then_fuzzy() -> None:
+    text = "One two three.\n\nFour five six. One two three again."
+    assert place(text, "One two three") == (0, 13)
+    assert place(text, "One two three", hint=40) == (31, 44)
+    span = place(text, "three. Four five")
+    assert span is not None and text[span[0]:span[1]] == "three.\n\nFour five"
+    assert place(text, "a quote from elsewhere entirely") is None
+
+
+# ---------------------------------------------------------------- store: pending entries
+
+
+def _page(url: str, body: str) -> object:
+    return ingest_bytes(f"<html><head><title>T</title></head><body><h1>Head line here</h1><p>{body}</p>"
+                        f"</body></html>".encode(), "html", url=url)
+
+
+def test_fill_pending_keeps_identity_and_anchors_orphans(archive) -> None:  # noqa: ANN001
+    from reader.core.models import Annotation
+
+    res = archive.add_pending("https://example.org/p", title="Saved title", tags=["mine"],
+                              saved="2020-01-01T00:00:00Z", note="why I saved it")
+    assert res.status == "added"
+    pid = res.id
+    archive.put_annotation(Annotation(id="abcdef0123", article_id=pid, start=0, end=0,
+                                      exact="the second sentence", orphaned=True))
+    assert archive.pending()[0].id == pid
+    article = _page("https://example.org/p", "The first sentence. Then the second sentence, and more.")
+    out = archive.fill_pending(pid, article)
+    assert out.status == "added" and out.id == pid and out.reanchored == 1
+    row = archive.info(pid)
+    assert row.status == "ok" and row.saved == "2020-01-01T00:00:00Z" and row.tags == ["mine"]
+    got = archive.get(pid)
+    assert got.note == "why I saved it" and got.blocks
+    ann = archive.annotations(pid)[0]
+    assert not ann.orphaned and got.text[ann.start:ann.end] == "the second sentence"
+    assert archive.pending() == []
+    with pytest.raises(Exception, match="not waiting"):
+        archive.fill_pending(pid, article)
+
+
+def test_fill_pending_with_text_already_here_merges(archive) -> None:  # noqa: ANN001
+    kept = archive.save(_page("https://example.org/original", "Same words in both places, word for word."))
+    pid = archive.add_pending("https://example.org/mirror", tags=["t1"], note="a note").id
+    out = archive.fill_pending(pid, _page("https://example.org/mirror", "Same words in both places, word for word."))
+    assert out.status == "duplicate" and out.id == kept.id
+    assert [r.id for r in archive.articles()] == [kept.id]
+    assert archive.get(kept.id).tags == ["t1"]
+    assert archive.get(kept.id).note == "a note"
+
+
+def test_fetch_failures_and_statuses(archive) -> None:  # noqa: ANN001
+    a = archive.add_pending("https://example.org/a").id
+    b = archive.add_pending("https://example.org/b").id
+    assert archive.add_pending("http://www.example.org/a/").status == "duplicate"
+    archive.record_fetch_failure(a, "timed out", permanent=False)
+    archive.record_fetch_failure(b, "HTTP 404 Not Found", permanent=True)
+    assert archive.info(a).status == "pending" and archive.info(b).status == "failed"
+    assert archive.fetch_state(a)["attempts"] == 1 and archive.fetch_state(a)["error"] == "timed out"
+    assert [r.id for r in archive.pending()] == [a]
+    assert {r.id for r in archive.pending(failed=True)} == {a, b}
+    statuses = {r.id: r.status for r in archive.articles()}
+    assert statuses == {a: "pending", b: "failed"}
+
+
+def test_raw_page_is_kept_and_deleted_with_the_article(archive) -> None:  # noqa: ANN001
+    res = archive.save(_page("https://example.org/r", "Words to keep for the raw test, enough of them."))
+    assert archive.raw(res.id) is None
+    archive.put_raw(res.id, "<html>raw</html>", {"final_url": "https://example.org/r2", "charset": "utf-8"})
+    raw = archive.raw(res.id)
+    assert raw["html"] == "<html>raw</html>" and raw["final_url"] == "https://example.org/r2"
+    archive.delete(res.id)
+    assert archive.raw(res.id) is None
