@@ -192,22 +192,26 @@ class Reading:
                 return i
         return None
 
-    def word_step(self, offset: int, direction: int) -> int:
-        """The offset one word on from `offset` (a word end going forward, a
-        word start going back), within the shown text."""
-        text = self.article.text
+    def word_step(self, offset: int, direction: int, *, edge: str | None = None) -> int:
+        """The offset one word on from `offset`, within the shown text.
+
+        Going forward it lands on a word's end, going back on a word's start,
+        unless `edge` ("start" or "end") says which edge to land on.
+        """
+        edge = edge or ("end" if direction > 0 else "start")
         block_index = self.article.block_at(offset)
-        candidates: list[int] = []
         for b in self._shown_blocks_around(block_index, direction):
             block = self.article.blocks[b]
-            spans = word_spans(block.text)
+            points = [block.start + (e if edge == "end" else s) for s, e in word_spans(block.text)]
             if direction > 0:
-                candidates = [block.start + e for _, e in spans if block.start + e > offset]
+                hits = [p for p in points if p > offset]
+                if hits:
+                    return hits[0]
             else:
-                candidates = [block.start + s for s, _ in spans if block.start + s < offset]
-            if candidates:
-                return candidates[0] if direction > 0 else candidates[-1]
-        return max(0, min(offset, len(text)))
+                hits = [p for p in points if p < offset]
+                if hits:
+                    return hits[-1]
+        return max(0, min(offset, len(self.article.text)))
 
     def _shown_blocks_around(self, block_index: int, direction: int) -> list[int]:
         shown = [el.index for el in self.elements if el.kind == BLOCK]

@@ -331,9 +331,12 @@ class ArticleScreen(Screen[None]):
             view.set_selection((start, self.reading.word_step(start, 1)))
             return
         anchor, head = view.selection
-        new_head = self.reading.word_step(head, direction)
-        if new_head == anchor:
-            new_head = self.reading.word_step(new_head, direction)
+        # The head moves by word ends while it is after the anchor (so going
+        # back shrinks the selection word by word), by word starts before it.
+        edge = "end" if head > anchor or (head == anchor and direction > 0) else "start"
+        new_head = self.reading.word_step(head, direction, edge=edge)
+        if new_head <= anchor < head or head < anchor <= new_head:
+            new_head = self.reading.word_step(anchor, direction, edge="end" if direction > 0 else "start")
         view.set_selection((anchor, new_head))
 
     def action_escape(self) -> None:
@@ -345,6 +348,9 @@ class ArticleScreen(Screen[None]):
         if find.display:
             find.display = False
             self.view.focus()
+            return
+        if self.panel.has_focus:
+            self.action_panel()  # close the panel, back to the text
             return
         self.action_back()
 

@@ -61,11 +61,12 @@ class TagPicker(ModalScreen[list[str] | None]):
         matches = rank(self.all_tags, query)
         new = normalise_tag(query)
         items = []
-        if new and new not in self.all_tags:
-            items.append(Option(Content(f"+ new tag #{new}"), id="new:" + new))
         for t in matches:
             mark = "\u2713 " if t in self.chosen else "  "
             items.append(Option(Content(mark + "#" + t), id="tag:" + t))
+        if new and new not in self.all_tags:
+            # After the existing matches: "quest" + Enter picks "question".
+            items.append(Option(Content(f"+ new tag #{new}"), id="new:" + new))
         options.clear_options()
         options.add_options(items)
         if items:

@@ -63,6 +63,8 @@ class NotesPanel(OptionList):
         self.border_title = f"Notes ({len(annotations)})"
         if keep is not None and self.option_count:
             self.highlighted = min(keep, self.option_count - 1)
+        elif annotations:
+            self.highlight_annotation(annotations[0].id)
 
     def highlight_annotation(self, ann_id: str | None) -> None:
         if ann_id is None:

@@ -1,0 +1,164 @@
+"""The archive screen, driven from the keyboard with Pilot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reader.ui.app import ReaderApp
+from reader.ui.screens.archive import ArchiveScreen
+from reader.ui.widgets.archive_list import ArchiveList
+
+from .conftest import FIXTURES, SAMPLES, add, view_text
+
+
+def _titles(app: ReaderApp) -> list[str]:
+    return [r.title for r in app.screen.query_one(ArchiveList).rows]
+
+
+async def test_list_filter_sort_open_back_quit(archive) -> None:
+    add(archive, FIXTURES / "seed.txt", saved="2024-01-01T00:00:00Z")
+    add(archive, SAMPLES / "marginalia-a-short-history.md", saved="2024-03-01T00:00:00Z")
+    add(archive, SAMPLES / "rossiya-chitateli-zametki.html", saved="2024-02-01T00:00:00Z")
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ArchiveScreen)
+        lst = screen.query_one(ArchiveList)
+        assert [t[:10] for t in _titles(app)] == ["Marginalia", "Почему чит", "Russia Dis"]
+        shown = view_text(lst)
+        assert "example.org" in shown and "2024-03-01" in shown and "#notes/history" in shown
+        await pilot.press("j")
+        assert lst.cursor == 1
+        await pilot.press("k", "k")
+        assert lst.cursor == 0
+        # s cycles sort: title, site, most annotated, saved.
+        await pilot.press("s")
+        assert lst.sort_key == "title"
+        assert _titles(app)[0].startswith("Marginalia") and _titles(app)[-1].startswith("Почему")
+        await pilot.press("s", "s", "s")
+        assert lst.sort_key == "saved"
+        # / filters as you type over title, site, tags and notes.
+        await pilot.press("slash", *list("gazeta"))
+        assert [t[:6] for t in _titles(app)] == ["Почему"]
+        await pilot.press("escape")
+        assert len(_titles(app)) == 3
+        await pilot.press("slash", *list("history"))  # a tag
+        assert [t[:10] for t in _titles(app)] == ["Marginalia"]
+        await pilot.press("enter")  # back to the list, filter kept
+        await pilot.press("enter")  # open
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ArticleScreen"
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ArchiveScreen)
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_filter_searches_note_text(archive) -> None:
+    article_id = add(archive, FIXTURES / "seed.txt")
+    add(archive, SAMPLES / "marginalia-a-short-history.md")
+    text = archive.get(article_id).text
+    i = text.index("dirty bomb")
+    archive.add_annotation(article_id, i, i + 10, tags=["claim"], note="compare with the IAEA statement")
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("slash", *list("iaea"))
+        assert [t[:6] for t in _titles(app)] == ["Russia"]
+        row = app.screen.query_one(ArchiveList).rows[0]
+        assert row.annotation_count == 1 and row.annotation_tags == ["claim"]
+
+
+async def test_delete_asks_and_names_the_notes(archive) -> None:
+    article_id = add(archive, FIXTURES / "seed.txt")
+    text = archive.get(article_id).text
+    archive.add_annotation(article_id, 0, 10, tags=["claim"])
+    archive.add_annotation(article_id, 20, 30, tags=["evidence"])
+    del text
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("x")
+        await pilot.pause()
+        question = str(app.screen.query_one(".dialog-question").render())
+        assert "Its 2 annotations will be deleted with it" in question
+        await pilot.press("n")
+        await pilot.pause()
+        assert len(archive.articles()) == 1
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert archive.articles() == []
+
+
+async def test_add_a_folder_by_path(archive, tmp_path: Path) -> None:
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    (folder / "seed.txt").write_bytes((FIXTURES / "seed.txt").read_bytes())
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*list(str(folder)))
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [t[:6] for t in _titles(app)] == ["Russia"]
+
+
+async def test_changes_from_another_process_show_on_reload(archive) -> None:
+    from reader.core.store import Archive
+
+    add(archive, FIXTURES / "seed.txt")
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        assert len(_titles(app)) == 1
+        other = Archive(archive.data_dir)  # a second process's view of the archive
+        add(other, SAMPLES / "marginalia-a-short-history.md")
+        app.screen._reload_if_changed()  # noqa: SLF001 - what the timer runs
+        await pilot.pause()
+        assert len(_titles(app)) == 2
+
+
+async def test_hostile_sample_is_literal_everywhere(archive) -> None:
+    add(archive, SAMPLES / "hostile-markup-and-escapes.html")
+    app = ReaderApp(archive)
+    async with app.run_test(size=(140, 40)) as pilot:
+        shown = view_text(app.screen.query_one(ArchiveList))
+        assert "[bold]x[/bold] [@click=app.quit]click[/]" in shown
+        assert "\x1b" not in shown
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        header = str(screen.query_one("#article-header").render())
+        assert "[bold]x[/bold] [@click=app.quit]click[/]" in header
+        body = view_text(screen.view)
+        assert "[@click=app.quit]click[/]" in body and "[red]Rich markup[/red]" in body
+        assert "\x1b" not in body and "\x07" not in body
+        # Clicking around the text runs nothing: the app is still here.
+        await pilot.click("#article-view", offset=(20, 3))
+        await pilot.pause()
+        assert app.is_running
+        # A note holding markup is literal in the panel and in notifications.
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*list("[b]not bold[/b] [@click=app.quit]x[/]"))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        prompts = [str(screen.panel.get_option_at_index(i).prompt) for i in range(screen.panel.option_count)]
+        assert any("[b]not bold[/b] [@click=app.quit]x[/]" in p for p in prompts)
+        # Links: shown with their address; javascript: is never opened.
+        opened: list[str] = []
+        app.open_url = lambda url, **kw: opened.append(url)  # type: ignore[method-assign]
+        await pilot.press("escape")  # closes the panel, back to the text
+        await pilot.press("l")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "LinksScreen"
+        await pilot.press("enter")  # the first link: javascript:
+        await pilot.pause()
+        assert opened == []
+        await pilot.press("down", "down", "enter")  # the web link
+        await pilot.pause()
+        assert opened == ["https://example.org/"]

@@ -1,0 +1,344 @@
+"""The reading screen, driven from the keyboard with Pilot."""
+
+from __future__ import annotations
+
+from reader.core.tags import CLAIM, EVIDENCE, QUESTION
+from reader.ui.app import ReaderApp
+from reader.ui.screens.article import ArticleScreen
+from reader.ui.widgets.article_view import ArticleView
+
+from .conftest import view_text
+
+STORY_START = "Russia's Defence Minister Sergei Shoigu on Sunday held rare calls"
+
+
+async def _open(pilot) -> ArticleScreen:  # noqa: ANN001
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, ArticleScreen)
+    return screen
+
+
+def _cursor_text(screen: ArticleScreen) -> str:
+    stop = screen.reading.stops[screen.view.cursor]
+    return screen.article.text[stop.start : stop.end]
+
+
+async def _find(pilot, text: str) -> None:  # noqa: ANN001
+    await pilot.press("slash")
+    await pilot.press(*list(text))
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_seed_opens_with_the_story_shown_and_the_junk_folded(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(110, 60)) as pilot:
+        screen = await _open(pilot)
+        shown = view_text(screen.view)
+        assert STORY_START in shown
+        assert "\u25b8 1 block folded: donation appeal" in shown
+        assert "newsletter sign-up" in shown and "donation appeal" in shown
+        assert "Sign up for our free weekly newsletter" not in shown
+        assert "Remind me later" not in shown
+        # z on the last fold marker shows its blocks; z again folds them.
+        await pilot.press("G")
+        await pilot.press("z")
+        await pilot.pause()
+        assert "Sign up for our free weekly newsletter" in view_text(screen.view) or any(
+            "Sign up for our free weekly newsletter" in screen.article.text[s.start : s.end] for s in screen.reading.stops
+        )
+        await pilot.press("G", "z")
+        assert all("Remind me later" not in screen.article.text[s.start : s.end] for s in screen.reading.stops)
+        # Z opens every fold, and folds them all again.
+        await pilot.press("Z")
+        texts = [screen.article.text[s.start : s.end] for s in screen.reading.stops]
+        assert "Support The Moscow Times!" in texts and "Remind me later." in texts
+        await pilot.press("Z")
+        assert "Support The Moscow Times!" not in [screen.article.text[s.start : s.end] for s in screen.reading.stops]
+
+
+async def test_cursor_movement(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        assert screen.view.cursor == 0
+        await pilot.press("j", "j")
+        assert screen.view.cursor == 2
+        await pilot.press("k")
+        assert screen.view.cursor == 1
+        await pilot.press("down")
+        assert screen.view.cursor == 2
+        await pilot.press("J")
+        first_story = screen.view.cursor
+        assert _cursor_text(screen).startswith(STORY_START)
+        await pilot.press("J")
+        assert _cursor_text(screen).startswith('"The situation in Ukraine')
+        await pilot.press("K")
+        assert screen.view.cursor == first_story
+        await pilot.press("G")
+        assert screen.view.cursor == len(screen.reading.stops) - 1
+        await pilot.press("g")
+        assert screen.view.cursor == 0
+        await pilot.press("pagedown")
+        assert screen.view.cursor > 0
+        await pilot.press("pageup")
+        assert screen.view.cursor == 0
+
+
+async def test_find_and_find_next(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        assert "'dirty bomb'" in _cursor_text(screen)
+        first = screen.view.cursor
+        # `/` then Enter again: the next match.
+        await pilot.press("slash", "enter")
+        await pilot.pause()
+        assert screen.view.cursor > first
+        assert '"dirty bomb" provocation' in _cursor_text(screen)
+        await _find(pilot, "no such words")
+        assert screen.view.cursor > first
+
+
+async def test_claim_note_evidence_survive_a_restart(seeded) -> None:
+    """The issue's walk-through: /dirty bomb, c, n + note, /refuted, e; quit;
+    start again: all there."""
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        await pilot.press("c")
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*list("Which provocations?"))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await _find(pilot, "refuted")
+        await pilot.press("e")
+        await pilot.press("q")
+        await pilot.press("q")
+    anns = archive.annotations(article_id)
+    assert [a.tags for a in anns] == [[CLAIM], [EVIDENCE]]
+    assert anns[0].note == "Which provocations?"
+    assert "dirty bomb" in anns[0].exact
+    assert anns[1].exact.startswith("Britain's defence ministry said")
+
+    from reader.core.store import Archive
+
+    reopened = Archive(archive.data_dir)
+    app2 = ReaderApp(reopened)
+    async with app2.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        assert [a.tags for a in screen.annotations] == [[CLAIM], [EVIDENCE]]
+        await pilot.press("p")
+        await pilot.pause()
+        prompts = [str(screen.panel.get_option_at_index(i).prompt) for i in range(screen.panel.option_count)]
+        assert any("#claim" in p and "Which provocations?" in p for p in prompts)
+        assert any("#evidence" in p for p in prompts)
+        # The highlight is drawn: the claim's text has a background of its own.
+        await pilot.press("escape")
+
+
+async def test_selection_by_sentence_and_word_then_tags_via_picker(seeded) -> None:
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "Later on Sunday")
+        await pilot.press("v", "j")  # this sentence and the next
+        s, e = sorted(screen.view.selection)
+        assert screen.article.text[s:e].startswith("Later on Sunday")
+        assert screen.article.text[s:e].endswith("'dirty bomb'\".")
+        await pilot.press("escape")
+        assert screen.view.selection is None
+        # w starts a word selection; w/b grow and shrink it.
+        await pilot.press("k", "w", "w", "w", "b")
+        s, e = sorted(screen.view.selection)
+        assert screen.article.text[s:e] == "Later on"
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press(*list("quest"))
+        await pilot.press("space")
+        await pilot.press(*list("topic/defence"))
+        await pilot.press("enter")
+        await pilot.pause()
+    anns = archive.annotations(article_id)
+    assert len(anns) == 1
+    assert anns[0].exact == "Later on"
+    assert anns[0].tags == [QUESTION, "topic/defence"]
+
+
+async def test_overlapping_annotations_and_navigation(seeded) -> None:
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "three calls")
+        await pilot.press("c")  # the whole sentence
+        await pilot.press("w", "w", "w")  # "In the three"
+        await pilot.press("e")
+        anns = archive.annotations(article_id)
+        assert len(anns) == 2
+        assert anns[0].start == anns[1].start and anns[0].end != anns[1].end
+        # Both stay drawn: overlapping text is underlined.
+        line = next(i for i, ln in enumerate(screen.view.lines) if ln.start <= anns[0].start < ln.end)
+        strip = screen.view._draw(line, screen.view.size.width)  # noqa: SLF001
+        styles = [seg.style for seg in strip if "three" in seg.text]
+        assert styles and styles[0].underline
+        await pilot.press("g", "right_square_bracket")
+        assert screen.article.text[screen.reading.stops[screen.view.cursor].start :].startswith("In the three calls")
+        await pilot.press("left_square_bracket")
+        assert screen.article.text[screen.reading.stops[screen.view.cursor].start :].startswith("In the three calls")
+
+
+async def test_delete_asks_and_undo_restores(seeded) -> None:
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        await pilot.press("c")
+        assert len(archive.annotations(article_id)) == 1
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("n")  # keep it
+        await pilot.pause()
+        assert len(archive.annotations(article_id)) == 1
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert archive.annotations(article_id) == []
+        await pilot.press("ctrl+z")
+        restored = archive.annotations(article_id)
+        assert len(restored) == 1 and restored[0].tags == [CLAIM]
+        # c on a claimed sentence removes the mark; ctrl+z brings it back.
+        await pilot.press("c")
+        assert archive.annotations(article_id) == []
+        await pilot.press("ctrl+z")
+        assert len(archive.annotations(article_id)) == 1
+
+
+async def test_note_editor_asks_before_discarding(seeded) -> None:
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*list("draft"))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmScreen"
+        await pilot.press("n")  # keep editing
+        await pilot.pause()
+        assert type(app.screen).__name__ == "NoteEditor"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("y")  # discard
+        await pilot.pause()
+        assert isinstance(app.screen, ArticleScreen)
+        assert archive.annotations(article_id) == []
+        # N: the article's own note.
+        await pilot.press("N")
+        await pilot.pause()
+        await pilot.press(*list("Read for the seminar"))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert archive.get(article_id).note == "Read for the seminar"
+
+
+async def test_notes_panel_enter_jumps(seeded) -> None:
+    archive, article_id = seeded
+    text = archive.get(article_id).text
+    i = text.index("It added that")
+    archive.add_annotation(article_id, i, i + len("It added that"), tags=["question"], note="Who asked?")
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        assert screen.panel.display and screen.panel.has_focus
+        await pilot.press("enter")
+        await pilot.pause()
+        assert _cursor_text(screen).startswith("It added that")
+        assert screen.view.has_focus
+        await pilot.press("p")
+        assert not screen.panel.display
+
+
+async def test_mark_block_as_boilerplate_for_the_site(seeded) -> None:
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "It added that")
+        await pilot.press("b")
+        await pilot.pause()
+        texts = [screen.article.text[s.start : s.end] for s in screen.reading.stops]
+        assert "It added that the call was requested by the Russian side." not in texts
+        assert any(r.describe().endswith("marked by you") for r in screen.reading.runs)
+        await pilot.press("ctrl+z")
+        texts = [screen.article.text[s.start : s.end] for s in screen.reading.stops]
+        assert "It added that the call was requested by the Russian side." in texts
+    assert archive.fold_rules() == []
+
+
+async def test_help_lists_every_key_and_escape_goes_back(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(110, 50)) as pilot:
+        await _open(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_text = str(app.screen.query_one("#help-keys").render())
+        for words in ("Claim", "Evidence", "Tags", "Note", "Notes panel", "Fold", "Undo", "Find", "Select"):
+            assert words in help_text
+        assert "article.claim" in help_text
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ArchiveScreen"
+
+
+async def test_keys_can_be_remapped_in_config(seeded) -> None:
+    archive, article_id = seeded
+    (archive.data_dir / "config.toml").write_text('[keys]\n"article.claim" = "C"\n')
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        await pilot.press("c")
+        assert archive.annotations(article_id) == []
+        await pilot.press("C")
+        assert [a.tags for a in archive.annotations(article_id)] == [[CLAIM]]
+
+
+async def test_cursor_move_redraws_only_nearby_lines(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        view: ArticleView = screen.view
+        await pilot.press("j", "j")
+        await pilot.pause()
+        drawn: list[int] = []
+        draw = view._draw  # noqa: SLF001
+
+        def counting(index: int, width: int):  # noqa: ANN202
+            drawn.append(index)
+            return draw(index, width)
+
+        view._draw = counting  # type: ignore[method-assign]  # noqa: SLF001
+        await pilot.press("j")
+        await pilot.pause()
+        # Only the lines the cursor left and entered are drawn again.
+        assert 0 < len(set(drawn)) <= 6
