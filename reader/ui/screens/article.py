@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.color import Color
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
@@ -22,7 +21,7 @@ from textual.widgets import Footer, Input, Static
 from reader.core.fold import labels_in_archive
 from reader.core.models import Annotation, Article
 from reader.core.reading import FOLD, Reading
-from reader.core.tags import CLAIM, EVIDENCE, QUESTION
+from reader.ui.palette import tag_palette
 from reader.ui.screens.dialogs import ConfirmScreen
 from reader.ui.screens.help import HelpScreen, binding_rows
 from reader.ui.screens.note_editor import NoteEditor
@@ -124,27 +123,11 @@ class ArticleScreen(Screen[None]):
         self._update_status()
 
     def _apply_palette(self) -> None:
-        v = self.app.theme_variables
-
-        def color(name: str, fallback: str) -> Color:
-            try:
-                return Color.parse(v.get(name, fallback))
-            except Exception:  # noqa: BLE001 - a theme without that colour
-                return Color.parse(fallback)
-
-        palette = {
-            CLAIM: color("warning", "#ffa62b"),
-            EVIDENCE: color("success", "#4ebf71"),
-            QUESTION: color("accent", "#b48ead"),
-        }
-        extra = [color("primary", "#0178d4"), color("secondary", "#004578"), color("error", "#ba3c5b"),
-                 color("accent", "#ffa62b").lighten(0.15), color("success", "#4ebf71").darken(0.15)]
-        for tag in self.archive.tags():
-            root = tag.split("/")[0]
-            if root not in palette:
-                palette[root] = extra[sum(root.encode()) % len(extra)]
+        palette, plain = tag_palette(self.app, self.archive.tags())
         self.view.tag_colors = palette
-        self.view.plain_color = color("primary", "#0178d4")
+        self.view.plain_color = plain
+        self.panel.tag_colors = palette
+        self.panel.plain_color = plain
 
     # -- status -----------------------------------------------------------------
 

@@ -21,7 +21,8 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 from reader.core.models import Annotation
-from reader.core.reading import BLOCK, FOLD, Reading
+from reader.core.reading import FOLD, Reading
+from reader.ui.palette import tag_color
 
 MEASURE = 86  # the widest a line of text gets, in cells
 FOLDED_MARK = "\u25b8"
@@ -412,10 +413,7 @@ class ArticleView(ScrollView, can_focus=True):
 
     def _annotation_style(self, anns: list[Annotation]) -> Style:
         background = self.styles.background if self.styles.background.a else Color(0, 0, 0)
-        colors = []
-        for ann in anns:
-            tag = ann.tags[0] if ann.tags else ""
-            colors.append(self.tag_colors.get(tag.split("/")[0], self.plain_color) if tag else self.plain_color)
+        colors = [tag_color(self.tag_colors, self.plain_color, ann.tags) for ann in anns]
         mixed = colors[0]
         for c in colors[1:]:
             mixed = mixed.blend(c, 0.5)

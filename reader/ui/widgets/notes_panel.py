@@ -3,12 +3,14 @@ quote shortened, the note - then the orphaned ones. Enter jumps to one."""
 
 from __future__ import annotations
 
+from textual.color import Color
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from reader.core.models import Annotation
+from reader.ui.palette import tag_color
 
 QUOTE_CHARS = 90
 
@@ -18,9 +20,17 @@ def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
-def annotation_prompt(ann: Annotation) -> Content:
-    tags = "  ".join("#" + t for t in ann.tags) if ann.tags else "highlight"
-    parts: list[Content | tuple[str, str] | str] = [(tags, "bold $accent"), "\n", "\u201c" + shorten(ann.exact) + "\u201d"]
+def annotation_prompt(ann: Annotation, colors: dict[str, Color] | None = None, plain: Color | None = None) -> Content:
+    """Tags (each in its highlight colour), the quote shortened, the note."""
+    parts: list[Content | tuple[str, str] | str] = []
+    for i, tag in enumerate(ann.tags):
+        color = tag_color(colors or {}, plain, [tag]) if plain is not None else None
+        if i:
+            parts.append("  ")
+        parts.append(("#" + tag, f"bold {color.hex}" if color else "bold $accent"))
+    if not ann.tags:
+        parts.append(("highlight", "bold $text-muted"))
+    parts += ["\n", "\u201c" + shorten(ann.exact) + "\u201d"]
     if ann.note:
         parts += ["\n", (shorten(ann.note, 200), "italic $text-muted")]
     return Content.assemble(*parts)
@@ -36,6 +46,8 @@ class NotesPanel(OptionList):
         super().__init__(id=id)
         self.annotations: list[Annotation] = []
         self.border_title = "Notes"
+        self.tag_colors: dict[str, Color] = {}
+        self.plain_color: Color | None = None
 
     def show(self, annotations: list[Annotation], article_note: str = "") -> None:
         self.annotations = annotations
@@ -51,14 +63,14 @@ class NotesPanel(OptionList):
         if not placed and not orphans:
             items.append(Option(Content("No annotations yet: c claim, e evidence, t tags, n note."), disabled=True))
         for a in placed:
-            items.append(Option(annotation_prompt(a), id="ann:" + a.id))
+            items.append(Option(annotation_prompt(a, self.tag_colors, self.plain_color), id="ann:" + a.id))
         if orphans:
             items.append(None)
             items.append(Option(Content.assemble((f"Orphaned ({len(orphans)})", "bold $warning"), "\n",
                                                  ("text no longer found; R to review", "$text-muted")),
                                 disabled=True))
             for a in orphans:
-                items.append(Option(annotation_prompt(a), id="ann:" + a.id))
+                items.append(Option(annotation_prompt(a, self.tag_colors, self.plain_color), id="ann:" + a.id))
         self.add_options(items)
         self.border_title = f"Notes ({len(annotations)})"
         if keep is not None and self.option_count:
