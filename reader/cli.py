@@ -127,7 +127,11 @@ def cmd_add(args: argparse.Namespace) -> int:
     from reader.core.ingest import IngestError, ingest_file, iter_files
 
     archive = _open_archive(args)
-    files = list(iter_files(args.paths))
+    urls = [p for p in args.paths if _is_address(p)]
+    url_failed = _add_urls(args, archive, urls) if urls else 0
+    if len(urls) == len(args.paths):
+        return EXIT_FAIL if url_failed else EXIT_OK
+    files = list(iter_files([p for p in args.paths if not _is_address(p)]))
     if not files:
         raise CommandError("nothing to add: no .html, .htm, .txt, .md or .markdown files there")
     progress = Progress(len(files), "Adding")
@@ -181,7 +185,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     progress.close()
     if failed:
         _err(f"{failed} of {len(files)} files could not be added")
-    return EXIT_FAIL if failed else EXIT_OK
+    return EXIT_FAIL if failed or url_failed else EXIT_OK
 
 
 def _summary_json(info) -> dict[str, Any]:  # noqa: ANN001 - ArticleInfo
@@ -376,6 +380,126 @@ def cmd_fold_rule(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: Schemes that are never fetched, but that an argument clearly means as an address.
+_REFUSED_SCHEMES = ("javascript", "data", "file", "ftp", "mailto", "about", "vbscript", "blob")
+
+
+def _is_address(arg: str) -> bool:
+    from reader.core.fetch import looks_like_url, url_scheme
+
+    return looks_like_url(arg) or url_scheme(arg) in _REFUSED_SCHEMES
+
+
+def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noqa: ANN001 - Archive
+    """`reader add URL...`: fetch each page and store it; returns how many failed."""
+    from reader.core.fetch import FetchError, FetchOptions, check_url, fetch_article, fetch_with_retries, make_client
+    from reader.core.ingest import site_of
+    from reader.core.tags import normalise_tag
+
+    opts = FetchOptions.from_env()
+    progress = Progress(len(urls), "Fetching")
+    failed = 0
+    client = None
+    try:
+        for raw in urls:
+            try:
+                url = check_url(raw)
+                row = archive.find_url(url)
+                if row is not None and row.status not in ("pending", "failed"):
+                    progress.print(f"{short_id(row.id)}  {row.title}  (already in the archive; not fetched again)")
+                    progress.step()
+                    continue
+                client = client or make_client(opts)
+                article, page = fetch_with_retries(url, opts, client=client, fetch=fetch_article)
+                if args.tag:
+                    article.tags = sorted({*article.tags, *(normalise_tag(t) for t in args.tag)} - {""})
+                if args.site:
+                    article.site = args.site.lower()
+                with archive.transaction():
+                    if row is not None:
+                        result = archive.fill_pending(row.id, article)
+                    else:
+                        result = archive.save(article)
+                    if result.status != "duplicate":
+                        archive.put_raw(result.id, page.text(), page.meta())
+            except FetchError as err:
+                failed += 1
+                kept = ""
+                if err.retryable and err.kind != "bad-url":
+                    # Offline, a timeout, a busy server: keep the address for `reader fetch`.
+                    res = archive.add_pending(url, title=url, tags=args.tag or [], site=site_of(url), source="add")
+                    archive.record_fetch_failure(res.id, str(err), permanent=False)
+                    kept = f"; kept as pending ({short_id(res.id)}): `reader fetch` will try again"
+                progress.print(f"{raw}: {err}{kept}", err=True)
+            else:
+                note = {"added": "", "duplicate": "  (already in the archive)",
+                        "updated": "  (updated: new version)"}.get(result.status, "")
+                folded = result.article.folded_count
+                progress.print(f"{short_id(result.id)}  {result.article.title}  "
+                               f"({folded} block{'s' if folded != 1 else ''} folded){note}")
+            progress.step()
+    finally:
+        progress.close()
+        if client is not None:
+            client.close()
+    return failed
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import importlib
+
+    from reader.core.imports import ImportFormatError
+
+    module = importlib.import_module(f"reader.core.imports.{args.service}")
+    run = getattr(module, f"import_{args.service}")
+    archive = _open_archive(args)
+    try:
+        report = run(archive, args.file)
+    except ImportFormatError as err:
+        raise CommandError(str(err)) from None
+    for line in report.lines():
+        _out(line)
+    return EXIT_FAIL if report.failed else EXIT_OK
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from reader.core.fetch import FetchOptions
+    from reader.core.imports.pending import fetch_pending
+
+    archive = _open_archive(args)
+    rows = archive.pending(failed=args.retry_failed or bool(args.ids))
+    if args.ids:
+        wanted = {archive.resolve(i) for i in args.ids}
+        rows = [r for r in rows if r.id in wanted]
+        if len(rows) < len(wanted):
+            done = sorted(wanted - {r.id for r in rows})
+            _err(f"not waiting to be fetched: {', '.join(short_id(i) for i in done)}")
+    if args.limit is not None:
+        rows = rows[: max(0, args.limit)]
+    if not rows:
+        _out("Nothing to fetch: no pending entries.")
+        return EXIT_OK
+    if args.jobs is not None and args.jobs < 1:
+        raise CommandError("--jobs must be at least 1")
+    opts = FetchOptions.from_env(jobs=args.jobs)
+    progress = Progress(len(rows), "Fetching", min_items=1)
+
+    def shown(outcome) -> None:  # noqa: ANN001 - Outcome
+        if outcome.status == "fetched":
+            progress.print(f"{short_id(outcome.article_id)}  {outcome.title}")
+        elif outcome.status == "duplicate":
+            progress.print(f"{short_id(outcome.article_id)}  {outcome.title}  (already in the archive)")
+        progress.step()
+
+    try:
+        report = fetch_pending(archive, rows, opts, on_outcome=shown)
+    finally:
+        progress.close()
+    for line in report.lines():
+        _out(line)
+    return EXIT_FAIL if report.of("failed") or report.offline else EXIT_OK
+
+
 # ------------------------------------------------------------------ parser
 
 
@@ -401,9 +525,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("tui", cmd_tui, "open the archive in the terminal UI (the default)")
 
-    p = command("add", cmd_add, "import saved articles (.html/.htm, .txt, .md/.markdown files or folders)",
-                epilog="example: reader add ~/Downloads/article.html ~/saved/")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files, or folders to search recursively")
+    p = command("add", cmd_add, "import saved articles (.html/.htm, .txt, .md/.markdown files or folders, "
+                "or http(s) addresses to fetch)",
+                epilog="example: reader add ~/Downloads/article.html ~/saved/ https://example.org/story")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders to search recursively, or web addresses")
     p.add_argument("--url", help="the address the article came from (for a plain-text copy)")
     p.add_argument("--site", help="the site it came from, e.g. example.com (for a plain-text copy)")
     p.add_argument("--tag", action="append", metavar="TAG", help="tag the imported articles (repeatable)")
@@ -458,6 +583,29 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print JSON")
     r = rsub.add_parser("remove", parents=[common], help="remove a rule", description="remove a fold rule")
     r.add_argument("rule_id", metavar="RULE_ID", help="the rule's id (see list)")
+    p = command("import", cmd_import, "bring in an export from Pocket, Instapaper, Omnivore or Wallabag",
+                epilog="example: reader import omnivore ~/Downloads/omnivore-export.zip")
+    isub = p.add_subparsers(dest="service", metavar="SERVICE", required=True)
+    for name, what, example in (
+        ("pocket", "Pocket's ril_export.html, or its CSV (title,url,time_added,tags,status) or zip of CSVs",
+         "ril_export.html"),
+        ("instapaper", "Instapaper's CSV export (URL,Title,Selection,Folder); the Selection becomes a note",
+         "instapaper-export.csv"),
+        ("omnivore", "Omnivore's export zip (metadata_*.json, content/, highlights/), highlights included",
+         "omnivore-export.zip"),
+        ("wallabag", "wallabag's JSON export, annotations included", "wallabag-export.json"),
+    ):
+        r = isub.add_parser(name, parents=[common], help=what, description=f"import {what}; links without "
+                            "their text wait for `reader fetch`; importing again adds nothing twice",
+                            epilog=f"example: reader import {name} {example}")
+        r.add_argument("file", metavar="FILE", help="the export file")
+
+    p = command("fetch", cmd_fetch, "fetch the pending entries (links imported without their text)",
+                epilog="example: reader fetch --jobs 8")
+    p.add_argument("ids", nargs="*", metavar="ID", help="only these entries (any unique id prefix)")
+    p.add_argument("--retry-failed", action="store_true", help="try again the entries whose fetch failed for good")
+    p.add_argument("--jobs", type=int, metavar="N", help="pages fetched at once (default 4)")
+    p.add_argument("--limit", type=int, metavar="N", help="fetch at most N entries")
     return parser
 
 

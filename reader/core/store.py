@@ -6,6 +6,7 @@ Layout (under ``<data dir>/archive``), every file a TinyDB database::
     index/<0-f>.json        one row per article: what the archive list shows
     articles/<ab>/<id>.json the article's blocks, and its earlier versions
     notes/<ab>/<id>.json    the article's annotations and its own note
+    raw/<ab>/<id>.json      the page as fetched, for an article fetched from the web
     sites/<hash>.json       each article's block keys, per site (repetition)
     tmp/                    files being written
     .lock                   held while writing
@@ -541,6 +542,7 @@ class Archive:
             for path in (
                 self.root / "articles" / article_id[:2] / f"{article_id}.json",
                 self.root / "notes" / article_id[:2] / f"{article_id}.json",
+                self.root / "raw" / article_id[:2] / f"{article_id}.json",
             ):
                 self._dbs.pop(str(path), None)
                 try:
@@ -564,6 +566,189 @@ class Archive:
             body = self._body_db(article_id).table("body", cache_size=0)
             body.update({"tags": clean}, doc_ids=[1])
             self._index_table(article_id).update({"tags": clean}, doc_ids=[self._doc_id(article_id)])
+
+    # -- pending entries: known by address, not fetched yet ----------------------
+
+    def url_index(self) -> dict[str, str]:
+        """`reader.core.fetch.url_key` of each article's address -> its id."""
+        from reader.core.fetch import url_key
+
+        index: dict[str, str] = {}
+        for row in self.articles():
+            if row.url:
+                index.setdefault(url_key(row.url), row.id)
+        return index
+
+    def find_url(self, url: str) -> ArticleInfo | None:
+        """The article saved under this address (give or take www., a trailing
+        slash, http/https and tracking parameters), pending or not."""
+        from reader.core.fetch import url_key
+
+        key = url_key(url)
+        for row in self.articles():
+            if row.url and url_key(row.url) == key:
+                return row
+        return None
+
+    def add_pending(self, url: str, **fields: Any) -> SaveResult:
+        """One entry to fetch later; see `add_pending_many`."""
+        return self.add_pending_many([dict(fields, url=url)])[0]
+
+    def add_pending_many(self, entries: list[dict[str, Any]]) -> list[SaveResult]:
+        """Entries to fetch later (an export's saved links): each a dict with
+        ``url`` and optionally ``title``, ``tags``, ``saved``, ``note``,
+        ``author``, ``published``, ``source``. An address already in the
+        archive (or earlier in `entries`) is a "duplicate" and changes nothing.
+        The row's status is "pending" until `fill_pending` stores the page."""
+        from reader.core.fetch import url_key
+
+        results: list[SaveResult] = []
+        with self.transaction():
+            known = self.url_index()
+            taken: set[str] = set()
+            rows: dict[int, list[Document]] = {}
+            for entry in entries:
+                url = clean_text(str(entry["url"])).strip()
+                key = url_key(url)
+                placeholder = Article(id="", title=clean_text(str(entry.get("title") or url))[:500] or url,
+                                      blocks=[], url=url)
+                if key in known:
+                    results.append(SaveResult(known[key], "duplicate", placeholder))
+                    continue
+                wanted = hashlib.sha256(url.encode("utf-8")).hexdigest()[:ARTICLE_ID_LEN]
+                article_id = self._free_article_id(wanted)
+                while article_id in taken:
+                    article_id = hashlib.sha256(article_id.encode()).hexdigest()[:ARTICLE_ID_LEN]
+                taken.add(article_id)
+                known[key] = article_id
+                placeholder.id = article_id
+                placeholder.site = entry.get("site")
+                placeholder.author = entry.get("author")
+                placeholder.published = entry.get("published")
+                placeholder.saved = str(entry.get("saved") or now_iso())
+                placeholder.source_format = "html"
+                placeholder.tags = sorted(set(_clean_tags(entry.get("tags"))))
+                self._write_body(placeholder, previous=None)
+                note = clean_text(str(entry.get("note") or "")).strip()
+                if note:
+                    self._notes_db(article_id).table("article", cache_size=0).upsert(
+                        Document({"note": note, "updated": now_iso()}, doc_id=1)
+                    )
+                row = placeholder.meta_dict()
+                row.update(status="pending", blocks=0, folded=0, words=0)
+                row.update(self._notes_summary(article_id))
+                row["fetch"] = {"source": str(entry.get("source") or ""), "attempts": 0, "error": "", "last": ""}
+                rows.setdefault(self._shard(article_id), []).append(Document(row, doc_id=self._doc_id(article_id)))
+                results.append(SaveResult(article_id, "added", placeholder))
+            for shard, docs in rows.items():
+                self._index_db(shard).table("articles", cache_size=0).insert_multiple(docs)
+        return results
+
+    def pending(self, *, failed: bool = False) -> list[ArticleInfo]:
+        """Entries waiting to be fetched (and those whose fetch failed for
+        good, with `failed`), oldest saved first."""
+        wanted = {"pending", "failed"} if failed else {"pending"}
+        return sorted((r for r in self.articles() if r.status in wanted), key=lambda r: (r.saved, r.id))
+
+    def fetch_state(self, article_id: str) -> dict[str, Any]:
+        """How fetching an entry went: source, attempts, error, last (time)."""
+        row = self._index_table(article_id).get(doc_id=self._doc_id(article_id))
+        if row is None:
+            raise NotFound(f"no article {article_id}")
+        state = {"source": "", "attempts": 0, "error": "", "last": ""}
+        state.update(row.get("fetch") or {})
+        return state
+
+    def record_fetch_failure(self, article_id: str, reason: str, *, permanent: bool) -> None:
+        """Note a failed fetch: the entry stays "pending" (to try again), or
+        becomes "failed" when asking again cannot help (404, not HTML...)."""
+        with self.transaction():
+            state = self.fetch_state(article_id)
+            info = self.info(article_id)
+            if info.status not in ("pending", "failed"):
+                return
+            state.update(attempts=int(state.get("attempts") or 0) + 1, error=clean_text(reason)[:300],
+                         last=now_iso())
+            self._index_table(article_id).update(
+                {"status": "failed" if permanent else "pending", "fetch": state},
+                doc_ids=[self._doc_id(article_id)],
+            )
+
+    def fill_pending(self, article_id: str, article: Article) -> SaveResult:
+        """Store the fetched page of a pending entry: the entry keeps its id,
+        address, saved date, tags and note, and its annotations (an export's
+        highlights kept as orphans until now) are anchored to the text. If the
+        same text is already in the archive, the entry's tags, note and
+        annotations join that article and the entry goes ("duplicate")."""
+        with self.transaction():
+            info = self.info(article_id)
+            if info.status not in ("pending", "failed"):
+                raise StoreError(f"{article_id} is not waiting to be fetched")
+            old = self.get(article_id)
+            anns = self.annotations(article_id)
+            for row in self.articles():
+                if row.id != article_id and row.content_hash and row.content_hash == article.content_hash:
+                    target = self.get(row.id)
+                    if set(old.tags) - set(target.tags):
+                        self.set_article_tags(row.id, sorted(set(target.tags) | set(old.tags)))
+                    if old.note and not target.note:
+                        self.set_article_note(row.id, old.note)
+                    for ann in anns:
+                        self._anchor(ann, target.text)
+                        ann.article_id = row.id
+                        self.put_annotation(ann)
+                    self.delete(article_id)
+                    return SaveResult(row.id, "duplicate", target)
+            article.id = article_id
+            article.url = old.url or article.url
+            article.saved = old.saved or article.saved
+            article.tags = sorted(set(old.tags) | set(article.tags))
+            article.note = old.note
+            article.author = article.author or old.author
+            article.published = article.published or old.published
+            notes = self._notes_db(article_id).table("annotations", cache_size=0)
+            placed = orphaned = 0
+            for ann in anns:
+                if self._anchor(ann, article.text):
+                    placed += 1
+                else:
+                    orphaned += 1
+                notes.upsert(Document(ann.to_dict(), doc_id=self._doc_id(ann.id)))
+            self._write_body(article, previous=None)
+            self._write_site_keys(article)
+            self._write_index_row(article, self._notes_summary(article_id))
+            return SaveResult(article_id, "added", article, orphaned=orphaned, reanchored=placed)
+
+    @staticmethod
+    def _anchor(ann: Annotation, text: str) -> bool:
+        """Place `ann` in `text` by its selectors; an orphan if it is not there."""
+        span = anchor.locate(text, ann.start, ann.end, ann.exact, ann.prefix, ann.suffix)
+        if span is None:
+            ann.orphaned = True
+            return False
+        q = anchor.quote_at(text, *span)
+        ann.start, ann.end, ann.exact, ann.prefix, ann.suffix = span[0], span[1], q.exact, q.prefix, q.suffix
+        ann.orphaned = False
+        return True
+
+    def _raw_db(self, article_id: str) -> TinyDB:
+        return self._db(self.root / "raw" / article_id[:2] / f"{article_id}.json")
+
+    def put_raw(self, article_id: str, html: str, meta: dict[str, Any]) -> None:
+        """Keep the page as fetched beside the article (to fold it again later)."""
+        with self.transaction():
+            self.info(article_id)
+            doc = {k: v for k, v in meta.items() if k != "html"}
+            doc["html"] = html
+            self._raw_db(article_id).table("raw", cache_size=0).upsert(Document(doc, doc_id=1))
+
+    def raw(self, article_id: str) -> dict[str, Any] | None:
+        """The page as fetched (``html``, ``url``, ``final_url``, ``fetched``,
+        ``content_type``, ``charset``...), or None for an article not fetched."""
+        if not (self.root / "raw" / article_id[:2] / f"{article_id}.json").exists():
+            return None
+        doc = self._raw_db(article_id).table("raw", cache_size=0).get(doc_id=1)
+        return dict(doc) if doc else None
 
     # -- annotations -------------------------------------------------------------
 

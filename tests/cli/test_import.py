@@ -1,0 +1,265 @@
+"""`reader add URL`, `reader import SERVICE FILE` and `reader fetch`, against a
+real server on 127.0.0.1 started by the test. Nothing reaches another address."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "imports"))
+from pagesrv import PageServer, closed_port  # noqa: E402
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
+
+
+@pytest.fixture(autouse=True)
+def _fast_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("READER_FETCH_TIMEOUT", "0.5")
+    monkeypatch.setenv("READER_FETCH_TOTAL_TIMEOUT", "3")
+    monkeypatch.setenv("READER_FETCH_MAX_BYTES", str(1024 * 1024))
+    monkeypatch.setenv("READER_FETCH_BACKOFF", "0.01")
+    monkeypatch.setenv("READER_FETCH_RETRIES", "1")
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def server():
+    with PageServer() as s:
+        yield s
+
+
+def rows(cli) -> dict:  # noqa: ANN001
+    res = cli("list", "--json")
+    assert res.code == 0
+    return {r["url"]: r for r in json.loads(res.out)}
+
+
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_dns(*args: object, **kw: object) -> None:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+
+
+# ---------------------------------------------------------------- reader add URL
+
+
+def test_add_url_fetches_folds_and_keeps_the_raw_page(cli, server: PageServer, data_dir: Path) -> None:  # noqa: ANN001
+    url = server.url("/redirect/2/harbour")
+    res = cli("add", url, "--tag", "Ports")
+    assert res.code == 0, res.err
+    assert "The story of harbour" in res.out and "blocks folded" in res.out
+    row = rows(cli)[url]
+    assert row["status"] == "ok" and row["tags"] == ["ports"] and row["site"] == "127.0.0.1"
+    from reader.core.store import Archive
+
+    with Archive(data_dir) as archive:
+        raw = archive.raw(row["id"])
+        assert raw["final_url"] == server.url("/article/harbour")
+        assert raw["url"] == url
+        assert "<h1>The story of harbour</h1>" in raw["html"]
+        assert len(raw["redirects"]) == 2
+    show = cli("show", row["id"])
+    assert "Paragraph 2 of the harbour story" in show.out
+    # Adding it again does not fetch it again.
+    hits = server.hits["/article/harbour"]
+    again = cli("add", url)
+    assert again.code == 0 and "already in the archive" in again.out
+    assert server.hits["/article/harbour"] == hits
+
+
+def test_add_url_failures_are_one_line_each(cli, server: PageServer) -> None:  # noqa: ANN001
+    res = cli("add", server.url("/missing"), server.url("/pdf"), server.url("/loop-a"), server.url("/huge"),
+              "javascript:alert(1)", server.url("/article/fine"))
+    assert res.code == 1
+    lines = res.err.strip().splitlines()
+    assert lines == [
+        f"{server.url('/missing')}: HTTP 404 Not Found",
+        f"{server.url('/pdf')}: not an HTML page (application/pdf)",
+        f"{server.url('/loop-a')}: redirect loop (127.0.0.1:{server.port} sends us back where we were)",
+        f"{server.url('/huge')}: too large (more than 1.0 MB)",
+        "javascript:alert(1): not a web address (javascript:); only http and https are fetched",
+    ]
+    assert "The story of fine" in res.out
+    assert list(rows(cli)) == [server.url("/article/fine")]
+
+
+def test_add_url_offline_says_so_and_keeps_it_pending(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    offline(monkeypatch)
+    res = cli("add", "https://news.example.org/story")
+    assert res.code == 1
+    assert res.err.startswith("https://news.example.org/story: cannot find news.example.org (offline, or no such host)")
+    assert "kept as pending" in res.err
+    assert len(res.err.strip().splitlines()) == 1
+    assert rows(cli)["https://news.example.org/story"]["status"] == "pending"
+
+
+def test_add_url_refused(cli) -> None:  # noqa: ANN001
+    url = f"http://127.0.0.1:{closed_port()}/x"
+    res = cli("add", url)
+    assert res.code == 1
+    assert "refused the connection" in res.err
+
+
+def test_add_mixes_files_and_urls(cli, server: PageServer, seed_path: Path) -> None:  # noqa: ANN001
+    res = cli("add", seed_path, server.url("/article/mixed"))
+    assert res.code == 0, res.err
+    assert len(rows(cli)) == 2
+
+
+# ---------------------------------------------------------------- import + fetch
+
+
+def pocket_export(tmp_path: Path, server: PageServer) -> Path:
+    items = [
+        ("Unread", server.url("/article/one"), "1684913522", "news,long read", "One"),
+        ("Unread", server.url("/missing"), "1684913523", "", server.url("/missing")),
+        ("Unread", server.url("/flaky/two"), "1684913524", "x", "Two"),
+        ("Read Archive", server.url("/pdf"), "1600000000", "", "A PDF"),
+        ("Read Archive", server.url("/redirect/2/three"), "1600000001", "old", "Three"),
+    ]
+    body = []
+    section = None
+    for sec, url, added, tags, title in items:
+        if sec != section:
+            if section:
+                body.append("\t\t</ul>\n")
+            body.append(f"\t\t<h1>{sec}</h1>\n\t\t<ul>\n")
+            section = sec
+        body.append(f'\t\t\t<li><a href="{url}" time_added="{added}" tags="{tags}">{title}</a></li>\n')
+    body.append("\t\t</ul>\n")
+    html = ("<!DOCTYPE html>\n<html>\n\t<!--So long and thanks for all the fish-->\n\t<head>\n"
+            '\t\t<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />\n'
+            "\t\t<title>Pocket Export</title>\n\t</head>\n\t<body>\n" + "".join(body) + "\t</body>\n</html>\n")
+    path = tmp_path / "ril_export.html"
+    path.write_text(html)
+    return path
+
+
+def test_import_then_fetch(cli, server: PageServer, tmp_path: Path) -> None:  # noqa: ANN001
+    export = pocket_export(tmp_path, server)
+    res = cli("import", "pocket", export)
+    assert res.code == 0, res.err
+    assert "imported: 5 (0 with their text, 5 to fetch)" in res.out
+    assert "duplicates skipped: 0" in res.out and "failed: 0" in res.out
+    assert "reader fetch" in res.out
+    listed = rows(cli)
+    assert {r["status"] for r in listed.values()} == {"pending"}
+    assert listed[server.url("/article/one")]["tags"] == ["long-read", "news"]
+    assert server.hits == {}  # importing fetches nothing
+
+    server.flaky_failures = 1  # the first try of /flaky/two fails, the retry works
+    res = cli("fetch", "--jobs", "2")
+    assert res.code == 1  # two failed for good
+    assert "fetched: 3" in res.out
+    assert "failed: 2" in res.out
+    assert f"  {server.url('/missing')}: HTTP 404 Not Found" in res.out
+    assert f"  {server.url('/pdf')}: not an HTML page (application/pdf)" in res.out
+    assert "still pending: 0" in res.out
+    assert server.hits["/flaky/two"] == 2
+    listed = rows(cli)
+    one = listed[server.url("/article/one")]
+    assert one["status"] == "ok" and one["title"] == "The story of one"
+    assert one["tags"] == ["long-read", "news"] and one["saved"] == "2023-05-24T07:32:02Z"
+    assert listed[server.url("/redirect/2/three")]["title"] == "The story of three"
+    assert listed[server.url("/missing")]["status"] == "failed"
+
+    # Nothing left: a second run fetches nothing; failed ones wait for --retry-failed.
+    res = cli("fetch")
+    assert res.code == 0 and "Nothing to fetch" in res.out
+    server.pages["/missing"] = "<html><head><title>Back again</title></head><body><p>" + "It is back. " * 20 + "</p></body></html>"
+    res = cli("fetch", "--retry-failed")
+    assert "fetched: 1" in res.out and "failed: 1" in res.out
+
+    # Importing the export again adds nothing.
+    res = cli("import", "pocket", export)
+    assert "imported: 0" in res.out and "duplicates skipped: 5" in res.out
+    assert len(rows(cli)) == 5
+
+
+def test_fetch_offline_leaves_everything_pending(cli, server: PageServer, tmp_path: Path,  # noqa: ANN001
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    cli("import", "pocket", pocket_export(tmp_path, server))
+    real_getaddrinfo = socket.getaddrinfo
+    offline(monkeypatch)
+    res = cli("fetch", "--jobs", "1")
+    assert res.code == 1
+    assert "fetched: 0" in res.out and "failed: 0" in res.out
+    assert "still pending: 5 (1 to try again later; 4 not tried)" in res.out
+    assert "offline" in res.out and "run `reader fetch` again when online" in res.out
+    assert {r["status"] for r in rows(cli).values()} == {"pending"}
+    monkeypatch.setattr(socket, "getaddrinfo", real_getaddrinfo)  # back online
+    res = cli("fetch", "--limit", "2")  # the oldest saved first: the PDF, then /redirect/2/three
+    assert "fetched: 1" in res.out and "failed: 1" in res.out and "still pending: 3" in res.out
+
+
+def test_fetch_slow_page_stays_pending(cli, server: PageServer, tmp_path: Path) -> None:  # noqa: ANN001
+    server.slow_delay = 1.5
+    path = tmp_path / "p.csv"
+    path.write_text(f"title,url,time_added,tags,status\nSlow,{server.url('/slow')},1700000000,,unread\n")
+    cli("import", "pocket", path)
+    res = cli("fetch")
+    assert "fetched: 0" in res.out
+    assert "still pending: 1 (1 to try again later)" in res.out
+    assert "timed out waiting for the page (0.5 s)" in res.out
+    row = rows(cli)[server.url("/slow")]
+    assert row["status"] == "pending"
+
+
+def test_omnivore_import_then_fetch_anchors_waiting_highlights(cli, server: PageServer,  # noqa: ANN001
+                                                              tmp_path: Path) -> None:
+    url = server.url("/article/quay")
+    meta = [{
+        "id": "c0ffee00-0000-4000-8000-000000000001", "slug": "the-quay-18f2a1b3c51", "title": "The Quay",
+        "description": None, "author": None, "url": url, "state": "SUCCEEDED", "readingProgress": 0,
+        "thumbnail": None, "labels": ["harbour"], "savedAt": "2024-07-01T10:00:00.000Z",
+        "updatedAt": "2024-07-01T10:00:00.000Z", "publishedAt": None,
+    }]
+    md = ("> argued at length about the river, the bridge and the budget \n\n#claim\n\nnote one\n\n"
+          "> a quote from some other page entirely, about trams \n\nnote two")
+    export = tmp_path / "omnivore.zip"
+    with zipfile.ZipFile(export, "w") as z:
+        z.writestr("metadata_0_to_1.json", json.dumps(meta, indent=2))
+        z.writestr("highlights/the-quay-18f2a1b3c51.md", md)
+    res = cli("import", "omnivore", export)
+    assert res.code == 0, res.err
+    assert "highlights: 2 new (0 placed, 2 orphaned)" in res.out
+    entry = rows(cli)[url]
+    assert entry["status"] == "pending" and entry["tags"] == ["harbour"]
+    res = cli("fetch")
+    assert "fetched: 1" in res.out
+    notes = json.loads(cli("notes", entry["id"], "--json").out)
+    placed = [n for n in notes if not n["orphaned"]]
+    assert len(placed) == 1 and placed[0]["tags"] == ["claim"] and placed[0]["note"] == "note one"
+    assert placed[0]["quote"] == "argued at length about the river, the bridge and the budget"
+    orphans = [n for n in notes if n["orphaned"]]
+    assert len(orphans) == 1 and orphans[0]["quote"].startswith("a quote from some other page")
+    # Importing again duplicates neither the article nor its highlights.
+    res = cli("import", "omnivore", export)
+    assert "duplicates skipped: 1" in res.out and "2 already imported" in res.out
+    assert len(json.loads(cli("notes", entry["id"], "--json").out)) == 2
+
+
+def test_import_summaries_for_each_service(cli) -> None:  # noqa: ANN001
+    res = cli("import", "instapaper", FIX / "instapaper.csv")
+    assert res.code == 1  # one link refused
+    assert "imported: 4 (0 with their text, 4 to fetch)" in res.out
+    assert "failed: 1" in res.out and "data:" in res.out
+    res = cli("import", "wallabag", FIX / "wallabag.json")
+    assert "imported: 3 (1 with their text, 2 to fetch)" in res.out
+    assert "highlights: 3 new (2 placed, 1 orphaned)" in res.out
+    res = cli("import", "wallabag", FIX / "wallabag.json")
+    assert "imported: 0" in res.out and "duplicates skipped: 3" in res.out
+
+
+def test_import_wrong_file_is_one_line(cli, tmp_path: Path) -> None:  # noqa: ANN001
+    res = cli("import", "omnivore", tmp_path / "nope.zip")
+    assert res.code == 1 and res.err.strip().count("\n") == 0 and "no such file" in res.err
+    res = cli("import", "pocket")
+    assert res.code == 2  # usage
