@@ -36,6 +36,7 @@ class ArchiveScreen(Screen[None]):
         Binding("a", "add", "Add", id="archive.add"),
         Binding("x", "delete", "Delete", id="archive.delete"),
         Binding("X", "export", "Export all", id="archive.export"),
+        Binding("F", "fetch", "Fetch pending", show=False, id="archive.fetch"),
         Binding("r", "reload", "Reload", show=False, id="archive.reload"),
         Binding("question_mark", "help", "Help", id="archive.help"),
         Binding("q", "quit", "Quit", id="archive.quit"),
@@ -91,7 +92,10 @@ class ArchiveScreen(Screen[None]):
             parts.insert(0, f"{shown} of {total} match \u201c{lst.query_text}\u201d")
         pending = sum(1 for r in lst.all_rows if r.status == "pending")
         if pending:
-            parts.append(f"{pending} not fetched yet (reader fetch)")
+            parts.append(f"{pending} not fetched yet (F to fetch)")
+        failed = sum(1 for r in lst.all_rows if r.status == "failed")
+        if failed:
+            parts.append(f"{failed} could not be fetched")
         if not total:
             parts = ["The archive is empty. Press a to add a file or folder."]
         self.query_one("#archive-status", Static).update(Content(" \u00b7 ".join(parts)))
@@ -123,7 +127,11 @@ class ArchiveScreen(Screen[None]):
 
     def _open(self, article_id: str, status: str) -> None:
         if status == "pending":
-            self.notify(Content("Not fetched yet: run `reader fetch` to download it."), severity="warning")
+            self.notify(Content("Not fetched yet: press F (or run `reader fetch`) to download it."), severity="warning")
+            return
+        if status == "failed":
+            reason = self.archive.fetch_state(article_id).get("error") or "unknown reason"
+            self.notify(Content(f"Could not be fetched: {reason}"), severity="error")
             return
         from reader.ui.screens.article import ArticleScreen
 
@@ -231,6 +239,27 @@ class ArchiveScreen(Screen[None]):
                 self.notify(Content(f"Deleted \u201c{row.title}\u201d{extra}"))
 
         self.app.push_screen(ConfirmScreen(question, yes="Delete", no="Keep"), answer)
+
+    def action_fetch(self) -> None:
+        rows = [r for r in self.list.all_rows if r.status == "pending"]
+        if not rows:
+            self.notify("Nothing to fetch: no pending entries", timeout=2)
+            return
+        self.notify(Content(f"Fetching {len(rows)} page{'s' if len(rows) != 1 else ''}\u2026"), timeout=3)
+        self._fetch(rows)
+
+    @work(thread=True, exclusive=True, group="fetch")
+    def _fetch(self, rows: list) -> None:  # noqa: ANN001 - ArticleInfo rows
+        from reader.core.imports.pending import fetch_pending
+
+        try:
+            report = fetch_pending(self.archive, rows)
+        except Exception as err:  # noqa: BLE001 - shown, never a crash
+            self.app.call_from_thread(self.notify, Content(f"Fetch stopped: {err}"), severity="error")
+            return
+        self.app.call_from_thread(self.reload)
+        summary = "; ".join(line.strip() for line in report.lines() if not line.startswith("  "))
+        self.app.call_from_thread(self.notify, Content(summary), timeout=6)
 
     def action_export(self) -> None:
         self.app.export_articles(None)  # type: ignore[attr-defined]

@@ -61,7 +61,12 @@ def _cell(text: str, width: int) -> str:
 
 def row_cells(row: ArticleInfo, width: int) -> list[str]:
     tw, sw, dw, nw, gw = columns(width)
-    title = row.title if row.status != "pending" else "\u22ef " + row.title + "  (not fetched yet)"
+    if row.status == "pending":
+        title = "\u22ef " + row.title + "  (not fetched yet)"
+    elif row.status == "failed":
+        title = "\u2717 " + row.title + "  (fetch failed)"
+    else:
+        title = row.title
     tags = " ".join("#" + t for t in (row.annotation_tags or row.tags))
     cells = [_cell(title, tw)]
     if sw:
@@ -216,7 +221,7 @@ class ArchiveList(ScrollView, can_focus=True):
     def _draw(self, index: int, width: int) -> Strip:
         row = self.rows[index]
         style = self.rich_style
-        if row.status == "pending":
+        if row.status in ("pending", "failed"):
             style += self.get_component_rich_style("archive-list--pending")
         if index == self.cursor:
             style += self.get_component_rich_style("archive-list--cursor")

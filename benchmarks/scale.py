@@ -1,0 +1,369 @@
+"""How reader holds up at 1,000 and 10,000 articles.
+
+    python benchmarks/scale.py                      # 1,000 and 10,000 articles
+    python benchmarks/scale.py --sizes 1000         # just one size
+    python benchmarks/scale.py --corpus DIR --work DIR --keep
+
+Builds archives of realistic articles - the browser-copied texts of the WCXB
+corpus (../shared/corpus/wcxb-dev-articles/text, which this script reads),
+varied so no two are the same - with 10 annotations each (100,000 at 10,000),
+then measures, per size:
+
+- cold start of `reader` to the interactive archive screen, as a whole
+  headless process, beside a bare Textual app started the same way (the floor);
+- opening a 10,000-word article to its first painted screen;
+- a cursor move on that article (and on a 200-word one);
+- saving one annotation (p50 and p95 over 200);
+- filter-as-you-type over the archive, per key press;
+- `reader list`, `reader export` of everything, `reader add` of 500 text files;
+- peak memory (RSS) of the TUI on the archive.
+
+Times drift on a shared machine, so each table also gives the figure as a
+ratio: to the bare Textual app for the start, and 10k against 1k for every
+per-action cost. It is a benchmark, not a test: it prints, it does not assert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "wcxb-dev-articles"
+ANNOTATIONS_PER_ARTICLE = 10
+TAGS = ["claim", "evidence", "question", "topic/policy", "topic/science", "method"]
+
+TARGETS = {
+    "cold start / bare": 1.5,
+    "open 10k-word article ms": 150,
+    "cursor move ms": 16,
+    "annotation save p95 ms": 15,
+    "filter per key ms": 50,
+    "export all s": 10,
+    "import articles/s": 50,
+    "peak RSS MB": 300,
+}
+
+
+# ---------------------------------------------------------------- building
+
+
+def corpus_texts(corpus: Path) -> list[tuple[str, str]]:
+    """(domain, text) of every browser-copied page of the corpus."""
+    out = []
+    for path in sorted((corpus / "text").glob("*.txt")):
+        truth = corpus / "truth" / (path.stem + ".json")
+        domain = json.loads(truth.read_text(encoding="utf-8")).get("domain", "example.com") if truth.exists() else "example.com"
+        out.append((domain, path.read_text(encoding="utf-8", errors="replace")))
+    if not out:
+        raise SystemExit(f"no corpus texts under {corpus}/text")
+    return out
+
+
+def variant(texts: list[tuple[str, str]], i: int, rng: random.Random) -> tuple[str, str, str]:
+    """(url, site, text): article i, a corpus page with its paragraphs
+    shuffled a little and a line of its own, so every one is different."""
+    domain, text = texts[i % len(texts)]
+    round_ = i // len(texts)
+    paras = text.split("\n\n")
+    if round_ and len(paras) > 4:
+        head, body = paras[:2], paras[2:]
+        k = rng.randrange(len(body))
+        body = body[k:] + body[:k]
+        paras = head + body
+    text = f"Dispatch {i}: notes from {domain}\n\n" + "\n\n".join(paras) + f"\n\nFiled as item {i}.\n"
+    site = domain if round_ == 0 else f"r{round_}.{domain}"
+    return f"https://{site}/articles/{i}", site, text
+
+
+def long_article(texts: list[tuple[str, str]], words: int) -> str:
+    """An article of about `words` words made of corpus paragraphs."""
+    paras: list[str] = []
+    count = 0
+    for _, text in texts:
+        for p in text.split("\n\n"):
+            if len(p.split()) >= 25:
+                paras.append(p.strip())
+                count += len(p.split())
+                if count >= words:
+                    return f"A very long read of {words} words\n\n" + "\n\n".join(paras)
+    return "\n\n".join(paras)
+
+
+def build(archive_dir: Path, n: int, texts: list[tuple[str, str]]) -> tuple[str, str]:
+    """Fill an archive with n articles and 10 annotations each; returns the
+    ids of a 10,000-word and a 200-word article in it."""
+    from reader.core.ingest import ingest_bytes
+    from reader.core.sentences import sentence_spans
+    from reader.core.store import Archive
+
+    rng = random.Random(n)
+    archive = Archive(archive_dir)
+    t0 = time.perf_counter()
+    extra = [
+        ("https://long.example/read", long_article(texts, 10_000)),
+        ("https://short.example/read", long_article(texts, 200)),
+    ]
+    ids = []
+    for i in range(n):
+        if i < len(extra):
+            url, text = extra[i]
+        else:
+            url, _, text = variant(texts, i, rng)
+        article = ingest_bytes(text.encode("utf-8"), "text", url=url, name=f"{i}.txt")
+        article.saved = f"20{10 + i % 15:02}-{1 + i % 12:02}-{1 + i % 28:02}T08:00:00Z"
+        result = archive.save(article)
+        ids.append(result.id)
+        body = result.article
+        content = [b for b in body.blocks if not b.boilerplate and len(b.text) > 40] or body.blocks
+        spans = []
+        for k in range(ANNOTATIONS_PER_ARTICLE):
+            block = content[(k * 7) % len(content)]
+            sents = sentence_spans(block.text) or [(0, len(block.text))]
+            s, e = sents[k % len(sents)]
+            spans.append((block.start + s, block.start + e, [TAGS[(i + k) % len(TAGS)]],
+                          f"note {k} on {i}: check this against the source" if k % 3 == 0 else ""))
+        add_many = getattr(archive, "add_annotations", None)
+        if add_many is not None:
+            add_many(result.id, spans, text=body.text)
+        else:
+            for s, e, tags, note in spans:
+                archive.add_annotation(result.id, s, e, tags=tags, note=note, text=body.text)
+        if (i + 1) % 1000 == 0:
+            print(f"    built {i + 1}/{n} ({time.perf_counter() - t0:.0f} s)", flush=True)
+    archive.close()
+    return ids[0], ids[1]
+
+
+# ---------------------------------------------------------------- measuring
+
+STARTUP_READER = """
+import sys
+from reader.ui import app as app_mod
+from reader.ui.screens import archive as archive_mod
+original = archive_mod.ArchiveScreen.on_mount
+def on_mount(self):
+    original(self)
+    self.call_after_refresh(self.app.exit)
+archive_mod.ArchiveScreen.on_mount = on_mount
+run = app_mod.ReaderApp.run
+app_mod.ReaderApp.run = lambda self, **kw: run(self, headless=True, **kw)
+from reader.cli import main
+sys.exit(main(["--data-dir", sys.argv[1]]))
+"""
+
+STARTUP_BARE = """
+from textual.app import App
+from textual.widgets import Footer, Static
+class Bare(App):
+    def compose(self):
+        yield Static("hello")
+        yield Footer()
+    def on_mount(self):
+        self.call_after_refresh(self.exit)
+Bare().run(headless=True)
+"""
+
+RSS_READER = """
+import asyncio, resource, sys
+from reader.core.store import Archive
+from reader.ui.app import ReaderApp
+async def main():
+    archive = Archive(sys.argv[1])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", *"dispatch 1", "enter")
+        await pilot.press("G", "s", "s", "g", "enter")
+        await pilot.pause()
+        for _ in range(50):
+            await pilot.press("j")
+        await pilot.press("q")
+        await pilot.press("escape")
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+asyncio.run(main())
+"""
+
+
+def run_python(code: str, *args: str) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-2000:])
+    return elapsed, proc.stdout
+
+
+def cold_start(data: Path, repeats: int = 5) -> tuple[float, float]:
+    """Median seconds of (reader to archive screen, bare Textual app), runs interleaved."""
+    ours, bare = [], []
+    for _ in range(repeats):
+        ours.append(run_python(STARTUP_READER, str(data))[0])
+        bare.append(run_python(STARTUP_BARE)[0])
+    return statistics.median(ours), statistics.median(bare)
+
+
+async def ui_measures(data: Path, long_id: str, short_id: str) -> dict[str, float]:
+    from reader.core.store import Archive
+    from reader.ui.app import ReaderApp
+    from reader.ui.screens.article import ArticleScreen
+    from reader.ui.widgets.archive_list import ArchiveList
+
+    archive = Archive(data)
+    app = ReaderApp(archive)
+    out: dict[str, float] = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        lst = app.screen.query_one(ArchiveList)
+        # Filter as you type: each prefix of a query, as the keys arrive.
+        per_key = []
+        for query in ("dispatch 99", "climate", "zzz", "note 3"):
+            for k in range(1, len(query) + 1):
+                t0 = time.perf_counter()
+                lst.set_filter(query[:k])
+                for y in range(lst.size.height):
+                    lst.render_line(y)
+                per_key.append((time.perf_counter() - t0) * 1000)
+        lst.set_filter("")
+        out["filter per key ms"] = statistics.median(per_key)
+        out["filter per key p95 ms"] = sorted(per_key)[int(len(per_key) * 0.95) - 1]
+
+        for label, article_id in (("long", long_id), ("short", short_id)):
+            opens = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                screen = ArticleScreen(archive, article_id)
+                await app.push_screen(screen)
+                await pilot.pause()
+                opens.append((time.perf_counter() - t0) * 1000)
+                words = screen.article.word_count
+                view = screen.view
+                moves = []
+                for _ in range(200):
+                    t0 = time.perf_counter()
+                    screen.action_cursor(1)
+                    for y in range(view.size.height):
+                        view.render_line(y)
+                    moves.append((time.perf_counter() - t0) * 1000)
+                app.pop_screen()
+                await pilot.pause()
+            out[f"open {label} ({words} words) ms"] = statistics.median(opens)
+            out[f"cursor move {label} ms"] = statistics.median(moves)
+            out[f"cursor move {label} p95 ms"] = sorted(moves)[189]
+    archive.close()
+    return out
+
+
+def save_measure(data: Path, article_id: str) -> tuple[float, float]:
+    from reader.core.store import Archive
+
+    archive = Archive(data)
+    text = archive.get(article_id).text
+    times = []
+    for k in range(200):
+        s = (k * 37) % max(1, len(text) - 60)
+        t0 = time.perf_counter()
+        archive.add_annotation(article_id, s, s + 40, tags=["claim"], note=f"bench {k}", text=text)
+        times.append((time.perf_counter() - t0) * 1000)
+    archive.close()
+    times.sort()
+    return statistics.median(times), times[189]
+
+
+def cli_time(*args: str) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "reader", *args], capture_output=True, text=True, timeout=1800)
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(proc.stderr[-2000:])
+    return time.perf_counter() - t0
+
+
+def measure(size: int, texts: list[tuple[str, str]], work: Path) -> dict[str, float]:
+    data = work / f"archive-{size}"
+    if data.exists():
+        shutil.rmtree(data)
+    print(f"  building {size} articles with {size * ANNOTATIONS_PER_ARTICLE} annotations ...", flush=True)
+    t0 = time.perf_counter()
+    long_id, short_id = build(data, size, texts)
+    print(f"  built in {time.perf_counter() - t0:.0f} s", flush=True)
+    out: dict[str, float] = {}
+    ours, bare = cold_start(data)
+    out["cold start s"] = ours
+    out["bare Textual app s"] = bare
+    out["cold start / bare"] = ours / bare
+    out.update(asyncio.run(ui_measures(data, long_id, short_id)))
+    p50, p95 = save_measure(data, short_id)
+    out["annotation save p50 ms"] = p50
+    out["annotation save p95 ms"] = p95
+    out["reader list s"] = cli_time("list", "--data-dir", str(data))
+    export_dir = work / f"export-{size}"
+    shutil.rmtree(export_dir, ignore_errors=True)
+    out["export all s"] = cli_time("export", "--out", str(export_dir), "--data-dir", str(data))
+    files = work / "import-500"
+    if not files.exists():
+        files.mkdir()
+        rng = random.Random(7)
+        for i in range(500):
+            _, _, text = variant(texts, 100_000 + i, rng)
+            (files / f"{i:03}.txt").write_text(text, encoding="utf-8")
+    before = time.perf_counter()
+    cli_time("add", str(files), "--data-dir", str(data))
+    out["import articles/s"] = 500 / (time.perf_counter() - before)
+    _, rss = run_python(RSS_READER, str(data))
+    out["peak RSS MB"] = int(rss.strip().splitlines()[-1]) / 1024
+    return out
+
+
+def verdict(key: str, value: float) -> str:
+    target = TARGETS.get(key)
+    if target is None:
+        return ""
+    ok = value >= target if key.endswith("/s") else value <= target
+    return ("ok" if ok else "MISSED") + f" (target {'>=' if key.endswith('/s') else '<='} {target:g})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--work", type=Path, default=None, help="where to build the archives (default: a temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep the archives")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    work = args.work or Path(tempfile.mkdtemp(prefix="reader-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    texts = corpus_texts(args.corpus)
+    results: dict[int, dict[str, float]] = {}
+    try:
+        for size in args.sizes:
+            print(f"== {size} articles", flush=True)
+            results[size] = measure(size, texts, work)
+            for key, value in results[size].items():
+                print(f"  {key:<34} {value:10.2f}  {verdict(key, value)}", flush=True)
+    finally:
+        if not args.keep and args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    if len(results) >= 2:
+        small, big = sorted(results)[0], sorted(results)[-1]
+        print(f"\n== {big} against {small} (per-action costs should stay within 1.5x)")
+        for key in results[big]:
+            if re.search(r"( ms| s)$", key) and "bare" not in key and "cold" not in key:
+                a, b = results[small][key], results[big][key]
+                ratio = b / a if a else float("inf")
+                print(f"  {key:<34} {a:10.2f} -> {b:10.2f}   x{ratio:.2f} {'ok' if ratio <= 1.5 else 'MISSED'}")
+        print(f"  {'cold start / bare':<34} {results[small]['cold start / bare']:10.2f} -> "
+              f"{results[big]['cold start / bare']:10.2f}")
+
+
+if __name__ == "__main__":
+    main()
