@@ -500,6 +500,91 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return EXIT_FAIL if report.of("failed") or report.offline else EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from reader.core import export as ex
+
+    archive = _open_archive(args)
+    out = args.out
+    target = Path(out).expanduser() if out and out != "-" else None
+    to_file = target is not None and target.suffix.lower() in (".md", ".markdown", ".json", ".jsonld") \
+        and not target.is_dir()
+    fmt = args.format or ("json" if to_file and target.suffix.lower() in (".json", ".jsonld") else "md")
+    if to_file and (fmt == "json") != (target.suffix.lower() in (".json", ".jsonld")):
+        raise CommandError(f"--out {out} does not fit --format {fmt}; name the file .md or .json")
+    if args.group_by and fmt == "json":
+        raise CommandError("--group-by applies to Markdown (--format md)")
+    try:
+        since = ex.parse_since(args.since) if args.since else None
+        items = ex.collect(archive, args.ids, tag=args.tag, since=since)
+        if not items:
+            _err("Nothing to export: no article has annotations or a note"
+                 + (" matching --tag/--since." if args.tag or args.since else "."))
+            return EXIT_OK
+        if out == "-":
+            sys.stdout.write(ex.render_combined(items, fmt, group_by=args.group_by))
+            return EXIT_OK
+        if to_file:
+            written = [ex.write_file(items, target, fmt, group_by=args.group_by)]
+            where = target
+        else:
+            where = target or ex.default_folder(archive.data_dir)
+            written = ex.write_folder(items, where, fmt, group_by=args.group_by)
+    except ex.ExportError as err:
+        raise CommandError(str(err)) from None
+    for w in written:
+        _out(f"{'wrote    ' if w.changed else 'unchanged'}  {w.path}")
+    count = sum(len(i.annotations) for i in items)
+    _out(f"{len(items)} article{'s' if len(items) != 1 else ''}, {count} annotation{'s' if count != 1 else ''} "
+         f"exported to {where}")
+    return EXIT_OK
+
+
+def cmd_import_notes(args: argparse.Namespace) -> int:
+    from reader.core.notes_import import import_notes
+
+    archive = _open_archive(args)
+    report = import_notes(archive, args.paths, dry_run=args.dry_run, apply_deletions=args.apply_deletions,
+                          force=args.force)
+    labels = {
+        "change": "would change" if args.dry_run else "changed",
+        "delete": "would delete" if args.dry_run else "deleted",
+        "pending-delete": "kept",
+        "conflict": "CONFLICT",
+        "problem": "problem",
+        "notice": "note",
+    }
+    width = max(len(v) for v in labels.values())
+    shown = None
+    for e in report.events:
+        if e.path != shown:
+            _out(str(e.path))
+            shown = e.path
+        _out(f"  {labels[e.kind]:<{width}}  {e.describe()}")
+    changes, deletes = report.of("change"), report.of("delete")
+    pending, conflicts, problems = report.of("pending-delete"), report.of("conflict"), report.of("problem")
+    if not report.files and not report.events:
+        raise CommandError("no exported notes found (files written by `reader export` carry reader markers)")
+    verb = "would be made (dry run: nothing written)" if args.dry_run else "made"
+    summary = [f"{len(changes)} change{'s' if len(changes) != 1 else ''} {verb}"]
+    if deletes:
+        summary.append(f"{len(deletes)} annotation{'s' if len(deletes) != 1 else ''} "
+                       f"{'would be ' if args.dry_run else ''}deleted")
+    if pending:
+        summary.append(f"{len(pending)} deleted in the files but kept (--apply-deletions deletes them)")
+    if conflicts:
+        summary.append(f"{len(conflicts)} conflict{'s' if len(conflicts) != 1 else ''}")
+    if problems:
+        summary.append(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}")
+    files = f"{len(report.files)} file{'s' if len(report.files) != 1 else ''} read"
+    if report.skipped:
+        files += f", {len(report.skipped)} without reader markers skipped"
+    _out(f"{'; '.join(summary)} ({files})")
+    return EXIT_FAIL if conflicts or problems else EXIT_OK
+
+
+# ------------------------------------------------------------------ parser
+
+
 # ------------------------------------------------------------------ parser
 
 
@@ -606,6 +691,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retry-failed", action="store_true", help="try again the entries whose fetch failed for good")
     p.add_argument("--jobs", type=int, metavar="N", help="pages fetched at once (default 4)")
     p.add_argument("--limit", type=int, metavar="N", help="fetch at most N entries")
+
+    p = command("export", cmd_export, "export notes to Markdown (an Obsidian vault) or W3C Web Annotation JSON",
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                epilog="examples:\n  reader export --out ~/vault/reading\n  reader export 3fa2 --out -\n"
+                       "  reader export --format json --out notes.json\n  reader export --tag claim --group-by tag")
+    p.add_argument("ids", nargs="*", metavar="ID",
+                   help="articles to export (any unique prefix; default: every article with annotations or a note)")
+    p.add_argument("--out", metavar="PATH",
+                   help="a folder (one file per article, named from the title), a FILE.md/.json (one document), "
+                        "or - for standard output (default: the export folder, [export] dir in config.toml, "
+                        "else <data dir>/exports)")
+    p.add_argument("--format", choices=("md", "json"),
+                   help="md: Markdown with YAML front matter; json: W3C Web Annotations (default: md, or json "
+                        "for --out *.json)")
+    p.add_argument("--tag", metavar="TAG", help="only annotations with this tag (or one nested under it)")
+    p.add_argument("--since", metavar="DATE", help="only annotations created or changed since DATE (2026-11-01)")
+    p.add_argument("--group-by", choices=("tag",), dest="group_by",
+                   help="tag: sections for claims, evidence, questions and each other tag")
+
+    p = command("import-notes", cmd_import_notes, "take edits made to exported Markdown back into the archive",
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                epilog="example: reader import-notes ~/vault/reading --dry-run\n\n"
+                       "Edited notes, Tags: lines and the article's note are applied by ^id. A section deleted\n"
+                       "from a file is reported and deleted only with --apply-deletions. Conflicts (changed in\n"
+                       "the archive since the export, and in the file), unknown ids and quotes edited beyond\n"
+                       "recognition are reported, never applied; --force settles conflicts for the file.")
+    p.add_argument("paths", nargs="+", metavar="FILE.md|DIR", help="exported files, or folders of them")
+    p.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
+    p.add_argument("--apply-deletions", action="store_true",
+                   help="delete the annotations whose sections were deleted from the files")
+    p.add_argument("--force", action="store_true",
+                   help="on a conflict, apply the file's version over the change made in the archive since "
+                        "the export (deletions of changed annotations are never forced)")
     return parser
 
 

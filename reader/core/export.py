@@ -1,0 +1,896 @@
+"""Notes out of the archive: Markdown for an Obsidian vault, and W3C Web
+Annotations as JSON.
+
+Markdown, one file per article (``reader export --out DIR``)::
+
+    ---
+    title: "..."                 YAML front matter, every value JSON-quoted
+    url: "..."
+    ...
+    reader_id: "122c4a40dc76"
+    ---
+
+    <!-- reader:article id=122c4a40dc76 annotations=3f2a9c1b0d:1a2b3c4d5e6f,... -->
+    # Title
+
+    Source: [site](<https://...>)
+
+    ## Note
+
+    <!-- reader:note base=... -->
+    The article's own note.
+
+    ## Annotations
+
+    <!-- reader:annotation base=... -->
+    > the exact quote, as a blockquote
+
+    ^3f2a9c1b0d
+
+    Tags: #claim #topic/sub
+
+    The annotation's note.
+
+    ## Orphaned
+    ...
+
+The HTML comments are invisible in Obsidian's reading view; `reader
+import-notes` (reader.core.notes_import) uses them to take edits back. The
+``base`` of a marker is a fingerprint of what was exported (tags and note), so
+an import can tell an edit in the file from a change in the archive since the
+export. The article marker lists every annotation exported, so a section the
+user deleted can be told from an annotation added after the export.
+
+Escaping. Quotes, titles and metadata are article text: shown literally
+(Markdown, HTML, Obsidian tags, wiki links, comments and math are escaped).
+Notes are the user's own Markdown: inline formatting is kept, and only lines
+that would change the document's structure (headings, thematic breaks and
+setext underlines, HTML blocks, code fences, math blocks, Obsidian comments,
+block ids) get a backslash, which import-notes removes again.
+
+Output is deterministic: the same archive gives the same bytes (no export
+time in the files; stable order of articles, annotations, tags and names).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reader.core.models import Annotation, Article
+from reader.core.tags import BUILTIN, CLAIM, EVIDENCE, QUESTION
+
+if TYPE_CHECKING:  # pragma: no cover
+    from reader.core.store import Archive
+
+FORMATS = ("md", "json")
+EXTENSIONS = {"md": ".md", "json": ".json"}
+GROUP_BY = ("tag",)
+
+#: Longest file name written (characters, extension included), and in bytes.
+MAX_NAME_CHARS = 100
+MAX_NAME_BYTES = 240
+
+W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+
+# ---------------------------------------------------------------- markers
+
+ARTICLE_MARKER = re.compile(
+    r"^<!-- reader:article id=(?P<id>[0-9a-f]+)(?: annotations=(?P<anns>[0-9a-f:,]*))? -->\s*$"
+)
+NOTE_MARKER = re.compile(r"^<!-- reader:note base=(?P<base>[0-9a-f]*) -->\s*$")
+ANNOTATION_MARKER = re.compile(r"^<!-- reader:annotation base=(?P<base>[0-9a-f]*) -->\s*$")
+ANY_MARKER = re.compile(r"^<!-- reader:")
+BLOCK_ID = re.compile(r"^\^(?P<id>[A-Za-z0-9-]+)\s*$")
+TAGS_LINE = re.compile(r"^tags:(?P<tags>.*)$", re.IGNORECASE)
+
+SECTION_TITLES = {
+    CLAIM: "Claims",
+    EVIDENCE: "Evidence",
+    QUESTION: "Questions",
+}
+NOTE_HEADING = "## Note"
+ANNOTATIONS_HEADING = "## Annotations"
+UNTAGGED_HEADING = "## Highlights"
+ORPHANED_HEADING = "## Orphaned"
+TAGGED_PREFIX = "## Tagged "
+#: The headings the exporter writes; import-notes ends a section at them.
+SECTION_HEADING = re.compile(
+    r"^## (?:Note|Annotations|Claims|Evidence|Questions|Highlights|Orphaned|Tagged [\w/-]+)\s*$"
+)
+
+
+# ---------------------------------------------------------------- what to export
+
+
+@dataclass(slots=True)
+class ArticleExport:
+    """One article with the annotations and note to export."""
+
+    article: Article
+    annotations: list[Annotation]
+    note: str = ""
+
+
+class ExportError(Exception):
+    """An export that cannot be done, said in one line."""
+
+
+def parse_since(value: str) -> datetime:
+    """`--since`: a date (2026-11-01) or a date and time (2026-11-01T09:30, Z or offset)."""
+    raw = value.strip()
+    try:
+        dt = datetime.fromisoformat(raw.replace("z", "Z"))
+    except ValueError:
+        raise ExportError(f"--since {value!r}: give a date like 2026-11-01 or 2026-11-01T09:30") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt
+
+
+def _when(stamp: str) -> datetime | None:
+    if not stamp:
+        return None
+    try:
+        dt = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _has_tag(tags: Iterable[str], wanted: str) -> bool:
+    return any(t == wanted or t.startswith(wanted + "/") for t in tags)
+
+
+def annotation_order(ann: Annotation) -> tuple[Any, ...]:
+    return (ann.orphaned, ann.start, ann.end, ann.created, ann.id)
+
+
+def collect(
+    archive: Archive,
+    article_ids: Sequence[str] | None = None,
+    *,
+    tag: str | None = None,
+    since: datetime | None = None,
+) -> list[ArticleExport]:
+    """What to export.
+
+    With no ids: every article with annotations or a note, oldest saved first.
+    Ids (any unique prefix) are exported in the order given, even without notes.
+    `tag` keeps the annotations carrying it (or a tag nested under it); an article
+    tagged with it keeps all of them. `since` keeps annotations created or changed
+    at or after that time, and the article note if it changed since.
+    """
+    from reader.core.tags import normalise_tag
+
+    explicit = article_ids is not None and len(article_ids) > 0
+    if explicit:
+        ids: list[str] = []
+        for prefix in article_ids or ():
+            full = archive.resolve(prefix)
+            if full not in ids:
+                ids.append(full)
+    else:
+        rows = [r for r in archive.articles() if r.annotation_count or r.note]
+        rows.sort(key=lambda r: (r.saved, r.id))
+        ids = [r.id for r in rows]
+    wanted_tag = normalise_tag(tag) if tag else None
+    if tag and not wanted_tag:
+        raise ExportError(f"--tag {tag!r} is not a usable tag")
+    out: list[ArticleExport] = []
+    for article_id in ids:
+        article = archive.get(article_id)
+        anns = sorted(archive.annotations(article_id), key=annotation_order)
+        keep_note = True
+        if wanted_tag and not _has_tag(article.tags, wanted_tag):
+            anns = [a for a in anns if _has_tag(a.tags, wanted_tag)]
+            keep_note = False
+        if since is not None:
+            anns = [a for a in anns if (_when(a.updated or a.created) or since) >= since]
+            # The store keeps no time for the article's note: it goes with the
+            # article's changed annotations, as their context.
+            keep_note = keep_note and bool(anns)
+        if not explicit and not anns and not (keep_note and article.note):
+            continue
+        out.append(ArticleExport(article, anns, article.note if keep_note else ""))
+    return out
+
+
+# ---------------------------------------------------------------- text helpers
+
+_YAML_UNSAFE = re.compile(
+    "[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029\ufeff]"
+)
+
+
+def yaml_str(value: str | None) -> str:
+    """A YAML double-quoted scalar (JSON string syntax, valid YAML 1.1 and 1.2);
+    null for None. Nothing in it can end the front matter or start a new key."""
+    if value is None:
+        return "null"
+    text = json.dumps(value, ensure_ascii=False)
+
+    def esc(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        if 0xD800 <= code <= 0xDFFF:
+            return "\\ufffd"
+        return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+    return _YAML_UNSAFE.sub(esc, text)
+
+
+#: Characters escaped everywhere in literal text.
+_ALWAYS = frozenset("\\`*_[]<>#|~$^")
+#: Characters escaped when doubled (Obsidian comments %%, highlights ==).
+_DOUBLED = frozenset("%=")
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+
+
+def escape_inline(text: str) -> str:
+    """Article text shown literally in a Markdown paragraph or heading."""
+    out: list[str] = []
+    prev = ""
+    for i, ch in enumerate(text):
+        if ch in _ALWAYS or (ch in _DOUBLED and prev == ch) or (ch == "&" and _ENTITY.match(text, i)):
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+        prev = ch
+    return "".join(out)
+
+
+_LIST_NUMBER = re.compile(r"^(\d{1,9})([.)])")
+
+
+def escape_literal_line(line: str) -> str:
+    """One line of article text, literal at the start of a Markdown block."""
+    body = line.lstrip(" \t")
+    lead = line[: len(line) - len(body)]
+    text = escape_inline(body)
+    if text[:1] in ("-", "+", "="):
+        text = "\\" + text
+    else:
+        m = _LIST_NUMBER.match(text)
+        if m:
+            text = m.group(1) + "\\" + text[m.end(1) :]
+    entities = lead.replace(" ", "&#32;").replace("\t", "&#9;")
+    return entities + text
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def render_quote(exact: str) -> list[str]:
+    """The exact quote as blockquote lines, every character literal."""
+    lines = exact.split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if not lines:
+        return [">"]
+    # Trailing spaces would be a Markdown line break, and editors strip them.
+    return [("> " + escape_literal_line(x)).rstrip() if x.strip() else ">" for x in lines]
+
+
+# Lines of a note that would change the document's structure.
+_STRUCTURE = re.compile(
+    r"""^(?:
+        \ {0,3}\#{1,6}(?:[ \t]|$)                 # ATX heading
+      | \ {0,3}(?:=+|-+)[ \t]*$                   # setext underline
+      | \ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$     # thematic break
+      | \ {0,3}(?:`{3,}|~{3,})                    # code fence
+      | \ {0,3}\$\$                               # math block
+      | \ {0,3}\[[^\]]*\]:                         # link reference definition
+      | [ \t]*%%                                  # Obsidian comment
+      | [ \t]*\^[A-Za-z0-9-]+[ \t]*$              # block id
+    )""",
+    re.VERBOSE,
+)
+
+# Inside a note line: raw HTML, comments and autolinks (`<` then a letter, !,
+# ? or /), and links whose address runs script (javascript:, data:...). Each
+# is made literal by an odd number of backslashes before it: a run of k
+# backslashes becomes 2k+1, which `_unescape_inline` halves back.
+_INLINE_DANGER = re.compile(
+    r"(\\*)(<[A-Za-z!?/]|\[(?=[^\]\n]*\]\(\s*\\*<?\s*(?:javascript|vbscript|data|file):))",
+    re.IGNORECASE,
+)
+
+
+def _escape_inline_note(line: str) -> str:
+    return _INLINE_DANGER.sub(lambda m: "\\" * (2 * len(m.group(1)) + 1) + m.group(2), line)
+
+
+def _unescape_inline_note(line: str) -> str:
+    def undo(m: re.Match[str]) -> str:
+        k = len(m.group(1))
+        return "\\" * ((k - 1) // 2) + m.group(2) if k % 2 else m.group(0)
+
+    return _INLINE_DANGER.sub(undo, line)
+
+
+def _structural(line: str) -> bool:
+    body = line.lstrip(" ")
+    lead = line[: len(line) - len(body)]
+    return bool(_STRUCTURE.match(lead + body.lstrip("\\")))
+
+
+def escape_note_line(line: str) -> str:
+    """One line of the user's note, Markdown kept but made unable to change the
+    document around it (see the module's docstring). `unescape_note_line` is
+    its exact inverse."""
+    line = _escape_inline_note(line)
+    if not _structural(line):
+        return line
+    body = line.lstrip(" ")
+    lead = line[: len(line) - len(body)]
+    return lead + "\\" + body
+
+
+def unescape_note_line(line: str) -> str:
+    body = line.lstrip(" ")
+    lead = line[: len(line) - len(body)]
+    if body.startswith("\\") and _structural(lead + body[1:]):
+        line = lead + body[1:]
+    return _unescape_inline_note(line)
+
+
+def canonical_note(note: str) -> str:
+    """A note as it survives a trip through a file: \\n line ends, no trailing
+    spaces, no blank lines at either end."""
+    lines = [x.rstrip() for x in note.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def render_note(note: str) -> list[str]:
+    canon = canonical_note(note)
+    if not canon:
+        return []
+    return [escape_note_line(x) for x in canon.split("\n")]
+
+
+def parse_note(lines: Iterable[str]) -> str:
+    return canonical_note("\n".join(unescape_note_line(x.rstrip()) for x in lines))
+
+
+def obsidian_tag(tag: str) -> str:
+    """A tag Obsidian accepts: letters, digits, _ - and / (nesting); not all digits."""
+    t = unicodedata.normalize("NFC", tag)
+    t = re.sub(r"[^\w/-]+", "-", t)
+    parts = [p.strip("-") for p in t.split("/")]
+    t = "/".join(p for p in parts if p)
+    if t and not re.search(r"[^\d/]", t):
+        t = "_" + t
+    return t
+
+
+def rendered_tags(tags: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for t in tags:
+        o = obsidian_tag(t)
+        if o and o not in out:
+            out.append(o)
+    return out
+
+
+def tags_line(tags: Iterable[str]) -> str:
+    shown = rendered_tags(tags)
+    return "Tags:" + "".join(" #" + t for t in shown)
+
+
+def parse_tags_line(rest: str) -> list[str]:
+    out: list[str] = []
+    for token in re.split(r"[\s,]+", rest):
+        t = token.lstrip("#").strip()
+        if t and t not in out:
+            out.append(t)
+    return out
+
+
+def _hash(payload: Any) -> str:
+    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def annotation_fingerprint(shown_tags: Iterable[str], note: str) -> str:
+    """What an exported annotation's user-editable part looked like: the tags as
+    shown (a set) and the note as it reads back from the file."""
+    return _hash(["annotation", sorted(set(shown_tags)), canonical_note(note)])
+
+
+def fingerprint_of(ann: Annotation) -> str:
+    return annotation_fingerprint(rendered_tags(ann.tags), ann.note)
+
+
+def note_fingerprint(note: str) -> str:
+    return _hash(["note", canonical_note(note)])
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+def _link_destination(url: str) -> str:
+    return re.sub(r"[\s<>\\]", lambda m: "%{:02X}".format(ord(m.group())), url)
+
+
+def _source_line(article: Article) -> str:
+    url = article.url or ""
+    if re.match(r"^https?://", url, re.IGNORECASE):
+        label = escape_inline(one_line(article.site or url))
+        return f"Source: [{label}](<{_link_destination(url)}>)"
+    if url:
+        return "Source: " + escape_inline(one_line(url))
+    return f"Source: saved copy, no address (reader id {article.id})"
+
+
+def _front_matter(article: Article) -> list[str]:
+    tags = rendered_tags(article.tags)
+    return [
+        "---",
+        f"title: {yaml_str(one_line(article.title))}",
+        f"url: {yaml_str(article.url)}",
+        f"site: {yaml_str(article.site)}",
+        f"author: {yaml_str(article.author)}",
+        f"published: {yaml_str(article.published)}",
+        f"saved: {yaml_str(article.saved or None)}",
+        "tags: [" + ", ".join(yaml_str(t) for t in tags) + "]",
+        f"reader_id: {yaml_str(article.id)}",
+        "---",
+    ]
+
+
+def _metadata_list(article: Article) -> list[str]:
+    """The front matter's facts as a list (in a combined document)."""
+    rows = [
+        ("URL", article.url),
+        ("Site", article.site),
+        ("Author", article.author),
+        ("Published", article.published),
+        ("Saved", article.saved),
+    ]
+    out = [f"- {k}: {escape_inline(one_line(v))}" for k, v in rows if v]
+    tags = rendered_tags(article.tags)
+    if tags:
+        out.append("- Tags: " + " ".join("#" + t for t in tags))
+    out.append(f"- Reader id: {article.id}")
+    return out
+
+
+def _annotation_block(ann: Annotation) -> list[str]:
+    lines = [f"<!-- reader:annotation base={fingerprint_of(ann)} -->"]
+    lines += render_quote(ann.exact)
+    lines += ["", f"^{ann.id}", "", tags_line(ann.tags)]
+    note = render_note(ann.note)
+    if note:
+        lines += [""] + note
+    return lines
+
+
+def _sections(anns: list[Annotation], group_by: str | None) -> list[tuple[str, list[Annotation]]]:
+    live = [a for a in anns if not a.orphaned]
+    orphans = [a for a in anns if a.orphaned]
+    sections: list[tuple[str, list[Annotation]]] = []
+    if group_by == "tag":
+        buckets: dict[str, list[Annotation]] = {}
+        for a in live:
+            key = next((b for b in BUILTIN if b in a.tags), None)
+            if key is None:
+                key = next((t for t in a.tags if obsidian_tag(t)), "")
+            buckets.setdefault(key, []).append(a)
+        for b in BUILTIN:
+            if b in buckets:
+                sections.append(("## " + SECTION_TITLES[b], buckets.pop(b)))
+        untagged = buckets.pop("", None)
+        for key in sorted(buckets, key=lambda k: (obsidian_tag(k), k)):
+            sections.append((TAGGED_PREFIX + obsidian_tag(key), buckets[key]))
+        if untagged:
+            sections.append((UNTAGGED_HEADING, untagged))
+    else:
+        sections.append((ANNOTATIONS_HEADING, live))
+    if orphans:
+        sections.append((ORPHANED_HEADING, orphans))
+    return sections
+
+
+def render_article_markdown(item: ArticleExport, *, group_by: str | None = None, standalone: bool = True) -> str:
+    """One article as Markdown: front matter (standalone) or a metadata list
+    (in a combined document), title, source, note and annotations."""
+    article = item.article
+    exported = ",".join(f"{a.id}:{fingerprint_of(a)}" for a in item.annotations)
+    lines: list[str] = []
+    if standalone:
+        lines += _front_matter(article) + [""]
+    lines.append(f"<!-- reader:article id={article.id} annotations={exported} -->")
+    lines.append("# " + (escape_inline(one_line(article.title)) or "Untitled"))
+    lines.append("")
+    if not standalone:
+        lines += _metadata_list(article) + [""]
+    lines += [_source_line(article), ""]
+    lines += [NOTE_HEADING, "", f"<!-- reader:note base={note_fingerprint(item.note)} -->"]
+    note = render_note(item.note)
+    lines += note
+    for heading, anns in _sections(item.annotations, group_by):
+        lines += ["", heading]
+        for ann in anns:
+            lines += [""] + _annotation_block(ann)
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(items: Sequence[ArticleExport], *, group_by: str | None = None) -> str:
+    """Several articles as one document (`--out FILE.md` or `--out -`)."""
+    return "\n".join(render_article_markdown(i, group_by=group_by, standalone=False) for i in items)
+
+
+# ---------------------------------------------------------------- W3C JSON
+
+
+def source_iri(article: Article) -> str:
+    return article.url or f"urn:reader:{article.id}"
+
+
+def w3c_annotation(ann: Annotation, article: Article) -> dict[str, Any]:
+    """One annotation in the W3C Web Annotation Data Model."""
+    body: list[dict[str, Any]] = []
+    if ann.note:
+        body.append({"type": "TextualBody", "value": ann.note, "format": "text/markdown", "purpose": "commenting"})
+    for t in ann.tags:
+        body.append({"type": "TextualBody", "value": t, "purpose": "tagging"})
+    out: dict[str, Any] = {
+        "@context": W3C_CONTEXT,
+        "id": f"urn:reader:annotation:{ann.id}",
+        "type": "Annotation",
+        "motivation": "commenting" if ann.note else ("tagging" if ann.tags else "highlighting"),
+    }
+    if ann.created:
+        out["created"] = ann.created
+    if ann.updated or ann.created:
+        out["modified"] = ann.updated or ann.created
+    if body:
+        out["body"] = body
+    out["target"] = {
+        "source": source_iri(article),
+        "selector": [
+            {"type": "TextQuoteSelector", "exact": ann.exact, "prefix": ann.prefix, "suffix": ann.suffix},
+            {"type": "TextPositionSelector", "start": ann.start, "end": ann.end},
+        ],
+    }
+    if ann.orphaned:
+        out["reader:orphaned"] = True
+    return out
+
+
+def w3c_article_note(item: ArticleExport) -> dict[str, Any]:
+    """The article's own note: a comment on the whole document."""
+    out: dict[str, Any] = {
+        "@context": W3C_CONTEXT,
+        "id": f"urn:reader:article-note:{item.article.id}",
+        "type": "Annotation",
+        "motivation": "commenting",
+    }
+    out["body"] = [{"type": "TextualBody", "value": item.note, "format": "text/markdown", "purpose": "commenting"}]
+    out["target"] = {"source": source_iri(item.article)}
+    return out
+
+
+def w3c_items(item: ArticleExport) -> list[dict[str, Any]]:
+    out = [w3c_annotation(a, item.article) for a in item.annotations]
+    if item.note:
+        out.append(w3c_article_note(item))
+    return out
+
+
+def _collection(label: str, items: list[dict[str, Any]], collection_id: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"@context": W3C_CONTEXT}
+    if collection_id:
+        out["id"] = collection_id
+    out.update(
+        type="AnnotationCollection",
+        label=label,
+        total=len(items),
+        first={"type": "AnnotationPage", "startIndex": 0, "items": items},
+    )
+    return out
+
+
+def collection_id(article: Article) -> str:
+    return f"urn:reader:collection:{article.id}"
+
+
+def render_article_json(item: ArticleExport) -> str:
+    doc = _collection(one_line(item.article.title), w3c_items(item), collection_id(item.article))
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_json(items: Sequence[ArticleExport]) -> str:
+    all_items: list[dict[str, Any]] = []
+    for i in items:
+        all_items += w3c_items(i)
+    return json.dumps(_collection("reader export", all_items, None), ensure_ascii=False, indent=2) + "\n"
+
+
+def render_combined(items: Sequence[ArticleExport], fmt: str = "md", *, group_by: str | None = None) -> str:
+    if fmt == "json":
+        return render_json(items)
+    return render_markdown(items, group_by=group_by)
+
+
+# ---------------------------------------------------------------- file names
+
+_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", "conin$", "conout$", "clock$"}
+    | {f"com{i}" for i in "0123456789"}
+    | {f"lpt{i}" for i in "0123456789"}
+)
+
+
+def is_reserved(name: str) -> bool:
+    """A Windows device name (CON, NUL, COM1...), with or without extension."""
+    stem = name.split(".", 1)[0].rstrip(" ").casefold()
+    stem = unicodedata.normalize("NFKC", stem)
+    return stem in _RESERVED
+
+
+def slug(title: str) -> str:
+    """Lower case words joined by '-': letters and digits of any script, nothing else."""
+    s = unicodedata.normalize("NFKC", title).casefold()
+    s = re.sub(r"[^\w]+", "-", s)
+    s = re.sub(r"-{2,}", "-", s)
+    return s.strip("-_")
+
+
+def _fit(stem: str, suffix: str, ext: str) -> str:
+    """stem + suffix + ext within MAX_NAME_CHARS characters and MAX_NAME_BYTES bytes."""
+    room = MAX_NAME_CHARS - len(suffix) - len(ext)
+    stem = stem[:room]
+    while len((stem + suffix + ext).encode("utf-8")) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    stem = stem.rstrip("-_")
+    return stem + suffix + ext
+
+
+def base_name(article: Article, fmt: str = "md") -> str:
+    """The file name an article gets when nothing else claims it."""
+    ext = EXTENSIONS[fmt]
+    stem = slug(article.title)
+    if not stem:
+        stem = f"article-{article.id[:8]}"
+    elif is_reserved(stem):
+        stem = f"{stem}-article"
+    return _fit(stem, "", ext)
+
+
+def is_safe_name(name: str) -> bool:
+    return (
+        bool(name)
+        and name not in (".", "..")
+        and not name.startswith(".")
+        and "/" not in name
+        and "\\" not in name
+        and "\x00" not in name
+        and ".." not in name
+        and not is_reserved(name)
+        and len(name) <= MAX_NAME_CHARS
+        and len(name.encode("utf-8")) <= MAX_NAME_BYTES
+    )
+
+
+_OWNER_MD = re.compile(r"<!-- reader:article id=([0-9a-f]+)")
+_OWNER_JSON = re.compile(r'"id": "urn:reader:collection:([0-9a-f]+)"')
+
+
+def owner_of(path: Path, fmt: str) -> str | None:
+    """The article id a file in the export folder was written for, if any."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        with open(path, "rb") as f:
+            head = f.read(16384).decode("utf-8", "replace")
+    except OSError:
+        return None
+    m = (_OWNER_MD if fmt == "md" else _OWNER_JSON).search(head)
+    return m.group(1) if m else None
+
+
+def assign_names(items: Sequence[ArticleExport], folder: Path, fmt: str = "md") -> dict[str, str]:
+    """Article id -> file name in `folder`.
+
+    An article keeps the file it was exported to before (found by the marker
+    inside), so re-exports land on the same name even after a title changes.
+    Otherwise it gets its title's slug, and on a collision (another article's
+    file, a file that is not an export, another article in this export) the
+    slug with its short id, then its full id: the same article always gets the
+    same name. A file that is not an export of this article is never overwritten.
+    """
+    ext = EXTENSIONS[fmt]
+    owned: dict[str, str] = {}
+    taken: set[str] = set()
+    try:
+        entries = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        entries = []
+    except OSError as err:
+        raise ExportError(f"{folder}: cannot list ({err.strerror})") from None
+    for name in entries:
+        path = folder / name
+        owner = owner_of(path, fmt) if name.endswith(ext) and is_safe_name(name) else None
+        if owner and owner not in owned:
+            owned[owner] = name
+        else:
+            taken.add(name.casefold())
+    for owner, name in owned.items():
+        if owner not in {i.article.id for i in items}:
+            taken.add(name.casefold())
+    names: dict[str, str] = {}
+    wanted = {i.article.id: base_name(i.article, fmt) for i in items}
+    # Articles that already own a file keep it; the rest are named in id order.
+    for item in items:
+        aid = item.article.id
+        if aid in owned:
+            names[aid] = owned[aid]
+            taken.add(owned[aid].casefold())
+    for aid in sorted(wanted):
+        if aid in names:
+            continue
+        base = wanted[aid]
+        stem = base[: -len(ext)]
+        candidates = [base, _fit(stem, f"-{aid[:8]}", ext), _fit(stem, f"-{aid}", ext)]
+        candidates += [_fit(stem, f"-{aid}-{n}", ext) for n in range(2, 1000)]
+        for cand in candidates:
+            if cand.casefold() not in taken and is_safe_name(cand):
+                names[aid] = cand
+                taken.add(cand.casefold())
+                break
+        else:  # pragma: no cover - a thousand files named alike
+            raise ExportError(f"{folder}: no free file name for {aid}")
+    return names
+
+
+# ---------------------------------------------------------------- writing
+
+
+@dataclass(slots=True)
+class Written:
+    path: Path
+    changed: bool
+    article_id: str | None = None
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` through a temporary file; False when the file
+    already holds exactly these bytes (it is left alone)."""
+    try:
+        if path.is_file() and not path.is_symlink() and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    tmp = path.parent / f".{path.name[:60]}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return True
+
+
+def _inside(folder: Path, path: Path) -> bool:
+    return path.parent.resolve() == folder.resolve()
+
+
+def write_folder(
+    items: Sequence[ArticleExport], folder: Path, fmt: str = "md", *, group_by: str | None = None
+) -> list[Written]:
+    """One file per article in `folder` (created if needed)."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r} (md or json)")
+    folder = Path(folder).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ExportError(f"{folder}: cannot create the export folder ({err.strerror})") from None
+    if not folder.is_dir():
+        raise ExportError(f"{folder}: not a folder")
+    names = assign_names(items, folder, fmt)
+    out: list[Written] = []
+    for item in items:
+        name = names[item.article.id]
+        path = folder / name
+        if not is_safe_name(name) or not _inside(folder, path):  # pragma: no cover - assign_names guarantees it
+            raise ExportError(f"refusing to write {name!r} outside {folder}")
+        if fmt == "md":
+            text = render_article_markdown(item, group_by=group_by)
+        else:
+            text = render_article_json(item)
+        try:
+            changed = write_atomic(path, text.encode("utf-8"))
+        except OSError as err:
+            raise ExportError(f"{path}: cannot write ({err.strerror})") from None
+        out.append(Written(path, changed, item.article.id))
+    return out
+
+
+def looks_like_export(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(65536).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return "<!-- reader:article id=" in head or "urn:reader:" in head
+
+
+def write_file(
+    items: Sequence[ArticleExport], path: Path, fmt: str = "md", *, group_by: str | None = None
+) -> Written:
+    """One combined document. An existing file is replaced only if it is an
+    earlier export (or empty): a user's own note is never overwritten."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder; give a file name ending in .md or .json, or the folder itself")
+    if path.exists() and path.stat().st_size and not looks_like_export(path):
+        raise ExportError(f"{path} exists and is not a reader export; choose another name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        changed = write_atomic(path, render_combined(items, fmt, group_by=group_by).encode("utf-8"))
+    except OSError as err:
+        raise ExportError(f"{path}: cannot write ({err.strerror})") from None
+    return Written(path, changed)
+
+
+def default_folder(data_dir: str | os.PathLike[str]) -> Path:
+    """The export folder: [export] dir in config.toml, else <data dir>/exports."""
+    from reader.core.config import Config
+
+    return Config.load(Path(data_dir)).exports()
+
+
+def export_to_folder(
+    archive: Archive,
+    article_ids: Sequence[str] | None = None,
+    folder: str | os.PathLike[str] | None = None,
+    fmt: str = "md",
+    *,
+    group_by: str | None = None,
+) -> list[Path]:
+    """Export articles' notes, one file each, and return the files' paths.
+
+    `article_ids` None or empty: every article with annotations or a note (the
+    archive screen's `X`); otherwise those articles (the reading screen's `X`
+    passes the open one). `folder` None: the configured export folder. Raises
+    ExportError (or the store's errors) with a one-line message. Files whose
+    bytes would not change are left untouched but still returned.
+    """
+    target = Path(folder) if folder is not None else default_folder(archive.data_dir)
+    items = collect(archive, list(article_ids) if article_ids else None)
+    return [w.path for w in write_folder(items, target, fmt, group_by=group_by)]

@@ -1,0 +1,562 @@
+"""Edits made to exported Markdown, taken back into the archive
+(`reader import-notes FILE.md|DIR`).
+
+The file is read by the markers `reader.core.export` writes (HTML comments,
+invisible in Obsidian) and by each annotation's block id `^<id>`:
+
+- an annotation's note or its ``Tags:`` line edited: the annotation changes;
+- the article's note (under ``## Note``) edited: the article's note changes;
+- an annotation's section deleted (its ``^id`` gone from a file whose article
+  marker lists it as exported): the user asks to delete it. That is only
+  reported — "deleted in the file; kept" — unless ``apply_deletions`` is
+  given, and an annotation that changed in the archive since the export is
+  never deleted;
+- a section whose annotation changed in the archive since the export *and* in
+  the file (the marker's ``base`` fingerprint tells them apart) is a conflict:
+  reported, not applied (``force`` applies the file's version anyway);
+- unknown ids, sections without an id or a ``Tags:`` line, a quote edited
+  beyond recognition (the quote itself is never imported: it is the article's
+  text), text outside any section: reported, not applied.
+
+Everything else in the file (front matter, title, source line) is
+informational: edits there are not imported.
+
+After applying, the markers of the sections that now match the archive are
+updated in the file (only those comment lines change), so the next import
+compares with the new state. Nothing is written with ``dry_run``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reader.core import export as ex
+from reader.core.models import Annotation
+from reader.core.tags import normalise_tag
+
+if TYPE_CHECKING:  # pragma: no cover
+    from reader.core.store import Archive
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+#: How to settle a conflict, said with each one.
+RESOLVE = "keep the file's version with --force, or the archive's by exporting again"
+
+# ---------------------------------------------------------------- parsing
+
+
+@dataclass(slots=True)
+class Section:
+    """One annotation's section in a file."""
+
+    line: int  # of its marker
+    base: str
+    ann_id: str | None = None
+    quote: list[str] = field(default_factory=list)
+    tags: list[str] | None = None
+    note: str = ""
+    problem: str = ""
+
+
+@dataclass(slots=True)
+class ArticlePart:
+    """One article in a file: its marker, its note and its sections."""
+
+    article_id: str
+    line: int
+    exported: dict[str, str] | None  # annotation id -> base, in file order
+    note: str | None = None
+    note_base: str | None = None
+    note_line: int = 0  # of the note's marker (0: none)
+    note_problem: str = ""
+    sections: list[Section] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    articles: list[ArticlePart] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+
+def split_lines(text: str) -> tuple[list[str], list[str]]:
+    """Lines and their endings (so a rewrite keeps the file's own line ends)."""
+    parts = re.split(r"(\r\n|\r|\n)", text)
+    return parts[0::2], parts[1::2] + [""]
+
+
+def _parse_exported(raw: str | None) -> dict[str, str] | None:
+    if raw is None:
+        return None
+    out: dict[str, str] = {}
+    for item in raw.split(","):
+        if not item:
+            continue
+        ann_id, _, base = item.partition(":")
+        out[ann_id] = base
+    return out
+
+
+def _close_section(section: Section, body: list[tuple[int, str]]) -> None:
+    idx = next((k for k, (_, t) in enumerate(body) if ex.BLOCK_ID.match(t)), None)
+    if idx is None:
+        section.problem = "no ^id line under this marker"
+        return
+    m = ex.BLOCK_ID.match(body[idx][1])
+    assert m is not None
+    section.ann_id = m.group("id")
+    quote = [t.rstrip() for _, t in body[:idx]]
+    while quote and not quote[-1]:
+        quote.pop()
+    while quote and not quote[0]:
+        quote.pop(0)
+    section.quote = quote
+    rest = body[idx + 1 :]
+    k = 0
+    while k < len(rest) and not rest[k][1].strip():
+        k += 1
+    tm = ex.TAGS_LINE.match(rest[k][1].strip()) if k < len(rest) else None
+    if tm is None:
+        section.problem = "no Tags: line after the ^id"
+        return
+    section.tags = ex.parse_tags_line(tm.group("tags"))
+    section.note = ex.parse_note(t for _, t in rest[k + 1 :])
+
+
+def parse_export(text: str) -> ParsedFile:
+    """The articles, notes and annotation sections of an exported file."""
+    lines, _ = split_lines(text)
+    parsed = ParsedFile()
+    start = 0
+    if lines and lines[0].strip() == "---":
+        for j in range(1, len(lines)):
+            if lines[j].strip() in ("---", "..."):
+                start = j + 1
+                break
+    article: ArticlePart | None = None
+    state = "outside"  # outside, header, note, annotation, stray
+    section: Section | None = None
+    body: list[tuple[int, str]] = []
+    stray_reported = False
+
+    def close() -> None:
+        nonlocal section, body, stray_reported
+        if state == "annotation" and section is not None and article is not None:
+            _close_section(section, body)
+            article.sections.append(section)
+        elif state == "note" and article is not None:
+            note = ex.parse_note(t for _, t in body)
+            if article.note_line:
+                article.note = note
+            elif note:
+                article.note_problem = "the note has lost its marker line (<!-- reader:note ... -->); not imported"
+        section, body, stray_reported = None, [], False
+
+    for n in range(start, len(lines)):
+        line, ln = lines[n], n + 1
+        m = ex.ARTICLE_MARKER.match(line)
+        if m:
+            close()
+            article = ArticlePart(m.group("id"), ln, _parse_exported(m.group("anns")))
+            parsed.articles.append(article)
+            state = "header"
+            continue
+        m = ex.NOTE_MARKER.match(line)
+        if m:
+            if article is None:
+                close()
+                parsed.problems.append((ln, "note marker before any article marker"))
+                state = "stray"
+                continue
+            if state != "note":
+                close()
+                state = "note"
+            article.note_base, article.note_line = m.group("base"), ln
+            continue
+        m = ex.ANNOTATION_MARKER.match(line)
+        if m:
+            close()
+            if article is None:
+                parsed.problems.append((ln, "annotation marker before any article marker"))
+                state = "stray"
+                continue
+            section, state = Section(ln, m.group("base")), "annotation"
+            continue
+        if ex.ANY_MARKER.match(line):
+            close()
+            parsed.problems.append((ln, "unrecognised reader marker; the text after it is not imported"))
+            state = "stray"
+            continue
+        if ex.SECTION_HEADING.match(line):
+            close()
+            if article is None:
+                state = "outside"
+            elif line.strip() == ex.NOTE_HEADING:
+                state = "note"
+            else:
+                state = "stray"
+            continue
+        if state in ("note", "annotation"):
+            body.append((ln, line))
+        elif state == "stray" and line.strip() and not stray_reported:
+            parsed.problems.append((ln, "text outside any note or annotation is not imported"))
+            stray_reported = True
+    close()
+    return parsed
+
+
+# ---------------------------------------------------------------- report
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing an import did, would do, or could not do."""
+
+    path: Path
+    kind: str  # change, delete, pending-delete, conflict, problem, notice
+    target: str  # an annotation id, "article <id>", or ""
+    message: str
+    line: int = 0
+
+    def describe(self) -> str:
+        where = f"line {self.line}: " if self.line else ""
+        target = f"{self.target}  " if self.target else ""
+        return f"{target}{where}{self.message}"
+
+
+@dataclass(slots=True)
+class ImportReport:
+    dry_run: bool = False
+    events: list[Event] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    rewritten: list[Path] = field(default_factory=list)
+
+    def of(self, *kinds: str) -> list[Event]:
+        return [e for e in self.events if e.kind in kinds]
+
+    @property
+    def changes(self) -> list[Event]:
+        return self.of("change", "delete")
+
+    @property
+    def trouble(self) -> list[Event]:
+        return self.of("conflict", "problem")
+
+
+# ---------------------------------------------------------------- applying
+
+
+def _plain_quote(lines: Iterable[str]) -> str:
+    out = []
+    for line in lines:
+        line = re.sub(r"^\s*>\s?", "", line)
+        line = re.sub(
+            r"\\([!-/:-@\[-`{-~])|&(#?[A-Za-z0-9]+);",
+            lambda m: m.group(1) if m.group(1) is not None else html.unescape(m.group(0)),
+            line,
+        )
+        out.append(line)
+    return " ".join(" ".join(out).split())
+
+
+def quote_recognisable(file_lines: Sequence[str], exact: str) -> bool:
+    """Whether an edited quote still reads as the annotated text."""
+    a = _plain_quote(file_lines)[:5000]
+    b = " ".join(exact.split())[:5000]
+    if not a:
+        return False
+    if a == b or (a in b and len(a) * 3 >= len(b)) or b in a:
+        return True
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.6
+
+
+def _desired_tags(tokens: Sequence[str], current: Sequence[str]) -> list[str]:
+    """The file's tags as stored names: a tag shown unchanged keeps its stored
+    spelling (`c++` is shown as `#c`), every stored tag shown alike too; a new
+    one is normalised."""
+    by_shown: dict[str, list[str]] = {}
+    for t in current:
+        by_shown.setdefault(ex.obsidian_tag(t), []).append(t)
+    out: list[str] = []
+    for token in tokens:
+        for tag in by_shown.get(token) or [normalise_tag(token)]:
+            if tag and tag not in out:
+                out.append(tag)
+    return out
+
+
+def _exact_annotation(archive: Archive, ann_id: str) -> Annotation | None:
+    from reader.core.store import NotFound, StoreError
+
+    try:
+        ann = archive.annotation(ann_id)
+    except NotFound:
+        return None
+    except StoreError:  # ambiguous prefix: not one of our full ids
+        return None
+    return ann if ann.id == ann_id else None
+
+
+class _FileImport:
+    def __init__(self, archive: Archive, path: Path, report: ImportReport, *, dry_run: bool,
+                 apply_deletions: bool, force: bool = False) -> None:
+        self.archive = archive
+        self.path = path
+        self.report = report
+        self.dry_run = dry_run
+        self.apply_deletions = apply_deletions
+        self.force = force
+        #: line number -> the marker line it should now read.
+        self.marker_updates: dict[int, str] = {}
+
+    def event(self, kind: str, target: str, message: str, line: int = 0) -> None:
+        self.report.events.append(Event(self.path, kind, target, message, line))
+
+    # -- one article ---------------------------------------------------------
+
+    def article(self, part: ArticlePart) -> None:
+        from reader.core.store import NotFound
+
+        try:
+            self.archive.info(part.article_id)
+        except NotFound:
+            self.event("problem", f"article {part.article_id}", "not in the archive; its notes are not imported",
+                       part.line)
+            return
+        self.note(part)
+        counts: dict[str, int] = {}
+        for s in part.sections:
+            if s.ann_id:
+                counts[s.ann_id] = counts.get(s.ann_id, 0) + 1
+        present: dict[str, str] = {}  # id -> base in the file now
+        for s in part.sections:
+            if s.problem:
+                self.event("problem", s.ann_id or "", s.problem + "; not imported", s.line)
+                if s.ann_id:
+                    present[s.ann_id] = s.base  # there, though unreadable: not a deletion
+                continue
+            assert s.ann_id is not None
+            if counts[s.ann_id] > 1:
+                self.event("problem", s.ann_id, f"appears {counts[s.ann_id]} times in this file; not imported", s.line)
+                present[s.ann_id] = s.base
+                continue
+            base = self.section(part, s)
+            present[s.ann_id] = base
+            if base != s.base:
+                self.marker_updates[s.line] = f"<!-- reader:annotation base={base} -->"
+        deleted = self.deletions(part, present)
+        if part.exported is not None:
+            exported = {
+                ann_id: present.get(ann_id, base) for ann_id, base in part.exported.items() if ann_id not in deleted
+            }
+            if exported != part.exported:
+                listing = ",".join(f"{k}:{v}" for k, v in exported.items())
+                self.marker_updates[part.line] = (
+                    f"<!-- reader:article id={part.article_id} annotations={listing} -->"
+                )
+
+    def note(self, part: ArticlePart) -> None:
+        target = f"article {part.article_id}"
+        if part.note_problem:
+            self.event("problem", target, part.note_problem)
+            return
+        if part.note is None or part.note_base is None:
+            return
+        with self.archive.transaction():
+            current = self.archive.get(part.article_id).note
+            if ex.canonical_note(current) == part.note:
+                self._note_base(part, current)
+                return
+            if ex.note_fingerprint(part.note) == part.note_base:
+                return  # the file is as exported; the archive changed since
+            over = ""
+            if ex.note_fingerprint(current) != part.note_base:
+                if not self.force:
+                    self.event("conflict", target, "the article's note changed in the archive since the export "
+                               f"and in the file; not applied ({RESOLVE})", part.note_line)
+                    return
+                over = " (over a change in the archive: --force)"
+            self.event("change", target, "article note " + ("removed" if not part.note else "changed") + over,
+                       part.note_line)
+            if not self.dry_run:
+                self.archive.set_article_note(part.article_id, part.note)
+                self._note_base(part, self.archive.get(part.article_id).note)
+
+    def _note_base(self, part: ArticlePart, note: str) -> None:
+        base = ex.note_fingerprint(note)
+        if base != part.note_base:
+            self.marker_updates[part.note_line] = f"<!-- reader:note base={base} -->"
+
+    def section(self, part: ArticlePart, s: Section) -> str:
+        """Apply one section; returns the base its marker should carry."""
+        assert s.ann_id is not None and s.tags is not None
+        ann_id = s.ann_id
+        with self.archive.transaction():
+            ann = _exact_annotation(self.archive, ann_id)
+            if ann is None:
+                self.event("problem", ann_id, "not in the archive (deleted since the export, or a mistyped "
+                           "^id); not imported", s.line)
+                return s.base
+            if ann.article_id != part.article_id:
+                self.event("problem", ann_id, f"belongs to article {ann.article_id}, not {part.article_id}; "
+                           "not imported", s.line)
+                return s.base
+            if s.quote != ex.render_quote(ann.exact):
+                if not quote_recognisable(s.quote, ann.exact):
+                    self.event("problem", ann_id, "the quote was edited beyond recognition; nothing in this "
+                               "section is imported", s.line)
+                    return s.base
+                self.event("notice", ann_id, "the quote was edited: the archive keeps the article's own text",
+                           s.line)
+            tags = _desired_tags(s.tags, ann.tags)
+            same_tags = set(tags) == set(ann.tags)
+            same_note = ex.canonical_note(ann.note) == s.note
+            if same_tags and same_note:
+                return ex.fingerprint_of(ann)
+            if ex.annotation_fingerprint(s.tags, s.note) == s.base:
+                return s.base  # the file is as exported; the archive changed since
+            over = ""
+            if ex.fingerprint_of(ann) != s.base:
+                if not self.force:
+                    self.event("conflict", ann_id, "changed in the archive since the export and in the file; "
+                               f"not applied ({RESOLVE})", s.line)
+                    return s.base
+                over = " (over a change in the archive: --force)"
+            if not same_note:
+                self.event("change", ann_id, "note " + ("removed" if not s.note else "changed") + over, s.line)
+            if not same_tags:
+                added = [t for t in tags if t not in ann.tags]
+                removed = [t for t in ann.tags if t not in tags]
+                diff = " ".join(["+" + t for t in added] + ["-" + t for t in removed])
+                self.event("change", ann_id, f"tags {diff}{over}", s.line)
+            if self.dry_run:
+                return s.base
+            new = self.archive.update_annotation(
+                ann_id, note=None if same_note else s.note, tags=None if same_tags else tags
+            )
+            return ex.fingerprint_of(new)
+
+    def deletions(self, part: ArticlePart, present: dict[str, str]) -> set[str]:
+        """Sections gone from the file; returns the ids deleted from the archive."""
+        deleted: set[str] = set()
+        if part.exported is None:
+            if part.sections:
+                self.event("notice", f"article {part.article_id}", "the article marker lists no exported "
+                           "annotations: deleted sections cannot be told apart", part.line)
+            return deleted
+        missing = [a for a in part.exported if a not in present]
+        if not missing:
+            return deleted
+        if any(s.ann_id is None for s in part.sections):
+            self.event("problem", f"article {part.article_id}", f"{len(missing)} annotation(s) missing from the "
+                       "file, but a section has lost its ^id: nothing is deleted", part.line)
+            return deleted
+        for ann_id in missing:
+            with self.archive.transaction():
+                ann = _exact_annotation(self.archive, ann_id)
+                if ann is None or ann.article_id != part.article_id:
+                    deleted.add(ann_id)  # already gone from the archive
+                    continue
+                if ex.fingerprint_of(ann) != part.exported[ann_id]:
+                    self.event("conflict", ann_id, "deleted in the file but changed in the archive since the "
+                               "export; kept")
+                    continue
+                quote = " ".join(ann.exact.split())
+                quote = quote if len(quote) <= 60 else quote[:57] + "..."
+                if not self.apply_deletions:
+                    self.event("pending-delete", ann_id, f"deleted in the file (\u201c{quote}\u201d); kept: "
+                               "pass --apply-deletions to delete it")
+                    continue
+                self.event("delete", ann_id, f"deleted (\u201c{quote}\u201d)")
+                if not self.dry_run:
+                    self.archive.delete_annotation(ann_id)
+                    deleted.add(ann_id)
+        return deleted
+
+
+def _read(path: Path) -> str:
+    return path.read_bytes().decode("utf-8-sig")
+
+
+def _rewrite_markers(path: Path, original: bytes, updates: dict[int, str]) -> bool:
+    """Replace marker lines by number, keeping every other byte; False when the
+    file changed on disk meanwhile (then it is left alone)."""
+    try:
+        if path.read_bytes() != original:
+            return False
+    except OSError:
+        return False
+    bom = original.startswith(b"\xef\xbb\xbf")
+    lines, ends = split_lines(original.decode("utf-8-sig"))
+    for ln, text in updates.items():
+        lines[ln - 1] = text
+    data = "".join(a + b for a, b in zip(lines, ends, strict=True)).encode("utf-8")
+    ex.write_atomic(path, (b"\xef\xbb\xbf" if bom else b"") + data)
+    return True
+
+
+def import_file(archive: Archive, path: Path, report: ImportReport, *, dry_run: bool = False,
+                apply_deletions: bool = False, force: bool = False, named: bool = True) -> None:
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.events.append(Event(path, "problem", "", "not UTF-8 text; not imported"))
+        return
+    except OSError as err:
+        report.events.append(Event(path, "problem", "", f"cannot read ({err.strerror}); not imported"))
+        return
+    parsed = parse_export(text)
+    if not parsed.articles:
+        if named:
+            report.events.append(Event(path, "problem", "", "not a reader export (no reader markers); not imported"))
+        else:
+            report.skipped.append(path)
+        return
+    report.files.append(path)
+    job = _FileImport(archive, path, report, dry_run=dry_run, apply_deletions=apply_deletions, force=force)
+    for ln, message in parsed.problems:
+        job.event("problem", "", message, ln)
+    for part in parsed.articles:
+        job.article(part)
+    if job.marker_updates and not dry_run:
+        if _rewrite_markers(path, raw, job.marker_updates):
+            report.rewritten.append(path)
+        else:
+            job.event("notice", "", "the file changed while importing; its markers were not updated")
+
+
+def markdown_files(root: Path) -> list[Path]:
+    """Markdown files under a folder, hidden folders (.obsidian, .git, .trash) skipped."""
+    found: list[Path] = []
+    for dirpath, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and name.lower().endswith(MARKDOWN_SUFFIXES):
+                found.append(Path(dirpath) / name)
+    return found
+
+
+def import_notes(
+    archive: Archive, paths: Sequence[str | os.PathLike[str]], *, dry_run: bool = False,
+    apply_deletions: bool = False, force: bool = False,
+) -> ImportReport:
+    """Take the edits in exported Markdown files (or folders of them) back."""
+    report = ImportReport(dry_run=dry_run)
+    for p in paths:
+        path = Path(p).expanduser()
+        if path.is_dir():
+            for f in markdown_files(path):
+                import_file(archive, f, report, dry_run=dry_run, apply_deletions=apply_deletions, force=force,
+                            named=False)
+        elif path.is_file():
+            import_file(archive, path, report, dry_run=dry_run, apply_deletions=apply_deletions, force=force)
+        else:
+            report.events.append(Event(path, "problem", "", "no such file or folder"))
+    return report

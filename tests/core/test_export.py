@@ -1,0 +1,429 @@
+"""Export of notes: Markdown for Obsidian, W3C Web Annotations, safe file names.
+
+Golden files live in tests/fixtures/export/; run with UPDATE_GOLDEN=1 to
+rewrite them after a deliberate change of format (then read the diff).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reader.core import export as ex
+from reader.core.anchor import quote_at
+from reader.core.models import Annotation, Article, Block
+
+GOLDEN = Path(__file__).parent.parent / "fixtures" / "export"
+FIXED = "2026-11-01T09:00:00Z"
+LATER = "2026-11-03T18:30:00Z"
+SEED_ID = "5eed0c0ffee1"
+TITLE = "Russia Discusses Ukraine in String of Calls with Defense Chiefs"
+
+
+def make_article(article_id: str, title: str, paragraphs: list[str], *, url: str | None = None,
+                 site: str | None = None, tags: list[str] | None = None) -> Article:
+    article = Article(
+        id=article_id, title=title, blocks=[Block("paragraph", p) for p in paragraphs], url=url, site=site,
+        author=None, published=None, saved=FIXED, source_format="text", tags=list(tags or []),
+    )
+    article.content_hash = hashlib.sha256(article.text.encode()).hexdigest()
+    return article
+
+
+def annotate(archive, article: Article, ann_id: str, quote: str, tags: list[str], note: str = "", *,
+             updated: str = FIXED) -> Annotation:
+    start = article.text.index(quote)
+    q = quote_at(article.text, start, start + len(quote))
+    ann = Annotation(id=ann_id, article_id=article.id, start=start, end=start + len(quote), exact=q.exact,
+                     prefix=q.prefix, suffix=q.suffix, tags=tags, note=note, created=FIXED, updated=updated)
+    return archive.put_annotation(ann)
+
+
+@pytest.fixture
+def seeded(archive, seed_path: Path) -> Article:
+    """The seed with a claim, an evidence and a question (with notes), a plain
+    highlight, an orphan, and an article note; every time fixed."""
+    paragraphs = [p.strip() for p in seed_path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    article = make_article(SEED_ID, TITLE, paragraphs, url="https://news.example/2022/10/23/shoigu-calls",
+                           site="news.example", tags=["russia", "ukraine"])
+    archive.save(article)
+    annotate(archive, article, "c1a1a1a1a1",
+             "concerns about possible provocations by Ukraine with the use of a 'dirty bomb'",
+             ["claim", "topic/nuclear"], "Moscow's claim, repeated in all three calls.\n\nNo evidence offered.")
+    annotate(archive, article, "e1e1e1e1e1",
+             "Wallace \"refuted\" claims that Western countries sought to help Ukraine escalate the conflict",
+             ["evidence"], "The UK's own statement, not Moscow's summary.")
+    annotate(archive, article, "9a9a9a9a9a", "It added that the call was requested by the Russian side.",
+             ["question"], "Why did Moscow ask for the call?")
+    annotate(archive, article, "b0b0b0b0b0", "Pentagon chief Lloyd Austin", [])
+    orphan = Annotation(id="0f0f0f0f0f", article_id=SEED_ID, start=5, end=30,
+                        exact="a sentence the site later removed", prefix="", suffix="", tags=["claim"],
+                        note="Kept although its text is gone.", created=FIXED, updated=FIXED, orphaned=True)
+    archive.put_annotation(orphan)
+    archive.set_article_note(SEED_ID, "Four calls in one day: compare each side's summary.")
+    return archive.get(SEED_ID)
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
+    assert text == path.read_bytes().decode("utf-8"), f"{name} differs from the golden file"
+
+
+def front_matter(text: str) -> dict[str, object]:
+    """The front matter's values. Every value is JSON (a subset of YAML 1.2),
+    one `key: value` per line, so a JSON parser reads it exactly."""
+    lines = text.split("\n")
+    assert lines[0] == "---"
+    end = lines.index("---", 1)
+    out: dict[str, object] = {}
+    for line in lines[1:end]:
+        key, sep, value = line.partition(": ")
+        assert sep and re.fullmatch(r"[a-z_]+", key), line
+        out[key] = json.loads(value)
+    return out
+
+
+# ---------------------------------------------------------------- golden files
+
+
+def test_markdown_golden(archive, seeded, tmp_path: Path) -> None:
+    items = ex.collect(archive)
+    assert [i.article.id for i in items] == [SEED_ID]
+    written = ex.write_folder(items, tmp_path, "md")
+    assert [w.path.name for w in written] == [
+        "russia-discusses-ukraine-in-string-of-calls-with-defense-chiefs.md"
+    ]
+    text = written[0].path.read_text(encoding="utf-8")
+    check_golden("seed.md", text)
+    fm = front_matter(text)
+    assert fm == {
+        "title": TITLE, "url": "https://news.example/2022/10/23/shoigu-calls", "site": "news.example",
+        "author": None, "published": None, "saved": FIXED, "tags": ["russia", "ukraine"], "reader_id": SEED_ID,
+    }
+    # Text order, each with its block id; the orphan last, in its own section.
+    order = [m.group(1) for m in re.finditer(r"^\^([0-9a-f]+)$", text, re.M)]
+    assert order == ["c1a1a1a1a1", "e1e1e1e1e1", "9a9a9a9a9a", "b0b0b0b0b0", "0f0f0f0f0f"]
+    assert text.index("## Orphaned") < text.index("^0f0f0f0f0f")
+    assert "Tags: #claim #topic/nuclear" in text
+    assert "> concerns about possible provocations by Ukraine with the use of a 'dirty bomb'" in text
+
+
+def test_reexport_writes_identical_bytes(archive, seeded, tmp_path: Path) -> None:
+    first = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    before = first[0].path.read_bytes()
+    mtime = first[0].path.stat().st_mtime_ns
+    again = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    assert [w.changed for w in first] == [True]
+    assert [w.changed for w in again] == [False]
+    assert again[0].path.read_bytes() == before
+    assert again[0].path.stat().st_mtime_ns == mtime  # untouched: no needless sync
+    # A change in the archive changes only that annotation's lines.
+    archive.update_annotation("e1e1e1e1e1", note="Edited.")
+    third = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    assert third[0].changed
+    assert "Edited." in third[0].path.read_text(encoding="utf-8")
+
+
+def test_grouped_by_tag_golden(archive, seeded) -> None:
+    text = ex.render_article_markdown(ex.collect(archive)[0], group_by="tag")
+    check_golden("seed-grouped.md", text)
+    headings = re.findall(r"^## .*$", text, re.M)
+    assert headings == ["## Note", "## Claims", "## Evidence", "## Questions", "## Highlights", "## Orphaned"]
+    claims = text[text.index("## Claims"): text.index("## Evidence")]
+    assert "^c1a1a1a1a1" in claims and "^e1e1e1e1e1" not in claims
+
+
+def test_group_by_tag_puts_other_tags_in_their_sections(archive) -> None:
+    article = make_article("abcabcabc001", "Tags", ["One two three. Four five six. Seven eight nine."])
+    archive.save(article)
+    annotate(archive, article, "1111111111", "One two three.", ["topic/sub", "zeta"])
+    annotate(archive, article, "2222222222", "Four five six.", ["alpha"])
+    annotate(archive, article, "3333333333", "Seven eight nine.", ["question", "alpha"])
+    text = ex.render_article_markdown(ex.collect(archive)[0], group_by="tag")
+    headings = re.findall(r"^## .*$", text, re.M)
+    assert headings == ["## Note", "## Questions", "## Tagged alpha", "## Tagged topic/sub"]
+    # Each annotation once (block ids are unique in a file).
+    assert sorted(re.findall(r"^\^(\w+)$", text, re.M)) == ["1111111111", "2222222222", "3333333333"]
+
+
+def test_json_golden_and_w3c_fields(archive, seeded) -> None:
+    items = ex.collect(archive)
+    text = ex.render_article_json(items[0])
+    check_golden("seed.json", text)
+    doc = json.loads(text)
+    assert doc["@context"] == "http://www.w3.org/ns/anno.jsonld"
+    assert doc["type"] == "AnnotationCollection"
+    assert doc["total"] == len(doc["first"]["items"]) == 6
+    anns = [a for a in doc["first"]["items"] if a["id"].startswith("urn:reader:annotation:")]
+    assert [a["id"] for a in anns] == [f"urn:reader:annotation:{i}" for i in
+                                       ("c1a1a1a1a1", "e1e1e1e1e1", "9a9a9a9a9a", "b0b0b0b0b0", "0f0f0f0f0f")]
+    stored = {a.id: a for a in archive.annotations(SEED_ID)}
+    for a in anns:
+        ann = stored[a["id"].rsplit(":", 1)[1]]
+        assert a["@context"] == "http://www.w3.org/ns/anno.jsonld"
+        assert a["type"] == "Annotation"
+        assert a["created"] == FIXED and a["modified"] == FIXED
+        assert a["motivation"] in ("commenting", "tagging", "highlighting")
+        bodies = a.get("body", [])
+        notes = [b for b in bodies if b.get("purpose") == "commenting"]
+        tags = [b for b in bodies if b.get("purpose") == "tagging"]
+        assert all(b["type"] == "TextualBody" for b in bodies)
+        assert [b["value"] for b in notes] == ([ann.note] if ann.note else [])
+        assert [b["value"] for b in tags] == ann.tags
+        target = a["target"]
+        assert target["source"] == "https://news.example/2022/10/23/shoigu-calls"
+        selectors = {s["type"]: s for s in target["selector"]}
+        quote, pos = selectors["TextQuoteSelector"], selectors["TextPositionSelector"]
+        assert (quote["exact"], quote["prefix"], quote["suffix"]) == (ann.exact, ann.prefix, ann.suffix)
+        assert (pos["start"], pos["end"]) == (ann.start, ann.end)
+        if not ann.orphaned:
+            assert seeded.text[pos["start"]:pos["end"]] == quote["exact"]
+    assert [a.get("reader:orphaned") for a in anns] == [None, None, None, None, True]
+    note = doc["first"]["items"][-1]
+    assert note["id"] == f"urn:reader:article-note:{SEED_ID}"
+    assert note["body"][0]["value"] == "Four calls in one day: compare each side's summary."
+    assert note["target"] == {"source": "https://news.example/2022/10/23/shoigu-calls"}
+
+
+def test_json_source_without_url_is_a_urn(archive) -> None:
+    article = make_article("abcdef000001", "No address", ["Some text here."])
+    archive.save(article)
+    annotate(archive, article, "4444444444", "Some text", ["claim"])
+    doc = json.loads(ex.render_json(ex.collect(archive)))
+    assert doc["first"]["items"][0]["target"]["source"] == "urn:reader:abcdef000001"
+    assert "id" not in doc  # a combined collection names no single article
+
+
+# ---------------------------------------------------------------- hostile titles
+
+HOSTILE = [
+    ("a00000000001", "../../etc/passwd"),
+    ("a00000000002", "CON"),
+    ("a00000000003", "con.txt"),
+    ("a00000000004", "COM1"),
+    ("a00000000005", "\U0001f4a3\U0001f525\U0001f4a3"),
+    ("a00000000006", "Long " + "word " * 59 + "end"),
+    ("a00000000007", "[bold]x[/bold]"),
+    ("a00000000008", "[@click=app.quit]x[/]"),
+    ("a00000000009", "[x](javascript:alert(1)) <script>alert(1)</script>"),
+    ("a0000000000a", "..\\..\\windows\\system32"),
+    ("a0000000000b", ".hidden"),
+    ("a0000000000c", 'quote " and\nnewline: ---\nevil: true'),
+    ("a0000000000d", "right\u202eto\u202dleft"),
+    ("a0000000000e", "\u0420\u043e\u0441\u0441\u0438\u044f " * 30),
+    ("a0000000000f", "NUL"),
+]
+
+
+@pytest.fixture
+def hostile(archive) -> list[Article]:
+    out = []
+    for i, (aid, title) in enumerate(HOSTILE):
+        article = make_article(aid, title, [f"Paragraph number {i} of a hostile article."])
+        archive.save(article)
+        annotate(archive, article, f"{i + 1:010x}", f"Paragraph number {i}", ["claim"], "note")
+        out.append(article)
+    return out
+
+
+def test_hostile_titles_give_safe_names_inside_the_folder(archive, hostile, tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    written = ex.write_folder(ex.collect(archive), folder, "md")
+    names = [w.path.name for w in written]
+    assert len(set(n.casefold() for n in names)) == len(HOSTILE)
+    assert sorted(os.listdir(folder)) == sorted(names)  # nothing written anywhere else
+    for w in written:
+        name = w.path.name
+        assert w.path.parent == folder and w.path.resolve().parent == folder.resolve()
+        assert "/" not in name and "\\" not in name and ".." not in name and not name.startswith(".")
+        assert len(name) <= 100 and len(name.encode()) <= 240
+        assert name.endswith(".md") and not ex.is_reserved(name)
+        assert re.fullmatch(r"[\w-]+\.md", name), name
+    by_id = {w.article_id: w.path.name for w in written}
+    assert by_id["a00000000001"] == "etc-passwd.md"
+    assert by_id["a00000000002"] == "con-article.md"
+    assert by_id["a00000000003"] == "con-txt.md"
+    assert by_id["a00000000004"] == "com1-article.md"
+    assert by_id["a00000000005"] == "article-a0000000.md"
+    assert by_id["a0000000000f"] == "nul-article.md"
+    assert by_id["a0000000000d"] == "right-to-left.md"
+    assert len(by_id["a00000000006"]) == 100
+
+
+def test_hostile_titles_are_literal_text(archive, hostile) -> None:
+    for item in ex.collect(archive):
+        text = ex.render_article_markdown(item)
+        fm = front_matter(text)
+        assert set(fm) == {"title", "url", "site", "author", "published", "saved", "tags", "reader_id"}
+        assert fm["title"] == " ".join(item.article.title.split())
+        heading = next(line for line in text.split("\n") if line.startswith("# "))
+        assert "\n" not in heading
+        # No link, tag, HTML or markup survives unescaped in the heading.
+        assert not re.search(r"(?<!\\)[\[\]<>#`*_]", heading[2:])
+    combined = ex.render_markdown(ex.collect(archive))
+    check_golden("hostile-combined.md", combined)
+    assert "\\[x\\](javascript:alert(1))" in combined
+    assert "\\<script\\>" in combined
+    assert "\nevil: true" not in combined
+
+
+def test_name_collisions_are_stable(archive, tmp_path: Path) -> None:
+    for aid in ("b00000000002", "b00000000001"):
+        article = make_article(aid, "Same Title", [f"Text of {aid}."], url=f"https://ex.example/{aid}")
+        archive.save(article)
+        annotate(archive, article, aid[-10:], "Text of", ["claim"])
+    (tmp_path / "same-title.md").write_text("my own note, not an export\n")
+    first = {w.article_id: w.path.name for w in ex.write_folder(ex.collect(archive), tmp_path, "md")}
+    assert first == {"b00000000001": "same-title-b0000000.md", "b00000000002": "same-title-b00000000002.md"}
+    assert (tmp_path / "same-title.md").read_text() == "my own note, not an export\n"
+    # Exporting one, or all again, or after a third namesake: the same names.
+    one = ex.write_folder(ex.collect(archive, ["b00000000002"]), tmp_path, "md")
+    assert one[0].path.name == "same-title-b00000000002.md" and not one[0].changed
+    article = make_article("b00000000003", "Same Title", ["Text of three."])
+    archive.save(article)
+    annotate(archive, article, "0000000003", "Text of", [])
+    again = {w.article_id: w.path.name for w in ex.write_folder(ex.collect(archive), tmp_path, "md")}
+    assert {k: again[k] for k in first} == first
+    assert again["b00000000003"] == "same-title-b00000000003.md"
+    # A new version with another title keeps its file (links into it keep working).
+    archive.save(make_article("ffffffffffff", "A Better Title", ["Text of b00000000001, revised."],
+                              url="https://ex.example/b00000000001"))
+    assert archive.get("b00000000001").title == "A Better Title"
+    renamed = {w.article_id: w.path.name for w in ex.write_folder(ex.collect(archive), tmp_path, "md")}
+    assert renamed["b00000000001"] == "same-title-b0000000.md"
+    assert "# A Better Title" in (tmp_path / "same-title-b0000000.md").read_text()
+    # In an empty folder it would take its new title's name.
+    fresh = ex.write_folder(ex.collect(archive, ["b00000000001"]), tmp_path / "fresh", "md")
+    assert fresh[0].path.name == "a-better-title.md"
+
+
+def test_combined_file_never_overwrites_a_foreign_file(archive, seeded, tmp_path: Path) -> None:
+    mine = tmp_path / "notes.md"
+    mine.write_text("# my notes\n")
+    with pytest.raises(ex.ExportError, match="not a reader export"):
+        ex.write_file(ex.collect(archive), mine, "md")
+    assert mine.read_text() == "# my notes\n"
+    out = tmp_path / "all.md"
+    assert ex.write_file(ex.collect(archive), out, "md").changed
+    assert not ex.write_file(ex.collect(archive), out, "md").changed
+
+
+# ---------------------------------------------------------------- escaping
+
+
+def test_quote_lines_are_literal() -> None:
+    exact = "# not a heading\n---\n1984. Not a list\n- nor this\n> nor a quote\n<!-- reader:note base=0 -->\n" \
+            "$x$ %%hidden%% ==mark== #tag [[wiki]] ![img](x) ^abc123 &amp; <b>b</b>\n    indented"
+    lines = ex.render_quote(exact)
+    assert lines == [
+        "> \\# not a heading",
+        "> \\---",
+        "> 1984\\. Not a list",
+        "> \\- nor this",
+        "> \\> nor a quote",
+        "> \\<!-- reader:note base=0 --\\>",
+        "> \\$x\\$ %\\%hidden%\\% =\\=mark=\\= \\#tag \\[\\[wiki\\]\\] !\\[img\\](x) \\^abc123 \\&amp; "
+        "\\<b\\>b\\</b\\>",
+        "> &#32;&#32;&#32;&#32;indented",
+    ]
+
+
+def test_note_lines_keep_markdown_but_not_structure() -> None:
+    note = ("**bold** and [a link](https://example.org) and #tag\n"
+            "# heading\n---\n===\n```\n$$\n%% comment\n^blockid\n[ref]: https://x\n"
+            "<!-- reader:annotation base=0 -->\n<div>html</div> [x](javascript:alert(1)) <https://a.b>\n"
+            "  ## indented heading\n\\# user-escaped")
+    lines = ex.render_note(note)
+    assert lines == [
+        "**bold** and [a link](https://example.org) and #tag",
+        "\\# heading", "\\---", "\\===", "\\```", "\\$$", "\\%% comment", "\\^blockid", "\\[ref]: https://x",
+        "\\<!-- reader:annotation base=0 -->",
+        "\\<div>html\\</div> \\[x](javascript:alert(1)) \\<https://a.b>",
+        "  \\## indented heading",
+        "\\\\# user-escaped",
+    ]
+    assert ex.parse_note(lines) == note
+
+
+PIECES = list("#-=*_`~$%^[]()<>!:/\\ \t\nabc1.é\u202e\U0001f600") + [
+    "javascript:", "<!--", "-->", "](", "# ", "---", "```", "<!-- reader:annotation base=0 -->", "^ab1",
+    "Tags:", "## Claims", "> ", "&amp;", "\\\\",
+]
+note_text = st.one_of(
+    st.lists(st.sampled_from(PIECES), max_size=40).map("".join),
+    st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=60),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(note_text)
+def test_note_escaping_is_invertible(note: str) -> None:
+    canon = ex.canonical_note(note)
+    lines = ex.render_note(note)
+    assert ex.parse_note(lines) == canon
+    for line in lines:
+        # No escaped line can end a section when the file is read back.
+        assert not ex.SECTION_HEADING.match(line) and not ex.ANY_MARKER.match(line)
+        assert not ex.BLOCK_ID.match(line)
+
+
+def test_obsidian_tags() -> None:
+    assert ex.obsidian_tag("topic/sub") == "topic/sub"
+    assert ex.obsidian_tag("c++") == "c"
+    assert ex.obsidian_tag("q&a") == "q-a"
+    assert ex.obsidian_tag("2024") == "_2024"
+    assert ex.obsidian_tag("café/été") == "café/été"
+    assert ex.obsidian_tag("a.b:c") == "a-b-c"
+    assert ex.tags_line(["claim", "topic/sub", "c++"]) == "Tags: #claim #topic/sub #c"
+    assert ex.tags_line([]) == "Tags:"
+
+
+def test_yaml_strings_cannot_break_the_front_matter() -> None:
+    for value in ('a"b', "x\n---\ny: 1", "tab\there", "\u2028line\u2029sep\x85", "back\\slash", "\ufeffbom"):
+        out = ex.yaml_str(value)
+        assert "\n" not in out and "\u2028" not in out and "\x85" not in out
+        assert json.loads(out) == value
+    assert ex.yaml_str(None) == "null"
+
+
+# ---------------------------------------------------------------- selection
+
+
+def test_default_selection_and_filters(archive) -> None:
+    plain = make_article("cafe00000001", "Nothing noted", ["Just text."])
+    noted = make_article("cafe00000002", "Only a note", ["More text."])
+    marked = make_article("cafe00000003", "Marked", ["Alpha beta. Gamma delta. Epsilon zeta."])
+    for a in (plain, noted, marked):
+        archive.save(a)
+    archive.set_article_note(noted.id, "a note")
+    annotate(archive, marked, "aaaaaaaaa1", "Alpha beta.", ["topic/sub"])
+    annotate(archive, marked, "aaaaaaaaa2", "Gamma delta.", ["claim"], updated=LATER)
+    assert [i.article.id for i in ex.collect(archive)] == [noted.id, marked.id]
+    # Named articles are exported even with nothing noted.
+    assert [i.article.id for i in ex.collect(archive, ["cafe00000001"])] == [plain.id]
+    by_tag = ex.collect(archive, tag="topic")
+    assert [(i.article.id, [a.id for a in i.annotations]) for i in by_tag] == [(marked.id, ["aaaaaaaaa1"])]
+    since = ex.collect(archive, since=ex.parse_since("2026-11-02"))
+    assert [(i.article.id, [a.id for a in i.annotations]) for i in since] == [(marked.id, ["aaaaaaaaa2"])]
+    with pytest.raises(ex.ExportError):
+        ex.parse_since("last tuesday")
+
+
+def test_export_to_folder_uses_the_configured_folder(archive, seeded, data_dir: Path, tmp_path: Path) -> None:
+    paths = ex.export_to_folder(archive, [SEED_ID])
+    assert [p.parent for p in paths] == [data_dir / "exports"]
+    (data_dir / "config.toml").write_text(f'[export]\ndir = "{tmp_path / "vault"}"\n')
+    paths = ex.export_to_folder(archive)
+    assert [p.parent for p in paths] == [tmp_path / "vault"]
+    assert ex.export_to_folder(archive, None, tmp_path / "json", fmt="json")[0].suffix == ".json"

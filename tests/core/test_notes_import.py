@@ -1,0 +1,344 @@
+"""Taking edits to exported Markdown back: `reader.core.notes_import`."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reader.core import export as ex
+from reader.core.anchor import quote_at
+from reader.core.models import Annotation, Article, Block
+from reader.core.notes_import import import_notes, parse_export
+from reader.core.store import Archive
+
+FIXED = "2026-11-01T09:00:00Z"
+AID = "abc000000001"
+TEXT = [
+    "The minister said the plan would cut costs by half.",
+    "Critics said the figures were never published.",
+    "# Not a heading: a line of the article.",
+    "Nobody asked who would pay for it.",
+]
+
+
+def make_article(article_id: str = AID, paragraphs: list[str] = TEXT, title: str = "Cost cuts") -> Article:
+    article = Article(id=article_id, title=title, blocks=[Block("paragraph", p) for p in paragraphs],
+                      saved=FIXED, url=f"https://news.example/{article_id}", site="news.example")
+    article.content_hash = hashlib.sha256(article.text.encode()).hexdigest()
+    return article
+
+
+def put(archive, article: Article, ann_id: str, quote: str, tags: list[str], note: str = "") -> Annotation:
+    start = article.text.index(quote)
+    q = quote_at(article.text, start, start + len(quote))
+    return archive.put_annotation(Annotation(
+        id=ann_id, article_id=article.id, start=start, end=start + len(quote), exact=q.exact, prefix=q.prefix,
+        suffix=q.suffix, tags=tags, note=note, created=FIXED, updated=FIXED))
+
+
+@pytest.fixture
+def exported(archive, tmp_path: Path) -> Path:
+    """An article with a claim, an evidence and a question, exported; returns the file."""
+    article = make_article()
+    archive.save(article)
+    put(archive, article, "aaaaaaaaa1", "the plan would cut costs by half", ["claim"], "Their figure.")
+    put(archive, article, "bbbbbbbbb2", "the figures were never published", ["evidence", "topic/money"],
+        "See the audit office.\n\n# not a heading either")
+    put(archive, article, "ccccccccc3", "Nobody asked who would pay for it.", ["question"])
+    archive.set_article_note(AID, "Read with the audit report.")
+    [path] = ex.export_to_folder(archive, None, tmp_path / "vault")
+    return path
+
+
+def snapshot(archive) -> list[dict]:
+    out = []
+    for row in sorted(archive.articles(), key=lambda r: r.id):
+        out.append({"note": archive.get(row.id).note, "anns": [a.to_dict() for a in archive.annotations(row.id)]})
+    return out
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def kinds(report) -> list[tuple[str, str]]:
+    return [(e.kind, e.target) for e in report.events]
+
+
+def test_unchanged_files_change_nothing(archive, exported: Path) -> None:
+    before, raw = snapshot(archive), exported.read_bytes()
+    report = import_notes(archive, [exported.parent])
+    assert report.events == [] and report.files == [exported] and report.rewritten == []
+    assert snapshot(archive) == before and exported.read_bytes() == raw
+
+
+def test_edits_are_applied_by_id(archive, exported: Path) -> None:
+    edit(exported, "Their figure.", "Their figure, not the auditors'.\n\nSecond paragraph.")
+    edit(exported, "Tags: #evidence #topic/money", "Tags: #evidence #topic/money/audit #Follow-Up")
+    edit(exported, "Read with the audit report.", "Read with the 2023 audit report.")
+    dry = import_notes(archive, [exported], dry_run=True)
+    assert sorted(kinds(dry)) == [("change", "aaaaaaaaa1"), ("change", "article " + AID), ("change", "bbbbbbbbb2")]
+    assert archive.annotation("aaaaaaaaa1").note == "Their figure."  # dry run: nothing written
+    report = import_notes(archive, [exported])
+    assert sorted(kinds(report)) == sorted(kinds(dry))
+    tags_event = next(e for e in report.events if e.target == "bbbbbbbbb2")
+    assert tags_event.message == "tags +topic/money/audit +follow-up -topic/money"
+    assert archive.annotation("aaaaaaaaa1").note == "Their figure, not the auditors'.\n\nSecond paragraph."
+    assert archive.annotation("bbbbbbbbb2").tags == ["evidence", "topic/money/audit", "follow-up"]
+    assert archive.get(AID).note == "Read with the 2023 audit report."
+    assert archive.annotation("ccccccccc3").tags == ["question"]  # untouched
+    # The markers now describe the new state: importing again changes nothing,
+    # and a second edit is not mistaken for a conflict.
+    assert report.rewritten == [exported]
+    assert import_notes(archive, [exported]).events == []
+    edit(exported, "Second paragraph.", "Second paragraph, revised.")
+    again = import_notes(archive, [exported])
+    assert kinds(again) == [("change", "aaaaaaaaa1")]
+    # And the file is what a fresh export writes, but for the user's own tag spelling.
+    fresh = ex.render_article_markdown(ex.collect(archive)[0])
+    assert exported.read_text(encoding="utf-8") == fresh.replace("#follow-up", "#Follow-Up")
+
+
+def test_note_with_markdown_structure_round_trips(archive, exported: Path) -> None:
+    text = exported.read_text(encoding="utf-8")
+    assert "\\# not a heading either" in text
+    assert "> \\# Not a heading" not in text  # that line is not annotated
+    edit(exported, "See the audit office.", "## My heading\n\n<!-- a comment -->\n[x](javascript:alert(1))")
+    report = import_notes(archive, [exported])
+    assert kinds(report) == [("change", "bbbbbbbbb2")]
+    assert archive.annotation("bbbbbbbbb2").note == (
+        "## My heading\n\n<!-- a comment -->\n[x](javascript:alert(1))\n\n# not a heading either")
+    # Exported again, the user's Markdown that could break the document is escaped.
+    fresh = ex.render_article_markdown(ex.collect(archive)[0])
+    assert "\\## My heading\n\n\\<!-- a comment -->\n\\[x](javascript:alert(1))" in fresh
+
+
+def test_deleted_section_is_reported_and_kept_unless_asked(archive, exported: Path) -> None:
+    text = exported.read_text(encoding="utf-8")
+    start = text.rfind("<!-- reader:annotation", 0, text.index("^aaaaaaaaa1"))
+    end = text.index("<!-- reader:annotation", start + 10)
+    exported.write_text(text[:start] + text[end:], encoding="utf-8")
+    report = import_notes(archive, [exported])
+    assert kinds(report) == [("pending-delete", "aaaaaaaaa1")]
+    assert "--apply-deletions" in report.events[0].message
+    assert archive.annotation("aaaaaaaaa1").note == "Their figure."
+    dry = import_notes(archive, [exported], dry_run=True, apply_deletions=True)
+    assert kinds(dry) == [("delete", "aaaaaaaaa1")]
+    assert archive.annotation("aaaaaaaaa1")
+    done = import_notes(archive, [exported], apply_deletions=True)
+    assert kinds(done) == [("delete", "aaaaaaaaa1")]
+    assert [a.id for a in archive.annotations(AID)] == ["bbbbbbbbb2", "ccccccccc3"]
+    assert "aaaaaaaaa1" not in exported.read_text(encoding="utf-8")  # the marker's list too
+    assert import_notes(archive, [exported], apply_deletions=True).events == []
+
+
+def test_deleted_section_changed_in_archive_is_a_conflict(archive, exported: Path) -> None:
+    text = exported.read_text(encoding="utf-8")
+    start = text.rfind("<!-- reader:annotation", 0, text.index("^ccccccccc3"))
+    exported.write_text(text[:start], encoding="utf-8")
+    archive.update_annotation("ccccccccc3", note="added after the export")
+    report = import_notes(archive, [exported], apply_deletions=True)
+    assert kinds(report) == [("conflict", "ccccccccc3")]
+    assert archive.annotation("ccccccccc3").note == "added after the export"
+
+
+def test_conflicting_edits_are_reported_not_applied(archive, exported: Path) -> None:
+    archive.update_annotation("aaaaaaaaa1", note="Changed in the app.")
+    archive.set_article_note(AID, "Changed in the app too.")
+    # The file is stale but unedited: nothing to do, nothing to report.
+    assert import_notes(archive, [exported]).events == []
+    edit(exported, "Their figure.", "Changed in the file.")
+    edit(exported, "Read with the audit report.", "Also changed in the file.")
+    report = import_notes(archive, [exported])
+    assert sorted(kinds(report)) == [("conflict", "aaaaaaaaa1"), ("conflict", "article " + AID)]
+    assert archive.annotation("aaaaaaaaa1").note == "Changed in the app."
+    assert archive.get(AID).note == "Changed in the app too."
+    assert "--force" in report.events[0].message
+    # The same edit on both sides is no conflict.
+    archive.update_annotation("aaaaaaaaa1", note="Changed in the file.")
+    assert kinds(import_notes(archive, [exported])) == [("conflict", "article " + AID)]
+    # --force keeps the file's version, and says so.
+    forced = import_notes(archive, [exported], force=True)
+    assert kinds(forced) == [("change", "article " + AID)] and "--force" in forced.events[0].message
+    assert archive.get(AID).note == "Also changed in the file."
+
+
+def test_unknown_ids_and_broken_sections_are_reported(archive, exported: Path) -> None:
+    other = make_article("abc000000002", ["Another article entirely."], title="Other")
+    archive.save(other)
+    put(archive, other, "ddddddddd4", "Another article", ["claim"])
+    edit(exported, "^ccccccccc3", "^eeeeeeeee5")  # not in the archive
+    edit(exported, "Their figure.", "Their figure, edited.")
+    text = exported.read_text(encoding="utf-8")
+    text += ("\n<!-- reader:annotation base=000000000000 -->\n> Another article\n\n^ddddddddd4\n\nTags: #claim\n\n"
+             "moved here\n"
+             "\n<!-- reader:annotation base=000000000000 -->\n> a quote\n\nno id here\n")
+    exported.write_text(text, encoding="utf-8")
+    before = snapshot(archive)
+    report = import_notes(archive, [exported], apply_deletions=True)
+    got = sorted(kinds(report))
+    assert got == [("change", "aaaaaaaaa1"), ("problem", ""), ("problem", "article " + AID),
+                   ("problem", "ddddddddd4"), ("problem", "eeeeeeeee5")]
+    messages = " | ".join(e.describe() for e in report.events)
+    assert "not in the archive" in messages and "belongs to article abc000000002" in messages
+    assert "no ^id line" in messages and "nothing is deleted" in messages
+    after = snapshot(archive)
+    assert [a["id"] for a in after[0]["anns"]] == ["aaaaaaaaa1", "bbbbbbbbb2", "ccccccccc3"]  # none deleted
+    assert after[1] == before[1]
+
+
+def test_quote_edits(archive, exported: Path) -> None:
+    edit(exported, "> the plan would cut costs by half", "> the plan would cut costs in half")
+    edit(exported, "Their figure.", "Their figure!")
+    report = import_notes(archive, [exported])
+    assert sorted(kinds(report)) == [("change", "aaaaaaaaa1"), ("notice", "aaaaaaaaa1")]
+    assert archive.annotation("aaaaaaaaa1").exact == "the plan would cut costs by half"
+    edit(exported, "> the figures were never published", "> something else entirely, about the weather")
+    edit(exported, "See the audit office.", "Rewritten.")
+    report = import_notes(archive, [exported])
+    # The first quote edit is still said each time: it is never imported.
+    assert kinds(report) == [("notice", "aaaaaaaaa1"), ("problem", "bbbbbbbbb2")]
+    assert "beyond recognition" in report.events[1].message
+    assert archive.annotation("bbbbbbbbb2").note.startswith("See the audit office.")
+
+
+def test_duplicate_ids_and_stray_text(archive, exported: Path) -> None:
+    text = exported.read_text(encoding="utf-8")
+    start = text.rfind("<!-- reader:annotation", 0, text.index("^ccccccccc3"))
+    section = text[start:]
+    text = text.replace("## Annotations\n", "## Annotations\n\nA thought typed between sections.\n")
+    exported.write_text(text + "\n" + section.replace("Tags: #question", "Tags: #question #dup"), encoding="utf-8")
+    report = import_notes(archive, [exported])
+    assert sorted(kinds(report)) == [("problem", ""), ("problem", "ccccccccc3"), ("problem", "ccccccccc3")]
+    assert any("outside any note" in e.message for e in report.events)
+    assert archive.annotation("ccccccccc3").tags == ["question"]
+
+
+def test_missing_tags_line_is_not_read_as_no_tags(archive, exported: Path) -> None:
+    edit(exported, "Tags: #claim\n", "")
+    report = import_notes(archive, [exported])
+    assert kinds(report) == [("problem", "aaaaaaaaa1")]
+    assert archive.annotation("aaaaaaaaa1").tags == ["claim"]
+
+
+def test_crlf_files_and_combined_documents(archive, exported: Path, tmp_path: Path) -> None:
+    crlf = exported.read_bytes().replace(b"\n", b"\r\n")
+    exported.write_bytes(crlf)
+    assert import_notes(archive, [exported]).events == []
+    exported.write_bytes(crlf.replace(b"Their figure.", b"Their figure (CRLF)."))
+    report = import_notes(archive, [exported])
+    assert kinds(report) == [("change", "aaaaaaaaa1")]
+    assert archive.annotation("aaaaaaaaa1").note == "Their figure (CRLF)."
+    assert b"\n" not in exported.read_bytes().replace(b"\r\n", b"")  # line ends kept
+    combined = tmp_path / "all.md"
+    ex.write_file(ex.collect(archive), combined)
+    assert import_notes(archive, [combined]).events == []
+    edit(combined, "Read with the audit report.", "Combined edit.")
+    assert kinds(import_notes(archive, [combined])) == [("change", "article " + AID)]
+    assert archive.get(AID).note == "Combined edit."
+
+
+def test_folders_skip_files_that_are_not_exports(archive, exported: Path) -> None:
+    (exported.parent / "my-own-note.md").write_text("# Mine\n\nNothing to import.\n")
+    (exported.parent / ".obsidian").mkdir()
+    (exported.parent / ".obsidian" / "x.md").write_text("<!-- reader:article id=zz -->\n")
+    report = import_notes(archive, [exported.parent])
+    assert report.events == [] and report.skipped == [exported.parent / "my-own-note.md"]
+    named = import_notes(archive, [exported.parent / "my-own-note.md"])
+    assert [e.kind for e in named.events] == ["problem"]
+
+
+def test_parse_ignores_front_matter_edits(archive, exported: Path) -> None:
+    edit(exported, 'title: "Cost cuts"', 'title: "Renamed in Obsidian"\naliases: [x]')
+    assert import_notes(archive, [exported]).events == []
+    parsed = parse_export(exported.read_text(encoding="utf-8"))
+    assert [s.ann_id for s in parsed.articles[0].sections] == ["aaaaaaaaa1", "bbbbbbbbb2", "ccccccccc3"]
+
+
+# ---------------------------------------------------------------- property
+
+_pieces = list("#-=*_`~$%^[]()<>!:/\\ \nabcé1.\u00e9\u4e2d\U0001f600") + [
+    "javascript:", "<!--", "-->", "](", "# ", "---", "```", "<!-- reader:annotation base=0 -->", "^ab1",
+    "Tags:", "## Claims", "> ", "&amp;", "%%", "==", "\n\n",
+]
+markdownish = st.one_of(
+    st.lists(st.sampled_from(_pieces), max_size=25).map("".join),
+    st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=40),
+)
+tag_text = st.one_of(
+    st.sampled_from(["claim", "evidence", "question", "topic/sub", "c++", "2024", "café", "a/b/c", "q&a"]),
+    st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=12),
+)
+annotation_set = st.lists(
+    st.tuples(st.integers(0, 10_000), st.integers(1, 40), st.lists(tag_text, max_size=4), markdownish),
+    max_size=6,
+)
+
+
+def _build(archive: Archive, paragraphs: list[str], anns, note: str) -> Article:
+    article = make_article("abc0000000ff", paragraphs, title="Property")
+    archive.save(article)
+    text = article.text
+    for n, (pos, length, tags, ann_note) in enumerate(anns):
+        start = pos % max(1, len(text) - 1)
+        end = min(len(text), start + length)
+        q = quote_at(text, start, end)
+        archive.put_annotation(Annotation(
+            id=f"{n + 1:010x}", article_id=article.id, start=start, end=end, exact=q.exact, prefix=q.prefix,
+            suffix=q.suffix, tags=tags, note=ann_note, created=FIXED, updated=FIXED))
+    archive.set_article_note(article.id, note)
+    return article
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    paragraphs=st.lists(markdownish.filter(lambda s: s.strip()), min_size=1, max_size=4),
+    anns=annotation_set,
+    note=markdownish,
+    new_notes=st.lists(markdownish, min_size=6, max_size=6),
+)
+def test_export_then_import_round_trips(paragraphs, anns, note, new_notes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = Archive(Path(tmp) / "data")
+        try:
+            _build(archive, [p.replace("\n\n", "\n") for p in paragraphs], anns, note)
+            before = snapshot(archive)
+            [path] = ex.export_to_folder(archive, ["abc0000000ff"], Path(tmp) / "out")
+            raw = path.read_bytes()
+            # Unchanged: nothing changes, nothing is reported.
+            report = import_notes(archive, [path])
+            assert report.events == []
+            assert snapshot(archive) == before and path.read_bytes() == raw
+            # Re-export: the same bytes.
+            ex.export_to_folder(archive, ["abc0000000ff"], Path(tmp) / "out")
+            assert path.read_bytes() == raw
+            # Every note rewritten in the file (as the exporter writes a note):
+            # the archive gets exactly those notes.
+            text = path.read_text(encoding="utf-8")
+            ids = re.findall(r"^\^([0-9a-f]{10})$", text, re.M)
+            parsed = parse_export(text)
+            lines = text.split("\n")
+            for section, new in sorted(zip(parsed.articles[0].sections, new_notes, strict=False),
+                                       key=lambda x: -x[0].line):
+                start = next(i for i in range(section.line, len(lines)) if lines[i].startswith("Tags:")) + 1
+                end = next((i for i in range(start, len(lines)) if lines[i].startswith("<!-- reader:")
+                            or ex.SECTION_HEADING.match(lines[i])), len(lines))
+                lines[start:end] = [""] + ex.render_note(new) + [""]
+            path.write_text("\n".join(lines), encoding="utf-8")
+            import_notes(archive, [path])
+            wanted = dict(zip([s.ann_id for s in parsed.articles[0].sections], new_notes, strict=False))
+            assert sorted(wanted) == sorted(ids)
+            for ann in archive.annotations("abc0000000ff"):
+                assert ex.canonical_note(ann.note) == ex.canonical_note(wanted[ann.id])
+            # And once applied, a second import is a no-op.
+            assert [e for e in import_notes(archive, [path]).events if e.kind != "notice"] == []
+        finally:
+            archive.close()
