@@ -118,7 +118,9 @@ class ArticleExport:
 
     article: Article
     annotations: list[Annotation]
-    note: str = ""
+    #: The article's own note; None when a filter left it out (then the file
+    #: has no note section, and an import leaves the note alone).
+    note: str | None = ""
 
 
 class ExportError(Exception):
@@ -168,7 +170,10 @@ def collect(
     Ids (any unique prefix) are exported in the order given, even without notes.
     `tag` keeps the annotations carrying it (or a tag nested under it); an article
     tagged with it keeps all of them. `since` keeps annotations created or changed
-    at or after that time, and the article note if it changed since.
+    at or after that time (the store keeps no time for an article's own note: it
+    goes along with its article's changed annotations). With a filter, an
+    article's file holds only the annotations selected; `reader import-notes`
+    knows which were exported and never reads the others as deleted.
     """
     from reader.core.tags import normalise_tag
 
@@ -196,12 +201,10 @@ def collect(
             keep_note = False
         if since is not None:
             anns = [a for a in anns if (_when(a.updated or a.created) or since) >= since]
-            # The store keeps no time for the article's note: it goes with the
-            # article's changed annotations, as their context.
             keep_note = keep_note and bool(anns)
         if not explicit and not anns and not (keep_note and article.note):
             continue
-        out.append(ArticleExport(article, anns, article.note if keep_note else ""))
+        out.append(ArticleExport(article, anns, article.note if keep_note else None))
     return out
 
 
@@ -521,13 +524,16 @@ def render_article_markdown(item: ArticleExport, *, group_by: str | None = None,
     if not standalone:
         lines += _metadata_list(article) + [""]
     lines += [_source_line(article), ""]
-    lines += [NOTE_HEADING, "", f"<!-- reader:note base={note_fingerprint(item.note)} -->"]
-    note = render_note(item.note)
-    lines += note
+    if item.note is not None:
+        lines += [NOTE_HEADING, "", f"<!-- reader:note base={note_fingerprint(item.note)} -->"]
+        lines += render_note(item.note) + [""]
     for heading, anns in _sections(item.annotations, group_by):
-        lines += ["", heading]
+        lines.append(heading)
         for ann in anns:
             lines += [""] + _annotation_block(ann)
+        lines.append("")
+    while lines and not lines[-1]:
+        lines.pop()
     return "\n".join(lines) + "\n"
 
 

@@ -342,3 +342,18 @@ def test_export_then_import_round_trips(paragraphs, anns, note, new_notes) -> No
             assert [e for e in import_notes(archive, [path]).events if e.kind != "notice"] == []
         finally:
             archive.close()
+
+
+def test_filtered_export_imports_without_touching_the_rest(archive, exported: Path, tmp_path: Path) -> None:
+    out = tmp_path / "claims.md"
+    ex.write_file(ex.collect(archive, tag="claim"), out)
+    text = out.read_text(encoding="utf-8")
+    assert "## Note" not in text and re.findall(r"^\^(\w+)$", text, re.M) == ["aaaaaaaaa1"]
+    before = snapshot(archive)
+    assert import_notes(archive, [out], apply_deletions=True).events == []
+    edit(out, "Their figure.", "Only the claims file.")
+    report = import_notes(archive, [out], apply_deletions=True)
+    assert kinds(report) == [("change", "aaaaaaaaa1")]
+    after = snapshot(archive)
+    assert after[0]["note"] == before[0]["note"]
+    assert [a["id"] for a in after[0]["anns"]] == ["aaaaaaaaa1", "bbbbbbbbb2", "ccccccccc3"]
