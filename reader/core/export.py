@@ -43,10 +43,12 @@ user deleted can be told from an annotation added after the export.
 
 Escaping. Quotes, titles and metadata are article text: shown literally
 (Markdown, HTML, Obsidian tags, wiki links, comments and math are escaped).
-Notes are the user's own Markdown: inline formatting is kept, and only lines
-that would change the document's structure (headings, thematic breaks and
-setext underlines, HTML blocks, code fences, math blocks, Obsidian comments,
-block ids) get a backslash, which import-notes removes again.
+Notes are the user's own Markdown: inline formatting and links are kept, but
+what would change the document around the note or run something gets a
+backslash, which import-notes removes again: lines that are headings, thematic
+breaks or setext underlines, code fences, math blocks, Obsidian comments, block
+ids or link definitions; raw HTML, comments and autolinks (`<` then a letter);
+links to javascript:, vbscript:, data: or file: addresses.
 
 Output is deterministic: the same archive gives the same bytes (no export
 time in the files; stable order of articles, annotations, tags and names).
