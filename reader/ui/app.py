@@ -59,15 +59,13 @@ class ReaderApp(App[int]):
     def export_articles(self, article_ids: list[str] | None) -> None:
         """Export notes of these articles (None: every annotated article) to
         the export folder, and say where."""
-        try:
-            from reader.core.export import export_to_folder
-        except ImportError:
-            self.notify("Export is not available in this version", severity="error")
-            return
+        from reader.core.export import ExportError, export_to_folder
+        from reader.core.store import StoreError
+
         folder = self.config.exports()
         try:
             written = export_to_folder(self.archive, article_ids, folder)
-        except Exception as err:  # noqa: BLE001 - shown, never a crash
+        except (ExportError, StoreError, OSError) as err:
             self.notify(Content(f"Export failed: {err}"), severity="error")
             return
         if not written:

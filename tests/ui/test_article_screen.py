@@ -342,3 +342,29 @@ async def test_cursor_move_redraws_only_nearby_lines(seeded) -> None:
         await pilot.pause()
         # Only the lines the cursor left and entered are drawn again.
         assert 0 < len(set(drawn)) <= 6
+
+
+async def test_X_exports_the_open_article_and_says_where(seeded) -> None:
+    archive, article_id = seeded
+    text = archive.get(article_id).text
+    i = text.index("dirty bomb")
+    archive.add_annotation(article_id, i, i + 10, tags=["claim"], note="Unsourced")
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await pilot.press("X")
+        await pilot.pause()
+        exports = archive.data_dir / "exports"
+        files = list(exports.glob("*.md"))
+        assert len(files) == 1
+        body = files[0].read_text(encoding="utf-8")
+        assert "> dirty bomb" in body and "#claim" in body and "Unsourced" in body
+        messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert any(str(files[0]) in m for m in messages)
+        # On the archive screen, X exports every annotated article.
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("X")
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert any("Exported 1 file" in m for m in messages)
