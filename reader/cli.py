@@ -93,7 +93,7 @@ def import_samples(archive) -> list[str]:  # noqa: ANN001 - Archive
 
     ids = []
     for path, fmt in iter_files([sample_articles()]):
-        if fmt is None:
+        if fmt is None or path.name.lower() == "readme.md":
             continue
         try:
             article = ingest_file(path)
