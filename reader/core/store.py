@@ -24,10 +24,12 @@ cannot be read is reported and never overwritten.
 
 from __future__ import annotations
 
+import copy
 import errno
 import hashlib
 import os
 import secrets
+import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
@@ -39,11 +41,11 @@ from typing import Any
 import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
-from tinydb.table import Document
+from tinydb.table import Document, Table
 
 from reader.core import anchor
 from reader.core.fold import block_key
-from reader.core.models import Annotation, Article, ArticleInfo
+from reader.core.models import BLOCK_SEPARATOR, Annotation, Article, ArticleInfo
 from reader.core.sanitize import clean_text
 from reader.core.tags import BUILTIN, normalise_tag
 
@@ -52,6 +54,8 @@ INDEX_SHARDS = 16
 LOCK_TIMEOUT = 10.0
 ARTICLE_ID_LEN = 12
 ANNOTATION_ID_LEN = 10
+#: Earlier texts of an article kept in its file (the oldest go first).
+MAX_VERSIONS = 20
 
 try:
     import fcntl
@@ -86,16 +90,44 @@ def now_iso() -> str:
 # ---------------------------------------------------------------- storage
 
 
+class _Table(Table):
+    """A TinyDB table that remembers nothing between calls: no query cache and
+    no next document id, since another process may have changed the file."""
+
+    def __init__(self, storage: Storage, name: str, cache_size: int = 0, persist_empty: bool = False) -> None:
+        super().__init__(storage, name, cache_size=0, persist_empty=persist_empty)
+
+    def _get_next_id(self) -> int:
+        self._next_id = None
+        return super()._get_next_id()
+
+
+class _TinyDB(TinyDB):
+    table_class = _Table
+
+
 class AtomicJSONStorage(Storage):
     """TinyDB storage: JSON via orjson, atomic replace on write, and a parsed
     copy kept until the file changes on disk (checked by inode, size and
-    modification time before every read)."""
+    modification time before every read; every write gives its file a
+    modification time of its own, so two versions never look alike).
+
+    `version` counts the contents this object has seen, so derived data can be
+    cached against it."""
 
     def __init__(self, path: str, archive: Archive) -> None:
         self.path = path
         self.archive = archive
         self._stamp: tuple[int, int, int] | None = None
         self._data: dict[str, Any] | None = None
+        self.version = 0
+        rel = Path(path).relative_to(archive.root).parts
+        self._shape = _SHAPES.get(rel[0]) if len(rel) > 1 else None
+
+    def invalidate(self) -> None:
+        """Forget the parsed copy: the next read goes to the disk."""
+        self._stamp, self._data = None, None
+        self.version += 1
 
     def _stat(self) -> tuple[int, int, int] | None:
         try:
@@ -114,24 +146,15 @@ class AtomicJSONStorage(Storage):
         if stamp is not None and stamp == self._stamp:
             return self._data
         if stamp is None:
-            self._stamp, self._data = None, None
+            if self._stamp is not None or self._data is not None:
+                self.invalidate()
             return None
-        try:
-            with open(self.path, "rb") as f:
-                raw = f.read()
-        except PermissionError:
-            raise ArchiveCorrupt(f"{self.path}: permission denied; check its owner and mode") from None
-        except OSError as err:
-            raise ArchiveCorrupt(f"{self.path}: cannot read ({err.strerror})") from None
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise ArchiveCorrupt(
-                f"{self.path} is damaged (not valid JSON); run `reader doctor` to restore a backup"
-            ) from None
-        if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-            raise ArchiveCorrupt(f"{self.path} is not a reader archive file; run `reader doctor`")
+        data = read_archive_file(self.path)
+        if self._shape is not None and not _has_shape(data, self._shape):
+            # Valid JSON, but not what this file should hold: never write to it.
+            raise _foreign(self.path)
         self._stamp, self._data = stamp, data
+        self.version += 1
         return data
 
     def write(self, data: dict[str, Any]) -> None:
@@ -140,13 +163,142 @@ class AtomicJSONStorage(Storage):
             payload = orjson.dumps(data)
             self._stamp = self.archive._atomic_write(self.path, payload)
             self._data = data
+            self.version += 1
         except BaseException:
             # TinyDB changed our cached copy before asking us to write it.
-            self._stamp, self._data = None, None
+            self.invalidate()
             raise
 
     def close(self) -> None:
         pass
+
+
+def read_archive_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Parse one archive file: a dict of tables, each a dict of documents.
+    Anything else is reported in one line naming the file; nothing is written."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except PermissionError:
+        raise ArchiveCorrupt(f"{path}: permission denied; check its owner and mode (chmod 600)") from None
+    except OSError as err:
+        raise ArchiveCorrupt(f"{path}: cannot read ({err.strerror}); run `reader doctor`") from None
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        what = "empty" if not raw.strip() else "not valid JSON"
+        raise ArchiveCorrupt(
+            f"{path} is damaged ({what}); run `reader doctor` to repair it or restore a backup"
+        ) from None
+    if not isinstance(data, dict) or not all(
+        isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values())
+        for table in data.values()
+    ):
+        raise ArchiveCorrupt(f"{path} is not a reader archive file; move it away or run `reader doctor`")
+    return data
+
+
+# What the documents of each kind of file must hold (by folder; tables not
+# named here are not checked).
+_SHAPES: dict[str, dict[str, tuple[str, ...]]] = {
+    "index": {"articles": ("id",)},
+    "articles": {"body": ("id", "blocks"), "versions": ("blocks",)},
+    "notes": {"annotations": ("id", "article_id")},
+    "sites": {"articles": ("id",)},
+}
+
+
+def _has_shape(data: dict[str, Any], shape: dict[str, tuple[str, ...]]) -> bool:
+    for table, keys in shape.items():
+        for doc in (data.get(table) or {}).values():
+            for key in keys:
+                value = doc.get(key)
+                if value is None or not isinstance(value, list if key == "blocks" else str):
+                    return False
+    return True
+
+
+def _foreign(path: str | os.PathLike[str]) -> ArchiveCorrupt:
+    return ArchiveCorrupt(f"{path} does not hold what a reader archive file should; run `reader doctor`")
+
+
+# ---------------------------------------------------------------- locking
+
+
+def acquire_lock(root: str | os.PathLike[str], timeout: float) -> int:
+    """Take the archive's write lock (flock on <root>/.lock); returns the open
+    descriptor, to give to `release_lock`. Waits up to `timeout` seconds, then
+    raises ArchiveBusy."""
+    path = os.path.join(root, ".lock")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except PermissionError:
+        raise StoreError(f"{path}: permission denied; check the archive's owner and mode") from None
+    except OSError as err:
+        raise StoreError(f"{path}: cannot open ({err.strerror})") from None
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                if fcntl is not None:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except OSError as err:
+                if err.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise ArchiveBusy(
+                        f"{root}: another reader process is writing to this archive; try again in a moment"
+                    ) from None
+                time.sleep(0.01)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def release_lock(fd: int) -> None:
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def read_lock_state(fd: int) -> dict[str, Any]:
+    """The lock file's contents: ``gen`` (changes with every change to the
+    archive) and ``dirty`` (article id -> the change a writer had begun and
+    not finished: a crash in the middle; the next writer completes it)."""
+    try:
+        size = os.fstat(fd).st_size
+        raw = os.pread(fd, max(4096, size), 0)
+    except OSError:
+        return {}
+    line = raw.split(b"\n", 1)[0]
+    if not line.strip():
+        return {}
+    try:
+        state = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return {"gen": hashlib.blake2b(line, digest_size=8).hexdigest()}
+    return state if isinstance(state, dict) else {}
+
+
+def write_lock_state(fd: int, state: dict[str, Any]) -> None:
+    line = orjson.dumps(state) + b"\n"
+    os.pwrite(fd, line, 0)
+    os.ftruncate(fd, len(line))
+
+
+def lock_generation(root: str | os.PathLike[str]) -> str:
+    """The archive's change counter, read without taking the lock."""
+    try:
+        fd = os.open(os.path.join(root, ".lock"), os.O_RDONLY)
+    except OSError:
+        return ""
+    try:
+        return str(read_lock_state(fd).get("gen") or "")
+    finally:
+        os.close(fd)
 
 
 # ---------------------------------------------------------------- archive
@@ -159,6 +311,31 @@ class SaveResult:
     article: Article
     orphaned: int = 0
     reanchored: int = 0
+
+
+@dataclass(slots=True)
+class _ShardMaps:
+    """Lookups over one index shard, rebuilt when the shard changes."""
+
+    by_hash: dict[str, str]
+    by_url: dict[str, str]
+    by_source: dict[str, str]
+    annotations: dict[str, str]  # annotation id -> article id
+
+
+@dataclass(frozen=True, slots=True)
+class OrphanContext:
+    """What a review screen shows of an orphaned annotation: its quote as it
+    stood in the earlier text (with the text around it, when that version is
+    kept), and the likeliest places for it in the current text."""
+
+    annotation: Annotation
+    before: str
+    after: str
+    #: Which of `Archive.versions()` the quote was found in (None: not found).
+    version: int | None
+    replaced: str
+    suggestions: list[anchor.Match]
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,15 +351,32 @@ class FoldRule:
 class Archive:
     """An open archive. Reading needs no lock; every change takes it."""
 
-    def __init__(self, data_dir: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT) -> None:
+    def __init__(
+        self, data_dir: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT, backups: bool = True
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.root = self.data_dir / "archive"
         self.lock_timeout = lock_timeout
+        #: Take a backup (at most one a day) before this session's first change.
+        self.backups = backups
+        self._backup_checked = False
+        #: Why the last automatic backup failed, if it did.
+        self.backup_error: str | None = None
         self._lock_fd: int | None = None
         self._lock_depth = 0
+        self._thread_lock = threading.RLock()
         self._dbs: OrderedDict[str, TinyDB] = OrderedDict()
         self._pinned: dict[str, TinyDB] = {}
         self._rows: dict[int, tuple[Any, list[ArticleInfo]]] = {}
+        self._maps: dict[int, tuple[Any, _ShardMaps]] = {}
+        # The transaction in progress: what it has begun (see `_intend`), and
+        # whether it wrote anything.
+        self._dirty: dict[str, dict[str, Any]] = {}
+        self._wrote = False
+        self._last_mtime = 0
+        # Generations of the lock file this process moved from and to, so
+        # `changed_since` can tell its own changes from another process's.
+        self._own_gens: OrderedDict[str, str] = OrderedDict()
         self._open()
 
     # -- opening ---------------------------------------------------------
@@ -195,11 +389,18 @@ class Archive:
                 raise StoreError(f"{d}: permission denied; choose another --data-dir") from None
             except OSError as err:
                 raise StoreError(f"{d}: cannot create ({err.strerror})") from None
-        if not os.access(self.root, os.W_OK):
-            raise StoreError(f"{self.root}: not writable; check its permissions")
+        if not os.access(self.root, os.R_OK | os.W_OK | os.X_OK):
+            raise StoreError(f"{self.root}: permission denied; check its owner and mode (chmod 700)")
         meta = self._meta_db()
+        data = meta.storage.read()
         schema = meta.table("schema", cache_size=0).get(doc_id=1)
         if schema is None:
+            if data:
+                # Tables but no schema: some other program's TinyDB file.
+                raise ArchiveCorrupt(
+                    f"{self.root / 'meta.json'} is not a reader archive file (no schema version); "
+                    "move it away or run `reader doctor`"
+                )
             with self.transaction():
                 if meta.table("schema", cache_size=0).get(doc_id=1) is None:
                     meta.table("schema", cache_size=0).insert(
@@ -207,12 +408,35 @@ class Archive:
                     )
         else:
             version = schema.get("version")
-            if not isinstance(version, int) or version > SCHEMA_VERSION:
+            if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+                raise ArchiveCorrupt(
+                    f"{self.root / 'meta.json'}: schema version {version!r} is not one reader wrote; "
+                    "run `reader doctor`"
+                )
+            if version > SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.root / 'meta.json'}: archive schema version {version} is newer than this "
                     f"reader understands ({SCHEMA_VERSION}); upgrade reader"
                 )
+        self._finish_interrupted()
         self._clean_tmp()
+
+    def _finish_interrupted(self) -> None:
+        """Complete a change a killed process had begun (see `_intend`)."""
+        try:
+            fd = os.open(self.root / ".lock", os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            dirty = read_lock_state(fd).get("dirty")
+        finally:
+            os.close(fd)
+        if dirty:
+            try:
+                with self.transaction(timeout=min(self.lock_timeout, 2.0)):
+                    pass  # taking the lock repairs
+            except ArchiveBusy:
+                pass  # the writer holding it repairs
 
     def _clean_tmp(self) -> None:
         """Remove temporary files a crashed writer left (never one being written)."""
@@ -236,8 +460,10 @@ class Archive:
     def close(self) -> None:
         self._dbs.clear()
         self._pinned.clear()
+        self._rows.clear()
+        self._maps.clear()
         if self._lock_fd is not None:
-            os.close(self._lock_fd)
+            release_lock(self._lock_fd)
             self._lock_fd = None
             self._lock_depth = 0
 
@@ -251,49 +477,113 @@ class Archive:
 
     @contextmanager
     def transaction(self, timeout: float | None = None) -> Iterator[None]:
-        """Hold the archive's write lock (re-entrant within this process)."""
-        if self._lock_depth:
-            self._lock_depth += 1
-            try:
-                yield
-            finally:
-                self._lock_depth -= 1
-            return
-        fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-        deadline = time.monotonic() + (self.lock_timeout if timeout is None else timeout)
+        """Hold the archive's write lock (re-entrant within this process, and
+        safe to use from several threads: they take turns).
+
+        On entry, a change a killed process left half done is completed; on
+        exit, the lock file's generation moves on if anything was written.
+        """
+        wait = self.lock_timeout if timeout is None else timeout
+        got = self._thread_lock.acquire(timeout=wait) if wait > 0 else self._thread_lock.acquire(blocking=False)
+        if not got:
+            raise ArchiveBusy(f"{self.root}: this archive is busy with another change; try again in a moment")
         try:
-            while True:
+            if self._lock_depth:
+                self._lock_depth += 1
                 try:
-                    if fcntl is not None:
-                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as err:
-                    if err.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                        raise
-                    if time.monotonic() >= deadline:
-                        raise ArchiveBusy(
-                            f"{self.root}: another reader process is writing to this archive; "
-                            "try again in a moment"
-                        ) from None
-                    time.sleep(0.01)
-        except BaseException:
-            os.close(fd)
-            raise
-        self._lock_fd, self._lock_depth = fd, 1
-        try:
-            yield
+                    yield
+                finally:
+                    self._lock_depth -= 1
+                return
+            fd = acquire_lock(self.root, wait)
+            self._lock_fd, self._lock_depth = fd, 1
+            self._dirty, self._wrote = {}, False
+            ok = False
+            try:
+                gen_before = self._begin(fd)
+                yield
+                ok = True
+            finally:
+                try:
+                    self._end(fd, ok, gen_before if ok else None)
+                finally:
+                    self._lock_depth = 0
+                    self._lock_fd = None
+                    release_lock(fd)
         finally:
-            self._lock_depth = 0
-            self._lock_fd = None
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+            self._thread_lock.release()
+
+    def _begin(self, fd: int) -> str:
+        state = read_lock_state(fd)
+        dirty = state.get("dirty")
+        if isinstance(dirty, dict) and dirty:
+            left = self._repair_entries(dirty)
+            write_lock_state(fd, {"gen": secrets.token_hex(8), "dirty": left})
+            state = read_lock_state(fd)
+        if self.backups and not self._backup_checked:
+            self._backup_checked = True
+            self._backup_if_due()
+        return str(state.get("gen") or "")
+
+    def _end(self, fd: int, ok: bool, gen_before: str | None) -> None:
+        left: dict[str, Any] = {}
+        if not ok:
+            # An error in the middle: TinyDB may have changed cached copies it
+            # never wrote, and the files may be half changed. Forget the
+            # copies, then complete what was begun from what is on disk.
+            self._invalidate_all()
+            if self._dirty:
+                left = self._repair_entries(self._dirty)
+        if self._wrote or self._dirty or left:
+            gen = secrets.token_hex(8)
+            try:
+                write_lock_state(fd, {"gen": gen, "dirty": left})
+            except OSError:
+                return
+            if gen_before is not None and not left:
+                self._own_gens[gen_before] = gen
+                while len(self._own_gens) > 256:
+                    self._own_gens.popitem(last=False)
+        self._dirty, self._wrote = {}, False
+
+    def _intend(self, article_id: str, op: str, **extra: Any) -> None:
+        """Record, before touching any file, that this transaction changes
+        `article_id` ("save", "update", "notes" or "delete"). A process killed
+        in the middle leaves the record in the lock file, and the next writer
+        completes the change from the files (see `_repair`)."""
+        if self._lock_fd is None:
+            raise RuntimeError("_intend outside a transaction")
+        rank = {"notes": 0, "save": 1, "update": 2, "delete": 3}
+        entry = {"op": op, **{k: v for k, v in extra.items() if v is not None}}
+        old = self._dirty.get(article_id)
+        if old is not None:
+            if rank.get(old.get("op"), 0) > rank[op]:
+                return
+            if old.get("op") == op == "update":
+                entry = {**entry, **old}  # the first update knows the oldest site
+        if old == entry:
+            return
+        self._dirty[article_id] = entry
+        write_lock_state(self._lock_fd, {"gen": secrets.token_hex(8), "dirty": self._dirty})
+
+    def _invalidate_all(self) -> None:
+        for db in (*self._pinned.values(), *self._dbs.values()):
+            db.storage.invalidate()  # type: ignore[attr-defined]
+        self._rows.clear()
+        self._maps.clear()
 
     def _require_lock(self, path: str) -> None:
         if not self._lock_depth:
             raise RuntimeError(f"write to {path} outside a transaction")
 
     def _atomic_write(self, path: str, payload: bytes) -> tuple[int, int, int]:
+        self._wrote = True
+        try:
+            return self._write_file(path, payload)
+        except OSError as err:
+            raise StoreError(f"{path}: cannot write ({err.strerror}); nothing was changed") from None
+
+    def _write_file(self, path: str, payload: bytes) -> tuple[int, int, int]:
         directory = os.path.dirname(path)
         os.makedirs(directory, mode=0o700, exist_ok=True)
         tmp = os.path.join(self.root, "tmp", f"{os.getpid()}-{secrets.token_hex(4)}.tmp")
@@ -303,6 +593,12 @@ class Archive:
             while view:
                 n = os.write(fd, view)
                 view = view[n:]
+            # A modification time no other version of any file has: a reader
+            # comparing (inode, size, mtime) then never mistakes a new version
+            # for the one it holds, even when the inode is reused at once.
+            stamp = max(time.time_ns(), self._last_mtime + 1)
+            self._last_mtime = stamp
+            os.utime(fd, ns=(stamp, stamp))
             os.fsync(fd)
             st = os.fstat(fd)
         except BaseException:
@@ -325,12 +621,15 @@ class Archive:
 
     def _db(self, path: Path, *, pin: bool = False) -> TinyDB:
         key = str(path)
-        db = self._pinned.get(key) or self._dbs.get(key)
+        # (An empty TinyDB is falsy: compare with None.)
+        db = self._pinned.get(key)
+        if db is None:
+            db = self._dbs.get(key)
         if db is not None:
             if not pin:
                 self._dbs.move_to_end(key)
             return db
-        db = TinyDB(key, storage=lambda p: AtomicJSONStorage(p, self))  # type: ignore[arg-type]
+        db = _TinyDB(key, storage=lambda p: AtomicJSONStorage(p, self))  # type: ignore[arg-type]
         if pin:
             self._pinned[key] = db
         else:
@@ -375,26 +674,74 @@ class Archive:
         return out
 
     def _shard_rows(self, shard: int) -> list[ArticleInfo]:
+        """The shard's rows (shared objects: do not change them)."""
         db = self._index_db(shard)
         storage: AtomicJSONStorage = db.storage  # type: ignore[assignment]
         data = storage.read()
         cached = self._rows.get(shard)
-        if cached is not None and cached[0] is data:
+        if cached is not None and cached[0][0] is storage and cached[0][1] == storage.version:
             return cached[1]
-        rows = [ArticleInfo.from_dict(d) for d in db.table("articles", cache_size=0).all()]
-        self._rows[shard] = (data, rows)
+        try:
+            rows = [ArticleInfo.from_dict(d) for d in ((data or {}).get("articles") or {}).values()]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise _foreign(storage.path) from None
+        self._rows[shard] = ((storage, storage.version), rows)
         return rows
 
+    def _shard_maps(self, shard: int) -> _ShardMaps:
+        db = self._index_db(shard)
+        storage: AtomicJSONStorage = db.storage  # type: ignore[assignment]
+        data = storage.read()
+        cached = self._maps.get(shard)
+        if cached is not None and cached[0][0] is storage and cached[0][1] == storage.version:
+            return cached[1]
+        maps = _ShardMaps({}, {}, {}, {})
+        try:
+            for row in ((data or {}).get("articles") or {}).values():
+                rid = str(row["id"])
+                h, url, src = row.get("content_hash"), row.get("url"), row.get("source_path")
+                if h:
+                    maps.by_hash.setdefault(h, rid)
+                if url:
+                    maps.by_url.setdefault(url, rid)
+                elif src:
+                    maps.by_source.setdefault(src, rid)
+                for aid in row.get("annotation_ids") or ():
+                    maps.annotations[str(aid)] = rid
+        except (KeyError, TypeError, AttributeError):
+            raise _foreign(storage.path) from None
+        self._maps[shard] = ((storage, storage.version), maps)
+        return maps
+
     def changed_since(self, token: Any) -> tuple[bool, Any]:
-        """Whether any index shard changed since `token` (from a previous call)."""
-        stamps = tuple(self._index_db(s).storage._stat() for s in range(INDEX_SHARDS))  # type: ignore[attr-defined]
-        return stamps != token, stamps
+        """Whether another process changed the archive since `token`.
+
+        Call it with None first, keep the token it returns, and ask again when
+        it is time to reload (on focus, on a timer: it costs one small read):
+        ``changed, token = archive.changed_since(token)``. Changes made through
+        this Archive object do not count. When it says True, re-read what is
+        on screen (`articles()`, `get()`, `annotations()`): only the files that
+        changed are read again."""
+        gen = lock_generation(self.root)
+        if token is None:
+            return False, gen
+        t = token
+        for _ in range(len(self._own_gens) + 1):
+            if t == gen:
+                return False, gen
+            if t not in self._own_gens:
+                break
+            t = self._own_gens[t]
+        return True, gen
 
     def info(self, article_id: str) -> ArticleInfo:
         row = self._index_table(article_id).get(doc_id=self._doc_id(article_id))
         if row is None:
             raise NotFound(f"no article {article_id}")
-        return ArticleInfo.from_dict(row)
+        try:
+            return ArticleInfo.from_dict(row)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise _foreign(self.root / "index" / f"{self._shard(article_id):x}.json") from None
 
     def resolve(self, prefix: str) -> str:
         """The article id a unique prefix names."""
@@ -418,28 +765,53 @@ class Archive:
         doc = self._body_db(article_id).table("body", cache_size=0).get(doc_id=1)
         if doc is None:
             raise NotFound(f"no article {article_id}")
-        article = Article.from_dict(doc)
+        article = self._article_from(doc, article_id)
         notes = self._notes_db(article_id).table("article", cache_size=0).get(doc_id=1)
         if notes:
             article.note = str(notes.get("note") or "")
         return article
 
+    def _body_path(self, article_id: str) -> Path:
+        return self.root / "articles" / article_id[:2] / f"{article_id}.json"
+
+    def _notes_path(self, article_id: str) -> Path:
+        return self.root / "notes" / article_id[:2] / f"{article_id}.json"
+
+    def _article_from(self, doc: dict[str, Any], article_id: str) -> Article:
+        try:
+            return Article.from_dict(doc)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise _foreign(self._body_path(article_id)) from None
+
+    def _current_text(self, article_id: str) -> str:
+        """The article's canonical text, straight from its file (no Article built)."""
+        doc = self._body_db(article_id).table("body", cache_size=0).get(doc_id=1)
+        if doc is None:
+            raise NotFound(f"no article {article_id}")
+        try:
+            return BLOCK_SEPARATOR.join(str(b.get("text", "")) for b in doc.get("blocks") or ())
+        except (TypeError, AttributeError):
+            raise _foreign(self._body_path(article_id)) from None
+
     def find_match(self, article: Article) -> tuple[ArticleInfo | None, str]:
         """An archived article this one is a copy ("duplicate") or a new version
-        ("updated") of, matched by content, then by URL, then by source file."""
-        rows = self.articles()
-        for row in rows:
-            if row.content_hash == article.content_hash:
-                return row, "duplicate"
-        if article.url:
-            for row in rows:
-                if row.url == article.url:
-                    return row, "updated"
-        if article.source_path:
-            for row in rows:
-                if row.source_path == article.source_path and not row.url:
-                    return row, "updated"
-        return None, "added"
+        ("updated") of, matched by content, then by URL, then by source file.
+        (Looked up in per-shard maps: no scan of the archive.)"""
+        maps = [self._shard_maps(s) for s in range(INDEX_SHARDS)]
+        found: str | None = None
+        status = "added"
+        if article.content_hash:
+            found = next((m.by_hash[article.content_hash] for m in maps if article.content_hash in m.by_hash), None)
+            status = "duplicate"
+        if found is None and article.url:
+            found = next((m.by_url[article.url] for m in maps if article.url in m.by_url), None)
+            status = "updated"
+        if found is None and article.source_path:
+            found = next((m.by_source[article.source_path] for m in maps if article.source_path in m.by_source), None)
+            status = "updated"
+        if found is None:
+            return None, "added"
+        return self.info(found), status
 
     def save(self, article: Article) -> SaveResult:
         """Add an article, or recognise it: the same content is one article; a
@@ -452,6 +824,7 @@ class Archive:
             if status == "updated" and existing is not None:
                 return self._update(existing, article)
             article.id = self._free_article_id(article.id)
+            self._intend(article.id, "save")
             self._write_body(article, previous=None)
             self._write_site_keys(article)
             self._write_index_row(article, self._notes_summary(article.id))
@@ -464,51 +837,103 @@ class Archive:
         return candidate
 
     def _update(self, existing: ArticleInfo, article: Article) -> SaveResult:
+        """A changed version of an archived article: same id, the old text kept
+        as a version, the annotations moved to the new text (orphans kept).
+
+        Files change in this order: the article (new text, old one kept), its
+        notes (re-anchored, marked with the text they fit), sites, index. A
+        crash anywhere is completed by the next writer (`_repair`)."""
         old = self.get(existing.id)
         article.id = existing.id
         article.note = old.note
         article.tags = sorted(set(old.tags) | set(article.tags))
         article.saved = old.saved or article.saved
         annotations = self.annotations(existing.id)
-        moved = orphaned = 0
-        notes = self._notes_db(existing.id).table("annotations", cache_size=0)
-        for ann in annotations:
-            span = anchor.locate(article.text, ann.start, ann.end, ann.exact, ann.prefix, ann.suffix)
-            if span is None:
-                if not ann.orphaned:
-                    ann.orphaned = True
-                    orphaned += 1
-            else:
-                q = anchor.quote_at(article.text, *span)
-                ann.start, ann.end, ann.exact, ann.prefix, ann.suffix = span[0], span[1], q.exact, q.prefix, q.suffix
-                ann.orphaned = False
-                moved += 1
-            notes.upsert(Document(ann.to_dict(), doc_id=self._doc_id(ann.id)))
+        moved, orphaned = self._reanchor(annotations, old.text, article.text)
+        self._intend(article.id, "update", old_site=old.site, text_hash=self._text_hash(article.text))
         self._write_body(article, previous=old)
+        if annotations:
+            self._put_annotations(article.id, annotations, anchored_to=article.text)
         if old.site and old.site != article.site:
-            sites = self._site_db(old.site).table("articles", cache_size=0)
-            if sites.contains(doc_id=self._doc_id(old.id)):
-                sites.remove(doc_ids=[self._doc_id(old.id)])
+            self._remove_site_keys(old.site, article.id)
         self._write_site_keys(article)
         self._write_index_row(article, self._notes_summary(article.id))
         return SaveResult(article.id, "updated", article, orphaned=orphaned, reanchored=moved)
 
+    def _reanchor(self, annotations: list[Annotation], old_text: str | None, new_text: str) -> tuple[int, int]:
+        """Place each annotation on `new_text` (in place); returns (placed,
+        newly orphaned). An orphan keeps its old selectors, for review."""
+        placed = orphaned = 0
+        if not annotations:
+            return 0, 0
+        matches = anchor.reanchor(
+            old_text, new_text, [anchor.Anchor(a.start, a.end, a.exact, a.prefix, a.suffix) for a in annotations]
+        )
+        for ann, m in zip(annotations, matches):
+            if m is None:
+                if not ann.orphaned:
+                    ann.orphaned = True
+                    orphaned += 1
+                continue
+            q = anchor.quote_at(new_text, m.start, m.end)
+            ann.start, ann.end, ann.exact, ann.prefix, ann.suffix = m.start, m.end, q.exact, q.prefix, q.suffix
+            ann.orphaned = False
+            placed += 1
+        return placed, orphaned
+
+    @staticmethod
+    def _text_hash(text: str) -> str:
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+    def _change_file(self, db: TinyDB, change: Any) -> None:
+        """Change several tables of one file in a single atomic write."""
+        storage: AtomicJSONStorage = db.storage  # type: ignore[assignment]
+        tables = dict(storage.read() or {})
+        change(tables)
+        storage.write(tables)
+
+    def _put_annotations(self, article_id: str, anns: list[Annotation], *, anchored_to: str | None = None) -> None:
+        """Store several annotations of one article in one write."""
+        def change(tables: dict[str, Any]) -> None:
+            table = dict(tables.get("annotations") or {})
+            for a in anns:
+                table[str(self._doc_id(a.id))] = a.to_dict()
+            tables["annotations"] = table
+            if anchored_to is not None:
+                tables["anchored"] = {"1": {"text_hash": self._text_hash(anchored_to), "at": now_iso()}}
+
+        self._change_file(self._notes_db(article_id), change)
+
     def _write_body(self, article: Article, previous: Article | None) -> None:
-        db = self._body_db(article.id)
-        if previous is not None:
-            versions = db.table("versions", cache_size=0)
-            old = previous.to_dict()
-            old.pop("note", None)
-            old["replaced"] = now_iso()
-            versions.insert(old)
+        """The article's file: its body, and (for a new version) the previous
+        text appended to its versions, in one write."""
         body = article.to_dict()
         body.pop("note", None)
-        db.table("body", cache_size=0).upsert(Document(body, doc_id=1))
+
+        def change(tables: dict[str, Any]) -> None:
+            if previous is not None and previous.blocks:
+                versions = dict(tables.get("versions") or {})
+                old = previous.to_dict()
+                old.pop("note", None)
+                old["replaced"] = now_iso()
+                versions[str(max((int(k) for k in versions), default=0) + 1)] = old
+                for k in sorted(versions, key=int)[:-MAX_VERSIONS]:
+                    del versions[k]
+                tables["versions"] = versions
+            tables["body"] = {"1": body}
+
+        self._change_file(self._body_db(article.id), change)
 
     def versions(self, article_id: str) -> list[Article]:
-        """Earlier texts of an article, oldest first."""
+        """Earlier texts of an article, oldest first (at most MAX_VERSIONS)."""
         docs = self._body_db(article_id).table("versions", cache_size=0).all()
-        return [Article.from_dict(d) for d in docs]
+        docs.sort(key=lambda d: d.doc_id)
+        return [self._article_from(d, article_id) for d in docs]
+
+    def _remove_site_keys(self, site: str, article_id: str) -> None:
+        sites = self._site_db(site).table("articles", cache_size=0)
+        if sites.contains(doc_id=self._doc_id(article_id)):
+            sites.remove(doc_ids=[self._doc_id(article_id)])
 
     def _write_site_keys(self, article: Article) -> None:
         if not article.site:
@@ -534,27 +959,131 @@ class Archive:
         with self.transaction():
             info = self.info(article_id)
             count = info.annotation_count
-            self._index_table(article_id).remove(doc_ids=[self._doc_id(article_id)])
-            if info.site:
-                sites = self._site_db(info.site).table("articles", cache_size=0)
-                if sites.contains(doc_id=self._doc_id(article_id)):
-                    sites.remove(doc_ids=[self._doc_id(article_id)])
-            for path in (
-                self.root / "articles" / article_id[:2] / f"{article_id}.json",
-                self.root / "notes" / article_id[:2] / f"{article_id}.json",
-                self.root / "raw" / article_id[:2] / f"{article_id}.json",
-            ):
-                self._dbs.pop(str(path), None)
-                try:
-                    os.unlink(path)
-                except FileNotFoundError:
-                    pass
+            self._intend(article_id, "delete", site=info.site)
+            self._remove_article(article_id, info.site)
             return count
+
+    def _remove_article(self, article_id: str, site: str | None) -> None:
+        """Index row first (the article leaves the list), then its files."""
+        self._index_table(article_id).remove(doc_ids=[self._doc_id(article_id)])
+        if site:
+            self._remove_site_keys(site, article_id)
+        for path in (
+            self.root / "articles" / article_id[:2] / f"{article_id}.json",
+            self.root / "notes" / article_id[:2] / f"{article_id}.json",
+            self.root / "raw" / article_id[:2] / f"{article_id}.json",
+        ):
+            db = self._dbs.pop(str(path), None)
+            if db is not None:
+                db.storage.invalidate()  # type: ignore[attr-defined]
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+
+    # -- completing a change a crash interrupted ------------------------------
+
+    def _repair_entries(self, dirty: dict[str, Any]) -> dict[str, Any]:
+        """Complete each interrupted change; returns those that could not be."""
+        left: dict[str, Any] = {}
+        for article_id, entry in dirty.items():
+            if not isinstance(entry, dict) or not _is_article_id(article_id):
+                continue
+            try:
+                self._repair(article_id, entry)
+            except (StoreError, OSError, ValueError, KeyError, TypeError, AttributeError):
+                left[article_id] = entry  # a damaged file: `reader doctor` reports it
+        return left
+
+    def _repair(self, article_id: str, entry: dict[str, Any]) -> None:
+        """Roll an interrupted change forward from the files that hold the
+        user's data (the article's body and its notes): the derived files
+        (index row, site keys) are written again, a half-done re-import gets its
+        annotations re-anchored, a half-done delete finishes. Safe to repeat."""
+        op = entry.get("op")
+        if op == "delete":
+            self._remove_article(article_id, entry.get("site"))
+            return
+        doc = self._body_db(article_id).table("body", cache_size=0).get(doc_id=1)
+        if doc is None:
+            return  # the change never reached the article's file: nothing to complete
+        article = self._article_from(doc, article_id)
+        if op == "update":
+            new_hash = self._text_hash(article.text)
+            anchored = self._notes_db(article_id).table("anchored", cache_size=0).get(doc_id=1)
+            landed = entry.get("text_hash") in (None, new_hash)
+            if landed and (anchored or {}).get("text_hash") != new_hash:
+                anns = self.annotations(article_id)
+                if anns:
+                    versions = self.versions(article_id)
+                    self._reanchor(anns, versions[-1].text if versions else None, article.text)
+                    self._put_annotations(article_id, anns, anchored_to=article.text)
+            old_site = entry.get("old_site")
+            if old_site and old_site != article.site:
+                self._remove_site_keys(old_site, article_id)
+        if op in ("save", "update"):
+            self._write_site_keys(article)
+            row = self._index_table(article_id).get(doc_id=self._doc_id(article_id))
+            if row is not None and row.get("status") not in (None, "ok") and not article.blocks:
+                self._refresh_summary(article_id)  # an entry still waiting to be fetched
+            else:
+                self._write_index_row(article, self._notes_summary(article_id))
+        else:
+            self._refresh_summary(article_id)
+
+    def rebuild_index_row(self, article_id: str) -> bool:
+        """Write the article's index row and site keys again from its files
+        (for `reader doctor`); False when it has no article file."""
+        with self.transaction():
+            if self._body_db(article_id).table("body", cache_size=0).get(doc_id=1) is None:
+                return False
+            self._repair(article_id, {"op": "save"})
+            return True
+
+    def reanchor_annotations(self, article_id: str) -> tuple[int, int]:
+        """Place every annotation of the article again on its current text by
+        its quote (for `reader doctor`); returns (placed, newly orphaned)."""
+        with self.transaction():
+            text = self._current_text(article_id)
+            anns = self.annotations(article_id)
+            result = self._reanchor(anns, None, text)
+            if anns:
+                self._intend(article_id, "notes")
+                self._put_annotations(article_id, anns, anchored_to=text)
+                self._refresh_summary(article_id)
+            return result
+
+    def remove_index_row(self, article_id: str) -> None:
+        """Drop an index row whose article file is gone (for `reader doctor`)."""
+        with self.transaction():
+            self._index_table(article_id).remove(doc_ids=[self._doc_id(article_id)])
+
+    # -- backups -------------------------------------------------------------------
+
+    def _backup_if_due(self) -> None:
+        """Before the first change of a session: a snapshot of the archive as it
+        is, if the newest is a day old (a backup never stops the change)."""
+        from reader.core import backup
+
+        try:
+            backup.snapshot_if_due(self)
+        except (OSError, StoreError) as err:
+            self.backup_error = str(err)
+
+    def backup_now(self, label: str = "") -> Path:
+        """A snapshot of the archive now; returns its folder."""
+        from reader.core import backup
+
+        with self.transaction():
+            path = backup.snapshot(self.root, self.data_dir, label=label)
+            backup.rotate(self.data_dir, protect={path.name})
+            return path
 
     def set_article_note(self, article_id: str, note: str) -> None:
         note = clean_text(note)
         with self.transaction():
             self.info(article_id)
+            self._intend(article_id, "notes")
             table = self._notes_db(article_id).table("article", cache_size=0)
             table.upsert(Document({"note": note, "updated": now_iso()}, doc_id=1))
             self._refresh_summary(article_id)
@@ -563,6 +1092,7 @@ class Archive:
         clean = sorted({t for t in (normalise_tag(x) for x in tags) if t})
         with self.transaction():
             self.info(article_id)
+            self._intend(article_id, "save")
             body = self._body_db(article_id).table("body", cache_size=0)
             body.update({"tags": clean}, doc_ids=[1])
             self._index_table(article_id).update({"tags": clean}, doc_ids=[self._doc_id(article_id)])
@@ -755,9 +1285,16 @@ class Archive:
     def annotations(self, article_id: str) -> list[Annotation]:
         """The article's annotations in text order (orphans last)."""
         docs = self._notes_db(article_id).table("annotations", cache_size=0).all()
-        anns = [Annotation.from_dict(d) for d in docs]
+        try:
+            anns = [Annotation.from_dict(d) for d in docs]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise _foreign(self._notes_path(article_id)) from None
         anns.sort(key=lambda a: (a.orphaned, a.start, a.end, a.created))
         return anns
+
+    def orphans(self, article_id: str) -> list[Annotation]:
+        """The article's annotations that lost their place when its text changed."""
+        return [a for a in self.annotations(article_id) if a.orphaned]
 
     def _notes_summary(self, article_id: str) -> dict[str, Any]:
         anns = self.annotations(article_id)
@@ -782,26 +1319,47 @@ class Archive:
             self._notes_summary(article_id), doc_ids=[self._doc_id(article_id)]
         )
 
-    def _all_annotation_ids(self) -> set[str]:
-        ids: set[str] = set()
-        for row in self.articles():
-            ids.update(row.annotation_ids)
-        return ids
+    def _annotation_owner(self, ann_id: str) -> str | None:
+        """The article holding annotation `ann_id` (a full id), by the index."""
+        for shard in range(INDEX_SHARDS):
+            owner = self._shard_maps(shard).annotations.get(ann_id)
+            if owner is not None:
+                return owner
+        return None
+
+    def _new_annotation_id(self, article_id: str) -> str:
+        table = self._notes_db(article_id).table("annotations", cache_size=0)
+        while True:
+            ann_id = secrets.token_hex(ANNOTATION_ID_LEN // 2)
+            if self._annotation_owner(ann_id) is None and not table.contains(doc_id=self._doc_id(ann_id)):
+                return ann_id
 
     def add_annotation(
         self, article_id: str, start: int, end: int, *, tags: list[str] = (), note: str = "",  # type: ignore[assignment]
         text: str | None = None,
     ) -> Annotation:
-        """Anchor a new annotation to [start, end) of the article's text."""
+        """Anchor a new annotation to [start, end) of the article's text.
+
+        `text` is the text the caller shows (it saves reading the article
+        again). If the article changed since (another process imported a new
+        version), the span is placed on the current text by its quote; if it
+        cannot be, StoreError says to reload."""
         with self.transaction():
+            self.info(article_id)
+            current = self._current_text(article_id)
             if text is None:
-                text = self.get(article_id).text
+                text = current
             if not (0 <= start < end <= len(text)):
                 raise StoreError(f"span {start}-{end} is outside the article (0-{len(text)})")
-            taken = self._all_annotation_ids()
-            ann_id = secrets.token_hex(ANNOTATION_ID_LEN // 2)
-            while ann_id in taken:
-                ann_id = secrets.token_hex(ANNOTATION_ID_LEN // 2)
+            if text != current:
+                q = anchor.quote_at(text, start, end)
+                m = anchor.best_match(current, start, end, q.exact, q.prefix, q.suffix)
+                if m is None:
+                    raise StoreError(
+                        f"article {article_id[:8]} changed since it was opened; reload it and mark the text again"
+                    )
+                start, end, text = m.start, m.end, current
+            ann_id = self._new_annotation_id(article_id)
             q = anchor.quote_at(text, start, end)
             stamp = now_iso()
             ann = Annotation(
@@ -809,11 +1367,54 @@ class Archive:
                 exact=q.exact, prefix=q.prefix, suffix=q.suffix,
                 tags=_clean_tags(tags), note=clean_text(note), created=stamp, updated=stamp,
             )
+            self._intend(article_id, "notes")
             self._notes_db(article_id).table("annotations", cache_size=0).insert(
                 Document(ann.to_dict(), doc_id=self._doc_id(ann.id))
             )
             self._refresh_summary(article_id)
             return ann
+
+    def reattach(self, ann_id: str, start: int, end: int) -> Annotation:
+        """Place an annotation (an orphan, say) on [start, end) of the
+        article's current text: new selectors from that text, no longer orphaned;
+        its tags, note and creation time stay."""
+        with self.transaction():
+            ann = self.annotation(ann_id)
+            text = self._current_text(ann.article_id)
+            if not (0 <= start < end <= len(text)):
+                raise StoreError(f"span {start}-{end} is outside the article (0-{len(text)})")
+            q = anchor.quote_at(text, start, end)
+            ann.start, ann.end, ann.exact, ann.prefix, ann.suffix = start, end, q.exact, q.prefix, q.suffix
+            ann.orphaned = False
+            ann.updated = now_iso()
+            return self.put_annotation(ann)
+
+    def orphan_context(self, ann_id: str, *, chars: int = 300, suggestions: int = 3) -> OrphanContext:
+        """For a review screen: the annotation's quote with the earlier text
+        around it (from the newest kept version that holds it at its old
+        place), and the likeliest places in the current text, best first
+        (`anchor.Match`: start, end, score 0..1)."""
+        ann = self.annotation(ann_id)
+        before = ann.prefix
+        after = ann.suffix
+        found: int | None = None
+        replaced = ""
+        versions = self.versions(ann.article_id)
+        for i in range(len(versions) - 1, -1, -1):
+            old = versions[i].text
+            if old[ann.start : ann.end] == ann.exact or (ann.exact and old.find(ann.exact) >= 0):
+                s = ann.start if old[ann.start : ann.end] == ann.exact else old.find(ann.exact)
+                before = old[max(0, s - chars) : s]
+                after = old[s + len(ann.exact) : s + len(ann.exact) + chars]
+                found = i
+                doc = self._body_db(ann.article_id).table("versions", cache_size=0).all()
+                doc.sort(key=lambda d: d.doc_id)
+                replaced = str(doc[i].get("replaced") or "") if i < len(doc) else ""
+                break
+        text = self._current_text(ann.article_id)
+        hint = min(ann.start, len(text))
+        matches = anchor.fuzzy_matches(text, ann.exact, ann.prefix, ann.suffix, hint, limit=suggestions)
+        return OrphanContext(ann, before, after, found, replaced, matches)
 
     def put_annotation(self, ann: Annotation) -> Annotation:
         """Store an annotation as given (an edit, an undo, an import)."""
@@ -821,6 +1422,7 @@ class Archive:
         ann.note = clean_text(ann.note)
         with self.transaction():
             self.info(ann.article_id)
+            self._intend(ann.article_id, "notes")
             self._notes_db(ann.article_id).table("annotations", cache_size=0).upsert(
                 Document(ann.to_dict(), doc_id=self._doc_id(ann.id))
             )
@@ -849,6 +1451,7 @@ class Archive:
     def delete_annotation(self, ann_id: str) -> Annotation:
         with self.transaction():
             ann = self.annotation(ann_id)
+            self._intend(ann.article_id, "notes")
             self._notes_db(ann.article_id).table("annotations", cache_size=0).remove(
                 doc_ids=[self._doc_id(ann.id)]
             )
@@ -860,10 +1463,15 @@ class Archive:
         p = prefix.strip().lower()
         hits = []
         if p and all(c in "0123456789abcdef" for c in p):
-            for row in self.articles():
-                for aid in row.annotation_ids:
-                    if aid.startswith(p):
-                        hits.append((aid, row.id))
+            if len(p) == ANNOTATION_ID_LEN:
+                owner = self._annotation_owner(p)
+                if owner is not None:
+                    hits.append((p, owner))
+            else:
+                for shard in range(INDEX_SHARDS):
+                    for aid, owner in self._shard_maps(shard).annotations.items():
+                        if aid.startswith(p):
+                            hits.append((aid, owner))
         if not hits:
             raise NotFound(f"no annotation {prefix!r} (see `reader notes ID`)")
         if len(hits) > 1:
@@ -875,13 +1483,17 @@ class Archive:
         doc = self._notes_db(article_id).table("annotations", cache_size=0).get(doc_id=self._doc_id(full))
         if doc is None:
             raise NotFound(f"no annotation {ann_id}")
-        return Annotation.from_dict(doc)
+        try:
+            return Annotation.from_dict(doc)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise _foreign(self._notes_path(article_id)) from None
 
     # -- settings -------------------------------------------------------------------
 
     def setting(self, key: str, default: Any = None) -> Any:
         doc = self._meta_db().table("settings", cache_size=0).get(doc_id=1)
-        return (doc or {}).get(key, default)
+        # A copy: the caller may change it without changing the cached file.
+        return copy.deepcopy((doc or {}).get(key, default))
 
     def set_setting(self, key: str, value: Any) -> None:
         with self.transaction():
@@ -977,6 +1589,12 @@ class Archive:
             table.remove(doc_ids=[d.doc_id])
             return FoldRule(str(d["id"]), str(d["site"]), str(d["key"]), str(d["action"]),
                             str(d.get("text", "")), str(d.get("created", "")))
+
+
+def _is_article_id(value: Any) -> bool:
+    return (
+        isinstance(value, str) and len(value) == ARTICLE_ID_LEN and all(c in "0123456789abcdef" for c in value)
+    )
 
 
 def _clean_tags(tags: Any) -> list[str]:

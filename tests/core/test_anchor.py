@@ -1,0 +1,322 @@
+"""Re-anchoring: annotations follow their quote when an article changes, and
+become orphans (kept) when it is gone."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reader.core import anchor
+from reader.core.anchor import Anchor, PositionMap, TextIndex, best_match, fuzzy_matches, locate, quote_at, reanchor
+from reader.core.ingest import ingest_bytes
+
+SEED = Path(__file__).resolve().parent.parent / "fixtures" / "seed.txt"
+
+
+def _dp(pattern: str, text: str, anchored: bool = False) -> tuple[int, list[int]]:
+    """Semi-global edit distance by the textbook table (the reference)."""
+    m = len(pattern)
+    prev = list(range(m + 1))
+    best, ends = prev[m], [0]
+    for j, c in enumerate(text, 1):
+        cur = [j if anchored else 0]
+        for i in range(1, m + 1):
+            cur.append(min(prev[i] + 1, cur[i - 1] + 1, prev[i - 1] + (pattern[i - 1] != c)))
+        prev = cur
+        if cur[m] < best:
+            best, ends = cur[m], [j]
+        elif cur[m] == best:
+            ends.append(j)
+    return best, ends
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text("abc", min_size=1, max_size=14), st.text("abcd", max_size=30), st.booleans())
+def test_myers_matches_the_textbook_table(pattern: str, text: str, anchored: bool) -> None:
+    assert anchor._myers(pattern, text, anchored=anchored) == _dp(pattern, text, anchored)
+
+
+def _place(text: str, quote: str, nth: int = 0) -> Anchor:
+    i = -1
+    for _ in range(nth + 1):
+        i = text.index(quote, i + 1)
+    q = quote_at(text, i, i + len(quote))
+    return Anchor(i, i + len(quote), q.exact, q.prefix, q.suffix)
+
+
+def _seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p for p in text.split("\n\n") if p.strip()]
+
+
+# ---------------------------------------------------------------- the four edits
+
+
+OLD = (
+    "Defence chiefs held calls on Sunday.\n\n"
+    "Shoigu told his counterparts that Kyiv was preparing a provocation involving a dirty bomb.\n\n"
+    "Western officials rejected the claim as transparently false.\n\n"
+    "Analysts said the statement did not mention the alleged provocation."
+)
+
+
+def test_a_paragraph_inserted_above() -> None:
+    a = _place(OLD, "rejected the claim as transparently false")
+    new = "A new opening paragraph, added by the editors later.\n\n" + OLD
+    m = reanchor(OLD, new, [a])[0]
+    assert m is not None and new[m.start : m.end] == a.exact
+
+
+def test_the_quoted_sentence_reworded() -> None:
+    a = _place(OLD, "Western officials rejected the claim as transparently false.")
+    new = OLD.replace("Western officials rejected the claim as transparently false.",
+                      "Western officials swiftly rejected that claim as plainly false.")
+    m = reanchor(OLD, new, [a])[0]
+    assert m is not None and m.how == "fuzzy"
+    assert new[m.start : m.end] == "Western officials swiftly rejected that claim as plainly false."
+
+
+def test_the_quoted_paragraph_deleted() -> None:
+    a = _place(OLD, "Shoigu told his counterparts that Kyiv was preparing a provocation")
+    new = OLD.replace("Shoigu told his counterparts that Kyiv was preparing a provocation involving a dirty bomb.\n\n", "")
+    assert reanchor(OLD, new, [a]) == [None]
+
+
+def test_the_whole_article_reflowed() -> None:
+    """Hard-wrapped at 30 columns, double spaces, CRLF-free: every quote that
+    spanned a line break still lands on the same words."""
+    import textwrap
+
+    quotes = ["Kyiv was preparing a provocation involving a dirty bomb",
+              "rejected the claim as transparently false", "Defence chiefs held calls"]
+    anchors = [_place(OLD, q) for q in quotes]
+    new = "\n\n".join(textwrap.fill(p, 30).replace(" a ", "  a ") for p in OLD.split("\n\n"))
+    for q, m in zip(quotes, reanchor(OLD, new, anchors)):
+        assert m is not None
+        assert " ".join(new[m.start : m.end].split()) == q
+
+
+def test_a_repeated_quote_follows_its_context() -> None:
+    text = "The claim was false. " * 3 + "Officials said the claim was false, again. " + "The end."
+    a = _place(text, "the claim was false", 0)  # the one after "Officials said "
+    new = "Prologue. " + text.replace("The claim was false. The claim", "The claim", 1)
+    m = reanchor(text, new, [a])[0]
+    assert m is not None
+    assert new[m.start - len("Officials said ") : m.start] == "Officials said "
+
+
+def test_a_short_quote_without_its_context_is_not_guessed() -> None:
+    text = "Russia said no. Then Russia said yes. Finally the ministry spoke."
+    a = _place(text, "ministry")
+    new = "Russia said no. Then Russia said yes. Finally nobody spoke."
+    assert reanchor(text, new, [a]) == [None]
+
+
+def test_case_folding_that_changes_length_keeps_offsets() -> None:
+    text = "İstanbul officials confirmed the report. " * 3 + "A claim about İzmir was later withdrawn."
+    a = _place(text, "A claim about İzmir was later withdrawn.")
+    new = text.replace("later withdrawn", "withdrawn a day later")
+    m = reanchor(text, new, [a])[0]
+    assert m is not None and new[m.start : m.end].startswith("A claim about İzmir")
+
+
+def test_position_map_follows_an_insertion() -> None:
+    new = "Inserted.\n\n" + OLD
+    pm = PositionMap(OLD, new)
+    i = OLD.index("Western")
+    assert pm.map(i) == new.index("Western")
+
+
+# ---------------------------------------------------------------- through the archive
+
+
+def _article(text: str, path: str = "/saved/article.txt"):  # noqa: ANN202
+    return ingest_bytes(text.encode(), "text", source_path=path)
+
+
+def test_reimport_keeps_id_and_notes_reanchored_and_old_text(archive) -> None:  # noqa: ANN001
+    text = _seed_text()
+    first = archive.save(_article(text))
+    body = first.article.text
+    quotes = {
+        "claim": "concerns about possible provocations by Ukraine with the use of a 'dirty bomb'",
+        "moved": "the ministry said Shoigu held phone calls with his Turkish counterpart Hulusi Akar",
+        "gone": "The Moscow Times",
+    }
+    made = {}
+    for name, q in quotes.items():
+        span = anchor.find_quote(body, q)
+        if span is None:
+            pytest.skip(f"seed text changed: {q!r} not found")
+        made[name] = archive.add_annotation(first.id, *span, tags=["claim"], note=f"note {name}", text=body)
+    paras = _paragraphs(text)
+    # Insert a paragraph at the top, reword the "moved" sentence, drop every
+    # paragraph mentioning The Moscow Times.
+    edited = ["An editor's note added on Monday, above everything else."] + [
+        p.replace("the ministry said Shoigu held phone calls", "the ministry said that Shoigu had held phone calls")
+        for p in paras if "The Moscow Times" not in p
+    ]
+    result = archive.save(_article("\n\n".join(edited)))
+    assert result.status == "updated" and result.id == first.id
+    assert result.orphaned == 1 and result.reanchored == 2
+    now = {a.id: a for a in archive.annotations(first.id)}
+    new_text = archive.get(first.id).text
+    claim = now[made["claim"].id]
+    assert new_text[claim.start : claim.end] == quotes["claim"] and not claim.orphaned
+    moved = now[made["moved"].id]
+    assert not moved.orphaned
+    assert new_text[moved.start : moved.end].startswith("the ministry said that Shoigu had held phone calls")
+    gone = now[made["gone"].id]
+    assert gone.orphaned and gone.exact == "The Moscow Times" and gone.note == "note gone"
+    assert archive.orphans(first.id) == [gone]
+    versions = archive.versions(first.id)
+    assert len(versions) == 1 and versions[0].text == body
+    assert archive.info(first.id).annotation_count == 3
+
+
+def test_orphan_review_context_reattach_and_return(archive) -> None:  # noqa: ANN001
+    old = "Intro paragraph here.\n\nThe quoted paragraph that will be removed entirely.\n\nClosing words."
+    first = archive.save(_article(old))
+    text = first.article.text
+    s = text.index("quoted paragraph")
+    ann = archive.add_annotation(first.id, s, s + len("quoted paragraph that will be removed"), note="keep me")
+    archive.save(_article("Intro paragraph here.\n\nA different paragraph now.\n\nClosing words."))
+    orphan = archive.annotation(ann.id)
+    assert orphan.orphaned
+    ctx = archive.orphan_context(ann.id)
+    assert ctx.version == 0 and ctx.annotation.exact == "quoted paragraph that will be removed"
+    assert ctx.before.endswith("Intro paragraph here.\n\nThe ") and ctx.after.startswith(" entirely.")
+    current = archive.get(first.id).text
+    # The review screen offers suggestions, best first (none is good here).
+    assert all(0 <= m.start < m.end <= len(current) for m in ctx.suggestions)
+    # Re-attach to a selection of the new text.
+    s2 = current.index("A different paragraph")
+    fixed = archive.reattach(ann.id, s2, s2 + len("A different paragraph"))
+    assert not fixed.orphaned and fixed.exact == "A different paragraph" and fixed.note == "keep me"
+    assert archive.orphans(first.id) == []
+    assert archive.info(first.id).annotation_count == 1
+
+
+def test_an_orphan_comes_back_when_its_text_does(archive) -> None:  # noqa: ANN001
+    old = "One.\n\nThe sentence that goes away for a while, then returns.\n\nTwo."
+    first = archive.save(_article(old))
+    s = first.article.text.index("The sentence")
+    ann = archive.add_annotation(first.id, s, s + len("The sentence that goes away"))
+    archive.save(_article("One.\n\nTwo.\n\nThree."))
+    assert archive.annotation(ann.id).orphaned
+    archive.save(_article(old + "\n\nFour."))
+    back = archive.annotation(ann.id)
+    assert not back.orphaned and back.exact == "The sentence that goes away"
+
+
+# ---------------------------------------------------------------- speed
+
+
+def _long_article(rng: random.Random, paragraphs: int) -> list[str]:
+    """Paragraphs of the seed's words in a random order (every quote unique)."""
+    words = _seed_text().split()
+    return [" ".join(rng.choice(words) for _ in range(rng.randint(40, 80))) for _ in range(paragraphs)]
+
+
+def test_200_annotations_on_a_long_article_reanchor_well_under_a_second() -> None:
+    rng = random.Random(7)
+    paras = _long_article(rng, 300)  # ~18,000 words
+    old = "\n\n".join(paras)
+    anchors = []
+    for _ in range(200):
+        p = rng.randrange(len(paras))
+        start = old.index(paras[p]) + rng.randrange(0, 120)
+        end = start + rng.randint(30, 200)
+        q = quote_at(old, start, end)
+        anchors.append(Anchor(start, end, q.exact, q.prefix, q.suffix))
+    # The edits: paragraphs inserted near the top, the whole text re-flowed
+    # (hard-wrapped, hyphenated words broken), a few paragraphs reworded, a
+    # few deleted.
+    edited = list(paras)
+    edited[1:1] = ["A paragraph inserted by the editors."] * 3
+    reworded = rng.sample(range(10, len(edited)), 8)
+    for i in reworded:
+        edited[i] = edited[i].replace(" the ", " a ").replace(" of ", " in ")
+    deleted = sorted(rng.sample(sorted(set(range(10, len(edited))) - set(reworded)), 5), reverse=True)
+    gone = [edited[i] for i in deleted]
+    for i in deleted:
+        del edited[i]
+    import textwrap
+
+    new = "\n\n".join(textwrap.fill(p, 72) for p in edited)
+    start = time.perf_counter()
+    matches = reanchor(old, new, anchors)
+    seconds = time.perf_counter() - start
+    assert seconds < 1.0, f"{seconds:.2f} s"
+    inside_gone = [any(a.exact.strip() and a.exact.strip() in g for g in gone) for a in anchors]
+    for a, m, lost in zip(anchors, matches, inside_gone):
+        if lost:
+            assert m is None, "a quote from a deleted paragraph was placed"
+        elif m is not None and m.how in ("position", "exact", "whitespace"):
+            assert " ".join(new[m.start : m.end].split()) == " ".join(a.exact.split())
+    placed = sum(m is not None for m in matches)
+    assert placed >= 200 - sum(inside_gone) - 10
+    hows = {h: sum(1 for m in matches if m is not None and m.how == h) for h in ("position", "exact", "whitespace", "fuzzy")}
+    print(f"\n200 annotations, {len(old.split())} words: re-anchored in {seconds * 1000:.0f} ms; "
+          f"{placed} placed {hows}, {200 - placed} orphaned ({sum(inside_gone)} were in deleted paragraphs)")
+
+
+@pytest.mark.parametrize("old_known", [True, False], ids=["with-old-text", "without"])
+def test_200_annotations_all_reworded_still_under_a_second(old_known: bool) -> None:
+    """The worst case: one word in twelve of every paragraph changed, so
+    nearly every quote goes through the fuzzy match."""
+    import textwrap
+
+    rng = random.Random(11)
+    paras = _long_article(rng, 300)
+    old = "\n\n".join(paras)
+    anchors = []
+    for _ in range(200):
+        p = rng.randrange(len(paras))
+        start = old.index(paras[p]) + rng.randrange(0, 120)
+        end = start + rng.randint(30, 200)
+        q = quote_at(old, start, end)
+        anchors.append(Anchor(start, end, q.exact, q.prefix, q.suffix))
+    edited = ["Inserted paragraph."] * 5 + [
+        " ".join(w if rng.random() > 0.08 else w.upper()[::-1] for w in p.split()) for p in paras
+    ]
+    new = "\n\n".join(textwrap.fill(p, 60) for p in edited)
+    start = time.perf_counter()
+    matches = reanchor(old if old_known else None, new, anchors)
+    seconds = time.perf_counter() - start
+    assert seconds < 1.0, f"{seconds:.2f} s"
+    assert sum(m is not None for m in matches) >= 195
+    assert sum(m is not None and m.how == "fuzzy" for m in matches) >= 100
+    print(f"\n200 annotations, all paragraphs edited ({'old text known' if old_known else 'no old text'}): "
+          f"{seconds * 1000:.0f} ms")
+
+
+def test_an_orphan_search_through_a_long_text_is_fast() -> None:
+    rng = random.Random(3)
+    text = "\n\n".join(_long_article(rng, 400))
+    index = TextIndex(text)
+    start = time.perf_counter()
+    for _ in range(50):
+        assert best_match(text, 10, 60, "a sentence that is nowhere in this text at all, truly", index=index) is None
+    assert time.perf_counter() - start < 1.0
+
+
+def test_fuzzy_matches_offer_suggestions_best_first() -> None:
+    text = OLD.replace("transparently false", "obviously untrue")
+    found = fuzzy_matches(text, "rejected the claim as transparently false", limit=3)
+    assert found and text[found[0].start : found[0].end].startswith("rejected the claim")
+    assert [m.score for m in found] == sorted((m.score for m in found), reverse=True)
+
+
+def test_locate_keeps_the_simple_api() -> None:
+    a = _place(OLD, "dirty bomb")
+    assert locate(OLD, a.start, a.end, a.exact, a.prefix, a.suffix) == (a.start, a.end)
+    assert locate("nothing like it", a.start, a.end, a.exact, a.prefix, a.suffix) is None

@@ -1,0 +1,132 @@
+"""Backups: a snapshot before the first change of a day, a few kept, and a
+restore that can itself be undone."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from reader.core import backup
+from reader.core.ingest import ingest_bytes
+from reader.core.store import Archive
+
+
+def _article(i: int):  # noqa: ANN202
+    return ingest_bytes(f"Title {i}\n\nThe body of article {i}.".encode(), "text", source_path=f"/s/{i}.txt")
+
+
+def _fill(data_dir: Path, n: int = 3) -> list[str]:
+    a = Archive(data_dir)
+    ids = [a.save(_article(i)).id for i in range(n)]
+    a.add_annotation(ids[0], 0, 5, note="first note")
+    a.close()
+    return ids
+
+
+def test_a_backup_before_the_first_change_of_a_session_at_most_daily(data_dir) -> None:  # noqa: ANN001
+    Archive(data_dir).close()
+    a = Archive(data_dir)
+    a.save(_article(0))  # an empty archive: nothing worth a backup yet
+    a.close()
+    assert backup.list_backups(data_dir) == []
+    ids = _fill(data_dir)
+    backups = backup.list_backups(data_dir)
+    assert len(backups) == 1
+    snap = backups[0].path
+    # The snapshot is the archive as it was before that session's first change:
+    # article 0 (from the session before), not the two added after it.
+    assert (snap / "articles" / ids[0][:2] / f"{ids[0]}.json").exists()
+    assert not (snap / "articles" / ids[1][:2] / f"{ids[1]}.json").exists()
+    b = Archive(data_dir)
+    b.add_annotation(ids[1], 0, 5)
+    b.close()
+    assert len(backup.list_backups(data_dir)) == 1  # not twice a day
+
+
+def test_snapshots_link_bulky_files_and_copy_the_users_own(data_dir) -> None:  # noqa: ANN001
+    ids = _fill(data_dir)
+    a = Archive(data_dir)
+    snap = a.backup_now()
+    a.close()
+    root = data_dir / "archive"
+    body = Path("articles") / ids[0][:2] / f"{ids[0]}.json"
+    notes = Path("notes") / ids[0][:2] / f"{ids[0]}.json"
+    assert os.stat(root / body).st_ino == os.stat(snap / body).st_ino  # linked: no copy
+    assert os.stat(root / notes).st_ino != os.stat(snap / notes).st_ino  # copied
+    assert os.stat(root / "meta.json").st_ino != os.stat(snap / "meta.json").st_ino
+    assert not (snap / "tmp").exists() and not (snap / ".lock").exists()
+    # Damage done in place to the live notes (an editor, a disk error) does not reach the backup.
+    with open(root / notes, "r+b") as f:
+        f.write(b"garbage")
+    assert b"first note" in (snap / notes).read_bytes()
+
+
+def test_rotation_keeps_the_newest_few(data_dir) -> None:  # noqa: ANN001
+    _fill(data_dir)
+    a = Archive(data_dir)
+    made = []
+    for _ in range(backup.KEEP + 3):
+        made.append(a.backup_now().name)
+    a.close()
+    names = [b.name for b in backup.list_backups(data_dir)]
+    assert len(names) == backup.KEEP
+    assert made[-1] in names
+
+
+def test_a_damaged_archive_is_not_rotated_in_over_good_backups(data_dir) -> None:  # noqa: ANN001
+    ids = _fill(data_dir)
+    before = backup.list_backups(data_dir)
+    shard = data_dir / "archive" / "index" / f"{int(ids[1][0], 16):x}.json"
+    shard.write_bytes(b"{broken")
+    for b in before:  # make the existing backup a day old: one is due
+        old = time.time() - 2 * backup.INTERVAL
+        os.utime(b.path, (old, old))
+        b.path.rename(b.path.with_name(time.strftime("%Y%m%d-%H%M%S", time.gmtime(old))))
+    a = Archive(data_dir)
+    a.set_setting("x", 1)  # a change: a backup would be due, but the list does not read
+    a.close()
+    assert len(backup.list_backups(data_dir)) == len(before)
+
+
+def test_restore_puts_the_archive_back_and_can_be_undone(data_dir) -> None:  # noqa: ANN001
+    ids = _fill(data_dir)
+    a = Archive(data_dir)
+    snap = a.backup_now()
+    ann = a.add_annotation(ids[1], 0, 5, note="made after the backup")
+    a.delete(ids[2])
+    a.close()
+    chosen, before = backup.restore(data_dir, snap.name)
+    assert chosen.name == snap.name
+    b = Archive(data_dir)
+    assert ids[2] in {r.id for r in b.articles()}
+    assert [x.note for x in b.annotations(ids[1])] == []
+    b.close()
+    backup.restore(data_dir, before.name)  # undo
+    c = Archive(data_dir)
+    assert ids[2] not in {r.id for r in c.articles()}
+    assert c.annotation(ann.id).note == "made after the backup"
+    c.close()
+
+
+def test_restore_of_an_unknown_backup_says_so(data_dir) -> None:  # noqa: ANN001
+    _fill(data_dir)
+    with pytest.raises(backup.BackupError, match="no backup"):
+        backup.restore(data_dir, "19990101-000000")
+
+
+def test_snapshot_cost_is_links_not_copies(data_dir) -> None:  # noqa: ANN001
+    """200 articles, 40 of them annotated: a snapshot is a fraction of a second."""
+    a = Archive(data_dir, backups=False)
+    for i in range(200):
+        aid = a.save(_article(i)).id
+        if i % 5 == 0:
+            a.add_annotation(aid, 0, 5)
+    start = time.perf_counter()
+    snap = a.backup_now()
+    seconds = time.perf_counter() - start
+    a.close()
+    assert sum(1 for _ in snap.glob("articles/*/*.json")) == 200
+    assert seconds < 2.0
