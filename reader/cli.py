@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,12 +27,25 @@ class CommandError(Exception):
 # ------------------------------------------------------------------ output
 
 
+# Control characters: what is printed never carries a terminal escape (a file
+# name, an error message from a library, a stored text from an old archive).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _safe(line: str) -> str:
+    if _CONTROL.search(line):
+        from reader.core.sanitize import clean_text
+
+        return clean_text(line)
+    return line
+
+
 def _out(line: str = "") -> None:
-    sys.stdout.write(line + "\n")
+    sys.stdout.write(_safe(line) + "\n")
 
 
 def _err(line: str) -> None:
-    sys.stderr.write(line + "\n")
+    sys.stderr.write(_safe(line) + "\n")
 
 
 def short_id(article_id: str) -> str:
@@ -585,7 +599,74 @@ def cmd_import_notes(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ parser
 
 
-# ------------------------------------------------------------------ parser
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from reader.core import backup, doctor
+    from reader.core.config import data_dir
+
+    data = data_dir(getattr(args, "data_dir", None))
+    if args.restore is not None:
+        if not args.restore:
+            backups = backup.list_backups(data)
+            if not backups:
+                raise CommandError(f"no backups in {backup.backups_dir(data)}")
+            _out(f"Backups in {backup.backups_dir(data)} (newest first):")
+            for b in backups:
+                n = b.article_count()
+                _out(f"  {b.name:<32} {b.created_iso}  {n} article{'' if n == 1 else 's'}")
+            _out("Restore one with: reader doctor --restore NAME (or latest)")
+            return EXIT_OK
+        try:
+            chosen, before = backup.restore(data, args.restore)
+        except backup.BackupError as err:
+            raise CommandError(str(err)) from None
+        _out(f"Restored the archive as it was at {chosen.created_iso} (backup {chosen.name}).")
+        _out(f"The archive as it was before is backup {before.name}: "
+             f"`reader doctor --restore {before.name}` undoes this.")
+        report = doctor.check(data)
+        if not report.ok:
+            for f in report.findings:
+                _out(f.line())
+            _out("The backup itself has problems: run `reader doctor --repair`.")
+            return EXIT_FAIL
+        return EXIT_OK
+    if args.backup:
+        from reader.core.store import Archive
+
+        archive = Archive(data, backups=False)
+        try:
+            path = archive.backup_now()
+        finally:
+            archive.close()
+        _out(f"Backed up the archive to {path}")
+        return EXIT_OK
+    if args.repair:
+        done, report = doctor.repair(data)
+        for line in done:
+            _out(line)
+        if not done:
+            _out("Nothing to repair.")
+    else:
+        report = doctor.check(data)
+    for f in report.findings:
+        _out(f.line())
+    _out(f"Checked {report.files} files: {report.articles} articles, {report.annotations} annotations"
+         f"{f' ({report.orphaned} orphaned)' if report.orphaned else ''} in {report.root}")
+    if report.backups:
+        newest = report.backups[0]
+        _out(f"{len(report.backups)} backups, the newest from {newest.created_iso} ({newest.name})")
+    else:
+        _out("No backups yet (one is taken before the first change of each day).")
+    if report.ok:
+        _out("The archive is in order.")
+        return EXIT_OK
+    fixable = sum(1 for f in report.findings if f.fixable)
+    hint = ""
+    if not args.repair and fixable:
+        hint = f"; `reader doctor --repair` fixes {fixable} of them"
+    elif report.findings and report.backups:
+        hint = "; `reader doctor --restore` lists the backups to restore"
+    _out(f"{len(report.findings)} problem{'s' if len(report.findings) != 1 else ''}{hint}")
+    return EXIT_FAIL
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -724,6 +805,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="on a conflict, apply the file's version over the change made in the archive since "
                         "the export (deletions of changed annotations are never forced)")
+
+    p = command("doctor", cmd_doctor, "check the archive; repair it, or restore a backup",
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                epilog="examples:\n  reader doctor\n  reader doctor --repair\n"
+                       "  reader doctor --restore          (lists the backups)\n"
+                       "  reader doctor --restore latest\n\n"
+                       "A backup is taken before the first change of each day; the newest five are kept.\n"
+                       "--repair rebuilds the list from the article files, fixes permissions, removes\n"
+                       "temporary files, and puts back damaged files from the newest good backup.")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--repair", action="store_true", help="fix what can be fixed without losing anything")
+    what.add_argument("--restore", nargs="?", const="", metavar="BACKUP",
+                      help="put the whole archive back as BACKUP was (no BACKUP: list them)")
+    what.add_argument("--backup", action="store_true", help="take a backup now")
     return parser
 
 
@@ -746,6 +841,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except OSError as err:
+        where = f"{err.filename}: " if err.filename else ""
+        _err(f"reader: {where}{err.strerror or err}")
+        return EXIT_FAIL
+    except Exception as err:  # noqa: BLE001 - one line, never a traceback
+        if os.environ.get("READER_DEBUG"):
+            raise
+        _err(f"reader: unexpected error ({type(err).__name__}: {err}); "
+             "run with READER_DEBUG=1 for details and please report it")
+        return EXIT_FAIL
 
 
 if __name__ == "__main__":
