@@ -31,6 +31,11 @@ FORMATS = {
 
 #: Larger files are refused: no saved article is this big.
 MAX_BYTES = 64 * 1024 * 1024
+#: Text beyond this is refused too: reading text takes time in proportion
+#: (1-5 MB a second here, Markdown the slowest) and no file may take more than
+#: a few seconds. Images inline in HTML (data: URIs) do not count.
+MAX_TEXT_BYTES = {"text": 8 << 20, "markdown": 4 << 20, "html": 12 << 20}
+_DATA_URI = re.compile(rb"data:[\w.+/-]{0,100};base64,[A-Za-z0-9+/=\s]{256,}")
 #: Blocks beyond this are kept as one last block (a runaway page).
 MAX_BLOCKS = 20_000
 
@@ -144,6 +149,13 @@ def ingest_bytes(
     """An article from raw content; `fmt` is "html", "text" or "markdown"."""
     if len(data) > MAX_BYTES:
         raise IngestError(f"too large ({len(data) // (1024 * 1024)} MB; the limit is {MAX_BYTES // (1024 * 1024)} MB)")
+    text_limit = MAX_TEXT_BYTES.get(fmt, 8 << 20)
+    if len(data) > text_limit and fmt == "html":
+        data = _DATA_URI.sub(b"data:,", data)  # images inline: never shown, only slow to parse
+    if len(data) > text_limit:
+        raise IngestError(
+            f"too much text ({len(data) // (1024 * 1024)} MB; the limit is {text_limit // (1024 * 1024)} MB)"
+        )
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # NUL bytes in the first page and no UTF-16 mark: a binary file.
         nul = data[:8192].count(b"\x00")

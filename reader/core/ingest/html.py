@@ -500,7 +500,10 @@ def parse_html(text: str, base_url: str | None = None) -> HtmlPage:
     page = HtmlPage()
     text = text.replace("\x00", "")
     try:
-        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
+        # huge_tree: without it libxml2 silently stops after ~10 MB of text or
+        # attributes (a page saved with its images inline loses its text).
+        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False,
+                                      huge_tree=True)
         doc = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
         doc = None

@@ -2,25 +2,62 @@
 
 from __future__ import annotations
 
+import html
 import re
+import time
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from reader.core.models import Block, Link
 from reader.core.sanitize import clean_line, clean_text
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _KEY = re.compile(r"^([A-Za-z_][\w -]*?)\s*:\s*(.*)$")
+# A link or image target with a scheme that must never be opened, however it
+# is spelled (entities, spaces and control characters inside the scheme).
+_UNSAFE_TARGET = re.compile(r"(?:\]\(<?|<)(?:javascript|vbscript|data|file):", re.IGNORECASE)
+_INVISIBLE = re.compile(r"[\s\x00-\x1f\x7f]+")
+
+
+def _safe_markdown(source: str | None) -> str | None:
+    """`source`, unless it holds a javascript:/data:/vbscript:/file: target
+    (then the block keeps only its plain text, as HTML blocks do)."""
+    if not source:
+        return None
+    if _UNSAFE_TARGET.search(_INVISIBLE.sub("", html.unescape(source))):
+        return None
+    return source
 
 _md = None
+
+# Inline parsing (emphasis, links...) is what markdown-it is slow at: 5 MB of
+# dense markup takes it many seconds. It runs block by block, within a time
+# budget per file, and not at all on a block longer than _INLINE_MAX: past
+# those, blocks are read as plain text.
+_INLINE_BUDGET = 1.5
+_INLINE_MAX = 200_000
 
 
 def _parser() -> MarkdownIt:
     global _md
     if _md is None:
         _md = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
+        _md.disable("inline")  # done lazily, by _parse_inline
     return _md
+
+
+def _parse_inline(token: Any, env: dict[str, Any], deadline: float) -> None:
+    """Give an inline token its children (text, links, emphasis...)."""
+    if token.children or not token.content:
+        return
+    if len(token.content) <= _INLINE_MAX and time.monotonic() < deadline:
+        md = _parser()
+        token.children = []
+        md.inline.parse(token.content, md, env, token.children)
+    else:
+        token.children = [Token("text", "", 0, content=token.content)]
 
 
 def _scalar(value: str) -> Any:
@@ -64,7 +101,7 @@ def _inline(token: Any) -> tuple[str, list[Link]]:
     for child in token.children or ():
         t = child.type
         piece = ""
-        if t in ("text", "code_inline", "html_inline"):
+        if t in ("text", "text_special", "code_inline", "html_inline"):
             piece = child.content
         elif t == "softbreak":
             piece = " "
@@ -89,7 +126,12 @@ def parse_markdown(text: str) -> tuple[dict[str, Any], list[Block]]:
     text = clean_text(text)
     meta, body = front_matter(text)
     lines = body.split("\n")
-    tokens = _parser().parse(body)
+    env: dict[str, Any] = {}
+    tokens = _parser().parse(body, env)
+    deadline = time.monotonic() + _INLINE_BUDGET
+    for tok in tokens:
+        if tok.type == "inline":
+            _parse_inline(tok, env, deadline)
     blocks: list[Block] = []
     kinds: list[str] = []  # open containers: "quote", "list"
     list_depth = 0
@@ -125,7 +167,7 @@ def parse_markdown(text: str) -> tuple[dict[str, Any], list[Block]]:
                 source = inline.content.strip()
                 blocks.append(
                     Block(kind, plain, level=level, links=links,
-                          markdown=source if source != plain else None)
+                          markdown=_safe_markdown(source) if source != plain else None)
                 )
             i += 2
         elif t in ("fence", "code_block"):
@@ -145,7 +187,8 @@ def parse_markdown(text: str) -> tuple[dict[str, Any], list[Block]]:
                 j += 1
             if rows:
                 start, end = tok.map or (0, 0)
-                blocks.append(Block("table", "\n".join(rows), markdown="\n".join(lines[start:end]).strip() or None))
+                blocks.append(Block("table", "\n".join(rows),
+                                    markdown=_safe_markdown("\n".join(lines[start:end]).strip())))
             i = j
         i += 1
     return meta, blocks
