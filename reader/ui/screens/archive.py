@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -15,6 +15,7 @@ from textual.widgets import Footer, Input, Static
 from reader.ui.screens.dialogs import ConfirmScreen, PromptScreen
 from reader.ui.screens.help import HelpScreen, binding_rows
 from reader.ui.widgets.archive_list import SORT_LABELS, SORTS, ArchiveHeader, ArchiveList
+from reader.ui.widgets.inline_input import InlineInput, opens_on
 
 if TYPE_CHECKING:
     from reader.core.store import Archive
@@ -50,7 +51,8 @@ class ArchiveScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="archive-title")
-        yield Input(placeholder="filter: title, site, tags, notes", id="archive-filter")
+        yield InlineInput(placeholder="filter: title, site, tags, notes", id="archive-filter",
+                          on_submit=self._filter_done)
         yield ArchiveHeader(id="archive-header")
         yield ArchiveList(id="archive-list")
         yield Static(id="archive-status")
@@ -61,7 +63,7 @@ class ArchiveScreen(Screen[None]):
         return self.query_one(ArchiveList)
 
     def on_mount(self) -> None:
-        self.query_one("#archive-filter", Input).display = False
+        self.filter_box.display = False
         self.reload()
         self.list.focus()
         self.set_interval(RELOAD_SECONDS, self._reload_if_changed)
@@ -137,25 +139,38 @@ class ArchiveScreen(Screen[None]):
 
         self.app.push_screen(ArticleScreen(self.archive, article_id))
 
+    @property
+    def filter_box(self) -> InlineInput:
+        return self.query_one("#archive-filter", InlineInput)
+
+    def on_key(self, event: events.Key) -> None:
+        # Opening the filter here, not in the binding, keeps "/word" typed in
+        # one go in order (see InlineInput).
+        if self.filter_box.hand_over(event):
+            return
+        if opens_on(self, "archive.filter", event):
+            event.stop()
+            event.prevent_default()
+            self.action_filter()
+
     def action_filter(self) -> None:
-        box = self.query_one("#archive-filter", Input)
-        box.display = True
-        box.focus()
+        self.filter_box.open()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "archive-filter":
             self.list.set_filter(event.value)
             self._update_status()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "archive-filter":
-            self.list.focus()
-            if not event.value:
-                event.input.display = False
+    def _filter_done(self, value: str) -> None:
+        # Back to the list; an Enter typed ahead opens the article.
+        self.list.focus()
+        if not value:
+            self.filter_box.display = False
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#archive-filter", Input)
+        box = self.filter_box
         if box.display:
+            box.release()
             box.value = ""
             box.display = False
             self.list.set_filter("")

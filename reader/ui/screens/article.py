@@ -16,7 +16,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual import events
+from textual.widgets import Footer, Static
 
 from reader.core.fold import labels_in_archive
 from reader.core.models import Annotation, Article
@@ -27,6 +28,7 @@ from reader.ui.screens.help import HelpScreen, binding_rows
 from reader.ui.screens.note_editor import NoteEditor
 from reader.ui.screens.tag_picker import TagPicker
 from reader.ui.widgets.article_view import ArticleView
+from reader.ui.widgets.inline_input import InlineInput, opens_on
 from reader.ui.widgets.notes_panel import NotesPanel, shorten
 
 if TYPE_CHECKING:
@@ -94,7 +96,7 @@ class ArticleScreen(Screen[None]):
         with Horizontal(id="article-body"):
             yield ArticleView(self.reading, self.annotations, id="article-view")
             yield NotesPanel(id="notes-panel")
-        yield Input(placeholder="find in the article", id="find")
+        yield InlineInput(placeholder="find in the article", id="find", on_submit=self._find)
         yield Static(id="article-status")
         yield Footer()
 
@@ -115,7 +117,7 @@ class ArticleScreen(Screen[None]):
         return self.query_one(NotesPanel)
 
     def on_mount(self) -> None:
-        self.query_one("#find", Input).display = False
+        self.find_box.display = False
         self.panel.display = False
         self._apply_palette()
         self.view.focus()
@@ -266,18 +268,27 @@ class ArticleScreen(Screen[None]):
 
     # -- actions: find -------------------------------------------------------------------
 
-    def action_find(self) -> None:
-        box = self.query_one("#find", Input)
-        box.display = True
-        box.value = self.last_query
-        box.focus()
+    @property
+    def find_box(self) -> InlineInput:
+        return self.query_one("#find", InlineInput)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "find":
+    def on_key(self, event: events.Key) -> None:
+        # Opening the find box here, not in the binding, keeps "/word" typed
+        # in one go in order (see InlineInput).
+        if self.find_box.hand_over(event):
             return
-        event.stop()
-        query = event.value
-        event.input.display = False
+        if opens_on(self, "article.find", event):
+            event.stop()
+            event.prevent_default()
+            self.action_find()
+
+    def action_find(self) -> None:
+        box = self.find_box
+        box.value = self.last_query
+        box.open()
+
+    def _find(self, query: str) -> None:
+        self.find_box.display = False
         self.view.focus()
         if not query.strip():
             return
@@ -327,8 +338,9 @@ class ArticleScreen(Screen[None]):
             self.view.set_selection(None)
             self._update_status()
             return
-        find = self.query_one("#find", Input)
+        find = self.find_box
         if find.display:
+            find.release()
             find.display = False
             self.view.focus()
             return

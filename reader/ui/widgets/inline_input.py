@@ -1,0 +1,85 @@
+"""A one-line box shown on demand (find, filter) that keeps up with fast
+typing.
+
+Textual runs key bindings after a key has travelled up from the focused
+widget, and moves the focus after the keys already on their way. So "/word"
+typed in one burst would send "word" to the text behind the box, and
+"...Enter e" would type the "e" into a box that is closing. Here everything
+that changes where keys go happens in order, as each key arrives:
+
+- the screen opens the box from its own key handler (`opens_on`), and hands
+  the box the keys that reach the screen before the box has the focus
+  (`hand_over`);
+- the box takes Enter itself and calls `on_submit` at once (not through a
+  message, which would arrive after the keys typed ahead), then passes keys
+  typed ahead on to the screen's keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import events
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Input
+
+
+class InlineInput(Input):
+    def __init__(self, *args, on_submit: Callable[[str], None], **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.on_submit = on_submit
+        self.releasing = False
+
+    def release(self) -> None:
+        """Done with: keys from now on belong to the screen."""
+        self.releasing = True
+
+    def open(self) -> None:
+        self.releasing = False
+        self.display = True
+        self.focus()
+
+    @property
+    def taking_keys(self) -> bool:
+        return self.display and not self.releasing
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.taking_keys:
+            return False  # Backspace, arrows... fall through to the screen's keys
+        return super().check_action(action, parameters)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not self.taking_keys:
+            # Typed ahead of the focus leaving: the screen's, not ours.
+            event.stop()
+            event.prevent_default()
+            self.screen.post_message(events.Key(event.key, event.character))
+            return
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.release()
+            self.on_submit(self.value)
+            return
+        await super()._on_key(event)
+
+    def hand_over(self, event: events.Key) -> bool:
+        """Give the box a key typed ahead of its focus; True if it took it."""
+        if not self.taking_keys or self.has_focus:
+            return False
+        event.stop()
+        event.prevent_default()
+        self.post_message(events.Key(event.key, event.character))
+        return True
+
+
+def opens_on(screen: Screen, binding_id: str, event: events.Key) -> bool:
+    """Whether `event` is one of the keys of `binding_id` on `screen` (as the
+    user's keymap has them)."""
+    for item in type(screen).BINDINGS:
+        b = item if isinstance(item, Binding) else Binding(*item)
+        if b.id == binding_id:
+            keys = screen.app._keymap.get(binding_id, b.key)
+            return event.key in {k.strip() for k in keys.split(",")}
+    return False
