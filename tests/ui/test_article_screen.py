@@ -75,6 +75,7 @@ async def test_cursor_movement(seeded) -> None:
         assert screen.view.cursor == 2
         first_story = next(i for i, s in enumerate(screen.reading.stops)
                            if screen.article.text[s.start : s.end].startswith(STORY_START))
+        await pilot.press("g")
         while screen.view.cursor < first_story:
             await pilot.press("J")
         assert screen.view.cursor == first_story
