@@ -142,7 +142,9 @@ def _good_copy(data_dir: Path, path: Path) -> str | None:
 
 def _check_modes(data_dir: Path, report: Report) -> None:
     root = data_dir / "archive"
-    top = [data_dir, root, data_dir / backup.BACKUP_DIR, data_dir / DAMAGED_DIR, data_dir / "exports"]
+    # (The exports folder is left alone: its files are meant for other programs,
+    # and inside a private data dir nobody else can reach them anyway.)
+    top = [data_dir, root, data_dir / backup.BACKUP_DIR, data_dir / DAMAGED_DIR]
     for d in top:
         _check_mode(d, report, is_dir=True)
     for folder in (backup.BACKUP_DIR, DAMAGED_DIR):

@@ -1070,6 +1070,13 @@ class Archive:
         except (OSError, StoreError) as err:
             self.backup_error = str(err)
 
+    def backup_if_due(self) -> None:
+        """Take the day's backup now if one is due (otherwise the session's
+        first change takes it): a TUI can call this from a worker at start so
+        that no edit waits for it."""
+        with self.transaction():
+            pass  # taking the lock for the first time checks
+
     def backup_now(self, label: str = "") -> Path:
         """A snapshot of the archive now; returns its folder."""
         from reader.core import backup

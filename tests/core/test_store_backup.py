@@ -130,3 +130,16 @@ def test_snapshot_cost_is_links_not_copies(data_dir) -> None:  # noqa: ANN001
     a.close()
     assert sum(1 for _ in snap.glob("articles/*/*.json")) == 200
     assert seconds < 2.0
+
+
+def test_backup_if_due_takes_it_ahead_of_the_first_change(data_dir) -> None:  # noqa: ANN001
+    a = Archive(data_dir)
+    a.save(_article(0))
+    a.close()
+    b = Archive(data_dir)
+    b.backup_if_due()
+    assert len(backup.list_backups(data_dir)) == 1
+    b.save(_article(1))  # the first change: nothing more to do
+    b.backup_if_due()
+    b.close()
+    assert len(backup.list_backups(data_dir)) == 1
