@@ -363,13 +363,18 @@ def _occurrences(text: str, needle: str, limit: int = 1000) -> list[int]:
 
 def fuzzy_find(
     text: str, exact: str, prefix: str = "", suffix: str = "", hint: int = 0,
-    *, index: TextIndex | None = None,
+    threshold: float | None = None, *, index: TextIndex | None = None,
 ) -> tuple[int, int] | None:
-    """The span of `text` most like `exact`, if it is like enough; None otherwise."""
+    """The span of `text` most like `exact`, if it is like enough; None
+    otherwise. Like enough: what re-anchoring accepts, or, with `threshold`,
+    a quote similarity (1 - edits/length) of at least that (0.5 at the least:
+    a suggestion for a person to confirm, say)."""
     found = fuzzy_matches(text, exact, prefix, suffix, hint, index=index, limit=1)
-    if found and _acceptable(found[0], len(exact)):
-        return found[0].start, found[0].end
-    return None
+    if not found:
+        return None
+    best = found[0]
+    ok = best.quote_score >= threshold if threshold is not None else _acceptable(best, len(exact))
+    return (best.start, best.end) if ok else None
 
 
 def fuzzy_matches(

@@ -320,3 +320,16 @@ def test_locate_keeps_the_simple_api() -> None:
     a = _place(OLD, "dirty bomb")
     assert locate(OLD, a.start, a.end, a.exact, a.prefix, a.suffix) == (a.start, a.end)
     assert locate("nothing like it", a.start, a.end, a.exact, a.prefix, a.suffix) is None
+
+
+def test_fuzzy_find_with_a_threshold_for_suggestions() -> None:
+    """A review screen asks for looser guesses than re-anchoring accepts."""
+    quote = "rejected the claim as transparently false"
+    text = "Completely new words here. Officials rejected that claim as plainly false. And more new words."
+    prefix, suffix = "the ministry said that Western ", ". Analysts said the statement "  # gone
+    m = anchor.fuzzy_matches(text, quote, prefix, suffix, 0, limit=1)[0]
+    assert 0.6 < m.quote_score < 0.75 and m.context_score < 0.75
+    assert anchor.fuzzy_find(text, quote, prefix, suffix, 0) is None  # too different to re-anchor unasked
+    guess = anchor.fuzzy_find(text, quote, prefix, suffix, 0, threshold=0.5)
+    assert guess is not None and text[guess[0] : guess[1]].startswith("rejected that claim")
+    assert anchor.fuzzy_find(text, quote, prefix, suffix, 0, threshold=0.95) is None
