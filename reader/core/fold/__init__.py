@@ -25,125 +25,154 @@ from reader.core.models import Article, Block
 if TYPE_CHECKING:
     from reader.core.store import Archive
 
-NAVIGATION = "navigation"
-NEWSLETTER = "newsletter sign-up"
-DONATION = "donation appeal"
-SHARE = "share/social buttons"
-COOKIE = "cookie notice"
-RELATED = "related links"
-COMMENTS = "comments"
-LEGAL = "legal/copyright"
-BYLINE = "byline/date line"
-CREDIT = "image credit"
-ADVERT = "advertisement"
-MARKED = "marked by you"
+from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
+    ADVERT,
+    BYLINE,
+    COMMENTS,
+    COOKIE,
+    CREDIT,
+    DONATION,
+    LEGAL,
+    MARKED,
+    NAVIGATION,
+    NEWSLETTER,
+    RELATED,
+    SHARE,
+    TITLE,
+    html_reason,
+    text_reason,
+)
+
+__all__ = [
+    "ADVERT", "BYLINE", "COMMENTS", "COOKIE", "CREDIT", "DONATION", "LEGAL", "MARKED", "NAVIGATION",
+    "NEWSLETTER", "RELATED", "SHARE", "TITLE", "FoldRun", "Label", "block_key", "effective_labels", "fold_blocks",
+    "fold_runs", "labels_in_archive", "repeated_reason",
+]
 
 
 def repeated_reason(count: int, site: str) -> str:
     return f"repeated on {count} articles from {site}"
 
 
-# ------------------------------------------------------------ text patterns
+# ------------------------------------------------------------ the page itself
 
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    (COOKIE, re.compile(r"\bcookies?\b.*\b(use|accept|consent|policy|settings)\b|\bwe use cookies\b", re.I)),
-    (NEWSLETTER, re.compile(
-        r"\b(sign up|subscribe|subscribers?)\b.*\b(newsletter|email|inbox|updates)\b"
-        r"|\bnewsletter\b|\bin your (in)?box\b|\benter your email\b", re.I)),
-    (DONATION, re.compile(
-        r"\b(donate|donation|support (us|our|the)\b|support [A-Z]\w+|become a (member|patron|supporter)"
-        r"|contribut(e|ion)s?\b.*\b(journalism|work)|not ready to support|remind me later"
-        r"|independent journalism|^a message from\b|^dear readers,?$)", re.I)),
-    (SHARE, re.compile(r"^(share|tweet|pin|email|print|copy link|share (this|on)\b.*|follow us\b.*)$", re.I)),
-    (LEGAL, re.compile(r"(©|\(c\)|copyright\b|all rights reserved|privacy policy|terms of (use|service))", re.I)),
-    (RELATED, re.compile(r"^(read more|related( articles| stories| posts)?|more (from|stories|on)\b.*|you may also like|recommended|see also|popular|trending|most read)\W*$", re.I)),
-    (COMMENTS, re.compile(r"^(\d+\s+)?(comments?|leave a (comment|reply)|reply|post a comment)\W*$", re.I)),
-    (ADVERT, re.compile(r"^(advertisement|sponsored|ad|promoted)\W*$", re.I)),
-    (NAVIGATION, re.compile(r"^(skip to (main )?content|menu|home|search|log ?in|sign in|next|previous|back to top|close)\W*$", re.I)),
-]
-
-# class/id names of the HTML around a block that mark page furniture.
-_HTML_HINTS: list[tuple[str, re.Pattern[str]]] = [
-    (COOKIE, re.compile(r"cookie|consent|gdpr")),
-    (NEWSLETTER, re.compile(r"newsletter|subscribe|signup|sign-up|mailing")),
-    (DONATION, re.compile(r"donat|paywall|membership|support-us")),
-    (SHARE, re.compile(r"\bshare|social|sharing")),
-    (COMMENTS, re.compile(r"comment|disqus|respond")),
-    (RELATED, re.compile(r"related|recommend|more-stories|read-more|popular|trending|outbrain|taboola")),
-    (ADVERT, re.compile(r"\bad\b|\bads\b|advert|sponsor|promo")),
-    (LEGAL, re.compile(r"copyright|legal")),
-    (NAVIGATION, re.compile(r"\bnav|menu|breadcrumb|sidebar|widget|masthead|skip-link|pagination")),
-]
-
-_STRUCTURAL = {"nav": NAVIGATION, "footer": LEGAL, "aside": RELATED, "header": NAVIGATION, "form": NEWSLETTER}
+#: Furniture whose words are unmistakable in a short block ("Share",
+#: "Advertisement", "Sign up for our newsletter"): such a block is folded
+#: whatever the model says, if it has at most this many words.
+_SURE = {SHARE: 6, ADVERT: 6, COOKIE: 60, NAVIGATION: 3, CREDIT: 8, NEWSLETTER: 12, DONATION: 12,
+         COMMENTS: 8, RELATED: 6, LEGAL: 12}
+#: Appeals that run over several blocks, between two blocks that name them.
+_APPEALS = (DONATION, NEWSLETTER)
 
 
-def _text_reason(block: Block) -> str:
-    text = block.text.strip()
-    words = len(text.split())
-    for reason, pattern in _PATTERNS:
-        if reason in (SHARE, RELATED, COMMENTS, ADVERT, NAVIGATION) and words > 6:
-            continue
-        if reason in (COOKIE, NEWSLETTER, DONATION, LEGAL) and words > 80:
-            continue
-        if pattern.search(text):
-            return reason
-    return ""
+def fold_blocks(blocks: list[Block], fmt: str, title: str | None = None) -> None:
+    """Label each block in place: `boilerplate` and a `reason` when folded.
 
+    `fmt` is the source format ("html", "text" or "markdown"); `title` the
+    page's own title when it has one (HTML), which helps find the headline.
+    """
+    if not blocks:
+        return
+    from reader.core.fold.features import page_features
+    from reader.core.fold.model import model_for
 
-def _html_reason(block: Block) -> str:
-    f = block.features or {}
-    stack = f.get("stack") or ()
-    in_main = any(tag in ("article", "main") or "articlebody" in tok.replace("-", "").replace("_", "") for tag, tok in stack)
-    for tag, tokens in reversed(stack):
-        if tag in _STRUCTURAL and not (tag == "header" and in_main) and not (tag == "form" and in_main):
-            return _STRUCTURAL[tag]
-        if tokens:
-            for reason, pattern in _HTML_HINTS:
-                if pattern.search(tokens):
-                    return reason
-    text_len = len(block.text)
-    if text_len and f.get("link_chars", 0) / text_len > 0.6 and block.kind != "heading":
-        return NAVIGATION
-    return ""
-
-
-def fold_blocks(blocks: list[Block], fmt: str) -> None:
-    """Label each block in place: `boilerplate` and a `reason` when folded."""
-    for block in blocks:
-        reason = _html_reason(block) if fmt == "html" else ""
-        if not reason:
-            reason = _text_reason(block)
-        if not reason and block.kind == "list_item" and len(block.text.split()) <= 3 and fmt == "text":
-            reason = NAVIGATION
-        block.boilerplate = bool(reason)
-        block.reason = reason
-    _smooth(blocks)
-
-
-def _smooth(blocks: list[Block]) -> None:
-    """Fold short lines caught between two folded blocks (a menu's stray item,
-    the lines of a sign-up form), and the appeal that follows an appeal heading."""
+    model = model_for("html" if fmt == "html" else "text")
+    if fmt == "markdown" or model is None:
+        # A Markdown file is written, not saved from a page: only the
+        # unmistakable furniture is folded.
+        for block in blocks:
+            words = len(block.text.split())
+            reason = text_reason(block.text, words) if words <= 12 else ""
+            block.boilerplate = bool(reason) and words <= _SURE.get(reason, 0)
+            block.reason = reason if block.boilerplate else ""
+        return
+    feats, stats = page_features(blocks, fmt, model.vocab, title)
+    paths = [(b.features or {}).get("path", ()) for b in blocks] if fmt == "html" else None
+    probs = model.predict(feats, paths)
+    threshold = model.threshold
     n = len(blocks)
+    fold = [p < threshold for p in probs]
+    for i, s in enumerate(stats):
+        limit = _SURE.get(s.pattern)
+        if limit is not None and s.words <= limit:
+            fold[i] = True
+    _fold_appeals(fold, stats)
+    kept = [i for i in range(n) if not fold[i]]
+    first, last = (kept[0], kept[-1]) if kept else (n, -1)
+    headline = _headline(blocks, feats, stats, fold, first, fmt)
+    previous = ""
+    for i, (block, s) in enumerate(zip(blocks, stats)):
+        if not fold[i]:
+            block.boilerplate, block.reason = False, ""
+            previous = ""
+            continue
+        block.boilerplate = True
+        if i == headline:
+            block.reason = TITLE
+        else:
+            block.reason = _reason(block, s, fmt, previous, after=i > last)
+        previous = block.reason
+
+
+def _fold_appeals(fold: list[bool], stats: list) -> None:  # noqa: ANN001
+    """An appeal or sign-up box spans several blocks: its heading names it,
+    its last line ("Not ready to support today?") often does too. Fold what
+    lies between two such blocks, in the second half of the page."""
+    n = len(stats)
+    marks = [i for i, s in enumerate(stats) if s.pattern in _APPEALS and fold[i]]
+    for a, b in zip(marks, marks[1:]):
+        if stats[a].pattern == stats[b].pattern and 1 < b - a <= 14 and a >= n // 2:
+            for k in range(a + 1, b):
+                if not fold[k]:
+                    fold[k] = True
+                    stats[k].pattern = stats[k].pattern or stats[a].pattern
+    # A short line caught between two folded blocks (a menu's stray item).
     for i in range(1, n - 1):
-        b = blocks[i]
-        if b.boilerplate:
-            continue
-        prev, nxt = blocks[i - 1], blocks[i + 1]
-        if not (prev.boilerplate and nxt.boilerplate):
-            continue
-        # Short lines between two folds, and whole paragraphs inside an
-        # appeal in the second half of the page (its reasons on both sides).
-        if len(b.text.split()) <= 4 or (
-            i > n // 2 and prev.reason == nxt.reason and prev.reason in (DONATION, NEWSLETTER)
-        ):
-            b.boilerplate, b.reason = True, prev.reason
-    # A trailing run of short lines after the last long paragraph is page furniture.
-    last_long = max((i for i, b in enumerate(blocks) if len(b.text.split()) >= 25 and not b.boilerplate), default=-1)
-    for i in range(last_long + 1, n):
-        b = blocks[i]
-        if not b.boilerplate and len(b.text.split()) <= 3:
-            b.boilerplate, b.reason = True, blocks[i - 1].reason if i and blocks[i - 1].boilerplate else NAVIGATION
+        if not fold[i] and fold[i - 1] and fold[i + 1] and stats[i].words <= 2 and not stats[i].terminal:
+            fold[i] = True
+
+
+def _headline(blocks: list[Block], feats: list[dict[str, float]], stats: list, fold: list[bool],  # noqa: ANN001
+              first: int, fmt: str) -> int:
+    """The index of the page's own headline when it is folded, else -1.
+
+    The headline is shown as the article's title, so folding it hides
+    nothing; it gets its own reason rather than a wrong one."""
+    from reader.core.ingest.plaintext import looks_like_heading
+
+    candidates = [i for i, f in enumerate(feats) if f.get("is_title")]
+    if not candidates and fmt == "html":
+        candidates = [i for i, b in enumerate(blocks) if b.kind == "heading" and b.level == 1][:1]
+    if not candidates:
+        # Plain text: the heading-like line just before the article starts.
+        for i in range(min(first, len(blocks)) - 1, max(-1, first - 7), -1):
+            b = blocks[i]
+            if (b.kind in ("paragraph", "heading") and "\n" not in b.text and stats[i].words >= 3
+                    and not stats[i].pattern and looks_like_heading(b.text)):
+                candidates = [i]
+                break
+    for i in candidates:
+        if fold[i] and i <= first + 2:
+            return i
+    return -1
+
+
+def _reason(block: Block, s, fmt: str, previous: str, *, after: bool) -> str:  # noqa: ANN001
+    """Why a block the model folds is furniture, in words a person knows."""
+    if s.pattern:
+        return s.pattern
+    if block.kind in ("image", "caption"):
+        return CREDIT
+    if fmt == "html":
+        hint = html_reason((block.features or {}).get("stack", ()))
+        if hint:
+            return hint
+    if previous and previous != TITLE:
+        # The rest of the box the block above names (a sign-up form's fields).
+        return previous
+    if after:
+        return RELATED
+    return NAVIGATION
 
 
 # ------------------------------------------------------------ overlays
@@ -166,6 +195,9 @@ class Label:
 
 # Blocks too short to judge by repetition alone ("Share", a lone date).
 _MIN_REPEAT_CHARS = 12
+# Inside the story, a repeated block is folded only when it is this short (an
+# inline promotion) or stands in a run of repeated blocks (a template box).
+_SHORT_REPEAT_WORDS = 12
 
 
 def effective_labels(
@@ -179,18 +211,42 @@ def effective_labels(
 
     `repeats` maps a block key to the number of other articles of `site` that
     hold the same block; `rules` maps a block key to "fold" or "show".
+
+    Repetition is read with care, since two articles of a site may quote the
+    same paragraph: a repeated block folds when it lies outside the story
+    (before its first or after its last paragraph that no other article
+    has), and inside it only when it is short, stands among other repeated
+    blocks, or is found on at least three other articles.
     """
-    labels = []
-    for block in blocks:
-        label = Label(block.boilerplate, block.reason)
-        if repeats or rules:
-            key = block_key(block.text)
-            if rules and key in rules:
-                label = Label(rules[key] == "fold", MARKED if rules[key] == "fold" else "")
-            elif repeats and len(block.text) >= _MIN_REPEAT_CHARS and repeats.get(key, 0) >= 1:
-                if block.kind != "heading" or repeats[key] >= 2:
-                    label = Label(True, repeated_reason(repeats[key] + 1, site or "this site"))
-        labels.append(label)
+    labels = [Label(b.boilerplate, b.reason) for b in blocks]
+    if not (repeats or rules):
+        return labels
+    keys = [block_key(b.text) for b in blocks]
+    if repeats:
+        counts = [
+            repeats.get(k, 0) if len(b.text) >= _MIN_REPEAT_CHARS and (b.kind != "heading" or repeats.get(k, 0) >= 2)
+            else 0
+            for b, k in zip(blocks, keys)
+        ]
+        story = [i for i, (b, c) in enumerate(zip(blocks, counts)) if c == 0 and not b.boilerplate]
+        first, last = (story[0], story[-1]) if story else (len(blocks), -1)
+        where = site or "this site"
+        for i, (b, c) in enumerate(zip(blocks, counts)):
+            if not c:
+                continue
+            inside = first < i < last
+            if inside:
+                near = (i > 0 and counts[i - 1] > 0) or (i + 1 < len(blocks) and counts[i + 1] > 0)
+                if not (near or c >= 3 or len(b.text.split()) <= _SHORT_REPEAT_WORDS):
+                    continue
+            labels[i] = Label(True, repeated_reason(c + 1, where))
+    if rules:
+        for i, k in enumerate(keys):
+            action = rules.get(k)
+            if action == "fold":
+                labels[i] = Label(True, MARKED)
+            elif action == "show":
+                labels[i] = Label(False, "")
     return labels
 
 

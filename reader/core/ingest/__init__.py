@@ -110,8 +110,13 @@ def _iso_date(value: str | None) -> str | None:
 
 def _title_from_blocks(blocks: list[Block]) -> str | None:
     """The first heading-like content block, which becomes a heading."""
+    from reader.core.fold import TITLE
     from reader.core.ingest.plaintext import looks_like_heading
 
+    for block in blocks[:80]:
+        if block.reason == TITLE:
+            block.kind, block.level = "heading", 1
+            return clean_line(block.text)[:300]
     for block in blocks[:80]:
         if block.boilerplate:
             continue
@@ -190,7 +195,7 @@ def ingest_bytes(
         blocks = blocks[: MAX_BLOCKS - 1] + [Block("paragraph", "\n".join(b.text for b in rest))]
     if not blocks:
         raise IngestError("no text found")
-    fold_blocks(blocks, fmt)
+    fold_blocks(blocks, fmt, title=title)
     if title:
         title = _tidy_title(clean_line(title), blocks)
     if not title:

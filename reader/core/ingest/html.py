@@ -191,7 +191,9 @@ def _tokens(attrib: Any) -> str:
 
 def _hidden(attrib: Any) -> bool:
     if "hidden" in attrib:
-        return True
+        # Streamed server rendering (React's <div hidden id="S:0">) parks the
+        # page's content in hidden boundaries that a script reveals at once.
+        return not (attrib.get("id") or "").startswith("S:")
     if (attrib.get("aria-hidden") or "").strip().lower() == "true":
         return True
     style = attrib.get("style")
@@ -206,6 +208,10 @@ class _Builder:
         self.blocks: list[Block] = []
         # Open elements: (tag, tokens). Block contexts: (tag, kind, level, element).
         self.stack: list[tuple[str, str]] = []
+        # A serial number for each open element, parallel to `stack`: blocks
+        # with an element in common share its number in their "path".
+        self.path: list[int] = []
+        self.serial = 0
         self.contexts: list[tuple[str, str, int, Any]] = []
         self.list_depth = 0
         self.pre_depth = 0
@@ -303,6 +309,7 @@ class _Builder:
                 features={
                     "tag": tag,
                     "stack": tuple(self.stack),
+                    "path": tuple(self.path),
                     "link_chars": self.link_chars,
                     "link_count": len(self.links),
                     "element": elem,
@@ -323,6 +330,7 @@ class _Builder:
                 features={
                     "tag": "img",
                     "stack": tuple(self.stack),
+                    "path": tuple(self.path),
                     "link_chars": len(alt) if self.open_links else 0,
                     "link_count": 1 if self.open_links else 0,
                     "element": None,
@@ -331,8 +339,18 @@ class _Builder:
         )
 
     # elements ---------------------------------------------------------
-    def start(self, tag: str, attrib: Any, element: Any = None) -> None:
+    def push(self, tag: str, attrib: Any) -> None:
         self.stack.append((tag, _tokens(attrib)))
+        self.serial += 1
+        self.path.append(self.serial)
+
+    def pop(self) -> None:
+        if self.stack:
+            self.stack.pop()
+            self.path.pop()
+
+    def start(self, tag: str, attrib: Any, element: Any = None) -> None:
+        self.push(tag, attrib)
         if tag in BLOCK_TAGS:
             self.flush()
             kind = _KIND_OF.get(tag, "paragraph")
@@ -368,8 +386,7 @@ class _Builder:
             self.link_end()
         elif tag in ("td", "th"):
             self.text(" ")
-        if self.stack:
-            self.stack.pop()
+        self.pop()
 
     def table(self, el: Any) -> None:
         """A data table as one block: cells split by ' | ', rows by newlines."""
@@ -383,7 +400,7 @@ class _Builder:
         if caption is not None and clean_line(caption.text_content()):
             self.blocks.append(
                 Block(kind="caption", text=clean_line(caption.text_content()),
-                      features={"tag": "caption", "stack": tuple(self.stack),
+                      features={"tag": "caption", "stack": tuple(self.stack), "path": tuple(self.path),
                                 "link_chars": 0, "link_count": 0, "element": caption})
             )
         if rows:
@@ -391,7 +408,7 @@ class _Builder:
             link_chars = sum(len(clean_line(a.text_content())) for a in el.iter("a"))
             self.blocks.append(
                 Block(kind="table", text=text,
-                      features={"tag": "table", "stack": tuple(self.stack) + (("table", _tokens(el.attrib)),),
+                      features={"tag": "table", "stack": tuple(self.stack), "path": tuple(self.path),
                                 "link_chars": link_chars, "link_count": sum(1 for _ in el.iter("a")),
                                 "element": el})
             )
@@ -430,9 +447,9 @@ def _walk_lxml(root: Any, builder: _Builder) -> int:
                 skipped = True
                 continue
             if tag == "table" and _is_data_table(el):
-                builder.stack.append((tag, _tokens(el.attrib)))
+                builder.push(tag, el.attrib)
                 builder.table(el)
-                builder.stack.pop()
+                builder.pop()
                 walker.skip_subtree()
                 skipped = True
                 continue

@@ -73,8 +73,12 @@ def _strip_bullet(line: str) -> str:
 
 
 def _line_blocks(lines: list[str]) -> list[Block]:
+    """One block a line. Each block notes (in `features`) whether a blank line
+    stands before it: a browser copies a paragraph with blank lines around it,
+    and a menu, a list or a form one line after another."""
     blocks: list[Block] = []
     table: list[str] = []
+    blank = True
 
     def flush_table() -> None:
         if not table:
@@ -90,11 +94,16 @@ def _line_blocks(lines: list[str]) -> list[Block]:
         stripped = line.strip()
         if not stripped:
             flush_table()
+            blank = True
             continue
         if "\t" in stripped:
             table.append(stripped)
             continue
         flush_table()
+        if blocks:
+            blocks[-1].features = {"blank_before": (blocks[-1].features or {}).get("blank_before", False),
+                                   "blank_after": blank}
+        count = len(blocks)
         m = _BULLET.match(line)
         if m and not m.group(2)[0].isdigit():
             level = 2 if m.group(2) == "+" or len(m.group(1)) >= 2 else 1
@@ -103,6 +112,9 @@ def _line_blocks(lines: list[str]) -> list[Block]:
             blocks.append(Block("list_item", stripped, level=1))
         else:
             blocks.append(Block("paragraph", re.sub(r"[ \u00a0]{2,}", " ", stripped)))
+        if len(blocks) > count:
+            blocks[-1].features = {"blank_before": blank, "blank_after": True}
+        blank = False
     flush_table()
     return blocks
 

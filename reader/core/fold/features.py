@@ -1,0 +1,402 @@
+"""Shallow features of each block of a page, for the folding model.
+
+Features are named (a dict of name -> value per block), so the model's
+weights file stays readable and features can be added without breaking old
+weights. They are language-neutral where they can be: length counts CJK
+characters, stopword density is measured against the page's own text (a page
+in a language without a stopword list gets a neutral value, never a low one).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from reader.core.fold.rules import HTML_HINTS, STRUCTURAL, text_reason
+from reader.core.models import Block
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_WORD = re.compile(r"\w+")
+_NO_DIGITS = {c: None for c in range(0x30, 0x3A)}
+_TOKEN_SPLIT = re.compile(r"[^a-z]+")
+_TERMINAL = tuple('.!?:;"\'\u3002\uff01\uff1f\u201d\u2019)\u2026')
+_STRIP_PUNCT = re.compile(r"[^\w\s'-]+")
+_CAPITAL = re.compile(r"(?:^|\s)[\"'(\u201c\u2018]?[A-Z\u00c0-\u00de\u0410-\u042f]")
+_SEPARATORS = re.compile(r"\s[|\u00b7\u2022/\u2013-]\s")
+
+# Short lists of the commonest function words. Density is compared with the
+# page's own prose, so a page in a language missing here is left neutral.
+_STOPWORDS = frozenset(
+    """a about after all also an and any are as at be because been but by can could did do does for from had has
+    have he her his how i if in into is it its just more most my no not of on one only or other our out over so
+    some such than that the their them then there these they this to up was we were what when which who will
+    with would you your
+    aber als am an auch auf aus bei bin bis da damit dann das dass dem den der des die dies doch durch ein eine
+    einem einen einer es für hat hatte ich ihr im in ist kann man mit nach nicht noch nur oder sich sie sind so
+    um und uns vom von vor war was wenn werden wie wir wird zu zum zur über
+    au aux avec ce ces dans de des du elle en est et il ils je la le les leur lui mais mes même ne nous on ou
+    par pas pour qu que qui sa se ses son sont sur un une vous y été être
+    al como con del el ella es esta este la las lo los más no para pero por que se sin sobre su sus una y
+    ha il della delle di gli nel per più sono che anche
+    ao com da das do dos em na nas no nos não os ou para pelo pela por que se um uma
+    dat de een en het hij ik in is met niet op te van voor was zijn
+    och att det en är som för med på av inte har jag
+    в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне было вот от
+    меня еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был него до вас нибудь опять уж
+    вам ведь там потом себя ничего ей может они тут где есть надо ней для мы тебя их чем была сам чтобы без
+    будто чего раз тоже себе под будет ж тогда кто этот того потому этого какой совсем ним здесь этом один
+    почти мой тем чтобы нее сейчас были куда зачем всех никогда можно при наконец два об другой хоть после
+    над больше тот через эти нас про всего них какая много разве три эту моя впрочем хорошо свою этой перед
+    иногда лучше чуть том нельзя такой им более всегда конечно всю между это также""".split()
+)
+# Chinese function characters, counted per character.
+_ZH_STOP = frozenset("的了是在和有我这他也不就人都一上中为们个对与及等而于但被把从到说要会着以")
+
+_STRUCT_TAGS = ("nav", "header", "footer", "aside", "form", "article", "main", "section", "figure",
+                "figcaption", "blockquote", "table", "li", "button", "label", "a", "h1", "h2", "h3", "dl")
+
+_LEN_BINS = (1, 2, 3, 5, 8, 12, 20, 35, 60, 100)
+
+
+_LEN_NAMES = [f"len{i}" for i in range(len(_LEN_BINS) + 1)]
+# Per neighbour: its length-class names, then _none, _good, _ld, _pat.
+_NEIGHBOURS = [
+    (off, [f"{tag}_len{min(k, 8) // 2}" for k in range(len(_LEN_BINS) + 1)]
+     + [f"{tag}_none", f"{tag}_good", f"{tag}_ld", f"{tag}_pat"])
+    for off, tag in ((-1, "p1"), (1, "n1"), (-2, "p2"), (2, "n2"))
+]
+
+
+def length_bin(n: float) -> int:
+    for i, edge in enumerate(_LEN_BINS):
+        if n <= edge:
+            return i
+    return len(_LEN_BINS)
+
+
+class BlockStats:
+    """Per-block numbers computed once and shared by the features and the rules."""
+
+    __slots__ = ("words", "chars", "sw", "sents", "punct", "digits", "caps", "terminal", "link_density",
+                 "links", "norm", "pattern", "good", "cjk")
+
+    def __init__(self, block: Block) -> None:
+        text = block.text
+        self.chars = len(text)
+        tokens = text.split()
+        cjk = len(_CJK.findall(text)) if not text.isascii() else 0
+        self.cjk = cjk
+        n = len(tokens)
+        self.words = n + cjk // 2 if cjk else n
+        if cjk > n:
+            self.sw = sum(map(_ZH_STOP.__contains__, text)) / cjk
+            self.caps = 0.0
+        elif n:
+            low = _STRIP_PUNCT.sub(" ", text.lower()).split()
+            self.sw = sum(map(_STOPWORDS.__contains__, low)) / n
+            self.caps = len(_CAPITAL.findall(text)) / n
+        else:
+            self.sw = 0.0
+            self.caps = 0.0
+        ascii_text = not cjk and text.isascii()
+        self.sents = (text.count(". ") + text.count("! ") + text.count("? ") + text.count('." ')
+                      + (0 if ascii_text else text.count("\u3002") + text.count("\uff01") + text.count("\uff1f"))
+                      + (1 if text[-1:] in ".!?" else 0))
+        self.punct = text.count(",") + text.count(";") + text.count(":") + (
+            0 if ascii_text else text.count("\uff0c") + text.count("\u3001") + text.count("\uff1b"))
+        self.digits = (self.chars - len(text.translate(_NO_DIGITS))) / max(1, self.chars)
+        self.terminal = text.rstrip().endswith(_TERMINAL)
+        f = block.features
+        if f:
+            lc = f.get("link_chars", 0)
+            self.link_density = min(1.0, lc / self.chars) if self.chars else 0.0
+            self.links = f.get("link_count", 0)
+        else:
+            self.link_density = 0.0
+            self.links = 0
+        # Short blocks by their words (for the title and repeats), long ones as they are.
+        self.norm = " ".join(_WORD.findall(text.lower())) if n <= 40 else text
+        self.pattern = text_reason(text, self.words)
+        # Prose: long enough, punctuated, not mostly links.
+        self.good = (
+            self.words >= 10 and self.link_density < 0.35 and (self.sents >= 1 or self.punct >= 2 or self.terminal)
+        )
+
+
+def _core_span(stats: list[BlockStats]) -> tuple[int, int]:
+    """The stretch of blocks richest in prose (maximum-sum subarray)."""
+    best = cur = 0.0
+    best_span = (0, 0)
+    start = 0
+    for i, s in enumerate(stats):
+        v = min(s.words, 120) * (1.0 - 1.5 * s.link_density) - 8.0
+        if s.good:
+            v += 10.0
+        if cur <= 0:
+            cur, start = v, i
+        else:
+            cur += v
+        if cur > best:
+            best, best_span = cur, (start, i + 1)
+    return best_span
+
+
+def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = None,
+                  title: str | None = None) -> tuple[list[dict[str, float]], list[BlockStats]]:
+    """Feature dicts for the blocks of one page, and the stats behind them."""
+    stats = [BlockStats(b) for b in blocks]
+    n = len(blocks)
+    if not n:
+        return [], stats
+    html = fmt == "html"
+
+    # The page's prose register: the stopword density of its longer blocks.
+    num = den = 0.0
+    for s in stats:
+        if s.words >= 12:
+            num += s.sw * s.words
+            den += s.words
+    page_sw = num / den if den else 0.0
+    sw_known = page_sw >= 0.08
+
+    total_words = sum(s.words for s in stats) or 1
+    counts = Counter(s.norm for s in stats)
+    core_start, core_end = _core_span(stats)
+    title_norm = " ".join(_WORD.findall(title.lower())) if title else ""
+
+    # HTML: how much of the page's prose sits under each element.
+    share: dict[int, float] = {}
+    good_total = 0.0
+    if html:
+        for b, s in zip(blocks, stats):
+            if s.good:
+                w = float(s.words)
+                good_total += w
+                for eid in (b.features or {}).get("path", ()):
+                    share[eid] = share.get(eid, 0.0) + w
+    good_total = good_total or 1.0
+    # The element that most directly holds the prose (Readability's "top
+    # candidate"): each prose block scores its parent fully, the elements
+    # above it less and less.
+    top = -1
+    if html and share:
+        cand: dict[int, float] = {}
+        for b, s in zip(blocks, stats):
+            if s.good:
+                path = (b.features or {}).get("path", ())
+                w = float(min(s.words, 100))
+                for back, factor in ((2, 1.0), (3, 0.5), (4, 0.25)):
+                    if len(path) >= back:
+                        eid = path[-back]
+                        cand[eid] = cand.get(eid, 0.0) + w * factor
+        if cand:
+            top = max(cand, key=cand.__getitem__)
+    top_share = share.get(top, 0.0) / good_total if top >= 0 else 0.0
+
+    # Cumulative words, to place each block in the page's text.
+    cum = 0
+    pos_words = []
+    for s in stats:
+        pos_words.append(cum)
+        cum += s.words
+
+    hint_cache: dict = {}
+    # Plain text: runs of lines with no blank line between them (a menu, a
+    # list, a form), and how long they are.
+    run_len: list[int] = []
+    if not html:
+        start = 0
+        for i in range(1, n + 1):
+            if i == n or (blocks[i].features or {}).get("blank_before", True):
+                run_len.extend([i - start] * (i - start))
+                start = i
+    bins = [length_bin(s.words) for s in stats]
+    goods = [s.good for s in stats]
+    good_cum = [0]
+    for g in goods:
+        good_cum.append(good_cum[-1] + g)
+    feats: list[dict[str, float]] = []
+    for i, (b, s) in enumerate(zip(blocks, stats)):
+        words = s.words
+        f: dict[str, float] = {
+            _LEN_NAMES[bins[i]]: 1.0,
+            "loglen": math.log1p(words),
+            "kind_" + b.kind: 1.0,
+            "terminal": 1.0 if s.terminal else 0.0,
+            "sents": min(s.sents, 5) / 5.0,
+            "punct": min(s.punct / max(1, words), 0.5),
+            "digits": s.digits,
+            "caps": s.caps,
+            "good": 1.0 if s.good else 0.0,
+            "pos": pos_words[i] / total_words,
+        }
+        if b.kind == "heading":
+            f["hlevel" + str(min(b.level, 4))] = 1.0
+        if sw_known:
+            rel = min(s.sw / page_sw, 2.0) if words >= 3 else 0.5
+            f["sw_rel"] = rel
+            if words >= 5 and rel < 0.35:
+                f["sw_low"] = 1.0
+        else:
+            f["sw_unknown"] = 1.0
+        if s.pattern:
+            f["pat_" + s.pattern] = 1.0
+        norm = s.norm
+        if norm and counts[norm] > 1:
+            f["dup"] = 1.0
+        if title_norm and norm and words <= 40 and (norm == title_norm or (len(norm) > 15 and norm in title_norm)):
+            f["is_title"] = 1.0
+        # Position against the prose core.
+        if i < core_start:
+            f["before_core"] = 1.0
+            f["dist_core"] = math.log1p(core_start - i)
+        elif i >= core_end:
+            f["after_core"] = 1.0
+            f["dist_core"] = math.log1p(i - core_end + 1)
+        else:
+            f["in_core"] = 1.0
+        if i == 0:
+            f["first"] = 1.0
+        if i == n - 1:
+            f["last"] = 1.0
+        # Neighbours.
+        for off, names in _NEIGHBOURS:
+            j = i + off
+            if 0 <= j < n:
+                t = stats[j]
+                f[names[bins[j]]] = 1.0
+                if t.good:
+                    f[names[-3]] = 1.0
+                if html:
+                    f[names[-2]] = t.link_density
+                if t.pattern:
+                    f[names[-1]] = 1.0
+            else:
+                f[names[-4]] = 1.0
+        # Prose in a window of five blocks either side.
+        lo, hi = max(0, i - 5), min(n, i + 6)
+        f["win_good"] = (good_cum[hi] - good_cum[lo]) / (hi - lo)
+        if html:
+            _html_features(f, b, s, share, good_total, vocab, hint_cache)
+            if top >= 0:
+                path = (b.features or {}).get("path", ())
+                if top in path:
+                    f["in_top"] = 1.0
+                    f["in_top_share"] = top_share
+                    # Furniture nested inside the article's own container.
+                    k = path.index(top)
+                    for _tag, tokens in b.features["stack"][k + 1:]:
+                        reasons, _words = _element_words(tokens, vocab, hint_cache)
+                        for r in reasons:
+                            f["below_top_" + r] = 1.0
+                else:
+                    f["out_top"] = 1.0
+        else:
+            _text_features(f, b, s)
+            f["run" + str(length_bin(run_len[i]))] = 1.0
+        feats.append(f)
+    return feats, stats
+
+
+def _html_features(f: dict[str, float], b: Block, s: BlockStats, share: dict[int, float], good_total: float,
+                   vocab: frozenset[str] | None, cache: dict) -> None:
+    feat = b.features or {}
+    f["ld"] = s.link_density
+    f["ld_high"] = float(s.link_density > 0.6)
+    f["links"] = min(s.links, 10) / 10.0
+    f["tag_" + str(feat.get("tag", "?"))] = 1.0
+    stack = feat.get("stack", ())
+    path = feat.get("path", ())
+    depth = len(stack)
+    f["depth"] = min(depth, 40) / 40.0
+    if not path or len(path) != depth:
+        return
+    # What all the ancestors say, built once per element and shared.
+    f.update(_ancestors(stack, path, len(path) - 1, share, good_total, vocab, cache))
+    # The three nearest elements.
+    for k in range(max(0, depth - 3), depth):
+        reasons, words = _element_words(stack[k][1], vocab, cache)
+        for r in reasons:
+            f["nhint_" + r] = 1.0
+        for w in words:
+            f["ncls_" + w] = 1.0
+    for back, name in ((1, "sh1"), (2, "sh2"), (3, "sh3"), (5, "sh5"), (8, "sh8")):
+        if depth >= back:
+            f[name] = share.get(path[-back], 0.0) / good_total
+
+
+def _element_words(tokens: str, vocab: frozenset[str] | None, cache: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if not tokens:
+        return (), ()
+    known = cache.get(tokens)
+    if known is None:
+        known = (
+            tuple(reason for reason, pattern in HTML_HINTS if pattern.search(tokens)),
+            tuple(w for w in set(_TOKEN_SPLIT.split(tokens)) if vocab and w in vocab),
+        )
+        cache[tokens] = known
+    return known
+
+
+def _ancestors(stack: tuple, path: tuple, k: int, share: dict[int, float], good_total: float,
+               vocab: frozenset[str] | None, cache: dict) -> dict[str, float]:
+    """Features from elements 0..k of a block's ancestry (memoised by element)."""
+    eid = path[k]
+    key = ("el", eid)
+    known = cache.get(key)
+    if known is not None:
+        return known
+    # Walk up to the nearest element already known, then down again.
+    j = k
+    while j > 0 and ("el", path[j - 1]) not in cache:
+        j -= 1
+    base = cache.get(("el", path[j - 1])) if j > 0 else {}
+    for m in range(j, k + 1):
+        d = dict(base)
+        tag, tokens = stack[m]
+        if tag in _STRUCT_TAGS:
+            d["in_" + tag] = 1.0
+            reason = STRUCTURAL.get(tag)
+            if reason:
+                d["struct_" + reason] = 1.0
+        reasons, words = _element_words(tokens, vocab, cache)
+        for r in reasons:
+            d["hint_" + r] = 1.0
+        for w in words:
+            d["cls_" + w] = 1.0
+        v = share.get(path[m], 0.0) / good_total
+        if v >= 0.5:
+            # The deepest ancestor still holding half of the page's prose.
+            d["deep_half"] = v
+        cache[("el", path[m])] = d
+        base = d
+    return base
+
+
+def _text_features(f: dict[str, float], b: Block, s: BlockStats) -> None:
+    text = b.text
+    feat = b.features or {}
+    before, after = feat.get("blank_before", True), feat.get("blank_after", True)
+    f["blank_before"] = float(before)
+    f["blank_after"] = float(after)
+    if before and after:
+        f["isolated"] = 1.0
+    if b.kind == "list_item":
+        f["bullet"] = 1.0
+    if len(text) > 2 and text[1] == " " and text[0] in "o+-*>":
+        f["bullet2"] = 1.0
+    if _SEPARATORS.search(text) and s.words <= 20:
+        f["separators"] = 1.0
+    if text.isupper() and s.words <= 8:
+        f["allcaps"] = 1.0
+
+
+def class_tokens(blocks: list[Block]) -> set[str]:
+    """The class/id words around a page's blocks (for building a vocabulary)."""
+    out: set[str] = set()
+    for b in blocks:
+        for _tag, tokens in (b.features or {}).get("stack", ()):
+            if tokens:
+                out.update(w for w in _TOKEN_SPLIT.split(tokens) if 2 <= len(w) <= 20)
+    return out

@@ -1,0 +1,160 @@
+"""What a block's words and its HTML surroundings say it is.
+
+Each pattern names one kind of page furniture. They serve twice: as signals
+for the folding model, and to name the reason of a block the model folds.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+NAVIGATION = "navigation"
+NEWSLETTER = "newsletter sign-up"
+DONATION = "donation appeal"
+SHARE = "share/social buttons"
+COOKIE = "cookie notice"
+RELATED = "related links"
+COMMENTS = "comments"
+LEGAL = "legal/copyright"
+BYLINE = "byline/date line"
+CREDIT = "image credit"
+ADVERT = "advertisement"
+MARKED = "marked by you"
+TITLE = "title (shown above)"
+
+_MONTHS = (
+    r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?"
+    r"|nov(ember)?|dec(ember)?)"
+)
+_DATE = (
+    rf"(\b{_MONTHS}\.?\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}\b|\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTHS}\.?,?\s+\d{{4}}\b"
+    r"|\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b|\d{4}年\d{1,2}月\d{1,2}日)"
+)
+
+#: (reason, pattern, longest block in words it applies to).
+TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
+    (COOKIE, re.compile(
+        r"\bcookies?\b.*\b(use|uses|accept|consent|policy|settings|preferences)\b|\bwe use cookies\b"
+        r"|\bcookie (policy|settings|preferences)\b|\bmanage (consent|preferences)\b", re.I), 90),
+    (NEWSLETTER, re.compile(
+        r"\b(sign up|subscribe|subscribers?|signing up|opt in)\b.*\b(newsletter|e-?mail|inbox|updates|digest)\b"
+        r"|\bnewsletters?\b|\bin your (in)?box\b|\benter your e-?mail\b|\byour e-?mail address\b"
+        r"|^e-?mail( address)?\*?$|^(subscribe|sign up)( now| today| for free)?\W*$", re.I), 60),
+    (DONATION, re.compile(
+        r"\b(donate|donation|donating|become a (member|patron|supporter|subscriber)"
+        r"|support (us|our|the|independent)\b|contribut(e|ion)s?\b.*\b(journalism|work|reporting)"
+        r"|not ready to support|remind me later|independent journalism|reader[- ]funded|chip in"
+        r"|patreon|buy me a coffee|ko-fi|^a message from\b|^dear readers,?$)", re.I), 90),
+    (SHARE, re.compile(
+        r"^(share|shares|tweet|pin( it)?|e-?mail|print|copy( link)?|link copied|whatsapp|facebook|twitter|x|"
+        r"linkedin|reddit|pinterest|telegram|flipboard|messenger|bluesky|threads|instagram|youtube|tiktok|"
+        r"share (this|on|via)\b.*|follow us\b.*|share this (article|story|post)|click to share.*)\W*$", re.I), 8),
+    (LEGAL, re.compile(
+        r"(©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|privacy policy|terms (of|and) (use|service|conditions)"
+        r"|\baffiliate (links?|commission)|\bwe may earn\b|\bdisclosure\b|\bdisclaimer\b|\bpowered by\b)", re.I), 80),
+    (RELATED, re.compile(
+        r"^(read more|read next|read also|related( articles| stories| posts| content| reading)?|more (from|stories|"
+        r"on|in|like this|articles)\b.*|you (may|might) also (like|enjoy)|recommended( for you| reading)?|see also|"
+        r"popular( posts| now)?|trending( now)?|most (read|popular|viewed)|latest( news| posts| stories)?|"
+        r"also read|keep reading|continue reading|up next|what to read next|further reading|top stories)\W*$",
+        re.I), 10),
+    (COMMENTS, re.compile(
+        r"^(\d+\s+)?(comments?|responses?|replies|leave a (comment|reply)|reply|post a comment|add a comment|"
+        r"join the (conversation|discussion)|show comments|view comments|be the first to comment.*|"
+        r"cancel reply|submit comment|post comment|log in to (comment|reply))\W*$", re.I), 10),
+    (ADVERT, re.compile(
+        r"^(advertisement|advertising|sponsored( content| post)?|ad|ads|promoted|partner content|"
+        r"story continues below( this)? (ad|advertisement)|scroll to continue( with content)?|anzeige|реклама|广告)\W*$",
+        re.I), 8),
+    (NAVIGATION, re.compile(
+        r"^(skip to (main )?content|skip to (the )?navigation|menu|main menu|home|search|log ?in|log ?out|sign in|"
+        r"sign out|register|next|previous|prev|back|back to top|close|toggle navigation|open menu|more|"
+        r"next (post|article|story)|previous (post|article|story)|older posts?|newer posts?|load more|"
+        r"view all|see all|show more|go to top|top|contact( us)?|about( us)?|faq|help|tags?|categor(y|ies)|"
+        r"archives?|page \d+( of \d+)?|\d+|[«»‹›<>←→|]+)\W*$", re.I), 6),
+    (BYLINE, re.compile(
+        rf"^(by|von|par|por|автор)\s+\S|^(posted|published|updated|written|last updated|posted on|published on)\b"
+        rf"|^{_DATE}\W*$|\b\d+\s+(min(ute)?s?|mins?)\s+read\b|\bread(ing)? time\b", re.I), 20),
+    (CREDIT, re.compile(
+        r"\b(photo|image|picture|illustration|video|graphic)s?\s*(credit|courtesy|by|:|/)"
+        r"|\b(getty images|shutterstock|istock(photo)?|ap photo|reuters|afp|unsplash|pexels|alamy|tass|"
+        r"via wikimedia|wikimedia commons|epa|dpa)\b|^credit:|^source:\s", re.I), 25),
+]
+
+#: Class/id/role words of the elements around a block (lower case).
+HTML_HINTS: list[tuple[str, re.Pattern[str]]] = [
+    (COOKIE, re.compile(r"cookie|consent|gdpr|onetrust|cmp-")),
+    (NEWSLETTER, re.compile(r"newsletter|subscribe|signup|sign-up|mailing|optin|opt-in|mc4wp|mailchimp")),
+    (DONATION, re.compile(r"donat|paywall|membership|support-us|patreon")),
+    (SHARE, re.compile(r"\bshare|social|sharing|sharedaddy|addtoany|a2a|follow-us")),
+    (COMMENTS, re.compile(r"comment|disqus|respond|replies")),
+    (RELATED, re.compile(r"related|recommend|more-stories|read-more|readmore|popular|trending|outbrain|taboola"
+                         r"|read-next|also-read|jp-relatedposts|yarpp")),
+    (ADVERT, re.compile(r"\bad\b|\bads\b|advert|sponsor|promo|\bdfp\b|adsense|ad-slot|ad-container|banner")),
+    (BYLINE, re.compile(r"byline|author|\bmeta\b|post-meta|entry-meta|dateline|timestamp|published|posted-on")),
+    (CREDIT, re.compile(r"credit|caption|attribution")),
+    (LEGAL, re.compile(r"copyright|legal|disclaimer|disclosure|colophon")),
+    (NAVIGATION, re.compile(r"\bnav|menu|breadcrumb|sidebar|widget|masthead|skip-link|pagination|toolbar|"
+                            r"header|footer|topbar|site-title|logo")),
+]
+
+#: Structural elements and the furniture they usually hold.
+STRUCTURAL = {"nav": NAVIGATION, "footer": LEGAL, "aside": RELATED, "header": NAVIGATION, "form": NEWSLETTER}
+
+
+# Words one of which must be in a longer block (lower-cased) for its pattern
+# to be tried at all: most prose is turned away by a few substring tests.
+_KEYWORDS = {
+    COOKIE: ("cookie", "consent", "preferences"),
+    NEWSLETTER: ("newsletter", "subscri", "sign", "mail", "inbox", "opt in"),
+    DONATION: ("donat", "support", "member", "patron", "subscriber", "contribut", "journalism", "remind", "funded",
+               "chip in", "coffee", "ko-fi", "message from", "dear reader"),
+    LEGAL: ("©", "(c)", "copyright", "rights reserved", "privacy", "terms", "affiliate", "earn", "disclosure",
+            "disclaimer", "powered by"),
+    BYLINE: ("by ", "von ", "par ", "por ", "автор", "posted", "published", "updated", "written", "read", "20", "19",
+             "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "年"),
+    CREDIT: ("photo", "image", "picture", "illustration", "video", "graphic", "getty", "shutterstock", "istock",
+             "reuters", "afp", "unsplash", "pexels", "alamy", "tass", "wikimedia", "epa", "dpa", "credit", "source"),
+}
+_KEYWORD_RE = {r: re.compile("|".join(re.escape(k) for k in ks)) for r, ks in _KEYWORDS.items()}
+#: Reasons whose pattern is anchored at both ends: tried on short blocks only.
+_SHORT_FORMS = frozenset((SHARE, RELATED, COMMENTS, ADVERT, NAVIGATION))
+
+
+def text_reason(text: str, words: int) -> str:
+    """The kind of furniture a block's words name, or ""."""
+    low = None
+    for reason, pattern, longest in TEXT_PATTERNS:
+        if words > longest:
+            continue
+        if reason in _SHORT_FORMS:
+            if pattern.match(text):
+                return reason
+            continue
+        if low is None:
+            low = text.lower()
+        if _KEYWORD_RE[reason].search(low) and pattern.search(text):
+            return reason
+    return ""
+
+
+@lru_cache(maxsize=8192)
+def hint_of(tokens: str) -> str:
+    """The furniture one element's class/id words name, or ""."""
+    for reason, pattern in HTML_HINTS:
+        if pattern.search(tokens):
+            return reason
+    return ""
+
+
+def html_reason(stack: tuple[tuple[str, str], ...]) -> str:
+    """The kind of furniture the nearest telling ancestor of a block names."""
+    for tag, tokens in reversed(stack):
+        if tokens:
+            reason = hint_of(tokens)
+            if reason:
+                return reason
+        if tag in STRUCTURAL:
+            return STRUCTURAL[tag]
+    return ""

@@ -1,0 +1,267 @@
+"""Folding: the seed, other languages, repetition across a site, user rules."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from reader.core import fold
+from reader.core.fold import (
+    BYLINE,
+    COOKIE,
+    CREDIT,
+    DONATION,
+    MARKED,
+    NEWSLETTER,
+    RELATED,
+    Label,
+    effective_labels,
+    fold_runs,
+    labels_in_archive,
+)
+from reader.core.ingest import ingest_bytes, ingest_file
+from reader.core.models import Block
+from reader.core.render import article_text, visible_text
+
+FOLD_FIXTURES = Path(__file__).parent.parent / "fixtures" / "fold"
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def _block(article, start: str) -> Block:
+    hits = [b for b in article.blocks if b.text.startswith(start)]
+    assert hits, f"no block starts with {start!r}"
+    return hits[0]
+
+
+# ---------------------------------------------------------------- the seed
+
+
+def test_seed_shows_the_story_and_folds_the_appeals(seed_path: Path) -> None:
+    article = ingest_file(seed_path)
+    texts = [b.text for b in article.blocks]
+    first = next(i for i, t in enumerate(texts) if t.startswith("Russia's Defence Minister Sergei Shoigu on Sunday"))
+    last = next(i for i, t in enumerate(texts) if t.endswith('"dirty bomb" provocation in its statement.'))
+    assert last - first >= 6
+    for b in article.blocks[first : last + 1]:
+        assert not b.boilerplate, b.text
+    assert _block(article, "Support The Moscow Times!").reason == DONATION
+    assert _block(article, "Sign up for our free weekly newsletter").reason == NEWSLETTER
+    assert _block(article, "Our weekly newsletter contains").reason == NEWSLETTER
+    for start in ("A Message from The Moscow Times", "Dear readers", "We are facing unprecedented challenges",
+                  "Your support, no matter how small", "Not ready to support today?", "Remind me later."):
+        assert _block(article, start).reason == DONATION, start
+    assert _block(article, "Read more").reason == RELATED
+    assert _block(article, "Russian Defense Minister Sergei Shoigu TASS").reason == CREDIT
+    # Nothing is folded without a reason, and the headline is the title.
+    assert all(b.reason for b in article.blocks if b.boilerplate)
+    assert article.title == "Russia Discusses Ukraine in String of Calls with Defense Chiefs"
+
+
+def test_every_folded_run_names_its_reasons(seed_path: Path) -> None:
+    article = ingest_file(seed_path)
+    labels = [Label(b.boilerplate, b.reason) for b in article.blocks]
+    runs = fold_runs(labels)
+    assert runs
+    shown = article_text(article, labels)
+    for run in runs:
+        assert run.reasons and all(run.reasons)
+        assert run.describe() in shown
+    assert "donation appeal" in shown and "newsletter sign-up" in shown
+
+
+# ---------------------------------------------------------------- other languages
+
+
+@pytest.mark.parametrize("lang", ["de", "ru", "zh"])
+@pytest.mark.parametrize("suffix", [".html", ".txt"])
+def test_articles_in_other_languages_fold_sanely(lang: str, suffix: str) -> None:
+    """Every paragraph of the story stays; the menu, the cookie notice, the
+    share buttons and the copyright line fold."""
+    path = FOLD_FIXTURES / f"{lang}_article{suffix}"
+    article = ingest_file(path)
+    html = ingest_file(FOLD_FIXTURES / f"{lang}_article.html") if suffix == ".txt" else article
+    # The story: the <p> elements of the article body of the HTML version.
+    import lxml.html
+
+    doc = lxml.html.fromstring(path.with_suffix(".html").read_text(encoding="utf-8"))
+    body = doc.xpath("//*[contains(@class,'article-body') or contains(@class,'news-text')"
+                     " or contains(@class,'article-content')]//p")
+    story = [_norm(p.text_content()) for p in body]
+    assert len(story) >= 6
+    shown = _norm(visible_text(article.blocks))
+    for para in story:
+        assert para in shown, para[:60]
+    folded = [b for b in article.blocks if b.boilerplate]
+    assert folded, "nothing folded"
+    assert all(b.reason for b in folded)
+    # Far less is folded than kept: no language is folded wholesale.
+    story_words = sum(len(p.split()) for p in story)
+    assert len(shown.split()) < 1.6 * story_words
+    menu = {"de": "Startseite", "ru": "Главная", "zh": "首页"}[lang]
+    assert all(b.boilerplate for b in article.blocks if b.text == menu)
+    copyright_line = next(b for b in article.blocks if "©" in b.text)
+    assert copyright_line.boilerplate
+    assert html.title  # the page's own title
+
+
+def test_cookie_notice_is_named() -> None:
+    article = ingest_file(FOLD_FIXTURES / "de_article.html")
+    cookie = _block(article, "Wir verwenden Cookies")
+    assert cookie.boilerplate and cookie.reason == COOKIE
+
+
+# ---------------------------------------------------------------- repetition
+
+
+_SITE_FOOTER = (
+    "The Harbour Ledger is an independent newsroom owned by its readers since 1987, and every story we "
+    "publish is checked by two editors before it goes out to the people of the bay."
+)
+
+
+def _site_article(n: int, topic: str, paragraphs: list[str]) -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f"<html><head><title>{topic} | The Harbour Ledger</title>"
+        f'<link rel="canonical" href="https://harbourledger.example/news/{n}"></head><body>'
+        f"<article><h1>{topic}</h1>{body}<p>{_SITE_FOOTER}</p>"
+        '<div class="share"><a href="#s">Share</a></div></article></body></html>'
+    ).encode()
+
+
+_STORIES = [
+    ("Ferry timetable changes in June", [
+        "The harbour authority will run the evening ferry an hour later from the first week of June, after "
+        "commuters asked for a later crossing in a survey last winter.",
+        "The morning boats keep their times, but the Sunday service will stop at the north pier as well, "
+        "which the authority says adds six minutes to the trip.",
+        "Tickets bought before the change stay valid until the end of the summer season.",
+    ]),
+    ("New playground opens on Dock Street", [
+        "Children tried out the new climbing frame on Dock Street on Saturday, two years after the old "
+        "playground was closed because its wooden frame had rotted.",
+        "The council paid for most of the work, and a local bakery raised the rest by selling bread at "
+        "the Saturday market for three months.",
+        "The playground is open from eight in the morning until sunset every day of the week.",
+    ]),
+    ("Fish market moves indoors for the winter", [
+        "The weekly fish market will move into the old customs hall from November, so that traders and "
+        "buyers no longer stand in the rain on the quay.",
+        "Traders welcomed the move, although some worry that fewer tourists will find the hall than "
+        "found the stalls along the water.",
+        "The market returns to the quay in April, when the customs hall is needed for the spring fair.",
+    ]),
+]
+
+
+def test_a_footer_shared_by_three_articles_folds_only_by_repetition(archive) -> None:  # noqa: ANN001
+    ids = []
+    for n, (topic, paras) in enumerate(_STORIES):
+        article = ingest_bytes(_site_article(n, topic, paras), "html")
+        footer = _block(article, "The Harbour Ledger is an independent newsroom")
+        # The page alone cannot tell it from the story.
+        assert not footer.boilerplate
+        ids.append(archive.save(article).id)
+    for article_id in ids:
+        article = archive.get(article_id)
+        labels = labels_in_archive(article, archive)
+        for block, label in zip(article.blocks, labels):
+            if block.text == _SITE_FOOTER:
+                assert label.boilerplate
+                assert label.reason == "repeated on 3 articles from harbourledger.example"
+            elif block.kind == "paragraph" and block.text != "Share":
+                assert not label.boilerplate, block.text
+        runs = fold_runs(labels)
+        assert any("repeated on 3 articles" in run.describe() for run in runs)
+
+
+def test_importing_a_second_article_refolds_the_first(archive) -> None:  # noqa: ANN001
+    first = archive.save(ingest_bytes(_site_article(0, *_STORIES[0]), "html")).id
+    before = labels_in_archive(archive.get(first), archive)
+    assert not any(label.boilerplate and label.reason.startswith("repeated") for label in before)
+    archive.save(ingest_bytes(_site_article(1, *_STORIES[1]), "html"))
+    after = labels_in_archive(archive.get(first), archive)
+    article = archive.get(first)
+    folded = [b.text for b, label in zip(article.blocks, after) if label.boilerplate]
+    assert _SITE_FOOTER in folded
+
+
+def test_a_paragraph_quoted_by_two_articles_stays() -> None:
+    quoted = Block("paragraph", "The mayor said the bridge would reopen in May, two months later than planned, "
+                                "because the steel arrived late.")
+    blocks = [
+        Block("paragraph", "Work on the old bridge is running late, the council confirmed on Monday evening."),
+        quoted,
+        Block("paragraph", "Drivers will keep using the diversion through the industrial estate until then."),
+        Block("paragraph", "Subscribe to the Ledger for all the news from the harbour, every morning."),
+    ]
+    repeats = {fold.block_key(quoted.text): 1, fold.block_key(blocks[3].text): 1}
+    labels = effective_labels(blocks, site="harbourledger.example", repeats=repeats)
+    assert not labels[1].boilerplate  # inside the story, quoted once elsewhere
+    assert labels[3].boilerplate  # after the story: template
+    assert labels[3].reason == "repeated on 2 articles from harbourledger.example"
+    # Quoted by four articles, it is template after all.
+    repeats[fold.block_key(quoted.text)] = 3
+    assert effective_labels(blocks, site="harbourledger.example", repeats=repeats)[1].boilerplate
+
+
+# ---------------------------------------------------------------- user rules
+
+
+def test_a_user_rule_changes_the_fold_and_survives_reopening(data_dir, archive) -> None:  # noqa: ANN001
+    from reader.core.store import Archive
+
+    article = ingest_bytes(_site_article(0, *_STORIES[0]), "html")
+    saved = archive.save(article).id
+    target = _STORIES[0][1][2]  # "Tickets bought before the change..."
+    labels = labels_in_archive(archive.get(saved), archive)
+    assert not any(label.boilerplate for b, label in zip(article.blocks, labels) if b.text == target)
+    archive.add_fold_rule("harbourledger.example", target, "fold")
+    archive.close()
+
+    reopened = Archive(data_dir)
+    try:
+        article = reopened.get(saved)
+        labels = labels_in_archive(article, reopened)
+        hit = [label for b, label in zip(article.blocks, labels) if b.text == target]
+        assert hit == [Label(True, MARKED)]
+        assert "marked by you" in article_text(article, labels)
+        # A "show" rule brings back a block the page folded.
+        folded = next(b for b in article.blocks if b.boilerplate)
+        reopened.add_fold_rule("harbourledger.example", folded.text, "show")
+        labels = labels_in_archive(article, reopened)
+        assert not labels[article.blocks.index(folded)].boilerplate
+    finally:
+        reopened.close()
+
+
+def test_rules_of_another_site_do_not_apply(archive) -> None:  # noqa: ANN001
+    article = ingest_bytes(_site_article(0, *_STORIES[0]), "html")
+    saved = archive.save(article).id
+    archive.add_fold_rule("elsewhere.example", _STORIES[0][1][0], "fold")
+    labels = labels_in_archive(archive.get(saved), archive)
+    assert MARKED not in {label.reason for label in labels}
+
+
+# ---------------------------------------------------------------- small cases
+
+
+def test_byline_and_markdown() -> None:
+    md = b"# A walk on the cliffs\n\nShare\n\nThe path along the cliffs is open again after the winter storms.\n"
+    article = ingest_bytes(md, "markdown")
+    share = _block(article, "Share")
+    assert share.boilerplate and share.reason == fold.SHARE
+    assert not _block(article, "The path along the cliffs").boilerplate
+    assert fold.text_reason("By Jane Doe", 3) == BYLINE
+
+
+def test_empty_and_single_block_pages() -> None:
+    fold.fold_blocks([], "html")
+    one = [Block("paragraph", "Just one short paragraph of text that is the whole page, and nothing else.")]
+    fold.fold_blocks(one, "text")
+    assert not one[0].boilerplate
