@@ -251,52 +251,111 @@ class Annotation:
         )
 
 
-@dataclass(slots=True)
 class ArticleInfo:
-    """What the archive list shows of an article: no body, no annotations."""
+    """What the archive list shows of an article: no body, no annotations.
 
-    id: str
-    title: str
-    url: str | None = None
-    site: str | None = None
-    author: str | None = None
-    published: str | None = None
-    saved: str = ""
-    source_format: str = "text"
-    source_path: str | None = None
-    content_hash: str = ""
-    tags: list[str] = field(default_factory=list)
-    status: str = "ok"
-    blocks: int = 0
-    folded: int = 0
-    words: int = 0
-    note: str = ""
-    annotation_count: int = 0
-    annotation_tags: list[str] = field(default_factory=list)
-    annotation_ids: list[str] = field(default_factory=list)
-    notes_text: str = ""
+    A read-only view over the archive's index row: building one costs an
+    object, not a copy, so the list of 10,000 articles opens at once.
+    """
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self._row = row
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ArticleInfo:
-        return cls(
-            id=str(d["id"]),
-            title=str(d.get("title") or ""),
-            url=d.get("url"),
-            site=d.get("site"),
-            author=d.get("author"),
-            published=d.get("published"),
-            saved=str(d.get("saved") or ""),
-            source_format=str(d.get("source_format") or "text"),
-            source_path=d.get("source_path"),
-            content_hash=str(d.get("content_hash") or ""),
-            tags=list(d.get("tags") or ()),
-            status=str(d.get("status") or "ok"),
-            blocks=int(d.get("blocks") or 0),
-            folded=int(d.get("folded") or 0),
-            words=int(d.get("words") or 0),
-            note=str(d.get("note") or ""),
-            annotation_count=int(d.get("annotation_count") or 0),
-            annotation_tags=list(d.get("annotation_tags") or ()),
-            annotation_ids=list(d.get("annotation_ids") or ()),
-            notes_text=str(d.get("notes_text") or ""),
-        )
+        if "id" not in d:
+            raise KeyError("id")
+        return cls(d)
+
+    def __repr__(self) -> str:
+        return f"ArticleInfo(id={self.id!r}, title={self.title!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ArticleInfo) and other._row == self._row
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self._row)
+
+    @property
+    def id(self) -> str:
+        return str(self._row["id"])
+
+    @property
+    def title(self) -> str:
+        return str(self._row.get("title") or "")
+
+    @property
+    def url(self) -> str | None:
+        return self._row.get("url")
+
+    @property
+    def site(self) -> str | None:
+        return self._row.get("site")
+
+    @property
+    def author(self) -> str | None:
+        return self._row.get("author")
+
+    @property
+    def published(self) -> str | None:
+        return self._row.get("published")
+
+    @property
+    def saved(self) -> str:
+        return str(self._row.get("saved") or "")
+
+    @property
+    def source_format(self) -> str:
+        return str(self._row.get("source_format") or "text")
+
+    @property
+    def source_path(self) -> str | None:
+        return self._row.get("source_path")
+
+    @property
+    def content_hash(self) -> str:
+        return str(self._row.get("content_hash") or "")
+
+    @property
+    def tags(self) -> list[str]:
+        return list(self._row.get("tags") or ())
+
+    @property
+    def status(self) -> str:
+        return str(self._row.get("status") or "ok")
+
+    @property
+    def blocks(self) -> int:
+        return int(self._row.get("blocks") or 0)
+
+    @property
+    def folded(self) -> int:
+        return int(self._row.get("folded") or 0)
+
+    @property
+    def words(self) -> int:
+        return int(self._row.get("words") or 0)
+
+    @property
+    def note(self) -> str:
+        return str(self._row.get("note") or "")
+
+    @property
+    def annotation_count(self) -> int:
+        return int(self._row.get("annotation_count") or 0)
+
+    @property
+    def annotation_tags(self) -> list[str]:
+        return list(self._row.get("annotation_tags") or ())
+
+    @property
+    def annotation_ids(self) -> list[str]:
+        return list(self._row.get("annotation_ids") or ())
+
+    @property
+    def notes_text(self) -> str:
+        return str(self._row.get("notes_text") or "")

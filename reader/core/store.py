@@ -43,11 +43,21 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
-from reader.core import anchor
-from reader.core.fold import block_key
 from reader.core.models import BLOCK_SEPARATOR, Annotation, Article, ArticleInfo
 from reader.core.sanitize import clean_text
 from reader.core.tags import BUILTIN, normalise_tag
+
+def _anchor():  # noqa: ANN202 - the anchoring module, imported when first needed
+    from reader.core import anchor
+
+    return anchor
+
+
+def block_key(text: str) -> str:
+    from reader.core.fold import block_key as key
+
+    return key(text)
+
 
 SCHEMA_VERSION = 1
 INDEX_SHARDS = 16
@@ -335,7 +345,7 @@ class OrphanContext:
     #: Which of `Archive.versions()` the quote was found in (None: not found).
     version: int | None
     replaced: str
-    suggestions: list[anchor.Match]
+    suggestions: list[Any]  # anchor.Match
 
 
 @dataclass(frozen=True, slots=True)
@@ -866,8 +876,8 @@ class Archive:
         placed = orphaned = 0
         if not annotations:
             return 0, 0
-        matches = anchor.reanchor(
-            old_text, new_text, [anchor.Anchor(a.start, a.end, a.exact, a.prefix, a.suffix) for a in annotations]
+        matches = _anchor().reanchor(
+            old_text, new_text, [_anchor().Anchor(a.start, a.end, a.exact, a.prefix, a.suffix) for a in annotations]
         )
         for ann, m in zip(annotations, matches):
             if m is None:
@@ -875,7 +885,7 @@ class Archive:
                     ann.orphaned = True
                     orphaned += 1
                 continue
-            q = anchor.quote_at(new_text, m.start, m.end)
+            q = _anchor().quote_at(new_text, m.start, m.end)
             ann.start, ann.end, ann.exact, ann.prefix, ann.suffix = m.start, m.end, q.exact, q.prefix, q.suffix
             ann.orphaned = False
             placed += 1
@@ -1259,11 +1269,11 @@ class Archive:
     @staticmethod
     def _anchor(ann: Annotation, text: str) -> bool:
         """Place `ann` in `text` by its selectors; an orphan if it is not there."""
-        span = anchor.locate(text, ann.start, ann.end, ann.exact, ann.prefix, ann.suffix)
+        span = _anchor().locate(text, ann.start, ann.end, ann.exact, ann.prefix, ann.suffix)
         if span is None:
             ann.orphaned = True
             return False
-        q = anchor.quote_at(text, *span)
+        q = _anchor().quote_at(text, *span)
         ann.start, ann.end, ann.exact, ann.prefix, ann.suffix = span[0], span[1], q.exact, q.prefix, q.suffix
         ann.orphaned = False
         return True
@@ -1351,35 +1361,47 @@ class Archive:
         again). If the article changed since (another process imported a new
         version), the span is placed on the current text by its quote; if it
         cannot be, StoreError says to reload."""
+        return self.add_annotations(article_id, [(start, end, list(tags), note)], text=text)[0]
+
+    def add_annotations(
+        self, article_id: str, spans: list[tuple[int, int, list[str], str]], *, text: str | None = None
+    ) -> list[Annotation]:
+        """Several annotations on one article, (start, end, tags, note) each,
+        saved together: one write of the article's notes and of its list row."""
         with self.transaction():
             self.info(article_id)
             current = self._current_text(article_id)
             if text is None:
                 text = current
-            if not (0 <= start < end <= len(text)):
-                raise StoreError(f"span {start}-{end} is outside the article (0-{len(text)})")
-            if text != current:
-                q = anchor.quote_at(text, start, end)
-                m = anchor.best_match(current, start, end, q.exact, q.prefix, q.suffix)
-                if m is None:
-                    raise StoreError(
-                        f"article {article_id[:8]} changed since it was opened; reload it and mark the text again"
-                    )
-                start, end, text = m.start, m.end, current
-            ann_id = self._new_annotation_id(article_id)
-            q = anchor.quote_at(text, start, end)
             stamp = now_iso()
-            ann = Annotation(
-                id=ann_id, article_id=article_id, start=start, end=end,
-                exact=q.exact, prefix=q.prefix, suffix=q.suffix,
-                tags=_clean_tags(tags), note=clean_text(note), created=stamp, updated=stamp,
-            )
+            made: list[Annotation] = []
+            for start, end, tags, note in spans:
+                if not (0 <= start < end <= len(text)):
+                    raise StoreError(f"span {start}-{end} is outside the article (0-{len(text)})")
+                if text != current:
+                    q = _anchor().quote_at(text, start, end)
+                    m = _anchor().best_match(current, start, end, q.exact, q.prefix, q.suffix)
+                    if m is None:
+                        raise StoreError(
+                            f"article {article_id[:8]} changed since it was opened; reload it and mark the text again"
+                        )
+                    start, end = m.start, m.end
+                taken = {a.id for a in made}
+                ann_id = self._new_annotation_id(article_id)
+                while ann_id in taken:
+                    ann_id = self._new_annotation_id(article_id)
+                q = _anchor().quote_at(current, start, end)
+                made.append(Annotation(
+                    id=ann_id, article_id=article_id, start=start, end=end,
+                    exact=q.exact, prefix=q.prefix, suffix=q.suffix,
+                    tags=_clean_tags(tags), note=clean_text(note), created=stamp, updated=stamp,
+                ))
             self._intend(article_id, "notes")
-            self._notes_db(article_id).table("annotations", cache_size=0).insert(
-                Document(ann.to_dict(), doc_id=self._doc_id(ann.id))
+            self._notes_db(article_id).table("annotations", cache_size=0).insert_multiple(
+                [Document(a.to_dict(), doc_id=self._doc_id(a.id)) for a in made]
             )
             self._refresh_summary(article_id)
-            return ann
+            return made
 
     def reattach(self, ann_id: str, start: int, end: int) -> Annotation:
         """Place an annotation (an orphan, say) on [start, end) of the
@@ -1390,7 +1412,7 @@ class Archive:
             text = self._current_text(ann.article_id)
             if not (0 <= start < end <= len(text)):
                 raise StoreError(f"span {start}-{end} is outside the article (0-{len(text)})")
-            q = anchor.quote_at(text, start, end)
+            q = _anchor().quote_at(text, start, end)
             ann.start, ann.end, ann.exact, ann.prefix, ann.suffix = start, end, q.exact, q.prefix, q.suffix
             ann.orphaned = False
             ann.updated = now_iso()
@@ -1420,7 +1442,7 @@ class Archive:
                 break
         text = self._current_text(ann.article_id)
         hint = min(ann.start, len(text))
-        matches = anchor.fuzzy_matches(text, ann.exact, ann.prefix, ann.suffix, hint, limit=suggestions)
+        matches = _anchor().fuzzy_matches(text, ann.exact, ann.prefix, ann.suffix, hint, limit=suggestions)
         return OrphanContext(ann, before, after, found, replaced, matches)
 
     def put_annotation(self, ann: Annotation) -> Annotation:

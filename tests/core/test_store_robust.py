@@ -207,14 +207,14 @@ def test_a_crash_after_the_notes_before_the_index_is_completed(data_dir, monkeyp
     a = Archive(data_dir)
     aid = a.save(_article("Title\n\nA body of text to mark.")).id
     # Die right after the annotation reached its notes file.
-    real_insert = store_mod._Table.insert
+    real_insert = store_mod._Table.insert_multiple
     monkeypatch.setattr(Archive, "_end", lambda self, fd, ok, gen: None)
 
-    def insert_then_die(self, doc):  # noqa: ANN001, ANN202
-        real_insert(self, doc)
+    def insert_then_die(self, docs):  # noqa: ANN001, ANN202
+        real_insert(self, docs)
         raise _Killed
 
-    monkeypatch.setattr(store_mod._Table, "insert", insert_then_die)
+    monkeypatch.setattr(store_mod._Table, "insert_multiple", insert_then_die)
     with pytest.raises(_Killed):
         a.add_annotation(aid, 0, 5, note="half")
     monkeypatch.undo()
