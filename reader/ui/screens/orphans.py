@@ -17,15 +17,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from reader.core import anchor
 from reader.core.models import Annotation, Article
 from reader.ui.screens.dialogs import ConfirmScreen
 from reader.ui.widgets.notes_panel import annotation_prompt, shorten
 
 if TYPE_CHECKING:
     from reader.core.store import Archive
-
-GUESS_THRESHOLD = 0.5
 
 
 class OrphanScreen(ModalScreen[None]):
@@ -43,7 +40,7 @@ class OrphanScreen(ModalScreen[None]):
         self.article = article
         self.orphans = list(orphans)
         self.selection = selection
-        self._guesses: dict[str, tuple[int, int] | None] = {}
+        self._contexts: dict[str, object] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog orphans"):
@@ -82,36 +79,42 @@ class OrphanScreen(ModalScreen[None]):
         if ann is not None:
             self._show(ann)
 
+    def _orphan_context(self, ann: Annotation):  # noqa: ANN202 - store.OrphanContext
+        if ann.id not in self._contexts:
+            self._contexts[ann.id] = self.archive.orphan_context(ann.id, chars=160, suggestions=3)
+        return self._contexts[ann.id]
+
     def _guess(self, ann: Annotation) -> tuple[int, int] | None:
-        if ann.id not in self._guesses:
-            self._guesses[ann.id] = anchor.fuzzy_find(
-                self.article.text, ann.exact, ann.prefix, ann.suffix, ann.start, threshold=GUESS_THRESHOLD
-            )
-        return self._guesses[ann.id]
+        best = self._orphan_context(ann).suggestions
+        return (best[0].start, best[0].end) if best else None
 
     def _show(self, ann: Annotation) -> None:
+        ctx = self._orphan_context(ann)
+        when = f" (text replaced {ctx.replaced[:10]})" if ctx.replaced else ""
         was = Content.assemble(
-            ("Was\n", "bold"),
-            ("\u2026" + ann.prefix, "$text-muted"),
+            (f"Was{when}\n", "bold"),
+            ("\u2026" + ctx.before[-160:], "$text-muted"),
             (ann.exact, "bold $warning"),
-            (ann.suffix + "\u2026", "$text-muted"),
+            (ctx.after[:160] + "\u2026", "$text-muted"),
         )
         self.query_one("#orphan-was", Static).update(was)
-        guess = self._guess(ann)
         text = self.article.text
-        if guess is None:
+        if not ctx.suggestions:
             now = Content.assemble(("Now\n", "bold"), ("no close match in the current text", "$text-muted"))
         else:
-            s, e = guess
-            now = Content.assemble(
-                ("Best match now\n", "bold"),
-                ("\u2026" + text[max(0, s - 60) : s], "$text-muted"),
-                (text[s:e], "bold $success"),
-                (text[e : e + 60] + "\u2026", "$text-muted"),
-            )
+            parts: list = [("Closest now (g attaches to the first)\n", "bold")]
+            for i, m in enumerate(ctx.suggestions):
+                parts += [
+                    f"{i + 1}. ",
+                    ("\u2026" + text[max(0, m.start - 60) : m.start], "$text-muted"),
+                    (text[m.start : m.end], "bold $success" if i == 0 else "bold"),
+                    (text[m.end : m.end + 60] + "\u2026", "$text-muted"),
+                    (f"  ({m.score:.0%} alike)\n\n", "$text-muted"),
+                ]
+            now = Content.assemble(*parts)
         self.query_one("#orphan-now", Static).update(now)
 
-    def _attach(self, ann: Annotation, span: tuple[int, int]) -> None:
+    def _reattach(self, ann: Annotation, span: tuple[int, int]) -> None:
         self.archive.reattach(ann.id, span[0], span[1])
         self.orphans = [a for a in self.orphans if a.id != ann.id]
         self.notify(Content(f"Re-attached to \u201c{shorten(self.article.text[span[0]:span[1]], 60)}\u201d"),
@@ -126,7 +129,7 @@ class OrphanScreen(ModalScreen[None]):
         if guess is None:
             self.notify("No close match: select the text on the reading screen, then R and a", severity="warning")
             return
-        self._attach(ann, guess)
+        self._reattach(ann, guess)
 
     def action_attach_selection(self) -> None:
         ann = self._current()
@@ -135,7 +138,7 @@ class OrphanScreen(ModalScreen[None]):
         if not self.selection or self.selection[1] <= self.selection[0]:
             self.notify("Select the new text first (v on the reading screen), then R and a", severity="warning")
             return
-        self._attach(ann, self.selection)
+        self._reattach(ann, self.selection)
 
     def action_delete(self) -> None:
         ann = self._current()
