@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from reader.core.store import Archive
 
 
+BACKUP_DELAY = 2.0  # seconds after start
+
+
 class ReaderApp(App[int]):
     TITLE = "reader"
     CSS_PATH = [str(p) for p in styles()]
@@ -38,6 +41,18 @@ class ReaderApp(App[int]):
         self.push_screen(ArchiveScreen(self.archive))
         if self.notice:
             self.notify(Content(self.notice), timeout=6)
+        # The day's backup, taken in the background once the screen is up, so
+        # that no edit waits for it.
+        self.set_timer(BACKUP_DELAY, self._backup)
+
+    def _backup(self) -> None:
+        self.run_worker(self._backup_in_thread, thread=True, group="backup", exit_on_error=False)
+
+    def _backup_in_thread(self) -> None:
+        self.archive.backup_if_due()
+        error = getattr(self.archive, "backup_error", None)
+        if error:
+            self.call_from_thread(self.notify, Content(f"Backup failed: {error}"), severity="warning")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (Ctrl+P) lists this screen's keys as commands."""

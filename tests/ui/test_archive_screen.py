@@ -176,3 +176,18 @@ async def test_pending_entries_show_as_such_and_do_not_open(archive) -> None:
         await pilot.press("slash", *"later", "enter", "enter")
         await pilot.pause()
         assert isinstance(app.screen, ArchiveScreen)
+
+
+async def test_the_days_backup_is_taken_in_the_background(archive, monkeypatch) -> None:
+    from reader.core.store import Archive
+    from reader.ui import app as app_module
+
+    add(archive, FIXTURES / "seed.txt")
+    monkeypatch.setattr(app_module, "BACKUP_DELAY", 0.01)
+    fresh = Archive(archive.data_dir)  # a new session: no change made yet
+    app = ReaderApp(fresh)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause(0.1)
+        await app.workers.wait_for_complete()
+    backups = [p for p in (archive.data_dir / "backups").iterdir() if p.is_dir()]
+    assert len(backups) == 1
