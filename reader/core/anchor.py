@@ -420,7 +420,7 @@ def _fuzzy_at(text: str, hay: str, quote: str, d: int, slack: int, prefix: str, 
     if aligned is None:
         return None
     s, e, errors = aligned
-    s, e = _trim(text, s, e)
+    s, e = trim_span(text, s, e)
     q = 1.0 - errors / m
     if e <= s or q < QUOTE_FLOOR:
         return None
@@ -492,7 +492,8 @@ def _long_fuzzy(text: str, exact: str, prefix: str, suffix: str, hint: int | Non
     return found[:limit]
 
 
-def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+def trim_span(text: str, s: int, e: int) -> tuple[int, int]:
+    """[s, e) without the whitespace at either end."""
     while s < e and text[s].isspace():
         s += 1
     while e > s and text[e - 1].isspace():

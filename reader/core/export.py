@@ -60,7 +60,6 @@ import hashlib
 import json
 import os
 import re
-import secrets
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -781,35 +780,14 @@ class Written:
 def write_atomic(path: Path, data: bytes) -> bool:
     """Write `data` to `path` through a temporary file; False when the file
     already holds exactly these bytes (it is left alone)."""
+    from reader.core.files import write_atomic as replace_file
+
     try:
         if path.is_file() and not path.is_symlink() and path.read_bytes() == data:
             return False
     except OSError:
         pass
-    tmp = path.parent / f".{path.name[:60]}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            n = os.write(fd, view)
-            view = view[n:]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    os.close(fd)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    replace_file(path, data, mode=0o644)
     return True
 
 

@@ -594,37 +594,19 @@ class Archive:
             raise StoreError(f"{path}: cannot write ({err.strerror}); nothing was changed") from None
 
     def _write_file(self, path: str, payload: bytes) -> tuple[int, int, int]:
-        directory = os.path.dirname(path)
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        tmp = os.path.join(self.root, "tmp", f"{os.getpid()}-{secrets.token_hex(4)}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            view = memoryview(payload)
-            while view:
-                n = os.write(fd, view)
-                view = view[n:]
+        from reader.core.files import write_atomic
+
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+
+        def unique_mtime(fd: int) -> None:
             # A modification time no other version of any file has: a reader
             # comparing (inode, size, mtime) then never mistakes a new version
             # for the one it holds, even when the inode is reused at once.
             stamp = max(time.time_ns(), self._last_mtime + 1)
             self._last_mtime = stamp
             os.utime(fd, ns=(stamp, stamp))
-            os.fsync(fd)
-            st = os.fstat(fd)
-        except BaseException:
-            os.close(fd)
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        os.close(fd)
-        os.replace(tmp, path)
-        dfd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+
+        st = write_atomic(path, payload, tmp_dir=os.path.join(self.root, "tmp"), before_sync=unique_mtime)
         return (st.st_ino, st.st_size, st.st_mtime_ns)
 
     # -- databases -----------------------------------------------------------

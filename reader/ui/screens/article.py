@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual import events
 from textual.widgets import Footer, Static
 
+from reader.core.anchor import trim_span
 from reader.core.fold import labels_in_archive
 from reader.core.models import Annotation, Article
 from reader.core.reading import FOLD, Reading
@@ -178,7 +179,7 @@ class ArticleScreen(Screen[None]):
         if sel is not None:
             s, e = sorted(sel)
             if e > s:
-                return _trim(self.article.text, s, e)
+                return trim_span(self.article.text, s, e)
         return self._cursor_span()
 
     def _annotations_here(self) -> list[Annotation]:
@@ -616,11 +617,3 @@ class ArticleScreen(Screen[None]):
             "c claim, e evidence, t tags, n note: with no selection they take the sentence under the cursor."
         )
         self.app.push_screen(HelpScreen("Reading keys", binding_rows(self), intro))
-
-
-def _trim(text: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return s, e

@@ -1,0 +1,73 @@
+"""Writing a file so that a crash leaves the old version or the new one,
+never a mix: a temporary file, fsynced, renamed over the old one, and the
+folder fsynced so the rename itself survives a power cut."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+
+
+def write_atomic(
+    path: str | os.PathLike[str],
+    payload: bytes,
+    *,
+    tmp_dir: str | os.PathLike[str] | None = None,
+    mode: int = 0o600,
+    before_sync: Callable[[int], None] | None = None,
+) -> os.stat_result:
+    """Replace `path` with `payload`; returns the new file's stat.
+
+    The temporary file goes to `tmp_dir` (same file system as `path`; default:
+    beside it, hidden). `before_sync(fd)` may touch the open file (its times,
+    say) before it is flushed.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(path) or "."
+    name = f"{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    tmp = os.path.join(os.fspath(tmp_dir), name) if tmp_dir is not None else os.path.join(
+        directory, f".{os.path.basename(path)[:60]}.{name}"
+    )
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        view = memoryview(payload)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        if before_sync is not None:
+            before_sync(fd)
+        os.fsync(fd)
+        st = os.fstat(fd)
+    except BaseException:
+        os.close(fd)
+        _unlink(tmp)
+        raise
+    os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink(tmp)
+        raise
+    sync_dir(directory)
+    return st
+
+
+def sync_dir(directory: str | os.PathLike[str]) -> None:
+    try:
+        dfd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return  # a platform without directory handles
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
