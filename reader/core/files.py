@@ -16,12 +16,14 @@ def write_atomic(
     tmp_dir: str | os.PathLike[str] | None = None,
     mode: int = 0o600,
     before_sync: Callable[[int], None] | None = None,
+    durable: bool = True,
 ) -> os.stat_result:
     """Replace `path` with `payload`; returns the new file's stat.
 
     The temporary file goes to `tmp_dir` (same file system as `path`; default:
     beside it, hidden). `before_sync(fd)` may touch the open file (its times,
-    say) before it is flushed.
+    say) before it is flushed. `durable=False` skips the flushes (still
+    atomic): for many files the caller flushes once, with `sync_dir`.
     """
     path = os.fspath(path)
     directory = os.path.dirname(path) or "."
@@ -37,7 +39,8 @@ def write_atomic(
             view = view[n:]
         if before_sync is not None:
             before_sync(fd)
-        os.fsync(fd)
+        if durable:
+            os.fsync(fd)
         st = os.fstat(fd)
     except BaseException:
         os.close(fd)
@@ -49,7 +52,8 @@ def write_atomic(
     except BaseException:
         _unlink(tmp)
         raise
-    sync_dir(directory)
+    if durable:
+        sync_dir(directory)
     return st
 
 

@@ -758,10 +758,12 @@ class Archive:
         if doc is None:
             raise NotFound(f"no article {article_id}")
         article = self._article_from(doc, article_id)
-        notes = self._notes_db(article_id).table("article", cache_size=0).get(doc_id=1)
-        if notes:
-            article.note = str(notes.get("note") or "")
+        article.note = self._article_note(article_id)
         return article
+
+    def _article_note(self, article_id: str) -> str:
+        doc = self._notes_db(article_id).table("article", cache_size=0).get(doc_id=1)
+        return str(doc.get("note") or "") if doc else ""
 
     def _body_path(self, article_id: str) -> Path:
         return self.root / "articles" / article_id[:2] / f"{article_id}.json"
@@ -784,6 +786,19 @@ class Archive:
             return BLOCK_SEPARATOR.join(str(b.get("text", "")) for b in doc.get("blocks") or ())
         except (TypeError, AttributeError):
             raise _foreign(self._body_path(article_id)) from None
+
+    def article_meta(self, article_id: str) -> Article:
+        """The article without its body (no blocks, no text) but with its own
+        note: what an export of its notes needs, read from the list row and the
+        notes file only."""
+        info = self.info(article_id)
+        meta = Article(
+            id=info.id, title=info.title, blocks=[], url=info.url, site=info.site, author=info.author,
+            published=info.published, saved=info.saved, source_format=info.source_format,
+            source_path=info.source_path, content_hash=info.content_hash, tags=info.tags,
+        )
+        meta.note = self._article_note(article_id)
+        return meta
 
     def find_match(self, article: Article) -> tuple[ArticleInfo | None, str]:
         """An archived article this one is a copy ("duplicate") or a new version
@@ -1297,8 +1312,7 @@ class Archive:
 
     def _notes_summary(self, article_id: str) -> dict[str, Any]:
         anns = self.annotations(article_id)
-        note_doc = self._notes_db(article_id).table("article", cache_size=0).get(doc_id=1)
-        note = str(note_doc.get("note") or "") if note_doc else ""
+        note = self._article_note(article_id)
         tags: list[str] = []
         for a in anns:
             for t in a.tags:
