@@ -36,9 +36,11 @@ from reader.core.store import (
     SCHEMA_VERSION,
     ArchiveCorrupt,
     acquire_lock,
+    index_path,
     read_archive_file,
     read_lock_state,
     release_lock,
+    shard_of,
 )
 
 #: Where --repair puts the damaged files it replaces (never deleted).
@@ -213,7 +215,7 @@ def check(data_dir: str | os.PathLike[str]) -> Report:
     # index
     rows: dict[str, dict[str, Any]] = {}
     for shard in range(INDEX_SHARDS):
-        path = root / "index" / f"{shard:x}.json"
+        path = index_path(root, shard)
         if not path.exists():
             continue
         tables = _read(path, report, "derived", data)
@@ -221,7 +223,7 @@ def check(data_dir: str | os.PathLike[str]) -> Report:
             continue
         for doc in (tables.get("articles") or {}).values():
             rid = doc.get("id")
-            if not isinstance(rid, str) or not _is_id(rid) or int(rid[0], 16) % INDEX_SHARDS != shard:
+            if not isinstance(rid, str) or not _is_id(rid) or shard_of(rid) != shard:
                 report.add("error", "derived", path, f"holds a row that is not reader's ({str(rid)[:20]!r})")
                 break
             try:
@@ -280,7 +282,7 @@ def check(data_dir: str | os.PathLike[str]) -> Report:
     # cross-check
     for aid, row in sorted(rows.items()):
         body = bodies.get(aid)
-        row_path = root / "index" / f"{int(aid[0], 16) % INDEX_SHARDS:x}.json"
+        row_path = index_path(root, shard_of(aid))
         anns = notes.get(aid, [])
         if body is None:
             if anns:

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from reader.core import backup, doctor
-from reader.core.store import Archive
+from reader.core.store import Archive, index_path, shard_of
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_damaged_notes_are_reported_by_every_command_and_put_back_from_a_backup(
 
 def test_a_damaged_index_is_rebuilt_from_the_articles(cli, data_dir: Path, filled) -> None:  # noqa: ANN001
     aid, ann = filled
-    shard = data_dir / "archive" / "index" / f"{int(aid[0], 16):x}.json"
+    shard = index_path(data_dir / "archive", shard_of(aid))
     shard.write_bytes(b"garbage")
     r = cli("list")
     assert r.code == 1 and str(shard) in r.err
@@ -85,7 +85,7 @@ def test_a_damaged_index_is_rebuilt_from_the_articles(cli, data_dir: Path, fille
 
 def test_index_rows_that_disagree_are_rewritten(cli, data_dir: Path, filled) -> None:  # noqa: ANN001
     aid, ann = filled
-    shard = data_dir / "archive" / "index" / f"{int(aid[0], 16):x}.json"
+    shard = index_path(data_dir / "archive", shard_of(aid))
     data = orjson.loads(shard.read_bytes())
     row = next(iter(data["articles"].values()))
     row["annotation_ids"] = []
@@ -105,7 +105,7 @@ def test_an_article_missing_from_the_list_and_a_row_without_article(cli, data_di
     assert cli("add", other).code == 0
     oid = next(x["id"] for x in json.loads(cli("list", "--json").out) if x["id"] != aid)
     # Remove the seed's row; remove the other article's files.
-    shard = data_dir / "archive" / "index" / f"{int(aid[0], 16):x}.json"
+    shard = index_path(data_dir / "archive", shard_of(aid))
     data = orjson.loads(shard.read_bytes())
     data["articles"] = {k: v for k, v in data["articles"].items() if v["id"] != aid}
     shard.write_bytes(orjson.dumps(data))

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+
+from reader.core.store import index_path, shard_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -157,7 +159,7 @@ def test_the_command_line_prints_no_escape_even_from_an_old_archive(cli, data_di
     still reaches the terminal inert."""
     assert cli("add", seed_path).code == 0
     aid = json.loads(cli("list", "--json").out)[0]["id"]
-    shard = data_dir / "archive" / "index" / f"{int(aid[0], 16):x}.json"
+    shard = index_path(data_dir / "archive", shard_of(aid))
     data = orjson.loads(shard.read_bytes())
     next(iter(data["articles"].values()))["title"] = "\x1b]0;pwned\x07\x1b[31mOld title\x9b2J"
     shard.write_bytes(orjson.dumps(data))

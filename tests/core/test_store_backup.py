@@ -11,7 +11,7 @@ import pytest
 
 from reader.core import backup
 from reader.core.ingest import ingest_bytes
-from reader.core.store import Archive
+from reader.core.store import Archive, index_path, shard_of
 
 
 def _article(i: int):  # noqa: ANN202
@@ -79,7 +79,7 @@ def test_rotation_keeps_the_newest_few(data_dir) -> None:  # noqa: ANN001
 def test_a_damaged_archive_is_not_rotated_in_over_good_backups(data_dir) -> None:  # noqa: ANN001
     ids = _fill(data_dir)
     before = backup.list_backups(data_dir)
-    shard = data_dir / "archive" / "index" / f"{int(ids[1][0], 16):x}.json"
+    shard = index_path(data_dir / "archive", shard_of(ids[1]))
     shard.write_bytes(b"{broken")
     for b in before:  # make the existing backup a day old: one is due
         old = time.time() - 2 * backup.INTERVAL

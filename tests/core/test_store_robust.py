@@ -14,7 +14,7 @@ import pytest
 
 from reader.core import store as store_mod
 from reader.core.ingest import ingest_bytes, ingest_file
-from reader.core.store import Archive, ArchiveBusy, ArchiveCorrupt, NotFound, StoreError
+from reader.core.store import Archive, ArchiveBusy, ArchiveCorrupt, NotFound, StoreError, index_path, shard_of
 
 ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
 
@@ -331,7 +331,7 @@ def test_a_damaged_notes_file_is_reported_and_never_overwritten(data_dir, seeded
 
 def test_a_damaged_index_file_names_itself(data_dir, seeded) -> None:  # noqa: ANN001
     _, aid = seeded
-    path = data_dir / "archive" / "index" / f"{int(aid[0], 16):x}.json"
+    path = index_path(data_dir / "archive", shard_of(aid))
     path.write_bytes(b'{"articles": {"1": {"no-id": true}}}')
     b = Archive(data_dir)
     with pytest.raises(ArchiveCorrupt, match=str(path)):
