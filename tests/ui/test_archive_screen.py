@@ -191,3 +191,33 @@ async def test_the_days_backup_is_taken_in_the_background(archive, monkeypatch) 
         await app.workers.wait_for_complete()
     backups = [p for p in (archive.data_dir / "backups").iterdir() if p.is_dir()]
     assert len(backups) == 1
+
+
+async def test_filter_shows_a_first_screenful_then_the_rest(archive, monkeypatch) -> None:
+    """On a large archive the filter matches in slices between key presses."""
+    from reader.core.models import ArticleInfo
+    from reader.ui.widgets import archive_list
+
+    rows = [ArticleInfo({"id": f"{i:012x}", "title": f"Article {i} about {'tides' if i % 3 else 'moons'}",
+                         "saved": f"2024-01-01T00:00:{i % 60:02}Z"}) for i in range(3000)]
+    monkeypatch.setattr(archive_list, "SCAN_BUDGET", 0.0)  # one slice of 64 rows per turn
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        lst = app.screen.query_one(ArchiveList)
+        lst.set_rows(rows)
+        lst.set_filter("moons")
+        assert lst.scanning and len(lst.rows) < 1000  # not all matched yet
+        while lst.scanning:
+            await pilot.pause()
+        assert len(lst.rows) == 1000
+        assert "1000 of 3000 match" in str(app.screen.query_one("#archive-status").render())
+        # A longer query narrows what the last one found; a new one starts over.
+        lst.set_filter("moons 99")
+        while lst.scanning:
+            await pilot.pause()
+        assert {r.title for r in lst.rows} >= {"Article 99 about moons", "Article 993 about moons"}
+        assert all("99" in r.title and "moons" in r.title for r in lst.rows)
+        lst.set_filter("tides 1")
+        while lst.scanning:
+            await pilot.pause()
+        assert all("tides" in r.title and "1" in r.title for r in lst.rows) and len(lst.rows) > 100

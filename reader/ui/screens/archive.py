@@ -91,7 +91,8 @@ class ArchiveScreen(Screen[None]):
         self.query_one("#archive-title", Static).update(title)
         parts = [f"sorted {SORT_LABELS[lst.sort_key]}"]
         if lst.query_text:
-            parts.insert(0, f"{shown} of {total} match \u201c{lst.query_text}\u201d")
+            more = "+" if lst.scanning else ""
+            parts.insert(0, f"{shown}{more} of {total} match \u201c{lst.query_text}\u201d")
         pending = sum(1 for r in lst.all_rows if r.status == "pending")
         if pending:
             parts.append(f"{pending} not fetched yet (F to fetch)")
@@ -103,7 +104,8 @@ class ArchiveScreen(Screen[None]):
         self.query_one("#archive-status", Static).update(Content(" \u00b7 ".join(parts)))
 
     def on_archive_list_moved(self, _: ArchiveList.Moved) -> None:
-        pass
+        if self.list.query_text:
+            self._update_status()
 
     # -- actions ------------------------------------------------------------------
 

@@ -4,6 +4,8 @@ summaries, never on article bodies."""
 
 from __future__ import annotations
 
+import time
+
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from textual import events
@@ -16,6 +18,8 @@ from textual.widget import Widget
 from reader.core.models import ArticleInfo
 
 SORTS = ("saved", "title", "site", "annotated")
+#: Seconds of filtering per turn of the event loop.
+SCAN_BUDGET = 0.004
 SORT_LABELS = {
     "saved": "newest first",
     "title": "by title",
@@ -117,6 +121,11 @@ class ArchiveList(ScrollView, can_focus=True):
         self.query_text = ""
         self._haystacks: dict[str, tuple[ArticleInfo, str]] = {}
         self._cache: dict[int, Strip] = {}
+        self.scanning = False
+        self._scan_gen = 0
+        self._scan: tuple = (iter(()), [], "")
+        self._done: tuple[str, list[ArticleInfo]] = ("", [])
+        self._keep: str | None = None
 
     # -- data ---------------------------------------------------------------------
 
@@ -134,7 +143,6 @@ class ArchiveList(ScrollView, can_focus=True):
     def set_filter(self, text: str) -> None:
         self.query_text = text
         self._apply(None)
-        self.cursor = 0
         self.scroll_to(y=0, animate=False)
 
     def _hay(self, row: ArticleInfo) -> str:
@@ -146,17 +154,63 @@ class ArchiveList(ScrollView, can_focus=True):
         return h
 
     def _apply(self, keep_id: str | None) -> None:
+        """Show the rows matching the filter.
+
+        Matching runs in slices of SCAN_BUDGET between key presses: the first
+        screenful shows at once, the rest of a large archive follows, and a
+        key typed meanwhile starts over (from the rows already matched, when
+        it only adds to the query)."""
+        self._scan_gen += 1
         words = self.query_text.casefold().split()
-        if words:
-            self.rows = [r for r in self.all_rows if all(w in self._hay(r) for w in words)]
-        else:
-            self.rows = list(self.all_rows)
         self.cursor = 0
-        if keep_id:
+        self._keep = keep_id
+        if not words:
+            self.rows = list(self.all_rows)
+            self.scanning = False
+            self._done = ("", self.rows)
+            self._locate_keep()
+            self._show()
+            return
+        source = self.all_rows
+        done_query, done_rows = self._done
+        if done_query and self.query_text.startswith(done_query):
+            source = done_rows  # the query grew: only earlier matches can match
+        self.rows = []
+        self.scanning = True
+        self._scan = (iter(source), words, self.query_text)
+        self._scan_step(self._scan_gen)
+
+    def _scan_step(self, gen: int) -> None:
+        if gen != self._scan_gen:
+            return  # a newer query took over
+        rows, words, query = self._scan
+        found = self.rows
+        hay = self._hay
+        deadline = time.perf_counter() + SCAN_BUDGET
+        finished = True
+        for n, row in enumerate(rows, 1):
+            h = hay(row)
+            if all(w in h for w in words):
+                found.append(row)
+            if not n & 63 and time.perf_counter() > deadline:
+                finished = False
+                break
+        if finished:
+            self.scanning = False
+            self._done = (query, found)
+            self._locate_keep()
+        self._show()
+        if not finished:
+            self.call_later(self._scan_step, gen)
+
+    def _locate_keep(self) -> None:
+        if self._keep:
             for i, r in enumerate(self.rows):
-                if r.id == keep_id:
+                if r.id == self._keep:
                     self.cursor = i
                     break
+
+    def _show(self) -> None:
         self._cache.clear()
         self.virtual_size = Size(self.size.width, len(self.rows))
         self.refresh()
