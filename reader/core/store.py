@@ -43,6 +43,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
+from reader.core.files import sync_dir
 from reader.core.models import BLOCK_SEPARATOR, Annotation, Article, ArticleInfo
 from reader.core.sanitize import clean_text
 from reader.core.tags import BUILTIN, normalise_tag
@@ -448,6 +449,33 @@ class Archive:
                 )
         self._finish_interrupted()
         self._clean_tmp()
+        self._move_index_rows()
+
+    def _move_index_rows(self) -> None:
+        """Archives written when the index had 16 files (index/<0-f>.json) get
+        their rows moved to the 256 files of today. Every new file is written
+        before any old one goes, so a crash halfway only means doing it again."""
+        old = sorted(p for p in (self.root / "index").glob("?.json"))
+        if not old:
+            return
+        with self.transaction():
+            moved: dict[int, dict[str, Any]] = {}
+            for path in old:
+                tables = read_archive_file(path)
+                for doc_id, row in ((tables or {}).get("articles") or {}).items():
+                    if isinstance(row, dict) and isinstance(row.get("id"), str):
+                        moved.setdefault(shard_of(row["id"]), {})[doc_id] = row
+            for shard, rows in moved.items():
+                table = self._index_db(shard).table("articles", cache_size=0)
+                merged = {str(d.doc_id): dict(d) for d in table.all()}
+                merged.update(rows)
+                table.truncate()
+                table.insert_multiple(Document(row, doc_id=int(doc_id)) for doc_id, row in merged.items())
+            for path in old:
+                path.unlink()
+            sync_dir(self.root / "index")
+            self._rows.clear()
+            self._maps.clear()
 
     def _finish_interrupted(self) -> None:
         """Complete a change a killed process had begun (see `_intend`)."""

@@ -453,3 +453,23 @@ def test_everything_the_store_creates_is_private(data_dir, seed_path, monkeypatc
         p = data_dir / rel
         want = 0o700 if p.is_dir() else 0o600
         assert mode == want, f"{rel}: {mode:04o}"
+
+
+def test_an_archive_with_the_old_16_file_index_is_moved_to_256(data_dir) -> None:  # noqa: ANN001
+    import orjson
+
+    a = Archive(data_dir)
+    ids = [a.save(_article(f"Title {i}\n\nBody number {i} of the test.", f"/saved/{i}.txt")).id for i in range(6)]
+    a.close()
+    index = data_dir / "archive" / "index"
+    legacy: dict[str, dict] = {}
+    for path in index.glob("*.json"):
+        for doc_id, row in orjson.loads(path.read_bytes())["articles"].items():
+            legacy.setdefault(row["id"][0], {})[doc_id] = row
+        path.unlink()
+    for first, rows in legacy.items():
+        (index / f"{first}.json").write_bytes(orjson.dumps({"articles": rows}))
+    b = Archive(data_dir)
+    assert sorted(r.id for r in b.articles()) == sorted(ids)
+    assert not list(index.glob("?.json"))
+    assert b.resolve(ids[0][:5]) == ids[0]
