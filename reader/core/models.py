@@ -280,6 +280,11 @@ class ArticleInfo:
     def to_dict(self) -> dict[str, Any]:
         return dict(self._row)
 
+    def newest_first_key(self) -> tuple[str, str]:
+        """Sort key of the archive's default order (used reversed)."""
+        row = self._row
+        return (row.get("saved") or "", row["id"])
+
     @property
     def id(self) -> str:
         return str(self._row["id"])

@@ -396,6 +396,7 @@ class Archive:
         self._thread_lock = threading.RLock()
         self._dbs: OrderedDict[str, TinyDB] = OrderedDict()
         self._pinned: dict[str, TinyDB] = {}
+        self._index_dbs: list[TinyDB | None] = [None] * INDEX_SHARDS
         self._rows: dict[int, tuple[Any, list[ArticleInfo]]] = {}
         self._maps: dict[int, tuple[Any, _ShardMaps]] = {}
         # The transaction in progress: what it has begun (see `_intend`), and
@@ -516,6 +517,7 @@ class Archive:
     def close(self) -> None:
         self._dbs.clear()
         self._pinned.clear()
+        self._index_dbs = [None] * INDEX_SHARDS
         self._rows.clear()
         self._maps.clear()
         if self._lock_fd is not None:
@@ -683,7 +685,10 @@ class Archive:
         return shard_of(article_id)
 
     def _index_db(self, shard: int) -> TinyDB:
-        return self._db(index_path(self.root, shard), pin=True)
+        db = self._index_dbs[shard]
+        if db is None:
+            db = self._index_dbs[shard] = self._db(index_path(self.root, shard), pin=True)
+        return db
 
     def _index_table(self, article_id: str) -> Any:
         return self._index_db(self._shard(article_id)).table("articles", cache_size=0)

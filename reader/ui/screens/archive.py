@@ -64,11 +64,11 @@ class ArchiveScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.filter_box.display = False
-        self.reload()
         self.list.focus()
         self.set_interval(RELOAD_SECONDS, self._reload_if_changed)
 
     def on_screen_resume(self) -> None:
+        # First shown, or back from an article: the list as it is now.
         self.reload()
 
     # -- data -------------------------------------------------------------------
@@ -93,10 +93,10 @@ class ArchiveScreen(Screen[None]):
         if lst.query_text:
             more = "+" if lst.scanning else ""
             parts.insert(0, f"{shown}{more} of {total} match \u201c{lst.query_text}\u201d")
-        pending = sum(1 for r in lst.all_rows if r.status == "pending")
+        pending = lst.status_counts["pending"]
         if pending:
             parts.append(f"{pending} not fetched yet (F to fetch)")
-        failed = sum(1 for r in lst.all_rows if r.status == "failed")
+        failed = lst.status_counts["failed"]
         if failed:
             parts.append(f"{failed} could not be fetched")
         if not total:

@@ -5,6 +5,7 @@ summaries, never on article bodies."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -35,7 +36,7 @@ def sort_rows(rows: list[ArticleInfo], key: str) -> list[ArticleInfo]:
         return sorted(rows, key=lambda r: ((r.site or "\uffff").casefold(), r.title.casefold(), r.id))
     if key == "annotated":
         return sorted(rows, key=lambda r: (-r.annotation_count, r.saved, r.id), reverse=False)
-    return sorted(rows, key=lambda r: (r.saved, r.id), reverse=True)
+    return sorted(rows, key=ArticleInfo.newest_first_key, reverse=True)
 
 
 def haystack(row: ArticleInfo) -> str:
@@ -122,6 +123,7 @@ class ArchiveList(ScrollView, can_focus=True):
         self._haystacks: dict[str, tuple[ArticleInfo, str]] = {}
         self._cache: dict[int, Strip] = {}
         self.scanning = False
+        self.status_counts: Counter[str] = Counter()
         self._scan_gen = 0
         self._scan: tuple = (iter(()), [], "")
         self._done: tuple[str, list[ArticleInfo]] = ("", [])
@@ -132,6 +134,7 @@ class ArchiveList(ScrollView, can_focus=True):
     def set_rows(self, rows: list[ArticleInfo], *, keep_id: str | None = None) -> None:
         keep = keep_id or (self.current.id if self.current else None)
         self.all_rows = sort_rows(rows, self.sort_key)
+        self.status_counts = Counter(r.status for r in self.all_rows if r.status != "ok")
         self._apply(keep)
 
     def set_sort(self, key: str) -> None:
