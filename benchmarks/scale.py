@@ -322,14 +322,32 @@ def cli_time(*args: str) -> float:
     return time.perf_counter() - t0
 
 
-def measure(size: int, texts: list[tuple[str, str]], work: Path) -> dict[str, float]:
+def find_built(data: Path) -> tuple[str, str] | None:
+    """The long and short articles' ids in an archive built before."""
+    from reader.core.store import Archive
+
+    if not (data / "archive").is_dir():
+        return None
+    archive = Archive(data)
+    ids = {r.url: r.id for r in archive.articles()}
+    archive.close()
+    long_id, short_id = ids.get("https://long.example/read"), ids.get("https://short.example/read")
+    return (long_id, short_id) if long_id and short_id else None
+
+
+def measure(size: int, texts: list[tuple[str, str]], work: Path, *, reuse: bool = False) -> dict[str, float]:
     data = work / f"archive-{size}"
-    if data.exists():
-        shutil.rmtree(data)
-    print(f"  building {size} articles with {size * ANNOTATIONS_PER_ARTICLE} annotations ...", flush=True)
-    t0 = time.perf_counter()
-    long_id, short_id = build(data, size, texts)
-    print(f"  built in {time.perf_counter() - t0:.0f} s", flush=True)
+    built = find_built(data) if reuse else None
+    if built is None:
+        if data.exists():
+            shutil.rmtree(data)
+        print(f"  building {size} articles with {size * ANNOTATIONS_PER_ARTICLE} annotations ...", flush=True)
+        t0 = time.perf_counter()
+        built = build(data, size, texts)
+        print(f"  built in {time.perf_counter() - t0:.0f} s", flush=True)
+    else:
+        print(f"  using the archive built before in {data}", flush=True)
+    long_id, short_id = built
     out: dict[str, float] = {}
     ours, bare = cold_start(data)
     out["cold start s"] = ours
@@ -372,6 +390,8 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--work", type=Path, default=None, help="where to build the archives (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the archives")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the archives an earlier --keep run left in --work (the runs add to them)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     work = args.work or Path(tempfile.mkdtemp(prefix="reader-scale-"))
@@ -381,7 +401,7 @@ def main() -> None:
     try:
         for size in args.sizes:
             print(f"== {size} articles", flush=True)
-            results[size] = measure(size, texts, work)
+            results[size] = measure(size, texts, work, reuse=args.reuse)
             for key, value in results[size].items():
                 print(f"  {key:<34} {value:10.2f}  {verdict(key, value)}", flush=True)
     finally:
