@@ -361,16 +361,18 @@ def measure(size: int, texts: list[tuple[str, str]], work: Path, *, reuse: bool 
     export_dir = work / f"export-{size}"
     shutil.rmtree(export_dir, ignore_errors=True)
     out["export all s"] = cli_time("export", "--out", str(export_dir), "--data-dir", str(data))
-    files = work / "import-500"
-    if not files.exists():
-        files.mkdir()
-        rng = random.Random(7)
-        for i in range(500):
-            _, _, text = variant(texts, 100_000 + i, rng)
-            (files / f"{i:03}.txt").write_text(text, encoding="utf-8")
+    # 500 articles this archive has not seen (a fresh set for every run).
+    files = work / f"import-500-{size}-{time.time_ns()}"
+    files.mkdir()
+    rng = random.Random(time.time_ns())
+    for i in range(500):
+        _, _, text = variant(texts, rng.randrange(10**6), rng)
+        text = f"Item {rng.randrange(10**12)}\n\n" + text
+        (files / f"{i:03}.txt").write_text(text, encoding="utf-8")
     before = time.perf_counter()
     cli_time("add", str(files), "--data-dir", str(data))
     out["import articles/s"] = 500 / (time.perf_counter() - before)
+    shutil.rmtree(files, ignore_errors=True)
     _, rss = run_python(RSS_READER, str(data))
     out["peak RSS MB"] = int(rss.strip().splitlines()[-1]) / 1024
     return out
