@@ -408,3 +408,21 @@ async def test_typing_ahead_in_the_archive_filter(seeded) -> None:
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, ArticleScreen)
+
+
+async def test_command_palette_lists_the_screens_commands(seeded) -> None:
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        titles = [c.title for c in app.get_system_commands(screen)]
+        for title in ("Claim", "Evidence", "Tags", "Note", "Notes panel", "Find", "Help"):
+            assert title in titles
+        await _find(pilot, "dirty bomb")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Evidence")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+    assert [a.tags for a in archive.annotations(article_id)] == [[EVIDENCE]]
