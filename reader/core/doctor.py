@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from reader.core import backup
-from reader.core.models import Annotation, Article, ArticleInfo
+from reader.core.models import Annotation, Article, ArticleInfo, row_list
 from reader.core.store import (
     ARTICLE_ID_LEN,
     INDEX_SHARDS,
@@ -300,7 +300,7 @@ def check(data_dir: str | os.PathLike[str]) -> Report:
         report.orphaned += sum(1 for a in anns if a.orphaned)
         status = row.get("status") or "ok"
         differs = []
-        if sorted(row.get("annotation_ids") or []) != sorted(a.id for a in anns):
+        if sorted(row_list(row.get("annotation_ids"))) != sorted(a.id for a in anns):
             differs.append("annotations")
         if status == "ok":
             if (row.get("content_hash") or "") != article.content_hash:

@@ -251,6 +251,13 @@ class Annotation:
         )
 
 
+def row_list(value: Any) -> list[str]:
+    """An index row's space-separated list (older rows hold JSON lists)."""
+    if not value:
+        return []
+    return value.split() if isinstance(value, str) else [str(v) for v in value]
+
+
 class ArticleInfo:
     """What the archive list shows of an article: no body, no annotations.
 
@@ -355,11 +362,11 @@ class ArticleInfo:
 
     @property
     def annotation_tags(self) -> list[str]:
-        return list(self._row.get("annotation_tags") or ())
+        return row_list(self._row.get("annotation_tags"))
 
     @property
     def annotation_ids(self) -> list[str]:
-        return list(self._row.get("annotation_ids") or ())
+        return row_list(self._row.get("annotation_ids"))
 
     @property
     def notes_text(self) -> str:

@@ -44,7 +44,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from reader.core.files import sync_dir
-from reader.core.models import BLOCK_SEPARATOR, Annotation, Article, ArticleInfo
+from reader.core.models import BLOCK_SEPARATOR, Annotation, Article, ArticleInfo, row_list
 from reader.core.sanitize import clean_text
 from reader.core.tags import BUILTIN, normalise_tag
 
@@ -749,7 +749,7 @@ class Archive:
                     maps.by_url.setdefault(url, rid)
                 elif src:
                     maps.by_source.setdefault(src, rid)
-                for aid in row.get("annotation_ids") or ():
+                for aid in row_list(row.get("annotation_ids")):
                     maps.annotations[str(aid)] = rid
         except (KeyError, TypeError, AttributeError):
             raise _foreign(storage.path) from None
@@ -1373,8 +1373,10 @@ class Archive:
         return {
             "note": note[:500],
             "annotation_count": len(anns),
-            "annotation_tags": tags,
-            "annotation_ids": [a.id for a in anns],
+            # Space-separated, not lists: a list per row costs the archive's
+            # start as much again in parsing (tags and ids hold no spaces).
+            "annotation_tags": " ".join(tags),
+            "annotation_ids": " ".join(a.id for a in anns),
             "notes_text": "\n".join(t for t in texts if t)[:20_000],
         }
 
