@@ -30,7 +30,6 @@ import asyncio
 import json
 import os
 import random
-import re
 import shutil
 import statistics
 import subprocess
@@ -43,6 +42,23 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "wcxb-dev-articles"
 ANNOTATIONS_PER_ARTICLE = 10
 TAGS = ["claim", "evidence", "question", "topic/policy", "topic/science", "method"]
+
+# What one action costs (a start, a key press, a save): these should not grow
+# with the archive. `reader list`, export and import handle every article, so
+# they do, and are compared with their own targets only.
+PER_ACTION = (
+    "cold start / bare",
+    "filter per key ms",
+    "filter per key p95 ms",
+    "open long article ms",
+    "open short article ms",
+    "cursor move long ms",
+    "cursor move long p95 ms",
+    "cursor move short ms",
+    "cursor move short p95 ms",
+    "annotation save p50 ms",
+    "annotation save p95 ms",
+)
 
 TARGETS = {
     "cold start / bare": 1.5,
@@ -297,20 +313,25 @@ async def ui_measures(data: Path, long_id: str, short_id: str) -> dict[str, floa
     return out
 
 
-def save_measure(data: Path, article_id: str) -> tuple[float, float]:
+def save_measure(data: Path) -> tuple[float, float]:
+    """p50 and p95 of saving one annotation, 200 saves spread over 20
+    articles of ordinary size (an article's own notes grow with every run)."""
     from reader.core.store import Archive
 
     archive = Archive(data)
-    text = archive.get(article_id).text
+    rows = [r for r in archive.articles() if r.annotation_count <= 12 and r.status == "ok"]
+    random.Random(time.time_ns()).shuffle(rows)
     times = []
-    for k in range(200):
-        s = (k * 37) % max(1, len(text) - 60)
-        t0 = time.perf_counter()
-        archive.add_annotation(article_id, s, s + 40, tags=["claim"], note=f"bench {k}", text=text)
-        times.append((time.perf_counter() - t0) * 1000)
+    for row in rows[:20]:
+        text = archive.get(row.id).text
+        for k in range(10):
+            s = (k * 37) % max(1, len(text) - 60)
+            t0 = time.perf_counter()
+            archive.add_annotation(row.id, s, s + 40, tags=["claim"], note=f"bench {k}", text=text)
+            times.append((time.perf_counter() - t0) * 1000)
     archive.close()
     times.sort()
-    return statistics.median(times), times[189]
+    return statistics.median(times), times[int(len(times) * 0.95) - 1]
 
 
 def cli_time(*args: str) -> float:
@@ -354,7 +375,7 @@ def measure(size: int, texts: list[tuple[str, str]], work: Path, *, reuse: bool 
     out["bare Textual app s"] = bare
     out["cold start / bare"] = ours / bare
     out.update(asyncio.run(ui_measures(data, long_id, short_id)))
-    p50, p95 = save_measure(data, short_id)
+    p50, p95 = save_measure(data)
     out["annotation save p50 ms"] = p50
     out["annotation save p95 ms"] = p95
     out["reader list s"] = cli_time("list", "--data-dir", str(data))
@@ -411,14 +432,12 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
     if len(results) >= 2:
         small, big = sorted(results)[0], sorted(results)[-1]
-        print(f"\n== {big} against {small} (per-action costs should stay within 1.5x)")
+        print(f"\n== {big} against {small}: per-action costs (target: within 1.5x)")
         for key in results[big]:
-            if re.search(r"( ms| s)$", key) and "bare" not in key and "cold" not in key:
+            if key in PER_ACTION:
                 a, b = results[small][key], results[big][key]
                 ratio = b / a if a else float("inf")
                 print(f"  {key:<34} {a:10.2f} -> {b:10.2f}   x{ratio:.2f} {'ok' if ratio <= 1.5 else 'MISSED'}")
-        print(f"  {'cold start / bare':<34} {results[small]['cold start / bare']:10.2f} -> "
-              f"{results[big]['cold start / bare']:10.2f}")
 
 
 if __name__ == "__main__":
