@@ -265,3 +265,12 @@ def test_empty_and_single_block_pages() -> None:
     one = [Block("paragraph", "Just one short paragraph of text that is the whole page, and nothing else.")]
     fold.fold_blocks(one, "text")
     assert not one[0].boilerplate
+
+
+def test_a_language_without_a_stopword_list_is_not_folded_wholesale() -> None:
+    """Greek has no stopword list here: its prose must still read as prose."""
+    article = ingest_file(FOLD_FIXTURES / "el_article.txt")
+    shown = visible_text(article.blocks)
+    for start in ("Η νέα πεζογέφυρα της πόλης", "Το έργο κόστισε", "Πολλοί έμποροι", "Η παλιά ξύλινη γέφυρα"):
+        assert start in shown, start
+    assert _block(article, "Facebook").boilerplate

@@ -3,8 +3,12 @@
 Nothing is ever removed: a folded block is kept and shown again on request.
 Three layers decide, the later overriding the earlier:
 
-1. `fold_blocks` - what the page itself says (words, links, the HTML around a
-   block), at import time;
+1. `fold_blocks` - what the page itself says, at import time: a small learned
+   model (`model.py`, over the features of `features.py`: length, punctuation,
+   stopwords measured against the page's own prose, links, the class/id words
+   and the prose container around a block, its neighbours) scores each block,
+   and the patterns of `rules.py` fold unmistakable furniture ("Share",
+   "Advertisement", a sign-up box) and name the reason of every fold;
 2. repetition - a block that stands in several articles of the same site is
    template ("repeated on N articles from <site>");
 3. the user's rules - "fold this on <site>" / "show this on <site>".

@@ -13,7 +13,7 @@ import math
 import re
 from collections import Counter
 
-from reader.core.fold.rules import HTML_HINTS, STRUCTURAL, text_reason
+from reader.core.fold.rules import STRUCTURAL, hints_of, text_reason
 from reader.core.models import Block
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -239,7 +239,9 @@ def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = 
             if words >= 5 and rel < 0.35:
                 f["sw_low"] = 1.0
         else:
+            # A language with no stopword list here: neutral, like prose.
             f["sw_unknown"] = 1.0
+            f["sw_rel"] = 1.0
         if s.pattern:
             f["pat_" + s.pattern] = 1.0
         norm = s.norm
@@ -332,7 +334,7 @@ def _element_words(tokens: str, vocab: frozenset[str] | None, cache: dict) -> tu
     known = cache.get(tokens)
     if known is None:
         known = (
-            tuple(reason for reason, pattern in HTML_HINTS if pattern.search(tokens)),
+            hints_of(tokens),
             tuple(w for w in set(_TOKEN_SPLIT.split(tokens)) if vocab and w in vocab),
         )
         cache[tokens] = known

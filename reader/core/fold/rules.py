@@ -36,7 +36,7 @@ _DATE = (
 TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
     (COOKIE, re.compile(
         r"\bcookies?\b.*\b(use|uses|accept|consent|policy|settings|preferences)\b|\bwe use cookies\b"
-        r"|\bcookie (policy|settings|preferences)\b|\bmanage (consent|preferences)\b", re.I), 90),
+        r"|\bcookie (policy|settings|preferences)\b|\bmanage (consent|preferences)\b", re.I), 70),
     (NEWSLETTER, re.compile(
         r"\b(sign up|subscribe|subscribers?|signing up|opt in)\b.*\b(newsletter|e-?mail|inbox|updates|digest)\b"
         r"|\bnewsletters?\b|\bin your (in)?box\b|\benter your e-?mail\b|\byour e-?mail address\b"
@@ -45,7 +45,7 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"\b(donate|donation|donating|become a (member|patron|supporter|subscriber)"
         r"|support (us|our|the|independent)\b|contribut(e|ion)s?\b.*\b(journalism|work|reporting)"
         r"|not ready to support|remind me later|independent journalism|reader[- ]funded|chip in"
-        r"|patreon|buy me a coffee|ko-fi|^a message from\b|^dear readers,?$)", re.I), 90),
+        r"|patreon|buy me a coffee|ko-fi|^a message from\b|^dear readers,?$)", re.I), 70),
     (SHARE, re.compile(
         r"^(share|shares|tweet|pin( it)?|e-?mail|print|copy( link)?|link copied|whatsapp|facebook|twitter|x|"
         r"linkedin|reddit|pinterest|telegram|flipboard|messenger|bluesky|threads|instagram|youtube|tiktok|"
@@ -107,36 +107,83 @@ STRUCTURAL = {"nav": NAVIGATION, "footer": LEGAL, "aside": RELATED, "header": NA
 # to be tried at all: most prose is turned away by a few substring tests.
 _KEYWORDS = {
     COOKIE: ("cookie", "consent", "preferences"),
-    NEWSLETTER: ("newsletter", "subscri", "sign", "mail", "inbox", "opt in"),
-    DONATION: ("donat", "support", "member", "patron", "subscriber", "contribut", "journalism", "remind", "funded",
-               "chip in", "coffee", "ko-fi", "message from", "dear reader"),
-    LEGAL: ("©", "(c)", "copyright", "rights reserved", "privacy", "terms", "affiliate", "earn", "disclosure",
-            "disclaimer", "powered by"),
-    BYLINE: ("by ", "von ", "par ", "por ", "автор", "posted", "published", "updated", "written", "read", "20", "19",
-             "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "年"),
+    NEWSLETTER: ("newsletter", "subscri", "sign up", "signing up", "opt in", "mail", "inbox"),
+    DONATION: ("donat", "become a", "support us", "support our", "support the", "support independent",
+               "not ready to support", "contribut", "independent journalism", "remind me", "funded", "chip in",
+               "coffee", "ko-fi", "patreon", "message from", "dear reader"),
+    LEGAL: ("©", "(c)", "copyright", "rights reserved", "privacy policy", "terms of", "terms and", "affiliate",
+            "we may earn", "disclosure", "disclaimer", "powered by"),
+    BYLINE: ("by ", "von ", "par ", "por ", "автор", "posted", "published", "updated", "written", "min read",
+             "mins read", "minute read", "minutes read", "read time", "reading time", "年"),
     CREDIT: ("photo", "image", "picture", "illustration", "video", "graphic", "getty", "shutterstock", "istock",
-             "reuters", "afp", "unsplash", "pexels", "alamy", "tass", "wikimedia", "epa", "dpa", "credit", "source"),
+             "reuters", "afp", "unsplash", "pexels", "alamy", "tass", "wikimedia", "epa", "dpa", "credit:",
+             "source:"),
 }
-_KEYWORD_RE = {r: re.compile("|".join(re.escape(k) for k in ks)) for r, ks in _KEYWORDS.items()}
-#: Reasons whose pattern is anchored at both ends: tried on short blocks only.
-_SHORT_FORMS = frozenset((SHARE, RELATED, COMMENTS, ADVERT, NAVIGATION))
+# The keywords worth looking for in a block of a given length (in words).
+_LONGEST = {reason: longest for reason, _pattern, longest in TEXT_PATTERNS}
+_KEYWORDS_UPTO = {
+    n: [(k, r) for r, ks in _KEYWORDS.items() if _LONGEST[r] >= n for k in ks] for n in range(0, 101)
+}
+_ANY_KEYWORD = re.compile("|".join(re.escape(k) for ks in _KEYWORDS.values() for k in ks))
+_MONTH3 = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())
+#: Reasons whose pattern is anchored at both ends, tried on short blocks only,
+#: and the first words their phrases can start with.
+_FIRST_WORDS = {
+    SHARE: """share shares tweet pin email e-mail print copy link whatsapp facebook twitter x linkedin reddit
+        pinterest telegram flipboard messenger bluesky threads instagram youtube tiktok follow click""",
+    RELATED: """read related more you recommended see popular trending most latest also keep continue up what
+        further top""",
+    COMMENTS: """comment comments response responses replies leave reply post add join show view be cancel submit
+        log""",
+    ADVERT: "advertisement advertising sponsored ad ads promoted partner story scroll anzeige реклама 广告",
+    NAVIGATION: """skip menu main home search log login logout sign register next previous prev back close toggle
+        open more older newer load view see show go top contact about faq help tag tags category categories
+        archive archives page""",
+}
+_STARTS: dict[str, set[str]] = {}
+for _reason, _words in _FIRST_WORDS.items():
+    for _w in _words.split():
+        _STARTS.setdefault(_w, set()).add(_reason)
+_SHORT_FORMS = frozenset(_FIRST_WORDS)
+_NUMBERISH = frozenset((NAVIGATION, COMMENTS))
+_EDGE = " \t.,:;!?\"'()[]{}*\u2026\u00bb\u00ab\u203a\u2039>-|\u2192"
+
+
+def _short_candidates(low: str) -> set[str] | frozenset[str]:
+    first = low.split(None, 1)[0] if low else ""
+    if not first:
+        return frozenset()
+    if first[0].isdigit() or first[0] in "\u00ab\u00bb\u2039\u203a<>\u2190\u2192|":
+        return _NUMBERISH
+    return _STARTS.get(first.strip(_EDGE), frozenset())
 
 
 def text_reason(text: str, words: int) -> str:
     """The kind of furniture a block's words name, or ""."""
-    low = None
+    low = text.lower()
+    short = _short_candidates(low) if words <= 10 else frozenset()
+    found: set[str] | None = None
     for reason, pattern, longest in TEXT_PATTERNS:
         if words > longest:
             continue
         if reason in _SHORT_FORMS:
-            if pattern.match(text):
+            if reason in short and pattern.match(text):
                 return reason
             continue
-        if low is None:
-            low = text.lower()
-        if _KEYWORD_RE[reason].search(low) and pattern.search(text):
+        if found is None:
+            found = ({r for k, r in _KEYWORDS_UPTO[min(words, 100)] if k in low}
+                     if words > 12 or _ANY_KEYWORD.search(low) else set())
+            if text[:1].isdigit() or low[:3] in _MONTH3:
+                found.add(BYLINE)  # a date line
+        if reason in found and pattern.search(text):
             return reason
     return ""
+
+
+@lru_cache(maxsize=8192)
+def hints_of(tokens: str) -> tuple[str, ...]:
+    """Every kind of furniture one element's class/id words name."""
+    return tuple(reason for reason, pattern in HTML_HINTS if pattern.search(tokens))
 
 
 @lru_cache(maxsize=8192)

@@ -181,6 +181,8 @@ def _metadata(doc: Any, page: HtmlPage, base_url: str | None) -> None:
 
 
 def _tokens(attrib: Any) -> str:
+    if not attrib:
+        return ""
     parts = []
     for name in ("class", "id", "role", "itemprop", "aria-label", "data-component"):
         v = attrib.get(name)
@@ -190,6 +192,8 @@ def _tokens(attrib: Any) -> str:
 
 
 def _hidden(attrib: Any) -> bool:
+    if not attrib:
+        return False
     if "hidden" in attrib:
         # Streamed server rendering (React's <div hidden id="S:0">) parks the
         # page's content in hidden boundaries that a script reveals at once.
@@ -229,6 +233,11 @@ class _Builder:
     # text -------------------------------------------------------------
     def text(self, s: str | None) -> None:
         if not s:
+            return
+        if not self.pre_depth and s.isspace():
+            # Whitespace between elements: at most one space.
+            if self.length:
+                self.pending_space = True
             return
         s = clean_text(s)
         if self.pre_depth:
@@ -273,8 +282,9 @@ class _Builder:
             return
         start, href = self.open_links.pop()
         if href and self.length > start:
-            if not href.lower().startswith(UNSAFE_SCHEMES) and not href.startswith("#"):
-                href = urljoin(self.base_url, href) if self.base_url else href
+            if (self.base_url and not href.startswith(("https://", "http://", "#"))
+                    and not href.lower().startswith(UNSAFE_SCHEMES)):
+                href = urljoin(self.base_url, href)
             self.links.append(Link(start, self.length, clean_line(href)[:2000]))
 
     # blocks -----------------------------------------------------------
