@@ -104,6 +104,10 @@ def fold_blocks(blocks: list[Block], fmt: str, title: str | None = None) -> None
     kept = [i for i in range(n) if not fold[i]]
     first, last = (kept[0], kept[-1]) if kept else (n, -1)
     headline = _headline(blocks, feats, stats, fold, first, fmt)
+    if headline >= 0:
+        # The headline is shown as the article's title: folded, it is not
+        # read twice.
+        fold[headline] = True
     previous = ""
     for i, (block, s) in enumerate(zip(blocks, stats)):
         if not fold[i]:
@@ -138,10 +142,10 @@ def _fold_appeals(fold: list[bool], stats: list) -> None:  # noqa: ANN001
 
 def _headline(blocks: list[Block], feats: list[dict[str, float]], stats: list, fold: list[bool],  # noqa: ANN001
               first: int, fmt: str) -> int:
-    """The index of the page's own headline when it is folded, else -1.
-
-    The headline is shown as the article's title, so folding it hides
-    nothing; it gets its own reason rather than a wrong one."""
+    """The index of the page's own headline, or -1: the heading that repeats
+    the page's title, else (HTML) its first <h1>, else (text) the heading-like
+    line just before the article starts; only when it stands at the start of
+    the article."""
     from reader.core.ingest.plaintext import looks_like_heading
 
     candidates = [i for i, f in enumerate(feats) if f.get("is_title")]
@@ -156,7 +160,7 @@ def _headline(blocks: list[Block], feats: list[dict[str, float]], stats: list, f
                 candidates = [i]
                 break
     for i in candidates:
-        if fold[i] and i <= first + 2:
+        if i <= first + 2 and stats[i].words <= 30 and "\n" not in blocks[i].text:
             return i
     return -1
 

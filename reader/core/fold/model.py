@@ -90,7 +90,8 @@ class Model:
     def __init__(self, module: Any) -> None:
         self.features = list(module.FEATURES)
         self.index = {name: j for j, name in enumerate(self.features)}
-        self.vocab = frozenset(module.VOCAB)
+        # Only the class/id words some tree asks about are worth collecting.
+        self.vocab = frozenset(w for w in module.VOCAB if f"cls_{w}" in self.index or f"ncls_{w}" in self.index)
         self.threshold = float(module.THRESHOLD)
         self.stage2 = module.STAGE2
         self._score = module.score

@@ -129,8 +129,10 @@ def _title_from_blocks(blocks: list[Block]) -> str | None:
 
 def _tidy_title(title: str, blocks: list[Block]) -> str:
     """Prefer the page's own headline to "Headline | Site name"."""
+    from reader.core.fold import TITLE
+
     for block in blocks[:80]:
-        if block.kind == "heading" and block.level <= 2 and not block.boilerplate:
+        if block.kind == "heading" and block.level <= 2 and (not block.boilerplate or block.reason == TITLE):
             head = clean_line(block.text)
             if head and len(head) >= 8 and title.startswith(head[: max(8, len(head) // 2)]):
                 return head
