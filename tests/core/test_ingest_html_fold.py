@@ -1,0 +1,50 @@
+"""HTML parsing details that folding depends on."""
+
+from __future__ import annotations
+
+import json
+
+from reader.core.ingest.html import parse_html
+
+
+def test_streamed_boundaries_are_read_and_hidden_elements_are_not() -> None:
+    page = parse_html(
+        "<html><body><div hidden id='S:0'><p>The story arrives in a streamed boundary.</p></div>"
+        "<div hidden><p>A hidden dialog nobody sees.</p></div>"
+        "<div style='display:none'><p>Also hidden.</p></div></body></html>"
+    )
+    texts = [b.text for b in page.blocks]
+    assert "The story arrives in a streamed boundary." in texts
+    assert "A hidden dialog nobody sees." not in texts
+    assert "Also hidden." not in texts
+
+
+def test_blocks_know_their_ancestors() -> None:
+    page = parse_html(
+        "<html><body><nav class='menu'><ul><li><a href='/a'>Home</a></li></ul></nav>"
+        "<article><div class='entry-content'><p>One.</p><p>Two <a href='https://x.example/'>link</a>.</p></div>"
+        "</article></body></html>",
+        base_url="https://site.example/post",
+    )
+    home, one, two = page.blocks
+    tags = [t for t, _ in home.features["stack"]]
+    assert "nav" in tags and tags[-1] == "li"
+    assert ("nav", "menu") in home.features["stack"]
+    assert home.features["link_chars"] == len("Home")
+    assert home.links[0].href == "https://site.example/a"
+    # Blocks of one container share its element in their paths.
+    assert one.features["path"][:-1] == two.features["path"][:-1]
+    assert not set(home.features["path"][2:]) & set(one.features["path"][2:])
+    assert two.links[0].href == "https://x.example/"
+    assert two.text[two.links[0].start:two.links[0].end] == "link"
+
+
+def test_fold_command_reports_time_per_file(cli, seed_path) -> None:  # noqa: ANN001
+    result = cli("fold", seed_path, "--format", "jsonl", "--timing")
+    assert result.code == 0
+    obj = json.loads(result.out.strip().splitlines()[0])
+    assert obj["ms"] > 0
+    assert "Shoigu on Sunday held rare calls" in obj["visible_text"]
+    assert "Remind me later" not in obj["visible_text"]
+    folded = [b for b in obj["blocks"] if b["boilerplate"]]
+    assert folded and all(b["reason"] for b in folded)
