@@ -452,18 +452,19 @@ def _walk_lxml(root: Any, builder: _Builder) -> int:
             depth += 1
             if depth > max_depth:
                 max_depth = depth
-            if tag in SKIP_TAGS or _hidden(el.attrib):
+            attrib = el.attrib
+            if tag in SKIP_TAGS or _hidden(attrib):
                 walker.skip_subtree()
                 skipped = True
                 continue
             if tag == "table" and _is_data_table(el):
-                builder.push(tag, el.attrib)
+                builder.push(tag, attrib)
                 builder.table(el)
                 builder.pop()
                 walker.skip_subtree()
                 skipped = True
                 continue
-            builder.start(tag, el.attrib, el)
+            builder.start(tag, attrib, el)
             builder.text(el.text)
         else:
             depth -= 1
