@@ -350,6 +350,7 @@ class _ShardMaps:
     by_url: dict[str, str]
     by_source: dict[str, str]
     annotations: dict[str, str]  # annotation id -> article id
+    tags: dict[str, None]  # tags in use, in order of appearance
 
 
 @dataclass(frozen=True, slots=True)
@@ -738,7 +739,7 @@ class Archive:
         cached = self._maps.get(shard)
         if cached is not None and cached[0][0] is storage and cached[0][1] == storage.version:
             return cached[1]
-        maps = _ShardMaps({}, {}, {}, {})
+        maps = _ShardMaps({}, {}, {}, {}, {})
         try:
             for row in ((data or {}).get("articles") or {}).values():
                 rid = str(row["id"])
@@ -751,6 +752,8 @@ class Archive:
                     maps.by_source.setdefault(src, rid)
                 for aid in row_list(row.get("annotation_ids")):
                     maps.annotations[str(aid)] = rid
+                for tag in row_list(row.get("annotation_tags")):
+                    maps.tags[tag] = None
         except (KeyError, TypeError, AttributeError):
             raise _foreign(storage.path) from None
         self._maps[shard] = ((storage, storage.version), maps)
@@ -1584,16 +1587,14 @@ class Archive:
 
     def tags(self) -> list[str]:
         """Built-in tags, the user's own, and every tag in use."""
-        seen = list(BUILTIN)
+        seen = dict.fromkeys(BUILTIN)
         for doc in self._meta_db().table("tags", cache_size=0).all():
             t = str(doc.get("name", ""))
-            if t and t not in seen:
-                seen.append(t)
-        for row in self.articles():
-            for t in row.annotation_tags:
-                if t not in seen:
-                    seen.append(t)
-        return seen
+            if t:
+                seen[t] = None
+        for shard in range(INDEX_SHARDS):
+            seen.update(self._shard_maps(shard).tags)
+        return list(seen)
 
     def add_tag(self, name: str) -> str:
         tag = normalise_tag(name)

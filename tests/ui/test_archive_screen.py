@@ -140,6 +140,7 @@ async def test_hostile_sample_is_literal_everywhere(archive) -> None:
         await pilot.pause()
         assert app.is_running
         # A note holding markup is literal in the panel and in notifications.
+        await pilot.press("slash", *"This page tries", "enter")
         await pilot.press("n")
         await pilot.pause()
         await pilot.press(*list("[b]not bold[/b] [@click=app.quit]x[/]"))

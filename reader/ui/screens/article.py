@@ -126,7 +126,9 @@ class ArticleScreen(Screen[None]):
         self._update_status()
 
     def _apply_palette(self) -> None:
-        palette, plain = tag_palette(self.app, self.archive.tags())
+        # Colours for the tags on this article; a tag's colour does not depend
+        # on the others, so new ones are added as they are used.
+        palette, plain = tag_palette(self.app, [t for a in self.annotations for t in a.tags])
         self.view.tag_colors = palette
         self.view.plain_color = plain
         self.panel.tag_colors = palette
@@ -209,6 +211,7 @@ class ArticleScreen(Screen[None]):
 
     def _reload_annotations(self, changed: list[tuple[int, int]] = ()) -> None:  # type: ignore[assignment]
         self.annotations = self.archive.annotations(self.article.id)
+        self._apply_palette()
         self.view.set_annotations(self.annotations, list(changed))
         self._refresh_panel()
         self._update_status()
