@@ -21,7 +21,7 @@ from reader.core.models import ArticleInfo
 SORTS = ("saved", "title", "site", "annotated")
 #: Seconds of filtering per turn of the event loop: a key press costs this
 #: much matching at most, whatever the size of the archive.
-SCAN_BUDGET = 0.002
+SCAN_BUDGET = 0.001
 SORT_LABELS = {
     "saved": "newest first",
     "title": "by title",
