@@ -54,7 +54,7 @@ def test_add_url_fetches_folds_and_keeps_the_raw_page(cli, server: PageServer, d
     url = server.url("/redirect/2/harbour")
     res = cli("add", url, "--tag", "Ports")
     assert res.code == 0, res.err
-    assert "The story of harbour" in res.out and "blocks folded" in res.out
+    assert "The story of harbour" in res.out and " folded)" in res.out
     row = rows(cli)[url]
     assert row["status"] == "ok" and row["tags"] == ["ports"] and row["site"] == "127.0.0.1"
     from reader.core.store import Archive
