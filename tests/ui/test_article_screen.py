@@ -426,3 +426,25 @@ async def test_command_palette_lists_the_screens_commands(seeded) -> None:
         await pilot.press("enter")
         await pilot.pause(0.2)
     assert [a.tags for a in archive.annotations(article_id)] == [[EVIDENCE]]
+
+
+async def test_mouse_selection_becomes_the_selection_to_mark(seeded) -> None:
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        view = screen.view
+        text = screen.article.text
+        y = next(i for i, ln in enumerate(view.lines)
+                 if ln.marker is None and ln.element >= 0 and text[ln.start : ln.end].startswith("Later on Sunday"))
+        x0 = view._margin  # noqa: SLF001 - where the text starts on a line
+        await pilot.mouse_down(ArticleView, offset=(x0, y))
+        await pilot.hover(ArticleView, offset=(x0 + 15, y))
+        await pilot.mouse_up(ArticleView, offset=(x0 + 15, y))
+        await pilot.pause()
+        s, e = sorted(view.selection)
+        assert text[s:e] == "Later on Sunday"
+        assert app.screen.get_selected_text() == "Later on Sunday"
+        await pilot.press("c")
+    [ann] = archive.annotations(article_id)
+    assert ann.exact == "Later on Sunday" and ann.tags == [CLAIM]
