@@ -316,7 +316,7 @@ TREES = {"html": 80, "text": 80}
 #: The cross-validated recall each threshold must keep: a little above the
 #: targets (0.97 on html, 0.95 on text), since a folded story paragraph costs
 #: the reader more than a visible menu.
-RECALL = {"html": 0.975, "text": 0.955}
+RECALL = {"html": 0.974, "text": 0.954}
 STAGE2 = {"html": False, "text": False}
 
 

@@ -13,7 +13,7 @@ import math
 import re
 from collections import Counter
 
-from reader.core.fold.rules import STRUCTURAL, hints_of, text_reason
+from reader.core.fold.rules import BYLINE, COMMENTS, DONATION, NEWSLETTER, RELATED, STRUCTURAL, hints_of, text_reason
 from reader.core.models import Block
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -57,6 +57,7 @@ _STRUCT_TAGS = ("nav", "header", "footer", "aside", "form", "article", "main", "
                 "figcaption", "blockquote", "table", "li", "button", "label", "a", "h1", "h2", "h3", "dl")
 
 _LEN_BINS = (1, 2, 3, 5, 8, 12, 20, 35, 60, 100)
+_SECTION_REASONS = frozenset((COMMENTS, RELATED, NEWSLETTER, DONATION, BYLINE))
 
 
 _LEN_NAMES = [f"len{i}" for i in range(len(_LEN_BINS) + 1)]
@@ -211,6 +212,16 @@ def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = 
             if i == n or (blocks[i].features or {}).get("blank_before", True):
                 run_len.extend([i - start] * (i - start))
                 start = i
+    # The section a block stands in, when a short line named it ("Comments",
+    # "Related posts", "Sign up"), and how far back that line is.
+    section: list[tuple[str, int]] = []
+    current, since = "", 0
+    for i, s in enumerate(stats):
+        if s.pattern in _SECTION_REASONS and s.words <= 10:
+            current, since = s.pattern, i
+        elif s.good and current and i - since > 12:
+            current = ""
+        section.append((current, i - since))
     bins = [length_bin(s.words) for s in stats]
     goods = [s.good for s in stats]
     good_cum = [0]
@@ -249,6 +260,10 @@ def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = 
             f["dup"] = 1.0
         if title_norm and norm and words <= 40 and (norm == title_norm or (len(norm) > 15 and norm in title_norm)):
             f["is_title"] = 1.0
+        sec, dist = section[i]
+        if sec and dist:
+            f["sec_" + sec] = 1.0
+            f["sec_dist"] = math.log1p(dist)
         # Position against the prose core.
         if i < core_start:
             f["before_core"] = 1.0

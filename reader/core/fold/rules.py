@@ -75,7 +75,8 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"archives?|page \d+( of \d+)?|\d+|[«»‹›<>←→|]+)\W*$", re.I), 6),
     (BYLINE, re.compile(
         rf"^(by|von|par|por|автор)\s+\S|^(posted|published|updated|written|last updated|posted on|published on)\b"
-        rf"|^{_DATE}\W*$|\b\d+\s+(min(ute)?s?|mins?)\s+read\b|\bread(ing)? time\b", re.I), 20),
+        rf"|^{_DATE}\W*$|\b\d+\s+(min(ute)?s?|mins?)\s+read\b|\bread(ing)? time\b"
+        r"|^(about the author|author bio|more (posts|articles) by)\b", re.I), 20),
     (CREDIT, re.compile(
         r"\b(photo|image|picture|illustration|video|graphic)s?\s*(credit|courtesy|by|:|/)"
         r"|\b(getty images|shutterstock|istock(photo)?|ap photo|reuters|afp|unsplash|pexels|alamy|tass|"
@@ -114,6 +115,7 @@ _KEYWORDS = {
     LEGAL: ("©", "(c)", "copyright", "rights reserved", "privacy policy", "terms of", "terms and", "affiliate",
             "we may earn", "disclosure", "disclaimer", "powered by"),
     BYLINE: ("by ", "von ", "par ", "por ", "автор", "posted", "published", "updated", "written", "min read",
+             "about the author", "author bio",
              "mins read", "minute read", "minutes read", "read time", "reading time", "年"),
     CREDIT: ("photo", "image", "picture", "illustration", "video", "graphic", "getty", "shutterstock", "istock",
              "reuters", "afp", "unsplash", "pexels", "alamy", "tass", "wikimedia", "epa", "dpa", "credit:",
