@@ -182,10 +182,19 @@ def text_reason(text: str, words: int) -> str:
     return ""
 
 
-@lru_cache(maxsize=8192)
+# All the hints in one pattern, so that an element's words are read once.
+_HINT_GROUPS = re.compile("|".join(f"(?P<h{i}>{pattern.pattern})" for i, (_r, pattern) in enumerate(HTML_HINTS)))
+
+
+@lru_cache(maxsize=16384)
 def hints_of(tokens: str) -> tuple[str, ...]:
     """Every kind of furniture one element's class/id words name."""
-    return tuple(reason for reason, pattern in HTML_HINTS if pattern.search(tokens))
+    seen = {int(m.lastgroup[1:]) for m in _HINT_GROUPS.finditer(tokens) if m.lastgroup}
+    if not seen:
+        return ()
+    # A word two hints share (at the same place) is read by the first only:
+    # check the others one by one.
+    return tuple(reason for i, (reason, pattern) in enumerate(HTML_HINTS) if i in seen or pattern.search(tokens))
 
 
 @lru_cache(maxsize=8192)
