@@ -749,6 +749,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print JSON")
     r = rsub.add_parser("remove", parents=[common], help="remove a rule", description="remove a fold rule")
     r.add_argument("rule_id", metavar="RULE_ID", help="the rule's id (see list)")
+
     p = command("import", cmd_import, "bring in an export from Pocket, Instapaper, Omnivore or Wallabag",
                 epilog="example: reader import omnivore ~/Downloads/omnivore-export.zip")
     isub = p.add_subparsers(dest="service", metavar="SERVICE", required=True)
