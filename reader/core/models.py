@@ -287,10 +287,11 @@ class ArticleInfo:
     def to_dict(self) -> dict[str, Any]:
         return dict(self._row)
 
-    def newest_first_key(self) -> tuple[str, str]:
-        """Sort key of the archive's default order (used reversed)."""
+    def newest_first_key(self) -> str:
+        """Sort key of the archive's default order (used reversed): saved
+        time, then id (one string compares faster than a tuple)."""
         row = self._row
-        return (row.get("saved") or "", row["id"])
+        return f"{row.get('saved') or ''}\x00{row['id']}"
 
     @property
     def id(self) -> str:
@@ -334,7 +335,7 @@ class ArticleInfo:
 
     @property
     def tags(self) -> list[str]:
-        return list(self._row.get("tags") or ())
+        return row_list(self._row.get("tags"))
 
     @property
     def status(self) -> str:
