@@ -335,12 +335,14 @@ def save_measure(data: Path) -> tuple[float, float]:
 
 
 def cli_time(*args: str) -> float:
+    """Seconds a `reader` command takes; it must succeed."""
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "reader", *args], capture_output=True, text=True, timeout=1800,
                           env=CHILD_ENV)
-    if proc.returncode not in (0, 1):
-        raise RuntimeError(proc.stderr[-2000:])
-    return time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"reader {' '.join(args[:2])} failed: {proc.stderr[-2000:]}")
+    return elapsed
 
 
 def find_built(data: Path) -> tuple[str, str] | None:
