@@ -25,6 +25,23 @@ def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     return data
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test request may leave 127.0.0.1 through a proxy of the environment."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def server():
+    """A web server on 127.0.0.1 (tests/fixtures/imports/pagesrv.py)."""
+    sys.path.insert(0, str(FIXTURES / "imports"))
+    from pagesrv import PageServer
+
+    with PageServer() as s:
+        yield s
+
+
 @pytest.fixture
 def data_dir(_isolated_data_dir: Path) -> Path:
     return _isolated_data_dir

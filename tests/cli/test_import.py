@@ -24,14 +24,6 @@ def _fast_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("READER_FETCH_MAX_BYTES", str(1024 * 1024))
     monkeypatch.setenv("READER_FETCH_BACKOFF", "0.01")
     monkeypatch.setenv("READER_FETCH_RETRIES", "1")
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def server():
-    with PageServer() as s:
-        yield s
 
 
 def rows(cli) -> dict:  # noqa: ANN001

@@ -28,18 +28,6 @@ FAST = FetchOptions(timeout=0.5, total_timeout=3.0, max_bytes=1024 * 1024, max_r
                     backoff=0.01, jobs=2)
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def server():
-    with PageServer() as s:
-        yield s
-
-
 def test_fetches_an_article_page(server: PageServer) -> None:
     page = fetch_page(server.url("/article/bridge"), FAST)
     assert page.status == 200

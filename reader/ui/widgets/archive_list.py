@@ -12,11 +12,11 @@ from rich.segment import Segment
 from textual import events
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
 from reader.core.models import ArticleInfo
+from reader.ui.widgets.line_cache import CachedLinesView
 
 SORTS = ("saved", "title", "site", "annotated")
 #: Seconds of filtering per turn of the event loop: a key press costs this
@@ -103,7 +103,7 @@ class ArchiveHeader(Widget):
         return Strip([Segment(text, self.rich_style)]).extend_cell_length(width, self.rich_style).crop(0, width)
 
 
-class ArchiveList(ScrollView, can_focus=True):
+class ArchiveList(CachedLinesView, can_focus=True):
     COMPONENT_CLASSES = {"archive-list--cursor", "archive-list--pending", "archive-list--dim"}
 
     class Opened(Message):
@@ -122,7 +122,6 @@ class ArchiveList(ScrollView, can_focus=True):
         self.sort_key = "saved"
         self.query_text = ""
         self._haystacks: dict[str, tuple[ArticleInfo, str]] = {}
-        self._cache: dict[int, Strip] = {}
         self.scanning = False
         self.status_counts: Counter[str] = Counter()
         self._scan_gen = 0
@@ -265,16 +264,8 @@ class ArchiveList(ScrollView, can_focus=True):
 
     # -- drawing ------------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
-        index = self.scroll_offset.y + y
-        width = self.size.width
-        if index >= len(self.rows):
-            return Strip.blank(width, self.rich_style)
-        strip = self._cache.get(index)
-        if strip is None:
-            strip = self._draw(index, width)
-            self._cache[index] = strip
-        return strip
+    def line_count(self) -> int:
+        return len(self.rows)
 
     def _draw(self, index: int, width: int) -> Strip:
         row = self.rows[index]

@@ -16,13 +16,13 @@ from rich.style import Style
 from textual.color import Color
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
 
 from reader.core.models import Annotation
 from reader.core.reading import FOLD, Reading
 from reader.ui.palette import tag_color
+from reader.ui.widgets.line_cache import CachedLinesView
 
 MEASURE = 86  # the widest a line of text gets, in cells
 FOLDED_MARK = "\u25b8"
@@ -88,7 +88,7 @@ def _wrap_line(text: str, lo: int, hi: int, width: int, out: list[tuple[int, int
     out.append((line_start, hi))
 
 
-class ArticleView(ScrollView, can_focus=True):
+class ArticleView(CachedLinesView, can_focus=True):
     COMPONENT_CLASSES = {
         "article-view--heading",
         "article-view--quote",
@@ -120,7 +120,6 @@ class ArticleView(ScrollView, can_focus=True):
         self.lines: list[Line] = []
         self._element_lines: list[int] = []
         self._layout_width = -1
-        self._cache: dict[int, Strip] = {}
         self._margin = 0
 
     # -- layout ----------------------------------------------------------------
@@ -304,17 +303,8 @@ class ArticleView(ScrollView, can_focus=True):
 
     # -- drawing ------------------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
-        scroll_y = self.scroll_offset.y
-        index = scroll_y + y
-        width = self.size.width
-        if index >= len(self.lines):
-            return Strip.blank(width, self.rich_style)
-        strip = self._cache.get(index)
-        if strip is None:
-            strip = self._draw(index, width)
-            self._cache[index] = strip
-        return strip
+    def line_count(self) -> int:
+        return len(self.lines)
 
     def _draw(self, index: int, width: int) -> Strip:
         base = self.rich_style
