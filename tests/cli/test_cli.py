@@ -178,3 +178,28 @@ def test_data_dir_option_beats_the_environment(cli, seed_path: Path, tmp_path: P
     listing = cli("list", "--json", "--data-dir", other)
     assert len(json.loads(listing.out)) == 1
     assert json.loads(cli("list", "--json").out) == []
+
+
+def test_progress_bar_only_on_a_terminal_and_only_for_many_files(monkeypatch) -> None:  # noqa: ANN001
+    import io
+    import sys
+
+    from reader.cli import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out, err = Tty(), Tty()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    bar = Progress(10, "Adding")
+    assert bar.on
+    bar.step()
+    bar.print("abc123  A title  (2 blocks folded)")
+    bar.close()
+    assert "Adding" in err.getvalue() and "1/10" in err.getvalue() and "\u2588" in err.getvalue()
+    assert out.getvalue() == "abc123  A title  (2 blocks folded)\n"  # result lines stay clean
+    assert not Progress(3, "Adding").on  # a few files: no bar
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    assert not Progress(10, "Adding").on  # output piped: no bar
