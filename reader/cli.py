@@ -138,7 +138,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from reader.core.ingest import IngestError, ingest_file, iter_files
+    from reader.core.ingest import ingest_files, iter_files
 
     archive = _open_archive(args)
     urls = [p for p in args.paths if _is_address(p)]
@@ -150,28 +150,34 @@ def cmd_add(args: argparse.Namespace) -> int:
         raise CommandError("nothing to add: no .html, .htm, .txt, .md or .markdown files there")
     progress = Progress(len(files), "Adding")
     failed = 0
+    # Named paths that are not articles first (they are the user's typos),
+    # then every article file in order.
     for path, fmt in files:
-        try:
-            if fmt is None:
-                if not path.exists():
-                    raise IngestError("no such file or folder")
-                raise IngestError(f"not a supported file type ({path.suffix or 'no extension'}); use .html, .txt or .md")
-            article = ingest_file(path)
-            if args.url:
-                from reader.core.ingest import site_of
-
-                article.url = args.url
-                article.site = site_of(args.url)
-            if args.site:
-                article.site = args.site.lower()
-            if args.tag:
-                from reader.core.tags import normalise_tag
-
-                article.tags = sorted({*article.tags, *(normalise_tag(t) for t in args.tag)} - {""})
-            result = archive.save(article)
-        except IngestError as err:
+        if fmt is None:
             failed += 1
-            progress.print(f"{path}: {err}", err=True)
+            why = ("no such file or folder" if not path.exists() else
+                   f"not a supported file type ({path.suffix or 'no extension'}); use .html, .txt or .md")
+            progress.print(f"{path}: {why}", err=True)
+            progress.step()
+    for path, article, why in ingest_files(p for p, fmt in files if fmt is not None):
+        if article is None:
+            failed += 1
+            progress.print(f"{path}: {why}", err=True)
+            progress.step()
+            continue
+        if args.url:
+            from reader.core.ingest import site_of
+
+            article.url = args.url
+            article.site = site_of(args.url)
+        if args.site:
+            article.site = args.site.lower()
+        if args.tag:
+            from reader.core.tags import normalise_tag
+
+            article.tags = sorted({*article.tags, *(normalise_tag(t) for t in args.tag)} - {""})
+        try:
+            result = archive.save(article)
         except Exception as err:  # noqa: BLE001 - one bad file never stops the rest
             from reader.core.store import ArchiveBusy, StoreError
 
@@ -179,7 +185,7 @@ def cmd_add(args: argparse.Namespace) -> int:
                 progress.close()
                 raise CommandError(str(err)) from None
             failed += 1
-            progress.print(f"{path}: could not be read ({type(err).__name__}: {err})", err=True)
+            progress.print(f"{path}: could not be stored ({type(err).__name__}: {err})", err=True)
         else:
             note = {
                 "added": "",

@@ -203,3 +203,24 @@ def test_progress_bar_only_on_a_terminal_and_only_for_many_files(monkeypatch) ->
     assert not Progress(3, "Adding").on  # a few files: no bar
     monkeypatch.setattr(sys, "stdout", io.StringIO())
     assert not Progress(10, "Adding").on  # output piped: no bar
+
+
+def test_add_many_files_keeps_their_order_and_reports_the_bad_one(cli, seed_path: Path, tmp_path: Path) -> None:
+    from reader.core.ingest import PARALLEL_MIN_FILES
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    seed = seed_path.read_text(encoding="utf-8")
+    n = PARALLEL_MIN_FILES + 4
+    for i in range(n):
+        (folder / f"{i:03}.txt").write_text("" if i == 5 else f"Copy {i:03} of the story\n\n{seed}", encoding="utf-8")
+    result = cli("add", folder, tmp_path / "typo.txt")
+    assert result.code == 1
+    assert "005.txt: empty file" in result.err and "typo.txt: no such file" in result.err
+    assert f"2 of {n + 1} files could not be added" in result.err
+    from reader.core.ingest import ingest_file
+
+    shown = [line.split()[0] for line in result.out.strip().splitlines()]
+    expected = [ingest_file(folder / f"{i:03}.txt").id[: len(shown[0])] for i in range(n) if i != 5]
+    assert shown == expected  # one line per file, in the files' order
+    assert len(json.loads(cli("list", "--json").out)) == n - 1

@@ -218,3 +218,36 @@ def test_site_of() -> None:
     assert site_of("https://www.Example.com:8080/a") == "example.com"
     assert site_of("not a url") is None
     assert site_of(None) is None
+
+
+def _many_files(folder: Path, seed_path: Path, n: int) -> list[Path]:
+    seed = seed_path.read_text(encoding="utf-8")
+    folder.mkdir()
+    paths = []
+    for i in range(n):
+        p = folder / f"{i:03}.txt"
+        if i == 7:
+            p.write_text("   \n")  # empty: a failure with its reason
+        else:
+            p.write_text(f"Copy number {i} of the story\n\n{seed}", encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+def test_ingest_files_in_parallel_gives_what_one_process_gives(tmp_path: Path, seed_path: Path) -> None:
+    from reader.core.ingest import PARALLEL_MIN_FILES, ingest_files
+
+    paths = _many_files(tmp_path / "many", seed_path, PARALLEL_MIN_FILES + 6)
+    serial = list(ingest_files(paths, workers=1))
+    parallel = list(ingest_files(paths, workers=2))
+    assert [p for p, _a, _w in parallel] == paths  # in the order given
+    assert len(serial) == len(parallel) == len(paths)
+    for (p1, a1, why1), (p2, a2, why2) in zip(serial, parallel):
+        assert p1 == p2 and why1 == why2
+        if a1 is None:
+            assert a2 is None and why1 == "empty file" and p1.name == "007.txt"
+            continue
+        assert a2 is not None
+        assert (a1.id, a1.title, a1.text) == (a2.id, a2.title, a2.text)
+        assert [(b.kind, b.boilerplate, b.reason) for b in a1.blocks] == [(b.kind, b.boilerplate, b.reason) for b in a2.blocks]
+    assert len({a.id for _p, a, _w in parallel if a is not None}) == len(paths) - 1

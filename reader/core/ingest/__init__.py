@@ -264,3 +264,75 @@ def ingest_file(path: str | os.PathLike[str], *, fmt: str | None = None) -> Arti
     except OSError:
         source = str(p.absolute())
     return ingest_bytes(data, fmt, name=p.name, source_path=source)
+
+
+#: Fewer files than this are read in this process: starting workers costs
+#: more than it saves.
+PARALLEL_MIN_FILES = 24
+
+
+def _ingest_one(path: Path) -> tuple[Article | None, str | None]:
+    """`ingest_file` for a worker process: the article, or why not (one line)."""
+    try:
+        return ingest_file(path), None
+    except IngestError as err:
+        return None, str(err)
+    except Exception as err:  # noqa: BLE001 - one bad file never stops the rest
+        return None, f"could not be read ({type(err).__name__}: {err})"
+
+
+def ingest_files(paths: Iterable[Path], *, workers: int | None = None) -> Iterator[tuple[Path, Article | None, str | None]]:
+    """Read many files, in their order: (path, article or None, why not or None).
+
+    Folding is most of the cost of an import and each file is independent, so
+    a long list is read by worker processes, one per processor, while the
+    caller stores what comes back. The workers are started by a fresh server
+    process ("forkserver"), so they inherit neither the archive's lock nor
+    any other open file of the caller.
+    """
+    paths = list(paths)
+    if workers is None:
+        workers = _processors()
+    if workers <= 1 or len(paths) < PARALLEL_MIN_FILES:
+        for p in paths:
+            yield (p, *_ingest_one(p))
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["reader.core.ingest", "reader.core.fold.model_text", "reader.core.fold.model_html"])
+    window: deque = deque()
+    todo = iter(paths)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        # A bounded window of files in flight keeps memory flat on any count.
+        for p in todo:
+            window.append((p, pool.submit(_ingest_one, p)))
+            if len(window) >= 4 * workers:
+                break
+        while window:
+            p, fut = window.popleft()
+            nxt = next(todo, None)
+            if nxt is not None:
+                window.append((nxt, pool.submit(_ingest_one, nxt)))
+            try:
+                article, why = fut.result()
+            except BrokenProcessPool:
+                # A worker died (out of memory, killed): this file failed;
+                # the rest are read here, one by one.
+                yield p, None, "could not be read (the process reading it stopped)"
+                for q, _fut in window:
+                    yield (q, *_ingest_one(q))
+                for q in todo:
+                    yield (q, *_ingest_one(q))
+                return
+            yield p, article, why
+
+
+def _processors() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1

@@ -205,27 +205,24 @@ class ArchiveScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="add")
     def _add(self, raw: str) -> None:
-        from reader.core.ingest import IngestError, ingest_file, iter_files
+        from reader.core.ingest import ingest_files, iter_files
 
         path = Path(raw).expanduser()
         if not path.exists():
             self.app.call_from_thread(self.notify, Content(f"{raw}: no such file or folder"), severity="error")
             return
-        added = dupes = failed = 0
+        files = list(iter_files([path]))
+        added = dupes = 0
+        failed = sum(1 for _f, fmt in files if fmt is None)
         last = None
-        for f, fmt in iter_files([path]):
-            if fmt is None:
-                failed += 1
-                continue
+        for f, article, why in ingest_files(f for f, fmt in files if fmt is not None):
             try:
-                result = self.archive.save(ingest_file(f))
-            except IngestError as err:
-                failed += 1
-                self.app.call_from_thread(self.notify, Content(f"{f.name}: {err}"), severity="warning")
-                continue
+                if article is None:
+                    raise ValueError(why)
+                result = self.archive.save(article)
             except Exception as err:  # noqa: BLE001 - report, keep going
                 failed += 1
-                self.app.call_from_thread(self.notify, Content(f"{f.name}: {err}"), severity="error")
+                self.app.call_from_thread(self.notify, Content(f"{f.name}: {err}"), severity="warning")
                 continue
             last = result.id
             if result.status == "duplicate":
