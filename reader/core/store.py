@@ -326,10 +326,17 @@ def read_lock_state(fd: int) -> dict[str, Any]:
     return state if isinstance(state, dict) else {}
 
 
-def write_lock_state(fd: int, state: dict[str, Any]) -> None:
+def write_lock_state(fd: int, state: dict[str, Any], *, durable: bool = False) -> None:
+    """Write the lock file's record; `durable` flushes it to the disk (a
+    record of changes begun must survive a power cut as the files do)."""
     line = orjson.dumps(state) + b"\n"
     os.pwrite(fd, line, 0)
     os.ftruncate(fd, len(line))
+    if durable:
+        if hasattr(os, "fdatasync"):
+            os.fdatasync(fd)
+        else:
+            os.fsync(fd)
 
 
 def lock_generation(root: str | os.PathLike[str]) -> str:
@@ -637,7 +644,7 @@ class Archive:
         if old == entry:
             return
         self._dirty[article_id] = entry
-        write_lock_state(self._lock_fd, {"gen": secrets.token_hex(8), "dirty": self._dirty})
+        write_lock_state(self._lock_fd, {"gen": secrets.token_hex(8), "dirty": self._dirty}, durable=True)
 
     def _invalidate_all(self) -> None:
         for db in (*self._pinned.values(), *self._dbs.values()):

@@ -225,6 +225,31 @@ def test_a_crash_after_the_notes_before_the_index_is_completed(data_dir, monkeyp
     _doctor_clean(data_dir)
 
 
+def test_the_record_of_a_change_reaches_the_disk_before_any_file_changes(data_dir, monkeypatch) -> None:  # noqa: ANN001
+    """A power cut must not lose the record that says what to complete."""
+    a = Archive(data_dir)
+    aid = a.save(_article("Title\n\nA body of text to mark.")).id
+    lock = data_dir / "archive" / ".lock"
+    events: list[str] = []
+    real_sync, real_replace = os.fdatasync, os.replace
+
+    def sync(fd: int) -> None:
+        if os.path.samefile(f"/proc/self/fd/{fd}", lock):
+            dirty = store_mod.read_lock_state(fd).get("dirty")
+            events.append("record flushed" if dirty else "record cleared")
+        real_sync(fd)
+
+    def replace(src, dst):  # noqa: ANN001, ANN202
+        events.append("file replaced")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fdatasync", sync)
+    monkeypatch.setattr(os, "replace", replace)
+    a.add_annotation(aid, 0, 5, note="kept")
+    assert "file replaced" in events
+    assert events[0] == "record flushed", events
+
+
 def test_a_crash_in_the_middle_of_a_reimport_is_completed(data_dir, monkeypatch) -> None:  # noqa: ANN001
     a = Archive(data_dir)
     old = "Intro.\n\nThe quoted sentence about the dirty bomb claim.\n\nEnd."
