@@ -274,11 +274,14 @@ PARALLEL_MIN_FILES = 24
 def _ingest_one(path: Path) -> tuple[Article | None, str | None]:
     """`ingest_file` for a worker process: the article, or why not (one line)."""
     try:
-        return ingest_file(path), None
+        article = ingest_file(path)
     except IngestError as err:
         return None, str(err)
     except Exception as err:  # noqa: BLE001 - one bad file never stops the rest
         return None, f"could not be read ({type(err).__name__}: {err})"
+    for block in article.blocks:
+        block.features = None  # the parser's signals (parsed elements): never stored
+    return article, None
 
 
 def ingest_files(paths: Iterable[Path], *, workers: int | None = None) -> Iterator[tuple[Path, Article | None, str | None]]:
@@ -328,6 +331,8 @@ def ingest_files(paths: Iterable[Path], *, workers: int | None = None) -> Iterat
                 for q in todo:
                     yield (q, *_ingest_one(q))
                 return
+            except Exception as err:  # noqa: BLE001 - one bad file never stops the rest
+                article, why = None, f"could not be read ({type(err).__name__}: {err})"
             yield p, article, why
 
 
