@@ -159,7 +159,7 @@ def cmd_add(args: argparse.Namespace) -> int:
                    f"not a supported file type ({path.suffix or 'no extension'}); use .html, .txt or .md")
             progress.print(f"{path}: {why}", err=True)
             progress.step()
-    for path, article, why in ingest_files(p for p, fmt in files if fmt is not None):
+    for path, article, why in ingest_files((p for p, fmt in files if fmt is not None), workers=args.jobs):
         if article is None:
             failed += 1
             progress.print(f"{path}: {why}", err=True)
@@ -404,6 +404,17 @@ def cmd_fold_rule(args: argparse.Namespace) -> int:
 _REFUSED_SCHEMES = ("javascript", "data", "file", "ftp", "mailto", "about", "vbscript", "blob")
 
 
+def _positive_int(value: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
 def _is_address(arg: str) -> bool:
     from reader.core.fetch import looks_like_url, url_scheme
 
@@ -499,8 +510,6 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     if not rows:
         _out("Nothing to fetch: no pending entries.")
         return EXIT_OK
-    if args.jobs is not None and args.jobs < 1:
-        raise CommandError("--jobs must be at least 1")
     opts = FetchOptions.from_env(jobs=args.jobs)
     progress = Progress(len(rows), "Fetching", min_items=1)
 
@@ -704,6 +713,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="the address the article came from (for a plain-text copy)")
     p.add_argument("--site", help="the site it came from, e.g. example.com (for a plain-text copy)")
     p.add_argument("--tag", action="append", metavar="TAG", help="tag the imported articles (repeatable)")
+    p.add_argument("--jobs", type=_positive_int, metavar="N",
+                   help="processes reading files at once (default: one per processor)")
 
     p = command("list", cmd_list, "list the archive: id, saved date, site, annotations, title",
                 epilog="example: reader list --json | jq '.[].title'")
@@ -777,7 +788,7 @@ def build_parser() -> argparse.ArgumentParser:
                 epilog="example: reader fetch --jobs 8")
     p.add_argument("ids", nargs="*", metavar="ID", help="only these entries (any unique id prefix)")
     p.add_argument("--retry-failed", action="store_true", help="try again the entries whose fetch failed for good")
-    p.add_argument("--jobs", type=int, metavar="N", help="pages fetched at once (default 4)")
+    p.add_argument("--jobs", type=_positive_int, metavar="N", help="pages fetched at once (default 4)")
     p.add_argument("--limit", type=int, metavar="N", help="fetch at most N entries")
 
     p = command("export", cmd_export, "export notes to Markdown (an Obsidian vault) or W3C Web Annotation JSON",

@@ -224,3 +224,7 @@ def test_add_many_files_keeps_their_order_and_reports_the_bad_one(cli, seed_path
     expected = [ingest_file(folder / f"{i:03}.txt").id[: len(shown[0])] for i in range(n) if i != 5]
     assert shown == expected  # one line per file, in the files' order
     assert len(json.loads(cli("list", "--json").out)) == n - 1
+    one = cli("add", folder, tmp_path / "typo.txt", "--jobs", "1", "--data-dir", tmp_path / "other")
+    assert (one.code, one.out) == (1, result.out)  # one process reads the same
+    bad = cli("add", folder, "--jobs", "0")
+    assert bad.code == 2 and "must be at least 1" in bad.err
