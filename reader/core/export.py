@@ -64,6 +64,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -371,6 +372,7 @@ def parse_note(lines: Iterable[str]) -> str:
     return canonical_note("\n".join(unescape_note_line(x.rstrip()) for x in lines))
 
 
+@lru_cache(maxsize=8192)
 def obsidian_tag(tag: str) -> str:
     """A tag Obsidian accepts: letters, digits, _ - and / (nesting); not all digits."""
     t = unicodedata.normalize("NFC", tag)
@@ -474,8 +476,8 @@ def _metadata_list(article: Article) -> list[str]:
     return out
 
 
-def _annotation_block(ann: Annotation) -> list[str]:
-    lines = [f"<!-- reader:annotation base={fingerprint_of(ann)} -->"]
+def _annotation_block(ann: Annotation, fingerprint: str) -> list[str]:
+    lines = [f"<!-- reader:annotation base={fingerprint} -->"]
     lines += render_quote(ann.exact)
     lines += ["", f"^{ann.id}", "", tags_line(ann.tags)]
     note = render_note(ann.note)
@@ -514,7 +516,8 @@ def render_article_markdown(item: ArticleExport, *, group_by: str | None = None,
     """One article as Markdown: front matter (standalone) or a metadata list
     (in a combined document), title, source, note and annotations."""
     article = item.article
-    exported = ",".join(f"{a.id}:{fingerprint_of(a)}" for a in item.annotations)
+    prints = {a.id: fingerprint_of(a) for a in item.annotations}
+    exported = ",".join(f"{a.id}:{prints[a.id]}" for a in item.annotations)
     lines: list[str] = []
     if standalone:
         lines += _front_matter(article) + [""]
@@ -530,7 +533,7 @@ def render_article_markdown(item: ArticleExport, *, group_by: str | None = None,
     for heading, anns in _sections(item.annotations, group_by):
         lines.append(heading)
         for ann in anns:
-            lines += [""] + _annotation_block(ann)
+            lines += [""] + _annotation_block(ann, prints[ann.id])
         lines.append("")
     while lines and not lines[-1]:
         lines.pop()
