@@ -241,6 +241,10 @@ def read_archive_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     return data
 
 
+#: How many deleted annotations an article's notes file remembers (so that
+#: importing the same highlights again does not bring them back).
+MAX_DELETED_REMEMBERED = 2000
+
 # What the documents of each kind of file must hold (by folder; tables not
 # named here are not checked).
 _SHAPES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -1562,11 +1566,29 @@ class Archive:
         with self.transaction():
             ann = self.annotation(ann_id)
             self._intend(ann.article_id, "notes")
-            self._notes_db(ann.article_id).table("annotations", cache_size=0).remove(
-                doc_ids=[self._doc_id(ann.id)]
-            )
+            key = str(self._doc_id(ann.id))
+
+            def change(tables: dict[str, Any]) -> None:
+                # Gone, and remembered as deleted: an import that brings the
+                # same highlight again does not bring it back.
+                live = dict(tables.get("annotations") or {})
+                live.pop(key, None)
+                tables["annotations"] = live
+                gone = dict(tables.get("deleted") or {})
+                gone[key] = {"id": ann.id, "at": now_iso()}
+                while len(gone) > MAX_DELETED_REMEMBERED:
+                    gone.pop(next(iter(gone)))
+                tables["deleted"] = gone
+
+            self._change_file(self._notes_db(ann.article_id), change)
             self._refresh_summary(ann.article_id)
             return ann
+
+    def deleted_annotation_ids(self, article_id: str) -> set[str]:
+        """The ids of the annotations deleted from this article (the most
+        recent MAX_DELETED_REMEMBERED)."""
+        docs = self._notes_db(article_id).table("deleted", cache_size=0).all()
+        return {str(d.get("id")) for d in docs if isinstance(d.get("id"), str)}
 
     def resolve_annotation(self, prefix: str) -> tuple[str, str]:
         """(annotation id, article id) that a unique id prefix names."""

@@ -404,6 +404,19 @@ def test_fetch_failures_and_statuses(archive) -> None:  # noqa: ANN001
     assert statuses == {a: "pending", b: "failed"}
 
 
+def test_a_deleted_highlight_stays_deleted_on_import_again(archive, omnivore_zip: Path) -> None:  # noqa: ANN001
+    import_omnivore(archive, omnivore_zip)
+    bridge = by_url(archive)["https://example.org/news/bridge-committee"]
+    first = archive.annotations(bridge.id)
+    gone = archive.delete_annotation(first[0].id)
+    again = import_omnivore(archive, omnivore_zip)
+    assert again.highlights == 0 and again.highlights_deleted == 1 and again.highlights_known == 4
+    assert "1 deleted by you (left deleted)" in "\n".join(again.lines())
+    assert gone.id not in {a.id for a in archive.annotations(bridge.id)}
+    assert [a.id for a in archive.annotations(bridge.id)] == [a.id for a in first[1:]]
+    assert archive.deleted_annotation_ids(bridge.id) == {gone.id}
+
+
 def test_raw_page_is_kept_and_deleted_with_the_article(archive) -> None:  # noqa: ANN001
     res = archive.save(_page("https://example.org/r", "Words to keep for the raw test, enough of them."))
     assert archive.raw(res.id) is None

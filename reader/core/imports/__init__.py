@@ -71,6 +71,7 @@ class ImportReport:
     placed: int = 0
     orphaned: int = 0
     highlights_known: int = 0  # already imported before
+    highlights_deleted: int = 0  # imported before, deleted since: not brought back
 
     def fail(self, what: str, why: str) -> None:
         self.failed.append((clean_line(what)[:160], clean_line(why)[:200]))
@@ -83,10 +84,12 @@ class ImportReport:
                    + (f" ({self.imported} with their text, {self.pending} to fetch)" if self.pending else ""))
         if self.updated:
             out.append(f"  updated: {self.updated} (already here; the export's text kept as the new version)")
-        if self.highlights or self.highlights_known:
+        if self.highlights or self.highlights_known or self.highlights_deleted:
             line = f"  highlights: {self.highlights} new ({self.placed} placed, {self.orphaned} orphaned)"
             if self.highlights_known:
                 line += f", {self.highlights_known} already imported"
+            if self.highlights_deleted:
+                line += f", {self.highlights_deleted} deleted by you (left deleted)"
             out.append(line)
         out.append(f"  duplicates skipped: {self.duplicates}")
         out.append(f"  failed: {len(self.failed)}")
@@ -264,6 +267,7 @@ def attach_highlights(
     from reader.core.store import ANNOTATION_ID_LEN, now_iso
 
     existing = {a.id for a in archive.annotations(article_id)}
+    deleted = archive.deleted_annotation_ids(article_id)
     if taken is None:
         taken = {aid for row in archive.articles() for aid in row.annotation_ids}
     seen: Counter[tuple[str, str]] = Counter()
@@ -279,6 +283,9 @@ def attach_highlights(
             ann_id = hashlib.sha256(ann_id.encode()).hexdigest()[:ANNOTATION_ID_LEN]
         if ann_id in existing:
             report.highlights_known += 1
+            continue
+        if ann_id in deleted:
+            report.highlights_deleted += 1  # the user deleted it: it stays deleted
             continue
         span = place(text, quote, h.hint) if quote else None
         stamp = h.created or now_iso()
