@@ -255,3 +255,18 @@ def test_ingest_files_in_parallel_gives_what_one_process_gives(tmp_path: Path, s
         assert (a1.id, a1.title, a1.text) == (a2.id, a2.title, a2.text)
         assert [b.to_dict() for b in a1.blocks] == [b.to_dict() for b in a2.blocks]
     assert len({a.id for _p, a, _w in parallel if a is not None}) == len(paths) - 1
+
+
+def test_ingest_files_reads_here_when_workers_cannot_start(tmp_path: Path, seed_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import concurrent.futures
+
+    from reader.core.ingest import PARALLEL_MIN_FILES, ingest_files
+
+    def refuse(*_a, **_k):  # noqa: ANN002, ANN003, ANN202
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
+    paths = _many_files(tmp_path / "many", seed_path, PARALLEL_MIN_FILES)
+    got = list(ingest_files(paths, workers=2))
+    assert [p for p, _a, _w in got] == paths
+    assert sum(a is not None for _p, a, _w in got) == len(paths) - 1

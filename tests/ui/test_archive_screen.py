@@ -106,6 +106,47 @@ async def test_add_a_folder_by_path(archive, tmp_path: Path) -> None:
         assert [t[:6] for t in _titles(app)] == ["Russia"]
 
 
+async def test_add_a_folder_of_many_files_uses_the_worker_processes(archive, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import sys
+
+    from reader.core.ingest import PARALLEL_MIN_FILES
+
+    class Replaced:  # what a full-screen app puts in place of stderr: no file number
+        def write(self, text: str) -> int:
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+        def fileno(self) -> int:
+            return -1
+
+    monkeypatch.setattr(sys, "stderr", Replaced())
+    from reader.core import ingest
+
+    here: list[Path] = []  # files read in this process rather than by a worker
+    real = ingest.ingest_file
+    monkeypatch.setattr(ingest, "ingest_file", lambda p, **kw: (here.append(p), real(p, **kw))[1])
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    seed = (FIXTURES / "seed.txt").read_text(encoding="utf-8")
+    n = PARALLEL_MIN_FILES + 2
+    for i in range(n):
+        (folder / f"{i:03}.txt").write_text(f"Copy {i:03}\n\n{seed}", encoding="utf-8")
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*list(str(folder)))
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running
+        assert len(_titles(app)) == n
+        assert here == []
+        assert any(f"Added {n}" in str(n_.message) for n_ in app._notifications)  # noqa: SLF001
+
+
 async def test_changes_from_another_process_show_on_reload(archive) -> None:
     from reader.core.store import Archive
 

@@ -291,16 +291,34 @@ def ingest_files(paths: Iterable[Path], *, workers: int | None = None) -> Iterat
     a long list is read by worker processes, one per processor, while the
     caller stores what comes back. The workers are started by a fresh server
     process ("forkserver"), so they inherit neither the archive's lock nor
-    any other open file of the caller.
+    any other open file of the caller. If they cannot start, or stop, the
+    rest is read in this process.
     """
     paths = list(paths)
     if workers is None:
         workers = _processors()
-    if workers <= 1 or len(paths) < PARALLEL_MIN_FILES:
-        for p in paths:
-            yield (p, *_ingest_one(p))
-        return
+    done = 0
+    if workers > 1 and len(paths) >= PARALLEL_MIN_FILES:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            for item in _in_workers(paths, workers):
+                yield item
+                done += 1
+            return
+        except BrokenProcessPool:
+            # A worker died (out of memory, killed) on this file, or one near it.
+            yield paths[done], None, "could not be read (the process reading it stopped)"
+            done += 1
+        except (OSError, ValueError, RuntimeError):
+            pass  # the workers could not start: read here
+    for p in paths[done:]:
+        yield (p, *_ingest_one(p))
+
+
+def _in_workers(paths: list[Path], workers: int) -> Iterator[tuple[Path, Article | None, str | None]]:
     import multiprocessing
+    import sys
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -309,12 +327,27 @@ def ingest_files(paths: Iterable[Path], *, workers: int | None = None) -> Iterat
     ctx.set_forkserver_preload(["reader.core.ingest", "reader.core.fold.model_text", "reader.core.fold.model_html"])
     window: deque = deque()
     todo = iter(paths)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        # A bounded window of files in flight keeps memory flat on any count.
-        for p in todo:
-            window.append((p, pool.submit(_ingest_one, p)))
-            if len(window) >= 4 * workers:
-                break
+    # Starting the pool starts helper processes that are handed this
+    # process's stderr: under a full-screen UI that has replaced it (no file
+    # number), they get the terminal's.
+    stderr = sys.stderr
+    if _fileno(stderr) < 0 and sys.__stderr__ is not None:
+        sys.stderr = sys.__stderr__
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        try:
+            # A bounded window of files in flight keeps memory flat on any
+            # count (the first ones start the workers).
+            for p in todo:
+                window.append((p, pool.submit(_ingest_one, p)))
+                if len(window) >= 4 * workers:
+                    break
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    finally:
+        sys.stderr = stderr
+    with pool:
         while window:
             p, fut = window.popleft()
             nxt = next(todo, None)
@@ -323,17 +356,17 @@ def ingest_files(paths: Iterable[Path], *, workers: int | None = None) -> Iterat
             try:
                 article, why = fut.result()
             except BrokenProcessPool:
-                # A worker died (out of memory, killed): this file failed;
-                # the rest are read here, one by one.
-                yield p, None, "could not be read (the process reading it stopped)"
-                for q, _fut in window:
-                    yield (q, *_ingest_one(q))
-                for q in todo:
-                    yield (q, *_ingest_one(q))
-                return
+                raise
             except Exception as err:  # noqa: BLE001 - one bad file never stops the rest
                 article, why = None, f"could not be read ({type(err).__name__}: {err})"
             yield p, article, why
+
+
+def _fileno(stream: object) -> int:
+    try:
+        return int(stream.fileno())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return -1
 
 
 def _processors() -> int:

@@ -206,6 +206,7 @@ class ArchiveScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="add")
     def _add(self, raw: str) -> None:
         from reader.core.ingest import ingest_files, iter_files
+        from reader.core.store import ArchiveBusy, StoreError
 
         path = Path(raw).expanduser()
         if not path.exists():
@@ -215,20 +216,29 @@ class ArchiveScreen(Screen[None]):
         added = dupes = 0
         failed = sum(1 for _f, fmt in files if fmt is None)
         last = None
-        for f, article, why in ingest_files(f for f, fmt in files if fmt is not None):
-            try:
-                if article is None:
-                    raise ValueError(why)
-                result = self.archive.save(article)
-            except Exception as err:  # noqa: BLE001 - report, keep going
-                failed += 1
-                self.app.call_from_thread(self.notify, Content(f"{f.name}: {err}"), severity="warning")
-                continue
-            last = result.id
-            if result.status == "duplicate":
-                dupes += 1
-            else:
-                added += 1
+        notify = self.app.call_from_thread
+        if len(files) > 20:
+            notify(self.notify, Content(f"Adding {len(files)} files\u2026"))
+        try:
+            for f, article, why in ingest_files(f for f, fmt in files if fmt is not None):
+                try:
+                    if article is None:
+                        raise ValueError(why)
+                    result = self.archive.save(article)
+                except (ArchiveBusy, StoreError):
+                    raise
+                except Exception as err:  # noqa: BLE001 - report, keep going
+                    failed += 1
+                    if failed <= 3:  # the first few by name; the count says the rest
+                        notify(self.notify, Content(f"{f.name}: {err}"), severity="warning")
+                    continue
+                last = result.id
+                if result.status == "duplicate":
+                    dupes += 1
+                else:
+                    added += 1
+        except Exception as err:  # noqa: BLE001 - the archive refused: stop, say so, keep what was added
+            notify(self.notify, Content(f"Adding stopped: {err}"), severity="error")
         parts = [f"Added {added}"]
         if dupes:
             parts.append(f"{dupes} already there")
