@@ -274,3 +274,33 @@ def test_a_language_without_a_stopword_list_is_not_folded_wholesale() -> None:
     for start in ("Η νέα πεζογέφυρα της πόλης", "Το έργο κόστισε", "Πολλοί έμποροι", "Η παλιά ξύλινη γέφυρα"):
         assert start in shown, start
     assert _block(article, "Facebook").boilerplate
+
+
+_STORY = (
+    "The council voted on Tuesday to approve the new bridge, ending a debate that had run for more than a "
+    "decade and divided the town's two largest neighbourhoods over cost, traffic and the view of the river."
+)
+
+
+@pytest.mark.parametrize(
+    ("menu_items", "head"),
+    [
+        # A breadcrumb ending in the headline, the headline, then a long
+        # byline block: author, reading time, date, comment and share counts.
+        (4, ["Home \u00bb News \u00bb Council approves the new bridge over the river",
+             "Council approves the new bridge over the river", "by", "* Jane Doe", "16 min read",
+             "Last updated:", "* August 19, 2025", "* See comments", "Shares", "208"]),
+        # A long menu with teasers (the headline stands past its 80th line),
+        # then the headline, a photo credit and a byline.
+        (90, ["* Five things to know about the river", "* Where the old ferry used to run",
+              "Council approves the new bridge over the river", "Credit: Town Archive",
+              "Written by Jane Doe and Sam Roe", "Updated March 3, 2025"]),
+    ],
+)
+def test_a_browser_copy_finds_its_headline_among_the_lines_before_the_story(menu_items: int, head: list[str]) -> None:
+    menu = ["Skip to content", *(f"* Section {i}" for i in range(menu_items)), "Sign in", "Search"]
+    text = "\n".join(menu + head) + "\n\n" + "\n\n".join([_STORY] * 3)
+    article = ingest_bytes(text.encode(), "text", name="0042.txt")
+    assert article.title == "Council approves the new bridge over the river"
+    shown = visible_text(article.blocks)
+    assert _STORY in shown and "Council approves" not in shown  # shown once, as the title

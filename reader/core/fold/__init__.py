@@ -143,26 +143,73 @@ def _fold_appeals(fold: list[bool], stats: list) -> None:  # noqa: ANN001
 def _headline(blocks: list[Block], feats: list[dict[str, float]], stats: list, fold: list[bool],  # noqa: ANN001
               first: int, fmt: str) -> int:
     """The index of the page's own headline, or -1: the heading that repeats
-    the page's title, else (HTML) its first <h1>, else (text) the heading-like
-    line just before the article starts; only when it stands at the start of
-    the article."""
-    from reader.core.ingest.plaintext import looks_like_heading
-
+    the page's title, else (HTML) its first <h1>, else (text) the line before
+    the story that reads most like a headline; only when it stands at the
+    start of the article."""
     candidates = [i for i, f in enumerate(feats) if f.get("is_title")]
     if not candidates and fmt == "html":
         candidates = [i for i, b in enumerate(blocks) if b.kind == "heading" and b.level == 1][:1]
-    if not candidates:
-        # Plain text: the heading-like line just before the article starts.
-        for i in range(min(first, len(blocks)) - 1, max(-1, first - 7), -1):
-            b = blocks[i]
-            if (b.kind in ("paragraph", "heading") and "\n" not in b.text and stats[i].words >= 3
-                    and not stats[i].pattern and looks_like_heading(b.text)):
-                candidates = [i]
-                break
+    if not candidates and fmt == "text":
+        return _text_headline(blocks, stats, fold)
     for i in candidates:
         if i <= first + 2 and stats[i].words <= 30 and "\n" not in blocks[i].text:
             return i
     return -1
+
+
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+#: Lines that are never a headline: bylines and dates, and the page's own
+#: furniture ("Skip to content", "Table of contents", "Recommended: ...").
+_NOT_HEADLINE = re.compile(
+    rf"^(by|von|par|por)\b|^(posted|published|updated|written|last updated|on)\b"
+    rf"|\b{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b|\b\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
+    r"|^(skip to|jump to|table of contents|contents|in this (section|article)|on this page|recommended|related"
+    r"|read more|read next|see also|sign (in|up)|log ?in|subscribe|never miss|why trust|advertis|sponsored|menu"
+    r"|search|share|follow us|you may also like|most popular|trending)\b",
+    re.I,
+)
+_CRUMB = re.compile(r"[»›>/|]")
+
+
+def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  # noqa: ANN001
+    """A browser copy's headline: among the lines before the story's first
+    paragraph, the one that reads most like a headline - a single line of a
+    few words, capitalised like a title, without closing punctuation, and
+    best of all the last item of a breadcrumb ("Home » Headline") or followed
+    by a byline or a date. -1 if no line qualifies."""
+    n = len(blocks)
+    first = next((i for i in range(n) if not fold[i] and stats[i].words >= 8), None)
+    if first is None:
+        first = next((i for i in range(n) if not fold[i]), 0)
+    seen: dict[str, int] = {}
+    for s in stats:
+        seen[s.norm] = seen.get(s.norm, 0) + 1
+    best, best_score = -1, float("-inf")
+    for i in range(max(0, first - 40), min(n, first + 1)):
+        b, s = blocks[i], stats[i]
+        text = b.text.strip()
+        if ("\n" in text or b.kind not in ("paragraph", "heading", "list_item") or not 3 <= s.words <= 25
+                or text[-1] in ".:,;" or not (text[0].isupper() or text[0].isdigit() or not text[0].isascii())
+                or (s.pattern and s.pattern != NAVIGATION) or _NOT_HEADLINE.search(text)):
+            continue
+        words = text.split()
+        score = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit()) / len(words)
+        score += min(s.words, 12) / 12 - 0.05 * abs(first - i)
+        prev = blocks[i - 1].text.strip() if i else ""
+        crumb = prev != text and prev.endswith(text) and bool(_CRUMB.search(prev[: len(prev) - len(text)]))
+        if crumb:
+            score += 3
+        elif seen.get(s.norm, 0) > 1:
+            score -= 1.5  # a menu item or a teaser that stands elsewhere too
+        if any(stats[j].pattern == BYLINE for j in range(i + 1, min(n, i + 7))):
+            score += 2
+        if b.kind == "heading":
+            score += 0.5
+        elif b.kind == "list_item":
+            score -= 1
+        if score > best_score:
+            best, best_score = i, score
+    return best
 
 
 def _reason(block: Block, s, fmt: str, previous: str, *, after: bool) -> str:  # noqa: ANN001

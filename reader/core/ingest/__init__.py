@@ -113,7 +113,7 @@ def _title_from_blocks(blocks: list[Block]) -> str | None:
     from reader.core.fold import TITLE
     from reader.core.ingest.plaintext import looks_like_heading
 
-    for block in blocks[:80]:
+    for block in blocks:
         if block.reason == TITLE:
             block.kind, block.level = "heading", 1
             return clean_line(block.text)[:300]
