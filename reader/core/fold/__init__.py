@@ -44,6 +44,7 @@ from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
     SHARE,
     TITLE,
     html_reason,
+    listed_reason,
     text_reason,
 )
 
@@ -118,7 +119,8 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
     fold = [not k for k in keep]
     for i, s in enumerate(stats):
         limit = _SURE.get(s.pattern)
-        if limit is not None and s.words <= limit:
+        if limit is not None and (s.words <= limit or (s.words <= 30 and listed_reason(blocks[i].text))):
+            # Short furniture, or a row of it on one line ("Share | Tweet | Email").
             fold[i] = True
     inherited = _fold_appeals(fold, stats)
     first = next((i for i in range(n) if not fold[i]), n)
@@ -145,6 +147,12 @@ def _fold_appeals(fold: list[bool], stats: list) -> dict[int, str]:  # noqa: ANN
                     fold[k] = True
                     if not stats[k].pattern:
                         inherited[k] = stats[a].pattern
+    # The body of a sign-up box or an appeal: a paragraph that names the same
+    # thing as the folded block just above it.
+    for i in range(1, n):
+        if (not fold[i] and fold[i - 1] and stats[i].pattern in _APPEALS and stats[i].pattern == stats[i - 1].pattern
+                and stats[i].words <= 40):
+            fold[i] = True
     # A short line caught between two folded blocks (a menu's stray item).
     for i in range(1, n - 1):
         if not fold[i] and fold[i - 1] and fold[i + 1] and stats[i].words <= 2 and not stats[i].terminal:

@@ -49,6 +49,7 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
     (SHARE, re.compile(
         r"^(share|shares|tweet|pin( it)?|e-?mail|print|copy( link)?|link copied|whatsapp|facebook|twitter|x|"
         r"linkedin|reddit|pinterest|telegram|flipboard|messenger|bluesky|threads|instagram|youtube|tiktok|"
+        r"mastodon|rss|feed|rss feed|"
         r"share (this|on|via)\b.*|follow us\b.*|share this (article|story|post)|click to share.*)\W*$", re.I), 8),
     (LEGAL, re.compile(
         r"(©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|privacy policy|terms (of|and) (use|service|conditions)"
@@ -133,7 +134,8 @@ _MONTH3 = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())
 #: and the first words their phrases can start with.
 _FIRST_WORDS = {
     SHARE: """share shares tweet pin email e-mail print copy link whatsapp facebook twitter x linkedin reddit
-        pinterest telegram flipboard messenger bluesky threads instagram youtube tiktok follow click""",
+        pinterest telegram flipboard messenger bluesky threads instagram youtube tiktok mastodon rss feed follow
+        click""",
     RELATED: """read related more you recommended see popular trending most latest also keep continue up what
         further top""",
     COMMENTS: """comment comments response responses replies leave reply post add join show view be cancel submit
@@ -161,8 +163,34 @@ def _short_candidates(low: str) -> set[str] | frozenset[str]:
     return _STARTS.get(first.strip(_EDGE), frozenset())
 
 
+#: What separates the items of a menu or a row of buttons written on one line.
+_SEPARATOR = re.compile(r"\s[|\u00b7\u2022/]\s")
+#: The short forms a row of such items may be made of.
+_LISTED = frozenset((SHARE, NEWSLETTER, NAVIGATION, RELATED, COMMENTS))
+
+
+def listed_reason(text: str) -> str:
+    """The furniture a one-line row of items names ("Subscribe | Feed |
+    Bluesky"), when every item is furniture on its own; else ""."""
+    parts = _SEPARATOR.split(text)
+    if len(parts) < 2 or "\n" in text:
+        return ""
+    reasons = []
+    for part in parts:
+        words = len(part.split())
+        reason = text_reason(part, words) if 0 < words <= 4 else ""
+        if reason not in _LISTED:
+            return ""
+        reasons.append(reason)
+    return SHARE if SHARE in reasons else reasons[0]
+
+
 def text_reason(text: str, words: int) -> str:
     """The kind of furniture a block's words name, or ""."""
+    if 3 <= words <= 30 and _SEPARATOR.search(text):
+        listed = listed_reason(text)
+        if listed:
+            return listed
     low = text.lower()
     short = _short_candidates(low) if words <= 10 else frozenset()
     found: set[str] | None = None
