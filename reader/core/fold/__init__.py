@@ -117,6 +117,13 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
     from it."""
     n = len(blocks)
     fold = [not k for k in keep]
+    # A section heading of the story shown, the prose paragraph under it
+    # folded: the paragraph goes with its heading (a story's last section
+    # often sits outside the element that holds the rest).
+    for i in range(n - 1):
+        if (fold[i + 1] and not fold[i] and blocks[i].kind == "heading" and blocks[i + 1].kind == "paragraph"
+                and stats[i + 1].good and not stats[i + 1].pattern and not stats[i].pattern):
+            fold[i + 1] = False
     for i, s in enumerate(stats):
         limit = _SURE.get(s.pattern)
         if limit is not None and (s.words <= limit or (s.words <= 30 and listed_reason(blocks[i].text))):
