@@ -61,7 +61,8 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"also read|keep reading|continue reading|up next|what to read next|further reading|top stories)\W*$",
         re.I), 10),
     (COMMENTS, re.compile(
-        r"^(\d+\s+)?(comments?|responses?|replies|leave a (comment|reply)|reply( to (this )?\S+)?|post a comment|add a comment|"
+        r"^(\d+\s+)?(comments?|responses?|replies|leave a (comment|reply)|reply( to (this )?\S+)?|"
+        r"post a comment|add a comment|"
         r"join the (conversation|discussion)|show comments|view comments|be the first to comment.*|"
         r"cancel reply|submit comment|post comment|log in to (comment|reply))\W*$", re.I), 10),
     (ADVERT, re.compile(
