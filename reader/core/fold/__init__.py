@@ -44,6 +44,7 @@ from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
     SHARE,
     TITLE,
     html_reason,
+    listed_reason,
     text_reason,
 )
 
@@ -92,22 +93,9 @@ def fold_blocks(blocks: list[Block], fmt: str, title: str | None = None) -> None
         return
     feats, stats = page_features(blocks, fmt, model.vocab, title)
     paths = [(b.features or {}).get("path", ()) for b in blocks] if fmt == "html" else None
-    probs = model.predict(feats, paths)
-    threshold = model.threshold
-    n = len(blocks)
-    fold = [p < threshold for p in probs]
-    for i, s in enumerate(stats):
-        limit = _SURE.get(s.pattern)
-        if limit is not None and s.words <= limit:
-            fold[i] = True
-    _fold_appeals(fold, stats)
-    kept = [i for i in range(n) if not fold[i]]
-    first, last = (kept[0], kept[-1]) if kept else (n, -1)
-    headline = _headline(blocks, feats, stats, fold, first, fmt)
-    if headline >= 0:
-        # The headline is shown as the article's title: folded, it is not
-        # read twice.
-        fold[headline] = True
+    keep = model.keep(feats, [s.words for s in stats], paths)
+    fold, headline, inherited = decide(blocks, feats, stats, keep, fmt)
+    last = max((i for i in range(len(blocks)) if not fold[i]), default=-1)
     previous = ""
     for i, (block, s) in enumerate(zip(blocks, stats)):
         if not fold[i]:
@@ -118,26 +106,65 @@ def fold_blocks(blocks: list[Block], fmt: str, title: str | None = None) -> None
         if i == headline:
             block.reason = TITLE
         else:
-            block.reason = _reason(block, s, fmt, previous, after=i > last)
+            block.reason = _reason(block, inherited.get(i) or s.pattern, fmt, previous, after=i > last)
         previous = block.reason
 
 
-def _fold_appeals(fold: list[bool], stats: list) -> None:  # noqa: ANN001
+def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep: list[bool],  # noqa: ANN001
+           fmt: str) -> tuple[list[bool], int, dict[int, str]]:
+    """The model's decisions with the rules on top: which blocks fold, the
+    headline's index (or -1), and the reasons blocks inside an appeal take
+    from it."""
+    n = len(blocks)
+    fold = [not k for k in keep]
+    # A section heading of the story shown, the prose paragraph under it
+    # folded: the paragraph goes with its heading (a story's last section
+    # often sits outside the element that holds the rest).
+    for i in range(n - 1):
+        if (fold[i + 1] and not fold[i] and blocks[i].kind == "heading" and blocks[i + 1].kind == "paragraph"
+                and stats[i + 1].good and not stats[i + 1].pattern and not stats[i].pattern):
+            fold[i + 1] = False
+    for i, s in enumerate(stats):
+        limit = _SURE.get(s.pattern)
+        if limit is not None and (s.words <= limit or (s.words <= 30 and listed_reason(blocks[i].text))):
+            # Short furniture, or a row of it on one line ("Share | Tweet | Email").
+            fold[i] = True
+    inherited = _fold_appeals(fold, stats)
+    first = next((i for i in range(n) if not fold[i]), n)
+    headline = _headline(blocks, feats, stats, fold, first, fmt)
+    if headline >= 0:
+        # The headline is shown as the article's title: folded, it is not
+        # read twice.
+        fold[headline] = True
+    return fold, headline, inherited
+
+
+def _fold_appeals(fold: list[bool], stats: list) -> dict[int, str]:  # noqa: ANN001
     """An appeal or sign-up box spans several blocks: its heading names it,
     its last line ("Not ready to support today?") often does too. Fold what
-    lies between two such blocks, in the second half of the page."""
+    lies between two such blocks, in the second half of the page; returns the
+    reason each block so folded takes from the box."""
     n = len(stats)
+    inherited: dict[int, str] = {}
     marks = [i for i, s in enumerate(stats) if s.pattern in _APPEALS and fold[i]]
     for a, b in zip(marks, marks[1:]):
         if stats[a].pattern == stats[b].pattern and 1 < b - a <= 14 and a >= n // 2:
             for k in range(a + 1, b):
                 if not fold[k]:
                     fold[k] = True
-                    stats[k].pattern = stats[k].pattern or stats[a].pattern
+                    if not stats[k].pattern:
+                        inherited[k] = stats[a].pattern
+    # The body of a sign-up box or an appeal: a paragraph that names the same
+    # thing as the folded block just above it.
+    for i in range(1, n):
+        if (not fold[i] and fold[i - 1] and stats[i].pattern in _APPEALS and stats[i].pattern == stats[i - 1].pattern
+                and stats[i].words <= 40):
+            fold[i] = True
     # A short line caught between two folded blocks (a menu's stray item).
     for i in range(1, n - 1):
         if not fold[i] and fold[i - 1] and fold[i + 1] and stats[i].words <= 2 and not stats[i].terminal:
             fold[i] = True
+    return inherited
 
 
 def _headline(blocks: list[Block], feats: list[dict[str, float]], stats: list, fold: list[bool],  # noqa: ANN001
@@ -212,10 +239,10 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
     return best
 
 
-def _reason(block: Block, s, fmt: str, previous: str, *, after: bool) -> str:  # noqa: ANN001
+def _reason(block: Block, pattern: str, fmt: str, previous: str, *, after: bool) -> str:
     """Why a block the model folds is furniture, in words a person knows."""
-    if s.pattern:
-        return s.pattern
+    if pattern:
+        return pattern
     if block.kind in ("image", "caption"):
         return CREDIT
     if fmt == "html":

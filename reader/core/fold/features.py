@@ -12,17 +12,26 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 
-from reader.core.fold.rules import BYLINE, COMMENTS, DONATION, NEWSLETTER, RELATED, STRUCTURAL, hints_of, text_reason
+from reader.core.fold.rules import (
+    BYLINE,
+    COMMENTS,
+    DONATION,
+    NEWSLETTER,
+    RELATED,
+    SHARE,
+    STRUCTURAL,
+    hints_of,
+    text_reason,
+)
 from reader.core.models import Block
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _WORD = re.compile(r"\w+")
-_NO_DIGITS = {c: None for c in range(0x30, 0x3A)}
+_DIGIT = re.compile(r"[0-9]")
 _TOKEN_SPLIT = re.compile(r"[^a-z]+")
 _TERMINAL = tuple('.!?:;"\'\u3002\uff01\uff1f\u201d\u2019)\u2026')
-_STRIP_PUNCT = re.compile(r"[^\w\s'-]+")
-_CAPITAL = re.compile(r"(?:^|\s)[\"'(\u201c\u2018]?[A-Z\u00c0-\u00de\u0410-\u042f]")
 _SEPARATORS = re.compile(r"\s[|\u00b7\u2022/\u2013-]\s")
 
 # Short lists of the commonest function words. Density is compared with the
@@ -58,6 +67,8 @@ _STRUCT_TAGS = ("nav", "header", "footer", "aside", "form", "article", "main", "
 
 _LEN_BINS = (1, 2, 3, 5, 8, 12, 20, 35, 60, 100)
 _SECTION_REASONS = frozenset((COMMENTS, RELATED, NEWSLETTER, DONATION, BYLINE))
+_TAIL_REASONS = frozenset((COMMENTS, RELATED))
+_META_REASONS = frozenset((COMMENTS, BYLINE, SHARE))
 
 
 _LEN_NAMES = [f"len{i}" for i in range(len(_LEN_BINS) + 1)]
@@ -93,11 +104,13 @@ class BlockStats:
         if cjk > n:
             self.sw = sum(map(_ZH_STOP.__contains__, text)) / cjk
             self.caps = 0.0
+            ws = None
         elif n:
-            low = _STRIP_PUNCT.sub(" ", text.lower()).split()
-            self.sw = sum(map(_STOPWORDS.__contains__, low)) / n
-            self.caps = len(_CAPITAL.findall(text)) / n
+            ws = _WORD.findall(text.lower())
+            self.sw = sum(map(_STOPWORDS.__contains__, ws)) / n
+            self.caps = sum(1 for t in tokens if t[0].isupper()) / n
         else:
+            ws = None
             self.sw = 0.0
             self.caps = 0.0
         ascii_text = not cjk and text.isascii()
@@ -106,7 +119,7 @@ class BlockStats:
                       + (1 if text[-1:] in ".!?" else 0))
         self.punct = text.count(",") + text.count(";") + text.count(":") + (
             0 if ascii_text else text.count("\uff0c") + text.count("\u3001") + text.count("\uff1b"))
-        self.digits = (self.chars - len(text.translate(_NO_DIGITS))) / max(1, self.chars)
+        self.digits = len(_DIGIT.findall(text)) / max(1, self.chars)
         self.terminal = text.rstrip().endswith(_TERMINAL)
         f = block.features
         if f:
@@ -117,7 +130,10 @@ class BlockStats:
             self.link_density = 0.0
             self.links = 0
         # Short blocks by their words (for the title and repeats), long ones as they are.
-        self.norm = " ".join(_WORD.findall(text.lower())) if n <= 40 else text
+        if n > 40:
+            self.norm = text
+        else:
+            self.norm = " ".join(ws if ws is not None else _WORD.findall(text.lower()))
         self.pattern = text_reason(text, self.words)
         # Prose: long enough, punctuated, not mostly links.
         self.good = (
@@ -222,6 +238,44 @@ def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = 
         elif s.good and current and i - since > 12:
             current = ""
         section.append((current, i - since))
+    # Markers of the page's tail ("Comments", "Related posts") and how far
+    # back the first of each kind stands: unlike the section above, this
+    # does not end when prose follows (comments are prose).
+    tail: list[tuple[str, int]] = []
+    seen: dict[str, int] = {}
+    half = n // 3
+    for i, s in enumerate(stats):
+        if s.pattern in _TAIL_REASONS and s.words <= 10 and i >= half and s.pattern not in seen:
+            seen[s.pattern] = i
+        tail.append(tuple(seen.items()) if seen else ())  # type: ignore[arg-type]
+    # Date stamps, author lines and "Reply": dense in comments and teaser
+    # lists, rare in a story.
+    meta = [1 if s.pattern in _META_REASONS and s.words <= 12 else 0 for s in stats]
+    meta_cum = [0]
+    for m in meta:
+        meta_cum.append(meta_cum[-1] + m)
+    # HTML: elements whose class/id words repeat over the page (a comment,
+    # a teaser card, a list of links), and how often.
+    repeats: list[float] = []
+    if html:
+        sig: dict[str, int] = {}
+        owner: dict[int, str] = {}
+        for b in blocks:
+            feat = b.features or {}
+            for eid, (tag, tokens) in zip(feat.get("path", ())[-6:], feat.get("stack", ())[-6:]):
+                if tokens and eid not in owner:
+                    key = tag + " " + tokens
+                    owner[eid] = key
+                    sig[key] = sig.get(key, 0) + 1
+        for b in blocks:
+            best = 1
+            for eid in (b.features or {}).get("path", ())[-6:]:
+                key = owner.get(eid)
+                if key is not None:
+                    c = sig[key]
+                    if c > best:
+                        best = c
+            repeats.append(math.log1p(best - 1))
     bins = [length_bin(s.words) for s in stats]
     goods = [s.good for s in stats]
     good_cum = [0]
@@ -264,6 +318,13 @@ def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = 
         if sec and dist:
             f["sec_" + sec] = 1.0
             f["sec_dist"] = math.log1p(dist)
+        for reason, at in tail[i]:
+            if at < i:
+                f["after_" + reason] = math.log1p(i - at)
+        lo, hi = max(0, i - 4), min(n, i + 5)
+        f["win_meta"] = (meta_cum[hi] - meta_cum[lo]) / (hi - lo)
+        if html:
+            f["repeat"] = repeats[i]
         # Position against the prose core.
         if i < core_start:
             f["before_core"] = 1.0
@@ -348,12 +409,15 @@ def _element_words(tokens: str, vocab: frozenset[str] | None, cache: dict) -> tu
         return (), ()
     known = cache.get(tokens)
     if known is None:
-        known = (
-            hints_of(tokens),
-            tuple(w for w in set(_TOKEN_SPLIT.split(tokens)) if vocab and w in vocab),
-        )
-        cache[tokens] = known
+        known = cache[tokens] = _words_of(tokens, vocab)
     return known
+
+
+@lru_cache(maxsize=32768)
+def _words_of(tokens: str, vocab: frozenset[str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The hints and the model's words in one element's class/id words
+    (elements of one site's pages share them: kept across pages)."""
+    return hints_of(tokens), tuple(w for w in set(_TOKEN_SPLIT.split(tokens)) if vocab and w in vocab)
 
 
 def _ancestors(stack: tuple, path: tuple, k: int, share: dict[int, float], good_total: float,

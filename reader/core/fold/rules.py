@@ -49,6 +49,7 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
     (SHARE, re.compile(
         r"^(share|shares|tweet|pin( it)?|e-?mail|print|copy( link)?|link copied|whatsapp|facebook|twitter|x|"
         r"linkedin|reddit|pinterest|telegram|flipboard|messenger|bluesky|threads|instagram|youtube|tiktok|"
+        r"mastodon|rss|feed|rss feed|"
         r"share (this|on|via)\b.*|follow us\b.*|share this (article|story|post)|click to share.*)\W*$", re.I), 8),
     (LEGAL, re.compile(
         r"(©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|privacy policy|terms (of|and) (use|service|conditions)"
@@ -60,7 +61,8 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"also read|keep reading|continue reading|up next|what to read next|further reading|top stories)\W*$",
         re.I), 10),
     (COMMENTS, re.compile(
-        r"^(\d+\s+)?(comments?|responses?|replies|leave a (comment|reply)|reply|post a comment|add a comment|"
+        r"^(\d+\s+)?(comments?|responses?|replies|leave a (comment|reply)|reply( to (this )?\S+)?|"
+        r"post a comment|add a comment|"
         r"join the (conversation|discussion)|show comments|view comments|be the first to comment.*|"
         r"cancel reply|submit comment|post comment|log in to (comment|reply))\W*$", re.I), 10),
     (ADVERT, re.compile(
@@ -75,7 +77,8 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"archives?|page \d+( of \d+)?|\d+|[«»‹›<>←→|]+)\W*$", re.I), 6),
     (BYLINE, re.compile(
         rf"^(by|von|par|por|автор)\s+\S|^(posted|published|updated|written|last updated|posted on|published on)\b"
-        rf"|^{_DATE}\W*$|\b\d+\s+(min(ute)?s?|mins?)\s+read\b|\bread(ing)? time\b"
+        rf"|^{_DATE}(,?\s+(at\s+)?\d{{1,2}}:\d{{2}}(\s*[ap]\.?m\.?)?)?\W*$|\b\d+\s+(min(ute)?s?|mins?)\s+read\b"
+        r"|\bread(ing)? time\b|^[^.!?]{1,60}\bsays:?$"
         r"|^(about the author|author bio|more (posts|articles) by)\b", re.I), 20),
     (CREDIT, re.compile(
         r"\b(photo|image|picture|illustration|video|graphic)s?\s*(credit|courtesy|by|:|/)"
@@ -115,7 +118,7 @@ _KEYWORDS = {
     LEGAL: ("©", "(c)", "copyright", "rights reserved", "privacy policy", "terms of", "terms and", "affiliate",
             "we may earn", "disclosure", "disclaimer", "powered by"),
     BYLINE: ("by ", "von ", "par ", "por ", "автор", "posted", "published", "updated", "written", "min read",
-             "about the author", "author bio",
+             "about the author", "author bio", "says",
              "mins read", "minute read", "minutes read", "read time", "reading time", "年"),
     CREDIT: ("photo", "image", "picture", "illustration", "video", "graphic", "getty", "shutterstock", "istock",
              "reuters", "afp", "unsplash", "pexels", "alamy", "tass", "wikimedia", "epa", "dpa", "credit:",
@@ -132,7 +135,8 @@ _MONTH3 = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())
 #: and the first words their phrases can start with.
 _FIRST_WORDS = {
     SHARE: """share shares tweet pin email e-mail print copy link whatsapp facebook twitter x linkedin reddit
-        pinterest telegram flipboard messenger bluesky threads instagram youtube tiktok follow click""",
+        pinterest telegram flipboard messenger bluesky threads instagram youtube tiktok mastodon rss feed follow
+        click""",
     RELATED: """read related more you recommended see popular trending most latest also keep continue up what
         further top""",
     COMMENTS: """comment comments response responses replies leave reply post add join show view be cancel submit
@@ -160,8 +164,34 @@ def _short_candidates(low: str) -> set[str] | frozenset[str]:
     return _STARTS.get(first.strip(_EDGE), frozenset())
 
 
+#: What separates the items of a menu or a row of buttons written on one line.
+_SEPARATOR = re.compile(r"\s[|\u00b7\u2022/]\s")
+#: The short forms a row of such items may be made of.
+_LISTED = frozenset((SHARE, NEWSLETTER, NAVIGATION, RELATED, COMMENTS))
+
+
+def listed_reason(text: str) -> str:
+    """The furniture a one-line row of items names ("Subscribe | Feed |
+    Bluesky"), when every item is furniture on its own; else ""."""
+    parts = _SEPARATOR.split(text)
+    if len(parts) < 2 or "\n" in text:
+        return ""
+    reasons = []
+    for part in parts:
+        words = len(part.split())
+        reason = text_reason(part, words) if 0 < words <= 4 else ""
+        if reason not in _LISTED:
+            return ""
+        reasons.append(reason)
+    return SHARE if SHARE in reasons else reasons[0]
+
+
 def text_reason(text: str, words: int) -> str:
     """The kind of furniture a block's words name, or ""."""
+    if 3 <= words <= 30 and _SEPARATOR.search(text):
+        listed = listed_reason(text)
+        if listed:
+            return listed
     low = text.lower()
     short = _short_candidates(low) if words <= 10 else frozenset()
     found: set[str] | None = None
@@ -187,14 +217,24 @@ _HINT_GROUPS = re.compile("|".join(f"(?P<h{i}>{pattern.pattern})" for i, (_r, pa
 
 
 @lru_cache(maxsize=16384)
-def hints_of(tokens: str) -> tuple[str, ...]:
-    """Every kind of furniture one element's class/id words name."""
-    seen = {int(m.lastgroup[1:]) for m in _HINT_GROUPS.finditer(tokens) if m.lastgroup}
+def _hints_of_name(name: str) -> tuple[int, ...]:
+    """The hints one class/id name matches (by their index in HTML_HINTS)."""
+    seen = {int(m.lastgroup[1:]) for m in _HINT_GROUPS.finditer(name) if m.lastgroup}
     if not seen:
         return ()
     # A word two hints share (at the same place) is read by the first only:
     # check the others one by one.
-    return tuple(reason for i, (reason, pattern) in enumerate(HTML_HINTS) if i in seen or pattern.search(tokens))
+    return tuple(i for i, (_reason, pattern) in enumerate(HTML_HINTS) if i in seen or pattern.search(name))
+
+
+@lru_cache(maxsize=16384)
+def hints_of(tokens: str) -> tuple[str, ...]:
+    """Every kind of furniture one element's class/id words name. No hint
+    spans a space, so each name is read alone (and names recur: once each)."""
+    seen: set[int] = set()
+    for name in tokens.split():
+        seen.update(_hints_of_name(name))
+    return tuple(HTML_HINTS[i][0] for i in sorted(seen))
 
 
 @lru_cache(maxsize=8192)
