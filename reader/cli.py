@@ -124,7 +124,7 @@ def import_samples(archive) -> list[str]:  # noqa: ANN001 - Archive
 def cmd_tui(args: argparse.Namespace) -> int:
     archive = _open_archive(args)
     notice = None
-    if not archive.articles() and not archive.setting("samples_imported"):
+    if not archive.setting("samples_imported") and not archive.articles():
         ids = import_samples(archive)
         archive.set_setting("samples_imported", True)
         notice = f"First run: imported {len(ids)} sample articles into {archive.root}"
