@@ -796,8 +796,9 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> bool:
     return True
 
 
-def _inside(folder: Path, path: Path) -> bool:
-    return path.parent.resolve() == folder.resolve()
+def _inside(folder: str, path: Path) -> bool:
+    """`path` names an entry of `folder` (an absolute path), not of another."""
+    return os.path.dirname(os.path.abspath(path)) == folder
 
 
 def write_folder(
@@ -815,10 +816,11 @@ def write_folder(
         raise ExportError(f"{folder}: not a folder")
     names = assign_names(items, folder, fmt)
     out: list[Written] = []
+    where = os.path.abspath(folder)
     for item in items:
         name = names[item.article.id]
         path = folder / name
-        if not is_safe_name(name) or not _inside(folder, path):  # pragma: no cover - assign_names guarantees it
+        if not is_safe_name(name) or not _inside(where, path):  # pragma: no cover - assign_names guarantees it
             raise ExportError(f"refusing to write {name!r} outside {folder}")
         if fmt == "md":
             text = render_article_markdown(item, group_by=group_by)
