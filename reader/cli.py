@@ -427,7 +427,7 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
     from reader.core.ingest import site_of
     from reader.core.tags import normalise_tag
 
-    opts = FetchOptions.from_env()
+    opts = FetchOptions.from_env(allow_local=True)  # addresses the user typed
     progress = Progress(len(urls), "Fetching")
     failed = 0
     client = None
@@ -510,7 +510,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     if not rows:
         _out("Nothing to fetch: no pending entries.")
         return EXIT_OK
-    opts = FetchOptions.from_env(jobs=args.jobs)
+    opts = FetchOptions.from_env(jobs=args.jobs, allow_local=True if args.allow_local else None)
     progress = Progress(len(rows), "Fetching", min_items=1)
 
     def shown(outcome) -> None:  # noqa: ANN001 - Outcome
@@ -789,6 +789,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="*", metavar="ID", help="only these entries (any unique id prefix)")
     p.add_argument("--retry-failed", action="store_true", help="try again the entries whose fetch failed for good")
     p.add_argument("--jobs", type=_positive_int, metavar="N", help="pages fetched at once (default 4)")
+    p.add_argument("--allow-local", action="store_true",
+                   help="also fetch addresses on this machine or its local network (refused by default: "
+                        "links from an export file should not reach your router or your own services)")
     p.add_argument("--limit", type=int, metavar="N", help="fetch at most N entries")
 
     p = command("export", cmd_export, "export notes to Markdown (an Obsidian vault) or W3C Web Annotation JSON",

@@ -56,6 +56,11 @@ class FetchOptions:
     backoff: float = 1.0
     #: Pages fetched at once by `reader fetch`.
     jobs: int = 4
+    #: Fetch addresses on this machine or its local network (127.0.0.1,
+    #: 192.168.x.x, fe80::...), and follow redirects there. Off for links
+    #: that came from an export file; `reader add URL` (an address the user
+    #: typed) turns it on.
+    allow_local: bool = False
 
     @classmethod
     def from_env(cls, **overrides: Any) -> FetchOptions:
@@ -65,7 +70,10 @@ class FetchOptions:
             if raw is None or not raw.strip():
                 continue
             try:
-                values[f.name] = int(raw) if f.type in ("int", int) else float(raw)
+                if f.type in ("bool", bool):
+                    values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+                else:
+                    values[f.name] = int(raw) if f.type in ("int", int) else float(raw)
             except ValueError:
                 continue
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -218,6 +226,35 @@ def _host(url: str) -> str:
         return url
 
 
+def _refuse_local(url: str) -> None:
+    """FetchError if `url`'s host is this machine or on its local network
+    (by address, or by what its name resolves to). A name that does not
+    resolve is left to the request, which says so in its own words."""
+    import ipaddress
+    import socket
+
+    host = (urlsplit(url).hostname or "").strip("[]")
+    try:
+        addresses = [ipaddress.ip_address(host.split("%")[0])]
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except (OSError, UnicodeError):
+            return
+        addresses = []
+        for info in infos:
+            try:
+                addresses.append(ipaddress.ip_address(str(info[4][0]).split("%")[0]))
+            except ValueError:
+                continue
+    for ip in addresses:
+        mapped = getattr(ip, "ipv4_mapped", None)
+        ip = mapped or ip
+        if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified or ip.is_multicast or ip.is_reserved:
+            raise FetchError(f"{host} is this machine or its local network ({ip}); not fetched"
+                             " (`reader fetch --allow-local` fetches it)", kind="refused", retryable=False)
+
+
 def _looks_like_html(head: bytes) -> bool:
     sample = head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     return sample.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<!--", b"<meta", b"<title"))
@@ -263,6 +300,8 @@ def _fetch(client: httpx.Client, asked: str, opts: FetchOptions) -> Page:
     current = asked
     seen = [asked]
     while True:
+        if not opts.allow_local:
+            _refuse_local(current)
         try:
             with client.stream("GET", current) as resp:
                 if resp.is_redirect:

@@ -24,6 +24,9 @@ def _fast_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("READER_FETCH_MAX_BYTES", str(1024 * 1024))
     monkeypatch.setenv("READER_FETCH_BACKOFF", "0.01")
     monkeypatch.setenv("READER_FETCH_RETRIES", "1")
+    # The test server is on 127.0.0.1: local addresses are allowed here (and
+    # refused in the test that unsets this).
+    monkeypatch.setenv("READER_FETCH_ALLOW_LOCAL", "1")
 
 
 def rows(cli) -> dict:  # noqa: ANN001
@@ -173,6 +176,24 @@ def test_import_then_fetch(cli, server: PageServer, tmp_path: Path) -> None:  # 
     res = cli("import", "pocket", export)
     assert "imported: 0" in res.out and "duplicates skipped: 5" in res.out
     assert len(rows(cli)) == 5
+
+
+def test_fetch_refuses_local_addresses_from_an_export_unless_allowed(cli, server: PageServer, tmp_path: Path,  # noqa: ANN001
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("READER_FETCH_ALLOW_LOCAL")
+    path = tmp_path / "p.csv"
+    path.write_text(f"title,url,time_added,tags,status\nOne,{server.url('/article/one')},1700000000,,unread\n")
+    assert cli("import", "pocket", path).code == 0
+    res = cli("fetch")
+    assert res.code == 1 and "fetched: 0" in res.out and "failed: 1" in res.out
+    assert "this machine or its local network" in res.out and "--allow-local" in res.out
+    assert server.hits == {}  # not a single request
+    res = cli("fetch", "--retry-failed", "--allow-local")
+    assert res.code == 0 and "fetched: 1" in res.out
+    assert rows(cli)[server.url("/article/one")]["title"] == "The story of one"
+    # An address typed by the user is theirs to fetch.
+    res = cli("add", server.url("/article/two"))
+    assert res.code == 0, res.err
 
 
 def test_fetch_offline_leaves_everything_pending(cli, server: PageServer, tmp_path: Path,  # noqa: ANN001

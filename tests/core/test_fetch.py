@@ -25,7 +25,7 @@ from reader.core.fetch import (  # noqa: E402
 )
 
 FAST = FetchOptions(timeout=0.5, total_timeout=3.0, max_bytes=1024 * 1024, max_redirects=5, retries=2,
-                    backoff=0.01, jobs=2)
+                    backoff=0.01, jobs=2, allow_local=True)  # the test server is on 127.0.0.1
 
 
 def test_fetches_an_article_page(server: PageServer) -> None:
@@ -91,7 +91,7 @@ def test_slow_page_times_out(server: PageServer) -> None:
 
 
 def test_trickling_page_hits_the_total_deadline(server: PageServer) -> None:
-    opts = FetchOptions(timeout=1.0, total_timeout=0.3, retries=0)
+    opts = FetchOptions(timeout=1.0, total_timeout=0.3, retries=0, allow_local=True)
     with pytest.raises(FetchError) as err:
         fetch_page(server.url("/drip"), opts)
     assert err.value.kind == "timeout"
@@ -234,3 +234,37 @@ def test_url_helpers() -> None:
     assert url_key("https://www.Example.org/a/?utm_source=x&b=2&a=1#top") == "example.org/a?a=1&b=2"
     assert url_key("http://example.org/a") == url_key("https://example.org/a/")
     assert url_key("https://example.org/a") != url_key("https://example.org/b")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/page", "http://localhost/page", "http://[::1]/page", "http://10.1.2.3/",
+        "http://192.168.1.1/admin", "http://169.254.169.254/latest/meta-data/", "http://[::ffff:127.0.0.1]/",
+        "http://0.0.0.0/",
+    ],
+)
+def test_local_addresses_are_refused_unless_allowed(url: str) -> None:
+    with pytest.raises(FetchError) as err:
+        fetch_page(url, FetchOptions(retries=0))
+    assert err.value.kind == "refused" and not err.value.retryable
+    assert "local network" in str(err.value) and "--allow-local" in str(err.value)
+
+
+def test_a_redirect_to_a_local_address_is_refused(server: PageServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reader.core import fetch
+
+    # The test server stands in for a site on the internet; where it redirects
+    # to (this machine) is checked as a local address.
+    seen: list[str] = []
+    real = fetch._refuse_local
+
+    def refuse(url: str) -> None:
+        seen.append(url)
+        if seen[1:]:
+            real(url)
+
+    monkeypatch.setattr(fetch, "_refuse_local", refuse)
+    with pytest.raises(FetchError) as err:
+        fetch_page(server.url("/redirect/1/bridge"), FetchOptions(retries=0, timeout=0.5))
+    assert err.value.kind == "refused" and len(seen) == 2 and "127.0.0.1" in seen[1]
