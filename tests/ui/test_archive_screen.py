@@ -91,18 +91,23 @@ async def test_delete_asks_and_names_the_notes(archive) -> None:
         assert archive.articles() == []
 
 
+async def _add_by_path(pilot, folder: Path) -> None:  # noqa: ANN001
+    """`a`, the folder's path, Enter; back when the import is done."""
+    await pilot.press("a")
+    await pilot.pause()
+    await pilot.press(*list(str(folder)))
+    await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def test_add_a_folder_by_path(archive, tmp_path: Path) -> None:
     folder = tmp_path / "saved"
     folder.mkdir()
     (folder / "seed.txt").write_bytes((FIXTURES / "seed.txt").read_bytes())
     app = ReaderApp(archive)
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.press("a")
-        await pilot.pause()
-        await pilot.press(*list(str(folder)))
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await _add_by_path(pilot, folder)
         assert [t[:6] for t in _titles(app)] == ["Russia"]
 
 
@@ -135,12 +140,7 @@ async def test_add_a_folder_of_many_files_uses_the_worker_processes(archive, tmp
         (folder / f"{i:03}.txt").write_text(f"Copy {i:03}\n\n{seed}", encoding="utf-8")
     app = ReaderApp(archive)
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.press("a")
-        await pilot.pause()
-        await pilot.press(*list(str(folder)))
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await _add_by_path(pilot, folder)
         assert app.is_running
         assert len(_titles(app)) == n
         assert here == []
