@@ -35,6 +35,7 @@ from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
     COMMENTS,
     COOKIE,
     CREDIT,
+    DATE,
     DONATION,
     LEGAL,
     MARKED,
@@ -184,12 +185,10 @@ def _headline(blocks: list[Block], feats: list[dict[str, float]], stats: list, f
     return -1
 
 
-_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 #: Lines that are never a headline: bylines and dates, and the page's own
 #: furniture ("Skip to content", "Table of contents", "Recommended: ...").
 _NOT_HEADLINE = re.compile(
-    rf"^(by|von|par|por)\b|^(posted|published|updated|written|last updated|on)\b"
-    rf"|\b{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b|\b\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
+    rf"^(by|von|par|por)\b|^(posted|published|updated|written|last updated|on)\b|{DATE}"
     r"|^(skip to|jump to|table of contents|contents|in this (section|article)|on this page|recommended|related"
     r"|read more|read next|see also|sign (in|up)|log ?in|subscribe|never miss|why trust|advertis|sponsored|menu"
     r"|search|share|follow us|you may also like|most popular|trending)\b",

@@ -27,7 +27,8 @@ _MONTHS = (
     r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?"
     r"|nov(ember)?|dec(ember)?)"
 )
-_DATE = (
+#: A date as pages write it ("March 3, 2025", "3rd March 2025", "2025-03-03", "2025年3月3日").
+DATE = (
     rf"(\b{_MONTHS}\.?\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}\b|\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTHS}\.?,?\s+\d{{4}}\b"
     r"|\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b|\d{4}年\d{1,2}月\d{1,2}日)"
 )
@@ -77,7 +78,7 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"archives?|page \d+( of \d+)?|\d+|[«»‹›<>←→|]+)\W*$", re.I), 6),
     (BYLINE, re.compile(
         rf"^(by|von|par|por|автор)\s+\S|^(posted|published|updated|written|last updated|posted on|published on)\b"
-        rf"|^{_DATE}(,?\s+(at\s+)?\d{{1,2}}:\d{{2}}(\s*[ap]\.?m\.?)?)?\W*$|\b\d+\s+(min(ute)?s?|mins?)\s+read\b"
+        rf"|^{DATE}(,?\s+(at\s+)?\d{{1,2}}:\d{{2}}(\s*[ap]\.?m\.?)?)?\W*$|\b\d+\s+(min(ute)?s?|mins?)\s+read\b"
         r"|\bread(ing)? time\b|^[^.!?]{1,60}\bsays:?$"
         r"|^(about the author|author bio|more (posts|articles) by)\b", re.I), 20),
     (CREDIT, re.compile(
