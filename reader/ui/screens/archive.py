@@ -221,16 +221,17 @@ class ArchiveScreen(Screen[None]):
             notify(self.notify, Content(f"Adding {len(files)} files\u2026"))
         try:
             for f, article, why in ingest_files(f for f, fmt in files if fmt is not None):
-                try:
-                    if article is None:
-                        raise ValueError(why)
-                    result = self.archive.save(article)
-                except (ArchiveBusy, StoreError):
-                    raise
-                except Exception as err:  # noqa: BLE001 - report, keep going
+                if article is not None:
+                    try:
+                        result = self.archive.save(article)
+                    except (ArchiveBusy, StoreError):
+                        raise
+                    except Exception as err:  # noqa: BLE001 - report, keep going
+                        article, why = None, str(err)
+                if article is None:
                     failed += 1
                     if failed <= 3:  # the first few by name; the count says the rest
-                        notify(self.notify, Content(f"{f.name}: {err}"), severity="warning")
+                        notify(self.notify, Content(f"{f.name}: {why}"), severity="warning")
                     continue
                 last = result.id
                 if result.status == "duplicate":
