@@ -225,17 +225,24 @@ def _summary_json(info) -> dict[str, Any]:  # noqa: ANN001 - ArticleInfo
         "words": info.words,
         "status": info.status,
         "source_format": info.source_format,
+        "read": bool(info.read),
+        "read_at": info.read or None,
     }
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     archive = _open_archive(args)
     rows = sorted(archive.articles(), key=lambda r: (r.saved, r.id), reverse=True)
+    if args.unread or args.read:
+        rows = [r for r in rows if bool(r.read) == bool(args.read)]
     if args.json:
         _out(json.dumps([_summary_json(r) for r in rows], ensure_ascii=False, indent=2))
         return EXIT_OK
     if not rows:
-        _out("The archive is empty: add articles with `reader add PATH`.")
+        if args.unread or args.read:
+            _out(f"No {'read' if args.read else 'unread'} articles.")
+        else:
+            _out("The archive is empty: add articles with `reader add PATH`.")
         return EXIT_OK
     site_w = min(24, max(4, *(len(r.site or "-") for r in rows)))
     for r in rows:
@@ -354,6 +361,15 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 def cmd_notes(args: argparse.Namespace) -> int:
     archive = _open_archive(args)
     _print_notes(archive, archive.resolve(args.id), args.json)
+    return EXIT_OK
+
+
+def cmd_mark_read(args: argparse.Namespace) -> int:
+    archive = _open_archive(args)
+    ids = [archive.resolve(i) for i in args.ids]  # every id checked before any change
+    for article_id in ids:
+        archive.set_read(article_id, not args.unread)
+        _out(f"{short_id(article_id)}  {archive.info(article_id).title}  ({'unread' if args.unread else 'read'})")
     return EXIT_OK
 
 
@@ -719,6 +735,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("list", cmd_list, "list the archive: id, saved date, site, annotations, title",
                 epilog="example: reader list --json | jq '.[].title'")
     p.add_argument("--json", action="store_true", help="print a JSON list of objects")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--unread", action="store_true", help="only the articles not marked read")
+    which.add_argument("--read", action="store_true", help="only the articles marked read")
+
+    p = command("mark-read", cmd_mark_read, "mark articles read (or unread again, with --unread)",
+                epilog="example: reader mark-read 3fa2 9c1e")
+    p.add_argument("ids", nargs="+", metavar="ID", help="article ids (any unique prefix)")
+    p.add_argument("--unread", action="store_true", help="mark them unread")
 
     p = command("show", cmd_show, "print an article as text, boilerplate folded",
                 epilog="example: reader show 3fa2 --all")

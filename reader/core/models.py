@@ -372,3 +372,8 @@ class ArticleInfo:
     @property
     def notes_text(self) -> str:
         return str(self._row.get("notes_text") or "")
+
+    @property
+    def read(self) -> str:
+        """When the user marked the article read ("" while unread)."""
+        return str(self._row.get("read") or "")

@@ -849,9 +849,14 @@ class Archive:
         article.note = self._article_note(article_id)
         return article
 
-    def _article_note(self, article_id: str) -> str:
+    def _article_doc(self, article_id: str) -> dict[str, Any]:
+        """What the user keeps on the article itself: its note and when it was
+        marked read (the notes file: a re-import never touches it)."""
         doc = self._notes_db(article_id).table("article", cache_size=0).get(doc_id=1)
-        return str(doc.get("note") or "") if doc else ""
+        return dict(doc) if doc else {}
+
+    def _article_note(self, article_id: str) -> str:
+        return str(self._article_doc(article_id).get("note") or "")
 
     def _body_path(self, article_id: str) -> Path:
         return self.root / "articles" / article_id[:2] / f"{article_id}.json"
@@ -1203,6 +1208,16 @@ class Archive:
             table.upsert(Document({"note": note, "updated": now_iso()}, doc_id=1))
             self._refresh_summary(article_id)
 
+    def set_read(self, article_id: str, read: bool = True, *, when: str | None = None) -> None:
+        """Mark the article read (at `when`, default now) or unread again."""
+        stamp = (when or now_iso()) if read else ""
+        with self.transaction():
+            self.info(article_id)
+            self._intend(article_id, "notes")
+            table = self._notes_db(article_id).table("article", cache_size=0)
+            table.upsert(Document({"read": stamp}, doc_id=1))
+            self._update_row(article_id, {"read": stamp})
+
     def set_article_tags(self, article_id: str, tags: list[str]) -> None:
         clean = sorted({t for t in (normalise_tag(x) for x in tags) if t})
         with self.transaction():
@@ -1241,7 +1256,8 @@ class Archive:
 
     def add_pending_many(self, entries: list[dict[str, Any]]) -> list[SaveResult]:
         """Entries to fetch later (an export's saved links): each a dict with
-        ``url`` and optionally ``title``, ``tags``, ``saved``, ``note``,
+        ``url`` and optionally ``title``, ``tags``, ``saved``, ``note``, ``read``
+        (when it was read, or True),
         ``author``, ``published``, ``source``. An address already in the
         archive (or earlier in `entries`) is a "duplicate" and changes nothing.
         The row's status is "pending" until `fill_pending` stores the page."""
@@ -1275,10 +1291,11 @@ class Archive:
                 placeholder.tags = sorted(set(_clean_tags(entry.get("tags"))))
                 self._write_body(placeholder, previous=None)
                 note = clean_text(str(entry.get("note") or "")).strip()
-                if note:
-                    self._notes_db(article_id).table("article", cache_size=0).upsert(
-                        Document({"note": note, "updated": now_iso()}, doc_id=1)
-                    )
+                own: dict[str, Any] = {"note": note, "updated": now_iso()} if note else {}
+                if entry.get("read"):
+                    own["read"] = entry["read"] if isinstance(entry["read"], str) else now_iso()
+                if own:
+                    self._notes_db(article_id).table("article", cache_size=0).upsert(Document(own, doc_id=1))
                 row = placeholder.meta_dict()
                 row.update(status="pending", blocks=0, folded=0, words=0)
                 row.update(self._notes_summary(article_id))
@@ -1337,6 +1354,8 @@ class Archive:
                         self.set_article_tags(row.id, sorted(set(target.tags) | set(old.tags)))
                     if old.note and not target.note:
                         self.set_article_note(row.id, old.note)
+                    if info.read and not row.read:
+                        self.set_read(row.id, when=info.read)
                     for ann in anns:
                         self._anchor(ann, target.text)
                         ann.article_id = row.id
@@ -1412,7 +1431,8 @@ class Archive:
 
     def _notes_summary(self, article_id: str) -> dict[str, Any]:
         anns = self.annotations(article_id)
-        note = self._article_note(article_id)
+        doc = self._article_doc(article_id)
+        note = str(doc.get("note") or "")
         tags: list[str] = []
         for a in anns:
             for t in a.tags:
@@ -1425,6 +1445,7 @@ class Archive:
             "annotation_tags": tags,
             "annotation_ids": [a.id for a in anns],
             "notes_text": "\n".join(t for t in texts if t)[:20_000],
+            "read": str(doc.get("read") or ""),
         }
 
     def _refresh_summary(self, article_id: str) -> None:

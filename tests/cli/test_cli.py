@@ -56,6 +56,24 @@ def test_add_list_show(cli, seed_path: Path) -> None:
     assert "Remind me later." in everything
 
 
+def test_mark_read_and_list_by_state(cli, seed_path: Path) -> None:
+    short = _add_seed(cli, seed_path)
+    row = json.loads(cli("list", "--json").out)[0]
+    assert row["read"] is False and row["read_at"] is None
+    assert short in cli("list", "--unread").out
+    assert cli("list", "--read").out.strip() == "No read articles."
+    marked = cli("mark-read", short[:4])
+    assert marked.code == 0 and "(read)" in marked.out
+    row = json.loads(cli("list", "--json").out)[0]
+    assert row["read"] is True and row["read_at"].endswith("Z")
+    assert short in cli("list", "--read").out and short not in cli("list", "--unread").out
+    assert cli("mark-read", short, "--unread").code == 0
+    assert short in cli("list", "--unread").out
+    bad = cli("mark-read", short, "ffffffff")  # an unknown id: nothing changes
+    assert bad.code != 0 and "ffffffff" in bad.err
+    assert short in cli("list", "--unread").out
+
+
 def test_same_content_twice_is_one_article(cli, seed_path: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy-of-seed.txt"
     copy.write_bytes(seed_path.read_bytes())

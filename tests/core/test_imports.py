@@ -425,3 +425,58 @@ def test_raw_page_is_kept_and_deleted_with_the_article(archive) -> None:  # noqa
     assert raw["html"] == "<html>raw</html>" and raw["final_url"] == "https://example.org/r2"
     archive.delete(res.id)
     assert archive.raw(res.id) is None
+
+
+# ---------------------------------------------------------------- read state
+
+
+def test_read_or_archived_links_come_in_read(archive, omnivore_zip: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    """What the user had read (Pocket's Read Archive, Instapaper's Archive,
+    Omnivore's and wallabag's archived items) arrives marked read; the rest
+    unread."""
+    import_pocket(archive, FIX / "ril_export.html")
+    import_pocket(archive, FIX / "pocket.csv")
+    import_instapaper(archive, FIX / "instapaper.csv")
+    import_omnivore(archive, omnivore_zip)
+    import_wallabag(archive, FIX / "wallabag.json")
+    rows = by_url(archive)
+    read = {u for u, r in rows.items() if r.read}
+    assert read == {
+        "https://example.com/science/tides",  # Pocket HTML: under "Read Archive"
+        "https://example.com/budgets",  # Pocket CSV: status "archive"
+        "https://example.org/instapaper/two",  # Instapaper: folder Archive
+        "https://example.org/news/bridge-committee",  # Omnivore: state ARCHIVED
+        "https://example.org/opinion/ferries-not-bridges",  # wallabag: is_archived, archived_at
+    }
+    assert rows["https://example.org/opinion/ferries-not-bridges"].read == "2024-02-01T08:00:00Z"
+    assert not rows["https://www.example.org/2023/05/river-bridge"].read
+
+
+def test_read_state_is_the_users_after_import(archive) -> None:  # noqa: ANN001
+    """Marked unread here, an article stays unread when the export that says
+    "archived" is imported again, and keeps its state through its fetch."""
+    import_pocket(archive, FIX / "ril_export.html")
+    tides = by_url(archive)["https://example.com/science/tides"]
+    assert tides.read
+    archive.set_read(tides.id, False)
+    import_pocket(archive, FIX / "ril_export.html")
+    assert not archive.info(tides.id).read
+    bridge = by_url(archive)["https://www.example.org/2023/05/river-bridge"]
+    archive.set_read(bridge.id, when="2025-01-02T03:04:05Z")
+    archive.fill_pending(bridge.id, _page(bridge.url, "The bridge vote went the council's way at last."))
+    assert archive.info(bridge.id).read == "2025-01-02T03:04:05Z"
+    assert archive.info(bridge.id).status == "ok"
+
+
+def test_read_state_survives_an_article_imported_again_with_changed_text(archive) -> None:  # noqa: ANN001
+    first = archive.save(_page("https://example.org/changing", "The first version of the story, as saved."))
+    archive.set_article_note(first.id, "my note")
+    archive.set_read(first.id)
+    again = archive.save(_page("https://example.org/changing", "The second version of the story, now edited."))
+    assert again.id == first.id and again.status == "updated"
+    row = archive.info(first.id)
+    assert row.read and row.note == "my note"
+    archive.set_article_note(first.id, "my note, changed")
+    assert archive.info(first.id).read  # a note written later leaves the state alone
+    archive.set_read(first.id, False)
+    assert archive.info(first.id).read == "" and archive.get(first.id).note == "my note, changed"

@@ -263,3 +263,37 @@ async def test_filter_shows_a_first_screenful_then_the_rest(archive, monkeypatch
         while lst.scanning:
             await pilot.pause()
         assert all("tides" in r.title and "1" in r.title for r in lst.rows) and len(lst.rows) > 100
+
+
+async def test_mark_read_and_filter_by_state(archive) -> None:
+    """m marks the article under the cursor read (dimmed) or unread again;
+    is:unread / is:read in the filter pick rows by that state."""
+    add(archive, FIXTURES / "seed.txt", saved="2024-01-01T00:00:00Z")
+    add(archive, SAMPLES / "marginalia-a-short-history.md", saved="2024-03-01T00:00:00Z")
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        lst = app.screen.query_one(ArchiveList)
+        status = app.screen.query_one("#archive-status")
+        assert "unread" not in str(status.render())  # nothing read yet: no count to show
+        await pilot.press("m")
+        await pilot.pause()
+        first = lst.rows[0]
+        assert first.title.startswith("Marginalia") and first.read
+        assert any("Marked \u201cMarginalia" in str(n.message) and str(n.message).endswith(" read")
+                   for n in app._notifications)
+        assert lst.cursor == 0  # the cursor stays on the row
+        await pilot.press("j")
+        dim = lst.get_component_rich_style("archive-list--read").color
+        assert dim is not None and dim != lst.rich_style.color
+        assert list(lst._draw(0, 100))[0].style.color == dim  # a read row is drawn dim
+        assert list(lst._draw(1, 100))[0].style.color != dim
+        assert "1 unread" in str(status.render())
+        await pilot.press("slash", *"is:unread")
+        assert [t[:6] for t in _titles(app)] == ["Russia"]
+        await pilot.press("escape", "slash", *"is:read")
+        assert [t[:10] for t in _titles(app)] == ["Marginalia"]
+        await pilot.press("escape", "slash", *"is:read russia")
+        assert _titles(app) == []
+        await pilot.press("escape", "g", "m")
+        await pilot.pause()
+        assert not archive.articles()[0].read and not archive.articles()[1].read

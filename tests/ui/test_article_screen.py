@@ -449,3 +449,21 @@ async def test_mouse_selection_becomes_the_selection_to_mark(seeded) -> None:
         await pilot.press("c")
     [ann] = archive.annotations(article_id)
     assert ann.exact == "Later on Sunday" and ann.tags == [CLAIM]
+
+
+async def test_m_marks_the_article_read_and_back_unread(seeded) -> None:
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await _open(pilot)
+        await pilot.press("m")
+        await pilot.pause()
+        assert archive.info(article_id).read
+        await pilot.press("q", "j", "k")
+        await pilot.pause()
+        assert app.screen.query_one("ArchiveList").rows[0].read  # the list shows it on return
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        assert not archive.info(article_id).read

@@ -44,6 +44,7 @@ class Entry:
     note: str = ""
     author: str | None = None
     published: str | None = None
+    read: bool | str = False  # read or archived where it comes from (when, if known)
     where: str = ""  # "line 12": where in the file, for messages
 
 
@@ -224,7 +225,7 @@ def store_entries(archive: Any, entries: list[Entry], report: ImportReport, sour
             continue
         batch.append({"url": url, "title": clean_title(e.title, url) or url, "tags": e.tags, "saved": e.saved,
                       "note": e.note, "author": e.author, "published": e.published, "site": site_of(url),
-                      "source": source})
+                      "source": source, "read": e.read})
         where.append(i)
     if batch:
         for i, res in zip(where, archive.add_pending_many(batch), strict=True):
@@ -306,9 +307,11 @@ def attach_highlights(
 
 
 def save_with_content(archive: Any, article: Any, report: ImportReport, *, raw_html: str | None = None,
-                      raw_meta: dict[str, Any] | None = None) -> tuple[str, str]:
+                      raw_meta: dict[str, Any] | None = None, read: bool | str = False) -> tuple[str, str]:
     """Store an article that came with its text: it fills a pending entry of
-    the same address, or is added, or is recognised. Returns (id, status)."""
+    the same address, or is added, or is recognised. Returns (id, status).
+    `read` (read or archived where it comes from; when, if known) marks an
+    article new here as read; one already here keeps what the user made of it."""
     with archive.transaction():
         row = archive.find_url(article.url) if article.url else None
         if row is not None and row.status in ("pending", "failed"):
@@ -324,4 +327,6 @@ def save_with_content(archive: Any, article: Any, report: ImportReport, *, raw_h
             report.duplicates += 1
         if raw_html and status != "duplicate":
             archive.put_raw(res.id, raw_html, raw_meta or {})
+        if read and status == "added" and not archive.info(res.id).read:
+            archive.set_read(res.id, when=read if isinstance(read, str) else None)
         return res.id, status

@@ -1,7 +1,8 @@
 """Instapaper's CSV export: ``URL,Title,Selection,Folder`` (newer files add
 ``Timestamp``). Each link becomes a pending entry; the Selection (the text
 the user picked when saving) becomes the article's note; a folder of the
-user's own becomes a tag, and so does Starred."""
+user's own becomes a tag, and so does Starred; a link in Archive is
+marked read."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from reader.core.sanitize import clean_line, clean_text
 
 #: Instapaper's own folders: where a link is, not what it is about.
 BUILTIN_FOLDERS = {"unread", "archive", "archived", "home"}
+ARCHIVE_FOLDERS = {"archive", "archived"}
 
 
 def parse_csv(text: str) -> list[Entry]:
@@ -37,6 +39,7 @@ def parse_csv(text: str) -> list[Entry]:
             note=clean_text(r.get("selection", "")).strip(),
             tags=tags,
             saved=iso_from_unix(r.get("timestamp")),
+            read=folder.casefold() in ARCHIVE_FOLDERS,
             where=f"line {reader.line_num}",
         ))
     return entries

@@ -187,6 +187,9 @@ def _import_item(archive: Any, export: _Export, prefix: str, item: dict[str, Any
     saved = iso_from_text(item.get("savedAt"))
     author = clean_line(str(item.get("author") or ""))[:200] or None
     published = date_only(item.get("publishedAt"))
+    read: bool | str = False
+    if str(item.get("state") or "").casefold() == "archived":
+        read = iso_from_text(item.get("archivedAt")) or True
     content = export.read(f"{prefix}content/{slug}.html") if slug and "/" not in slug else None
     md = export.read(f"{prefix}highlights/{slug}.md") if slug and "/" not in slug else None
     highlights, note = parse_highlights(decode_bytes(md)) if md else ([], "")
@@ -200,12 +203,12 @@ def _import_item(archive: Any, export: _Export, prefix: str, item: dict[str, Any
         article.tags = sorted(set(article.tags) | set(_norm(tags)))
         article_id, _status = save_with_content(
             archive, article, report, raw_html=decode_bytes(content),
-            raw_meta={"source": "omnivore", "url": url, "slug": slug, "state": item.get("state")},
+            raw_meta={"source": "omnivore", "url": url, "slug": slug, "state": item.get("state")}, read=read,
         )
         text = archive.get(article_id).text
     else:
         ids = store_entries(archive, [Entry(url=url, title=title, tags=tags, saved=saved, author=author,
-                                            published=published, where=slug)], report, "omnivore")
+                                            published=published, read=read, where=slug)], report, "omnivore")
         article_id = ids[0]
         if article_id is None:
             return

@@ -2,7 +2,8 @@
 Archive" headings, each ``<a href time_added tags>``) and the CSV of 2025
 (``title,url,time_added,tags,status``, tags separated by ``|``), alone or
 as the zip of ``part_*.csv`` files Pocket sent. Every link becomes a pending
-entry with its tags and the time it was saved."""
+entry with its tags and the time it was saved; a link from the Read Archive
+(CSV status "archive") is marked read."""
 
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ from reader.core.imports import (
     store_entries,
 )
 from reader.core.sanitize import clean_line
+
+
+#: The CSV's status of a link the user had read (the other is "unread").
+READ_STATUSES = {"archive", "archived", "read"}
 
 
 def _tags(raw: str, sep: str) -> list[str]:
@@ -53,6 +58,7 @@ def parse_html(text: str) -> list[Entry]:
             title=clean_line(el.text_content()),
             tags=_tags(el.get("tags") or "", ","),
             saved=iso_from_unix(el.get("time_added")),
+            read="archive" in section.casefold(),
             where=f"line {line}" if line else section,
         ))
     return entries
@@ -73,6 +79,7 @@ def parse_csv(text: str, name: str = "") -> list[Entry]:
             title=clean_line(r.get("title", "")),
             tags=_tags(r.get("tags", ""), "|"),
             saved=iso_from_unix(r.get("time_added")),
+            read=r.get("status", "").strip().casefold() in READ_STATUSES,
             where=f"{name + ' ' if name else ''}line {reader.line_num}",
         ))
     return entries

@@ -125,6 +125,9 @@ def import_wallabag(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
         if entry.get("is_starred") in (1, True, "1"):
             tags.append("starred")
         saved = iso_from_text(entry.get("created_at"))
+        read: bool | str = False
+        if entry.get("is_archived") in (1, True, "1"):
+            read = iso_from_text(entry.get("archived_at")) or True
         published = date_only(entry.get("published_at"))
         author = _author(entry.get("published_by"))
         content = entry.get("content") if isinstance(entry.get("content"), str) else ""
@@ -142,11 +145,12 @@ def import_wallabag(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
 
                 article.tags = sorted(set(article.tags) | {t for t in map(normalise_tag, tags) if t})
                 article_id, _ = save_with_content(archive, article, report, raw_html=content,
-                                                  raw_meta={"source": "wallabag", "url": url})
+                                                  raw_meta={"source": "wallabag", "url": url}, read=read)
                 text = archive.get(article_id).text
             else:
                 ids = store_entries(archive, [Entry(url=url, title=title, tags=tags, saved=saved, author=author,
-                                                    published=published, where=f"entry {n}")], report, "wallabag")
+                                                    published=published, read=read, where=f"entry {n}")],
+                                    report, "wallabag")
                 if ids[0] is None:
                     continue
                 article_id, text = ids[0], ""

@@ -35,6 +35,7 @@ class ArchiveScreen(Screen[None]):
         Binding("slash", "filter", "Filter", id="archive.filter"),
         Binding("s", "sort", "Sort", id="archive.sort"),
         Binding("a", "add", "Add", id="archive.add"),
+        Binding("m", "toggle_read", "Read/unread", id="archive.read"),
         Binding("x", "delete", "Delete", id="archive.delete"),
         Binding("X", "export", "Export all", id="archive.export"),
         Binding("F", "fetch", "Fetch pending", show=False, id="archive.fetch"),
@@ -51,7 +52,7 @@ class ArchiveScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="archive-title")
-        yield InlineInput(placeholder="filter: title, site, tags, notes", id="archive-filter",
+        yield InlineInput(placeholder="filter: title, site, tags, notes (is:unread, is:read)", id="archive-filter",
                           on_submit=self._filter_done)
         yield ArchiveHeader(id="archive-header")
         yield ArchiveList(id="archive-list")
@@ -90,6 +91,9 @@ class ArchiveScreen(Screen[None]):
         title = Content.assemble(("reader", "bold"), f"  {total} article{'s' if total != 1 else ''}")
         self.query_one("#archive-title", Static).update(title)
         parts = [f"sorted {SORT_LABELS[lst.sort_key]}"]
+        unread = sum(1 for r in lst.all_rows if not r.read and r.status == "ok")
+        if unread != total:
+            parts.append(f"{unread} unread")
         if lst.query_text:
             more = "+" if lst.scanning else ""
             parts.insert(0, f"{shown}{more} of {total} match \u201c{lst.query_text}\u201d")
@@ -247,6 +251,15 @@ class ArchiveScreen(Screen[None]):
             parts.append(f"{failed} failed")
         self.app.call_from_thread(self.reload, last)
         self.app.call_from_thread(self.notify, Content(", ".join(parts)))
+
+    def action_toggle_read(self) -> None:
+        row = self.list.current
+        if row is None:
+            return
+        read = not row.read
+        self.archive.set_read(row.id, read)
+        self.reload(keep_id=row.id)
+        self.notify(Content(f"Marked \u201c{row.title}\u201d {'read' if read else 'unread'}"), timeout=2)
 
     def action_delete(self) -> None:
         row = self.list.current

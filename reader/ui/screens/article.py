@@ -75,6 +75,7 @@ class ArticleScreen(Screen[None]):
         Binding("l", "links", "Links", show=False, id="article.links"),
         Binding("y", "copy", "Copy", show=False, id="article.copy"),
         Binding("X", "export", "Export", show=False, id="article.export"),
+        Binding("m", "toggle_read", "Mark read / unread", show=False, id="article.read"),
         Binding("R", "review_orphans", "Review orphans", show=False, id="article.review_orphans"),
         Binding("question_mark", "help", "Help", id="article.help"),
         Binding("q", "back", "Back", id="article.back"),
@@ -601,6 +602,11 @@ class ArticleScreen(Screen[None]):
 
     def action_export(self) -> None:
         self.app.export_articles([self.article.id])  # type: ignore[attr-defined]
+
+    def action_toggle_read(self) -> None:
+        read = not self.archive.info(self.article.id).read
+        self.archive.set_read(self.article.id, read)
+        self.notify("Marked read" if read else "Marked unread", timeout=1.5)
 
     def action_review_orphans(self) -> None:
         orphans = [a for a in self.annotations if a.orphaned]

@@ -40,6 +40,14 @@ def sort_rows(rows: list[ArticleInfo], key: str) -> list[ArticleInfo]:
     return sorted(rows, key=ArticleInfo.newest_first_key, reverse=True)
 
 
+#: Filter words that pick rows by their state rather than their text.
+STATE_WORDS = {"is:read": True, "is:unread": False}
+
+
+def _states(query: str) -> set[str]:
+    return {w for w in query.casefold().split() if w in STATE_WORDS}
+
+
 def haystack(row: ArticleInfo) -> str:
     """What the filter searches: title, site, tags and note text."""
     return "\n".join(
@@ -104,7 +112,7 @@ class ArchiveHeader(Widget):
 
 
 class ArchiveList(CachedLinesView, can_focus=True):
-    COMPONENT_CLASSES = {"archive-list--cursor", "archive-list--pending", "archive-list--dim"}
+    COMPONENT_CLASSES = {"archive-list--cursor", "archive-list--pending", "archive-list--read"}
 
     class Opened(Message):
         def __init__(self, row: ArticleInfo) -> None:
@@ -125,7 +133,7 @@ class ArchiveList(CachedLinesView, can_focus=True):
         self.scanning = False
         self.status_counts: Counter[str] = Counter()
         self._scan_gen = 0
-        self._scan: tuple = (iter(()), [], "")
+        self._scan: tuple = (iter(()), [], set(), "")
         self._done: tuple[str, list[ArticleInfo]] = ("", [])
         self._keep: str | None = None
 
@@ -165,9 +173,11 @@ class ArchiveList(CachedLinesView, can_focus=True):
         it only adds to the query)."""
         self._scan_gen += 1
         words = self.query_text.casefold().split()
+        wanted = {STATE_WORDS[w] for w in words if w in STATE_WORDS}
+        words = [w for w in words if w not in STATE_WORDS]
         self.cursor = 0
         self._keep = keep_id
-        if not words:
+        if not words and not wanted:
             self.rows = list(self.all_rows)
             self.scanning = False
             self._done = ("", self.rows)
@@ -176,24 +186,27 @@ class ArchiveList(CachedLinesView, can_focus=True):
             return
         source = self.all_rows
         done_query, done_rows = self._done
-        if done_query and self.query_text.startswith(done_query):
+        if done_query and self.query_text.startswith(done_query) and _states(done_query) == _states(self.query_text):
             source = done_rows  # the query grew: only earlier matches can match
         self.rows = []
         self.scanning = True
-        self._scan = (iter(source), words, self.query_text)
+        self._scan = (iter(source), words, wanted, self.query_text)
         self._scan_step(self._scan_gen)
 
     def _scan_step(self, gen: int) -> None:
         if gen != self._scan_gen:
             return  # a newer query took over
-        rows, words, query = self._scan
+        rows, words, wanted, query = self._scan
         found = self.rows
         hay = self._hay
         deadline = time.perf_counter() + SCAN_BUDGET
         finished = True
         for n, row in enumerate(rows, 1):
-            h = hay(row)
-            if all(w in h for w in words):
+            keep = not wanted or bool(row.read) in wanted
+            if keep and words:
+                h = hay(row)
+                keep = all(w in h for w in words)
+            if keep:
                 found.append(row)
             if not n & 63 and time.perf_counter() > deadline:
                 finished = False
@@ -272,6 +285,8 @@ class ArchiveList(CachedLinesView, can_focus=True):
         style = self.rich_style
         if row.status in ("pending", "failed"):
             style += self.get_component_rich_style("archive-list--pending")
+        elif row.read:
+            style += self.get_component_rich_style("archive-list--read")
         if index == self.cursor:
             style += self.get_component_rich_style("archive-list--cursor")
         cells = row_cells(row, width - 2)
