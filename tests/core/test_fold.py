@@ -304,3 +304,68 @@ def test_a_browser_copy_finds_its_headline_among_the_lines_before_the_story(menu
     assert article.title == "Council approves the new bridge over the river"
     shown = visible_text(article.blocks)
     assert _STORY in shown and "Council approves" not in shown  # shown once, as the title
+
+
+# ---------------------------------------------------------------- comment threads
+
+_PIER_STORY = [
+    "The harbour board voted on Tuesday to close the old ferry pier for repairs that engineers say are long "
+    "overdue, after a survey found corroded piles under the southern walkway.",
+    "Repairs will take eight months, the board said, and the morning ferry will dock at the fishing quay in the "
+    "meantime, which adds about ten minutes to the crossing for most passengers.",
+    "Residents who spoke at the meeting asked for a shuttle bus between the quay and the town centre, and the "
+    "board agreed to study the cost of one before its next session in the spring.",
+    "The pier was built in 1931 and last rebuilt in 1978; the board expects the new deck to last for fifty years "
+    "if it is inspected every winter, as the engineers recommend in their report.",
+    "Local businesses near the pier worry that fewer visitors will pass their doors while the work goes on, and "
+    "the chamber of commerce has asked the board to put up signs pointing to the shops.",
+]
+_COMMENTS = [
+    "14 Comments on \u201cThe harbour board closes the old ferry pier\u201d",
+    "Maria Keane", "March 3, 2025 at 9:14 am",
+    "About time. I have watched that walkway sag for three winters and nobody seemed to care about it at all.",
+    "Reply",
+    "Tom Alder", "March 3, 2025 at 11:02 am",
+    "Ten minutes more each way is a lot for those of us who commute every day, and nobody asked us first.",
+    "Reply",
+    "J. Okafor", "March 4, 2025 at 7:45 pm",
+    "Will the fishing quay even have room for the ferry at low tide? That seems like the real question here.",
+    "Reply",
+]
+
+
+def _text_page(lines: list[str]) -> bytes:
+    return "\n\n".join(lines).encode()
+
+
+def test_a_readers_comment_thread_under_the_story_folds_as_comments() -> None:
+    article = ingest_bytes(_text_page(["Harbour board closes the old ferry pier", *_PIER_STORY, *_COMMENTS]), "text")
+    for para in _PIER_STORY:
+        assert not _block(article, para[:40]).boilerplate
+    for line in _COMMENTS:
+        block = _block(article, line[:30])
+        assert block.boilerplate and block.reason == fold.COMMENTS, line
+
+
+def test_dates_and_bylines_that_are_no_comment_thread_stay() -> None:
+    # A list of related stories carries bylines and dates too, but its items
+    # are folded already: no comments' text between them, no thread.
+    related = ["Related stories"]
+    for n in range(4):
+        related += [f"Ferry timetable changes for the winter season, part {n}", "by Ana Lima",
+                    f"March {n + 1}, 2025 at 10:00 am"]
+    article = ingest_bytes(_text_page(["Harbour board closes the old ferry pier", *_PIER_STORY, *related]), "text")
+    assert all(not _block(article, p[:40]).boilerplate for p in _PIER_STORY)
+    assert not any(b.reason == fold.COMMENTS for b in article.blocks)
+    # A quoted e-mail exchange inside a story is the story.
+    mails = []
+    for n in range(4):
+        mails += [f"Date: Wed, {n + 6} Feb 2002 22:33:19 +0000", "From: Miod", "Subject: Re: the console",
+                  f"Message number {n}: the boot blocks can store the console path, so the serial port works."]
+    article = ingest_bytes(_text_page(["Harbour board closes the old ferry pier", *_PIER_STORY, *mails, *_PIER_STORY[:1]]),
+                           "text")
+    assert not any(b.reason == fold.COMMENTS for b in article.blocks)
+    # A thread before any story is no thread under it.
+    article = ingest_bytes(_text_page(["A page of comments", *_COMMENTS[1:]]), "text")
+    assert not any(b.boilerplate and b.reason == fold.COMMENTS and b.kind == "paragraph" and len(b.text) > 80
+                   for b in article.blocks)

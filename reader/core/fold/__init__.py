@@ -44,6 +44,7 @@ from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
     RELATED,
     SHARE,
     TITLE,
+    comment_header,
     html_reason,
     listed_reason,
     text_reason,
@@ -131,6 +132,7 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
             # Short furniture, or a row of it on one line ("Share | Tweet | Email").
             fold[i] = True
     inherited = _fold_appeals(fold, stats)
+    inherited.update(_fold_comment_threads(blocks, stats, fold))
     first = next((i for i in range(n) if not fold[i]), n)
     headline = _headline(blocks, feats, stats, fold, first, fmt)
     if headline >= 0:
@@ -166,6 +168,60 @@ def _fold_appeals(fold: list[bool], stats: list) -> dict[int, str]:  # noqa: ANN
         if not fold[i] and fold[i - 1] and fold[i + 1] and stats[i].words <= 2 and not stats[i].terminal:
             fold[i] = True
     return inherited
+
+
+#: Comment headers further apart than this (in blocks) are two threads.
+_THREAD_GAP = 20
+#: A thread's last comment: at most this many blocks after its header.
+_LAST_COMMENT = 6
+#: Words of prose that stand before a thread: comments follow a story.
+_STORY_FIRST = 150
+#: What the lines of a thread look like on their own: named as its comments.
+_IN_A_THREAD = ("", BYLINE, RELATED, COMMENTS, NAVIGATION)
+
+
+def _fold_comment_threads(blocks: list[Block], stats: list, fold: list[bool]) -> dict[int, str]:  # noqa: ANN001
+    """A reader's comments under the story: three or more comment headers
+    (who wrote it, when, "Reply") close together, with the comments' own
+    text between them, after the story's prose. A list of related links also
+    carries bylines and dates, but its items are headlines, not prose:
+    without a comment's text between the headers it is no thread. Returns
+    the blocks it folds or names, each with the reason "comments"."""
+    n = len(blocks)
+    heads = [i for i, s in enumerate(stats) if comment_header(blocks[i].text, s.words)]
+    runs: list[list[int]] = []
+    for i in heads:
+        if runs and i - runs[-1][-1] <= _THREAD_GAP:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    taken: dict[int, str] = {}
+    for run in runs:
+        if len(run) < 3:
+            continue
+        bodies = sum(1 for a, b in zip(run, run[1:]) if any(not fold[k] or stats[k].good for k in range(a + 1, b)))
+        if bodies < 2:
+            continue
+        start = run[0]
+        prose = sum(s.words for s, f in zip(stats[:start], fold[:start]) if not f and s.words >= 8)
+        if prose < _STORY_FIRST:
+            continue
+        # Where the thread begins: its heading ("59 Comments on ..."), else
+        # the commenter's name on the line above the first header.
+        marks = [k for k in range(max(0, run[0] - 3), run[1]) if stats[k].pattern == COMMENTS]
+        if marks:
+            start = marks[0]
+        elif (start > 0 and not fold[start - 1] and stats[start - 1].words <= 4
+              and not blocks[start - 1].text.rstrip().endswith((".", "!", "?", ":"))):
+            start -= 1
+        end = run[-1] + 1
+        while end < n and not fold[end] and end - run[-1] <= _LAST_COMMENT:
+            end += 1
+        for k in range(start, end):
+            if not fold[k] or stats[k].pattern in _IN_A_THREAD:
+                fold[k] = True
+                taken[k] = COMMENTS
+    return taken
 
 
 def _headline(blocks: list[Block], feats: list[dict[str, float]], stats: list, fold: list[bool],  # noqa: ANN001

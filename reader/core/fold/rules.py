@@ -51,7 +51,8 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"^(share|shares|tweet|pin( it)?|e-?mail|print|copy( link)?|link copied|whatsapp|facebook|twitter|x|"
         r"linkedin|reddit|pinterest|telegram|flipboard|messenger|bluesky|threads|instagram|youtube|tiktok|"
         r"mastodon|rss|feed|rss feed|"
-        r"share (this|on|via)\b.*|follow us\b.*|share this (article|story|post)|click to share.*)\W*$", re.I), 8),
+        r"share (this|on|via)\b.*|follow us\b.*|share this (article|story|post)|click to (share|email|print)\b.*"
+        r"|like this|like loading)\W*$", re.I), 10),
     (LEGAL, re.compile(
         r"(©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|privacy policy|terms (of|and) (use|service|conditions)"
         r"|\baffiliate (links?|commission)|\bwe may earn\b|\bdisclosure\b|\bdisclaimer\b|\bpowered by\b)", re.I), 80),
@@ -63,9 +64,10 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         re.I), 10),
     (COMMENTS, re.compile(
         r"^(\d+\s+)?(comments?|responses?|replies|leave a (comment|reply)|reply( to (this )?\S+)?|"
+        r"(comments?|responses?|replies|thoughts?) (on|to) .+|"
         r"post a comment|add a comment|"
         r"join the (conversation|discussion)|show comments|view comments|be the first to comment.*|"
-        r"cancel reply|submit comment|post comment|log in to (comment|reply))\W*$", re.I), 10),
+        r"cancel reply|submit comment|post comment|log in to (comment|reply))\W*$", re.I), 30),
     (ADVERT, re.compile(
         r"^(advertisement|advertising|sponsored( content| post)?|ad|ads|promoted|partner content|"
         r"story continues below( this)? (ad|advertisement)|scroll to continue( with content)?|anzeige|реклама|广告)\W*$",
@@ -86,6 +88,31 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"|\b(getty images|shutterstock|istock(photo)?|ap photo|reuters|afp|unsplash|pexels|alamy|tass|"
         r"via wikimedia|wikimedia commons|epa|dpa)\b|^credit:|^source:\s", re.I), 25),
 ]
+
+_TIME = r"\b\d{1,2}:\d{2}(\s*[ap]\.?m\.?)?\b"
+#: The line that heads (or closes) one comment of a thread: when it was
+#: written ("December 19, 2025, 1:07 pm", "3 days ago"), who wrote it ("by
+#: ozmartian ( 5754788 )", "Jane says:"), or its Reply link.
+COMMENT_HEADER = re.compile(
+    rf"^\s*(about\s+)?(\d+|an?|one)\s+(seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b"
+    rf"|{DATE}.*{_TIME}|{_TIME}.*{DATE}"
+    r"|^(o\s+)?by\s+\S.{0,60}$|\b(says|said|wrote|writes)\s*:?\s*$"
+    r"|^(reply|log in to reply|reply to this.*|reply \u2193|\d+ repl(y|ies))$",
+    re.I,
+)
+#: Headers that are not a comment's: the lines of a quoted e-mail.
+_MAIL_HEADER = re.compile(r"^(date|sent|from|to|subject|cc)\s*:", re.I)
+
+
+def comment_header(text: str, words: int) -> bool:
+    """The line heads or closes one comment of a thread (see COMMENT_HEADER)."""
+    if words > 16:
+        return False
+    text = text.strip()
+    if words > 8 and text.endswith((".", "!", "?")):
+        return False  # a sentence that mentions a date and a time
+    return not _MAIL_HEADER.match(text) and bool(COMMENT_HEADER.search(text))
+
 
 #: Class/id/role words of the elements around a block (lower case).
 HTML_HINTS: list[tuple[str, re.Pattern[str]]] = [
@@ -137,7 +164,7 @@ _MONTH3 = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())
 _FIRST_WORDS = {
     SHARE: """share shares tweet pin email e-mail print copy link whatsapp facebook twitter x linkedin reddit
         pinterest telegram flipboard messenger bluesky threads instagram youtube tiktok mastodon rss feed follow
-        click""",
+        click like""",
     RELATED: """read related more you recommended see popular trending most latest also keep continue up what
         further top""",
     COMMENTS: """comment comments response responses replies leave reply post add join show view be cancel submit
@@ -194,7 +221,7 @@ def text_reason(text: str, words: int) -> str:
         if listed:
             return listed
     low = text.lower()
-    short = _short_candidates(low) if words <= 10 else frozenset()
+    short = _short_candidates(low) if words <= 30 else frozenset()
     found: set[str] | None = None
     for reason, pattern, longest in TEXT_PATTERNS:
         if words > longest:
