@@ -335,7 +335,10 @@ def save_measure(data: Path) -> tuple[float, float]:
 
 
 def cli_time(*args: str) -> float:
-    """Seconds a `reader` command takes; it must succeed."""
+    """Seconds a `reader` command takes; it must succeed. The disk is settled
+    first: what building the archive left to write back is not the command's."""
+    if hasattr(os, "sync"):
+        os.sync()
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "reader", *args], capture_output=True, text=True, timeout=1800,
                           env=CHILD_ENV)

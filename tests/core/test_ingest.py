@@ -109,6 +109,20 @@ def test_html_markdown_never_carries_unsafe_links() -> None:
     assert "**now**" in md
 
 
+def test_a_page_closed_early_by_its_template_keeps_what_follows() -> None:
+    # Some themes print </body></html> after the site's header, then the
+    # article: a browser shows it, and so must we.
+    page = (b"<html><head><title>Six types of outsourcing</title></head><body><nav><a href='/'>Home</a></nav>"
+            b"</body>\n</html>\n<div class='post'><h1>Six types of outsourcing</h1>"
+            b"<p>When defined in the simplest way possible, HR is about people.</p>"
+            b"<p>The department of any company is concerned with its employees.</p></div></body></html>")
+    article = ingest_bytes(page, "html")
+    texts = [b.text for b in article.blocks]
+    assert "When defined in the simplest way possible, HR is about people." in texts
+    assert "The department of any company is concerned with its employees." in texts
+    _check_offsets(article)
+
+
 def test_markdown_front_matter_and_blocks() -> None:
     md = """---
 title: "A: title"

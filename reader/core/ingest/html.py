@@ -523,10 +523,16 @@ class _Tokenizer(HTMLParser):
             self.builder.text(data)
 
 
+#: A page's end tags: a browser reads on past them when more of the page
+#: follows (a template that closes the page after its header, then prints
+#: the article); libxml2 stops there.
+_END_OF_PAGE = re.compile(r"</(body|html)\s*>", re.IGNORECASE)
+
+
 def parse_html(text: str, base_url: str | None = None) -> HtmlPage:
     """Blocks and metadata of an HTML page (`text` already decoded)."""
     page = HtmlPage()
-    text = text.replace("\x00", "")
+    text = _END_OF_PAGE.sub("", text.replace("\x00", ""))
     try:
         # huge_tree: without it libxml2 silently stops after ~10 MB of text or
         # attributes (a page saved with its images inline loses its text).
