@@ -123,6 +123,21 @@ def test_a_page_closed_early_by_its_template_keeps_what_follows() -> None:
     _check_offsets(article)
 
 
+def test_an_articles_collapsed_panels_are_read_and_hidden_furniture_is_not() -> None:
+    page = (b"<html><body><header><div class='usa-accordion__content' id='gov-banner' hidden>"
+            b"<p>Official websites use .gov, a domain that belongs to a government organisation.</p></div></header>"
+            b"<main><h1>How to install solar panels</h1><p>The steps, week by week.</p>"
+            b"<a role='button' aria-controls='step1' id='step1_head'>1. Understand your electric bill</a>"
+            b"<div id='step1' style='display:none;' role='region' aria-labelledby='step1_head'>"
+            b"<p>Look for your annual kilowatt hours on your bill before you ask for quotes.</p></div>"
+            b"<div class='faq-answer' hidden><p>Most installations take one or two days on the roof.</p></div>"
+            b"<div style='display: none'><p>A hidden upsell that nobody sees.</p></div></main></body></html>")
+    texts = [b.text for b in ingest_bytes(page, "html").blocks]
+    assert "Look for your annual kilowatt hours on your bill before you ask for quotes." in texts
+    assert "Most installations take one or two days on the roof." in texts
+    assert not any("Official websites" in t or "upsell" in t for t in texts)
+
+
 def test_markdown_front_matter_and_blocks() -> None:
     md = """---
 title: "A: title"

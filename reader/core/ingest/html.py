@@ -191,17 +191,44 @@ def _tokens(attrib: Any) -> str:
     return " ".join(parts).lower() if parts else ""
 
 
-def _hidden(attrib: Any) -> bool:
+#: The panel of an accordion or a tab: hidden until the reader opens it,
+#: and part of the article (its answers, its steps).
+_COLLAPSED_PANEL = re.compile(r"accordion|tab-?pane|tabpanel|faq|disclosure")
+
+
+#: Where a collapsed panel is the page's furniture (a menu, a banner, a dialog).
+_CHROME_TAGS = frozenset(("header", "nav", "footer", "aside", "form", "dialog"))
+_CHROME_WORDS = re.compile(r"banner|header|nav|menu|modal|popup|dialog|cookie|footer|sidebar")
+
+
+def _hidden(attrib: Any, stack: list[tuple[str, str]] | None = None) -> bool:
+    """The element is not shown. (A collapsed panel of the article, under
+    none of the page's furniture, counts as shown: see _collapsed_panel.)"""
     if not attrib:
         return False
     if "hidden" in attrib:
         # Streamed server rendering (React's <div hidden id="S:0">) parks the
         # page's content in hidden boundaries that a script reveals at once.
-        return not (attrib.get("id") or "").startswith("S:")
+        return not (attrib.get("id") or "").startswith("S:") and not _collapsed_panel(attrib, stack)
     if (attrib.get("aria-hidden") or "").strip().lower() == "true":
         return True
     style = attrib.get("style")
-    return bool(style and _HIDDEN_STYLE.search(style))
+    return bool(style and _HIDDEN_STYLE.search(style)) and not _collapsed_panel(attrib, stack)
+
+
+def _collapsed_panel(attrib: Any, stack: list[tuple[str, str]] | None) -> bool:
+    """Content a page hides until a button opens it (the ARIA disclosure
+    pattern: a region labelled by its button, or a panel an accordion's
+    class names), outside the page's header, menus and dialogs: the
+    article's own steps and answers."""
+    if stack is None:
+        return False
+    labelled = attrib.get("aria-labelledby") and (attrib.get("role") or "region").lower() in ("region", "tabpanel")
+    if not labelled:
+        names = f"{attrib.get('class') or ''} {attrib.get('id') or ''}".lower()
+        if not names.strip() or not _COLLAPSED_PANEL.search(names) or _CHROME_WORDS.search(names):
+            return False
+    return not any(tag in _CHROME_TAGS or (tokens and _CHROME_WORDS.search(tokens)) for tag, tokens in stack)
 
 
 class _Builder:
@@ -453,7 +480,7 @@ def _walk_lxml(root: Any, builder: _Builder) -> int:
             if depth > max_depth:
                 max_depth = depth
             attrib = el.attrib
-            if tag in SKIP_TAGS or _hidden(attrib):
+            if tag in SKIP_TAGS or _hidden(attrib, builder.stack):
                 walker.skip_subtree()
                 skipped = True
                 continue
@@ -494,7 +521,7 @@ class _Tokenizer(HTMLParser):
             if tag not in self.VOID:
                 self.skip += 1
             return
-        if tag in SKIP_TAGS or _hidden(attrib):
+        if tag in SKIP_TAGS or _hidden(attrib, self.builder.stack):
             if tag not in self.VOID:
                 self.skip = 1
             return
