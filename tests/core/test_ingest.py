@@ -131,10 +131,14 @@ def test_an_articles_collapsed_panels_are_read_and_hidden_furniture_is_not() -> 
             b"<div id='step1' style='display:none;' role='region' aria-labelledby='step1_head'>"
             b"<p>Look for your annual kilowatt hours on your bill before you ask for quotes.</p></div>"
             b"<div class='faq-answer' hidden><p>Most installations take one or two days on the roof.</p></div>"
+            b"<section data-embed='accordion'><h3><button aria-expanded='false'>Weight</button></h3>"
+            b"<div aria-hidden='true' hidden data-theme-key='collapsible-section-text'>"
+            b"<p>A lighter shoe suits a race; a heavier one protects on long runs.</p></div></section>"
             b"<div style='display: none'><p>A hidden upsell that nobody sees.</p></div></main></body></html>")
     texts = [b.text for b in ingest_bytes(page, "html").blocks]
     assert "Look for your annual kilowatt hours on your bill before you ask for quotes." in texts
     assert "Most installations take one or two days on the roof." in texts
+    assert "A lighter shoe suits a race; a heavier one protects on long runs." in texts
     assert not any("Official websites" in t or "upsell" in t for t in texts)
 
 

@@ -193,7 +193,7 @@ def _tokens(attrib: Any) -> str:
 
 #: The panel of an accordion or a tab: hidden until the reader opens it,
 #: and part of the article (its answers, its steps).
-_COLLAPSED_PANEL = re.compile(r"accordion|tab-?pane|tabpanel|faq|disclosure")
+_COLLAPSED_PANEL = re.compile(r"accordion|collaps|expand|tab-?pane|tabpanel|faq|disclosure")
 
 
 #: Where a collapsed panel is the page's furniture (a menu, a banner, a dialog).
@@ -211,7 +211,7 @@ def _hidden(attrib: Any, stack: list[tuple[str, str]] | None = None) -> bool:
         # page's content in hidden boundaries that a script reveals at once.
         return not (attrib.get("id") or "").startswith("S:") and not _collapsed_panel(attrib, stack)
     if (attrib.get("aria-hidden") or "").strip().lower() == "true":
-        return True
+        return not _collapsed_panel(attrib, stack)
     style = attrib.get("style")
     return bool(style and _HIDDEN_STYLE.search(style)) and not _collapsed_panel(attrib, stack)
 
@@ -225,7 +225,7 @@ def _collapsed_panel(attrib: Any, stack: list[tuple[str, str]] | None) -> bool:
         return False
     labelled = attrib.get("aria-labelledby") and (attrib.get("role") or "region").lower() in ("region", "tabpanel")
     if not labelled:
-        names = f"{attrib.get('class') or ''} {attrib.get('id') or ''}".lower()
+        names = " ".join(str(v) for k, v in attrib.items() if k in ("class", "id") or k.startswith("data-")).lower()
         if not names.strip() or not _COLLAPSED_PANEL.search(names) or _CHROME_WORDS.search(names):
             return False
     return not any(tag in _CHROME_TAGS or (tokens and _CHROME_WORDS.search(tokens)) for tag, tokens in stack)
