@@ -10,15 +10,18 @@ from __future__ import annotations
 import re
 
 # ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC strings
-# (ESC ] ... BEL or ST), and two-character escapes. The 8-bit forms (0x9b CSI,
-# 0x9d OSC...) are covered by the C1 range below once the sequence is cut.
+# (ESC ] ... BEL or ST), and two-character escapes. A string is removed whole
+# only with its terminator (and at most 4 KB of it): an unterminated one loses
+# its introducer and what followed stays, as plain text. The 8-bit forms lose
+# the C1 character only: text decoded the wrong way (UTF-8 read as Latin-1)
+# is full of them (” becomes "â\x80\x9d"), and reading one as the start of a
+# string would swallow the story up to the next.
 _ESCAPES = re.compile(
     r"""
-    \x1b\[[0-?]*[ -/]*[@-~]?            # CSI
-  | \x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?  # OSC, DCS, SOS, PM, APC
-  | \x9b[0-?]*[ -/]*[@-~]?              # 8-bit CSI
-  | [\x90\x98\x9d\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?  # 8-bit strings
-  | \x1b[ -/]*[0-~]?                    # other escapes
+    \x1b\[[0-?]*[ -/]*[@-~]?                          # CSI
+  | \x1b[\]PX^_][^\x07\x1b]{0,4096}(?:\x07|\x1b\\)     # OSC, DCS, SOS, PM, APC
+  | \x9b[0-?]*[ -/]*[@-~]?                            # 8-bit CSI
+  | \x1b[ -/]*[0-~]?                                  # other escapes
     """,
     re.VERBOSE,
 )
@@ -32,7 +35,7 @@ def clean_text(text: str) -> str:
     if not text:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\x1b" in text or "\x9b" in text or "\x9d" in text or "\x90" in text:
+    if "\x1b" in text or "\x9b" in text:
         text = _ESCAPES.sub("", text)
     return _CONTROLS.sub("", text)
 

@@ -38,10 +38,14 @@ MARKUP = ["[bold]x[/bold]", "[@click=app.quit]click[/]", "[/]", "[link=https://e
     ("\x1b^pm\x1b\\x", "x"),  # PM
     ("\x1bXsos\x1b\\x", "x"),  # SOS
     ("\x9b31mC1 CSI", "C1 CSI"),  # 8-bit CSI
-    ("\x9d0;title\x9cafter", "after"),  # 8-bit OSC
+    ("\x9d0;title\x9cafter", "0;titleafter"),  # 8-bit OSC: the C1 characters go, the rest is plain text
     ("\x1b7\x1b8\x1bcreset", "reset"),  # two-character escapes (save, restore, reset)
     ("\x1b[", ""),  # cut short
-    ("\x1b]0;never ends", ""),  # an unterminated string swallows to the end
+    ("\x1b]0;never ends", "0;never ends"),  # an unterminated string loses its introducer, never the text after it
+    # Text decoded the wrong way (UTF-8 read as Latin-1) is full of C1
+    # characters: none of them swallows what follows.
+    ("Review: \u00e2\xad\x90 (5/5 stars)\n\nThe next paragraph.", "Review: \u00e2\xad (5/5 stars)\n\nThe next paragraph."),
+    ("\u00e2\x80\x9cquoted\u00e2\x80\x9d and the rest", "\u00e2quoted\u00e2 and the rest"),
     ("a\x08b\x7fc\x00d\x07e", "abcde"),  # backspace, DEL, NUL, BEL
     ("line\r\nnext\rlast", "line\nnext\nlast"),  # carriage returns cannot overwrite a line
     ("\ufeffBOM", "BOM"),
