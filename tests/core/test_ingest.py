@@ -203,6 +203,18 @@ def test_html_meta_charset_is_honoured() -> None:
     assert "Текст статьи" in article.text
 
 
+def test_text_decoded_twice_is_put_back() -> None:
+    # UTF-8 read as Windows-1252 (or Latin-1) and saved again: a browser copy
+    # pasted through the wrong program.
+    garbled = "Caf\u00c3\u00a9 prices: I won\u00e2\u20ac\u2122t pay, don\u00e2\x80\x99t ask \u00e2\xad\x90\u00e2\xad\x90"
+    article = ingest_bytes(f"A title\n\n{garbled}\n".encode(), "text")
+    assert "Caf\u00e9 prices: I won\u2019t pay, don\u2019t ask \u2b50\u2b50" in article.text
+    # Good text that happens to hold one such pair is left alone, and so is
+    # text in other scripts and accents.
+    for good in ("Les \u00c9tats \u00ab X \u00bb et \u00c3\u00a9 seul", "\u041f\u043e\u0447\u0435\u043c\u0443 \u0447\u0438\u0442\u0430\u0442\u0435\u043b\u0438, d\u00e9j\u00e0 vu \u00bb"):
+        assert good in ingest_bytes(f"A title\n\n{good}\n".encode(), "text").text
+
+
 def test_invalid_bytes_never_crash() -> None:
     data = b"Valid start \xff\xfe\xfa broken \xc3 bytes and more text to read here."
     article = ingest_bytes(data, "text", name="bad.txt")

@@ -36,7 +36,55 @@ def _codec(name: str) -> str | None:
 
 
 def decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
-    """Decode `data`; returns (text, encoding used)."""
+    """Decode `data`; returns (text, encoding used), text decoded twice
+    repaired (see `repair_mojibake`)."""
+    text, name = _decode(data, html=html)
+    return repair_mojibake(text), name
+
+
+#: The characters UTF-8's continuation bytes become when read as Windows-1252
+#: (or Latin-1, whose 0x80-0x9f are control characters).
+_CONTINUATION = "\x80-\xbf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d" \
+    "\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
+#: A UTF-8 character read as Windows-1252: its lead byte, then 1 to 3
+#: continuation bytes ("\u00e2\u20ac\u2122" for "\u2019", "\u00c3\u00a9" for "\u00e9").
+_MOJIBAKE = re.compile(f"[\xc2-\xf4][{_CONTINUATION}]{{1,3}}")
+
+
+def _as_byte(ch: str) -> int:
+    code = ord(ch)
+    return code if code < 256 else ch.encode("cp1252")[0]
+
+
+def repair_mojibake(text: str) -> str:
+    """Text that was UTF-8, decoded as Windows-1252 and saved again ("don\u00e2\u20ac\u2122t"
+    for "don\u2019t"), put back. Only when the page has several such
+    sequences and nearly all of them decode: a stray "\u00c3\u00a9" in good text
+    stays as it is."""
+    found = _MOJIBAKE.findall(text)
+    if len(found) < 2:
+        return text
+    good = 0
+    for seq in found:
+        try:
+            bytes(map(_as_byte, seq)).decode("utf-8")
+            good += 1
+        except (UnicodeDecodeError, UnicodeEncodeError):
+            pass
+    if good < 2 or good < 0.8 * len(found):
+        return text
+
+    def fix(m: re.Match[str]) -> str:
+        seq = m.group(0)
+        try:
+            return bytes(map(_as_byte, seq)).decode("utf-8")
+        except (UnicodeDecodeError, UnicodeEncodeError):
+            return seq
+
+    return _MOJIBAKE.sub(fix, text)
+
+
+def _decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
     for bom, name in _BOMS:
         if data.startswith(bom):
             return data[len(bom):].decode(name, errors="replace"), name
