@@ -369,3 +369,17 @@ def test_dates_and_bylines_that_are_no_comment_thread_stay() -> None:
     article = ingest_bytes(_text_page(["A page of comments", *_COMMENTS[1:]]), "text")
     assert not any(b.boilerplate and b.reason == fold.COMMENTS and b.kind == "paragraph" and len(b.text) > 80
                    for b in article.blocks)
+
+
+def test_a_page_never_opens_with_all_its_prose_folded() -> None:
+    # Whatever the model says (here: fold everything), a page with no prose
+    # left to read shows the prose that names no furniture.
+    from reader.core.fold.features import page_features
+    from reader.core.fold.model import model_for
+
+    text = "Menu\n\nHome\n\n" + "\n\n".join(_PIER_STORY) + "\n\nShare\n"
+    blocks = ingest_bytes(text.encode(), "text").blocks
+    feats, stats = page_features(blocks, "text", model_for("text").vocab, None)
+    folded, _headline, _inherited = fold.decide(blocks, feats, stats, [False] * len(blocks), "text")
+    shown = [b.text for b, f in zip(blocks, folded) if not f]
+    assert shown == _PIER_STORY

@@ -133,6 +133,12 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
             fold[i] = True
     inherited = _fold_appeals(fold, stats)
     inherited.update(_fold_comment_threads(blocks, stats, fold))
+    if not any(s.good and not f for s, f in zip(stats, fold)):
+        # Every paragraph of prose folded: the reader would open an empty
+        # page. The prose that names no furniture is the story after all.
+        for i, s in enumerate(stats):
+            if s.good and not s.pattern:
+                fold[i] = False
     first = next((i for i in range(n) if not fold[i]), n)
     headline = _headline(blocks, feats, stats, fold, first, fmt)
     if headline >= 0:
