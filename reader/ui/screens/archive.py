@@ -91,7 +91,7 @@ class ArchiveScreen(Screen[None]):
         title = Content.assemble(("reader", "bold"), f"  {total} article{'s' if total != 1 else ''}")
         self.query_one("#archive-title", Static).update(title)
         parts = [f"sorted {SORT_LABELS[lst.sort_key]}"]
-        unread = sum(1 for r in lst.all_rows if not r.read and r.status == "ok")
+        unread = sum(1 for r in lst.all_rows if not r.read)
         if unread != total:
             parts.append(f"{unread} unread")
         if lst.query_text:
