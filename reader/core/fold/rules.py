@@ -111,6 +111,12 @@ def comment_header(text: str, words: int) -> bool:
     text = text.strip()
     if words > 8 and text.endswith((".", "!", "?")):
         return False  # a sentence that mentions a date and a time
+    if not any(ch.isdigit() for ch in text):
+        # No date, no time: only a byline, a "says:", "an hour ago" or Reply.
+        low = text.lower()
+        if not (low.startswith(("by ", "o by ", "reply", "log in to reply")) or " ago" in low
+                or low.rstrip(": ").endswith(("says", "said", "wrote", "writes"))):
+            return False
     return not _MAIL_HEADER.match(text) and bool(COMMENT_HEADER.search(text))
 
 

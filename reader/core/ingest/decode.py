@@ -61,6 +61,8 @@ def repair_mojibake(text: str) -> str:
     for "don\u2019t"), put back. Only when the page has several such
     sequences and nearly all of them decode: a stray "\u00c3\u00a9" in good text
     stays as it is."""
+    if text.isascii():
+        return text
     found = _MOJIBAKE.findall(text)
     if len(found) < 2:
         return text
