@@ -91,9 +91,8 @@ class ArchiveScreen(Screen[None]):
         title = Content.assemble(("reader", "bold"), f"  {total} article{'s' if total != 1 else ''}")
         self.query_one("#archive-title", Static).update(title)
         parts = [f"sorted {SORT_LABELS[lst.sort_key]}"]
-        unread = sum(1 for r in lst.all_rows if not r.read)
-        if unread != total:
-            parts.append(f"{unread} unread")
+        if lst.unread != total:
+            parts.append(f"{lst.unread} unread")
         if lst.query_text:
             more = "+" if lst.scanning else ""
             parts.insert(0, f"{shown}{more} of {total} match \u201c{lst.query_text}\u201d")

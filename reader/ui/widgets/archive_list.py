@@ -132,6 +132,7 @@ class ArchiveList(CachedLinesView, can_focus=True):
         self._haystacks: dict[str, tuple[ArticleInfo, str]] = {}
         self.scanning = False
         self.status_counts: Counter[str] = Counter()
+        self.unread = 0
         self._scan_gen = 0
         self._scan: tuple = (iter(()), [], set(), "")
         self._done: tuple[str, list[ArticleInfo]] = ("", [])
@@ -143,6 +144,7 @@ class ArchiveList(CachedLinesView, can_focus=True):
         keep = keep_id or (self.current.id if self.current else None)
         self.all_rows = sort_rows(rows, self.sort_key)
         self.status_counts = Counter(r.status for r in self.all_rows if r.status != "ok")
+        self.unread = sum(1 for r in self.all_rows if not r.read)
         self._apply(keep)
 
     def set_sort(self, key: str) -> None:
