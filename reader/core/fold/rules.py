@@ -70,14 +70,17 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"cancel reply|submit comment|post comment|log in to (comment|reply))\W*$", re.I), 30),
     (ADVERT, re.compile(
         r"^(advertisement|advertising|sponsored( content| post)?|ad|ads|promoted|partner content|"
-        r"story continues below( this)? (ad|advertisement)|scroll to continue( with content)?|anzeige|реклама|广告)\W*$",
+        r"story continues below( this)? (ad|advertisement)|scroll to continue( with content)?|anzeige|реклама|广告|"
+        r"buy (it )?(now|on amazon|at amazon)|check (the )?(latest )?price( at| on) \S+( \(on sale!?\))?|shop now|"
+        r"book now)\W*$",
         re.I), 8),
     (NAVIGATION, re.compile(
         r"^(skip to (main )?content|skip to (the )?navigation|menu|main menu|home|search|log ?in|log ?out|sign in|"
         r"sign out|register|next|previous|prev|back|back to top|close|toggle navigation|open menu|more|"
         r"next (post|article|story)|previous (post|article|story)|older posts?|newer posts?|load more|"
         r"view all|see all|show more|go to top|top|contact( us)?|about( us)?|faq|help|tags?|categor(y|ies)|"
-        r"archives?|page \d+( of \d+)?|\d+|[«»‹›<>←→|]+)\W*$", re.I), 6),
+        r"archives?|page \d+( of \d+)?|\d+|[«»‹›<>←→|]+|table of contents|contents|search for|previous next|"
+        r"learn more)\W*$", re.I), 6),
     (BYLINE, re.compile(
         rf"^(by|von|par|por|автор)\s+\S|^(posted|published|updated|written|last updated|posted on|published on)\b"
         rf"|^{DATE}(,?\s+(at\s+)?\d{{1,2}}:\d{{2}}(\s*[ap]\.?m\.?)?)?\W*$|\b\d+\s+(min(ute)?s?|mins?)\s+read\b"
@@ -175,10 +178,10 @@ _FIRST_WORDS = {
         further top""",
     COMMENTS: """comment comments response responses replies leave reply post add join show view be cancel submit
         log""",
-    ADVERT: "advertisement advertising sponsored ad ads promoted partner story scroll anzeige реклама 广告",
+    ADVERT: "advertisement advertising sponsored ad ads promoted partner story scroll anzeige реклама 广告 buy check shop book",
     NAVIGATION: """skip menu main home search log login logout sign register next previous prev back close toggle
         open more older newer load view see show go top contact about faq help tag tags category categories
-        archive archives page""",
+        archive archives page table contents learn""",
 }
 _STARTS: dict[str, set[str]] = {}
 for _reason, _words in _FIRST_WORDS.items():
