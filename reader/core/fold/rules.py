@@ -33,6 +33,9 @@ DATE = (
     r"|\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b|\d{4}年\d{1,2}月\d{1,2}日)"
 )
 
+#: A time of day ("1:07 pm", "23:07").
+_TIME = r"\b\d{1,2}:\d{2}(\s*[ap]\.?m\.?)?\b"
+
 #: (reason, pattern, longest block in words it applies to).
 TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
     (COOKIE, re.compile(
@@ -83,7 +86,7 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"learn more)\W*$", re.I), 6),
     (BYLINE, re.compile(
         rf"^(by|von|par|por|автор)\s+\S|^(posted|published|updated|written|last updated|posted on|published on)\b"
-        rf"|^{DATE}(,?\s+(at\s+)?\d{{1,2}}:\d{{2}}(\s*[ap]\.?m\.?)?)?\W*$|\b\d+\s+(min(ute)?s?|mins?)\s+read\b"
+        rf"|^{DATE}(,?\s+(at\s+)?{_TIME})?\W*$|\b\d+\s+(min(ute)?s?|mins?)\s+read\b"
         r"|\bread(ing)? time\b|^[^.!?]{1,60}\bsays:?$"
         r"|^(about the author|author bio|more (posts|articles) by)\b", re.I), 20),
     (CREDIT, re.compile(
@@ -92,7 +95,6 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"via wikimedia|wikimedia commons|epa|dpa)\b|^credit:|^source:\s", re.I), 25),
 ]
 
-_TIME = r"\b\d{1,2}:\d{2}(\s*[ap]\.?m\.?)?\b"
 #: The line that heads (or closes) one comment of a thread: when it was
 #: written ("December 19, 2025, 1:07 pm", "3 days ago"), who wrote it ("by
 #: ozmartian ( 5754788 )", "Jane says:"), or its Reply link.

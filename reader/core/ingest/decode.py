@@ -66,24 +66,16 @@ def repair_mojibake(text: str) -> str:
     found = _MOJIBAKE.findall(text)
     if len(found) < 2:
         return text
-    good = 0
-    for seq in found:
+    repaired: dict[str, str] = {}
+    for seq in set(found):
         try:
-            bytes(map(_as_byte, seq)).decode("utf-8")
-            good += 1
+            repaired[seq] = bytes(map(_as_byte, seq)).decode("utf-8")
         except (UnicodeDecodeError, UnicodeEncodeError):
             pass
+    good = sum(1 for seq in found if seq in repaired)
     if good < 2 or good < 0.8 * len(found):
         return text
-
-    def fix(m: re.Match[str]) -> str:
-        seq = m.group(0)
-        try:
-            return bytes(map(_as_byte, seq)).decode("utf-8")
-        except (UnicodeDecodeError, UnicodeEncodeError):
-            return seq
-
-    return _MOJIBAKE.sub(fix, text)
+    return _MOJIBAKE.sub(lambda m: repaired.get(m.group(0), m.group(0)), text)
 
 
 def _decode(data: bytes, *, html: bool = False) -> tuple[str, str]:

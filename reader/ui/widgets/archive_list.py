@@ -174,9 +174,9 @@ class ArchiveList(CachedLinesView, can_focus=True):
         key typed meanwhile starts over (from the rows already matched, when
         it only adds to the query)."""
         self._scan_gen += 1
-        words = self.query_text.casefold().split()
-        wanted = {STATE_WORDS[w] for w in words if w in STATE_WORDS}
-        words = [w for w in words if w not in STATE_WORDS]
+        states = _states(self.query_text)
+        wanted = {STATE_WORDS[w] for w in states}
+        words = [w for w in self.query_text.casefold().split() if w not in states]
         self.cursor = 0
         self._keep = keep_id
         if not words and not wanted:
