@@ -166,13 +166,16 @@ def build(archive_dir: Path, n: int, texts: list[tuple[str, str]]) -> tuple[str,
 # ---------------------------------------------------------------- measuring
 
 STARTUP_READER = """
-import sys
+import sys, time
 from reader.ui import app as app_mod
 from reader.ui.screens import archive as archive_mod
 original = archive_mod.ArchiveScreen.on_mount
+def ready(app):
+    print("READY", time.time(), flush=True)
+    app.exit()
 def on_mount(self):
     original(self)
-    self.call_after_refresh(self.app.exit)
+    self.call_after_refresh(ready, self.app)
 archive_mod.ArchiveScreen.on_mount = on_mount
 run = app_mod.ReaderApp.run
 app_mod.ReaderApp.run = lambda self, **kw: run(self, headless=True, **kw)
@@ -181,24 +184,39 @@ sys.exit(main(["--data-dir", sys.argv[1]]))
 """
 
 STARTUP_BARE = """
+import time
 from textual.app import App
 from textual.widgets import Footer, Static
 class Bare(App):
     def compose(self):
         yield Static("hello")
         yield Footer()
+    def ready(self):
+        print("READY", time.time(), flush=True)
+        self.exit()
     def on_mount(self):
-        self.call_after_refresh(self.exit)
+        self.call_after_refresh(self.ready)
 Bare().run(headless=True)
+"""
+
+CHILD_MEASURES = f"""
+import asyncio, json, sys
+sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+import scale
+data, long_id, short_id = scale.Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+out = asyncio.run(scale.ui_measures(data, long_id, short_id))
+out["annotation save p50 ms"], out["annotation save p95 ms"] = scale.save_measure(data)
+print(json.dumps(out))
 """
 
 RSS_READER = """
 import asyncio, resource, sys
 from reader.core.store import Archive
-from reader.ui.app import ReaderApp
+from reader.ui.app import ReaderApp, settle
 async def main():
     archive = Archive(sys.argv[1])
     app = ReaderApp(archive)
+    settle(archive)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("slash", *"dispatch 1", "enter")
         await pilot.press("G", "s", "s", "g", "enter")
@@ -220,7 +238,7 @@ CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECOD
 
 def run_python(code: str, *args: str) -> tuple[float, str]:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300,
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=1800,
                           env=CHILD_ENV)
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
@@ -228,25 +246,45 @@ def run_python(code: str, *args: str) -> tuple[float, str]:
     return elapsed, proc.stdout
 
 
-def cold_start(data: Path, repeats: int = 5) -> tuple[float, float]:
-    """Median seconds of (reader to archive screen, bare Textual app), runs interleaved."""
+def start_once(code: str, *args: str) -> tuple[float, float]:
+    """(seconds from launching the process to its first interactive frame,
+    seconds the whole process took, quitting included)."""
+    launched = time.time()
+    elapsed, out = run_python(code, *args)
+    ready = [float(line.split()[1]) for line in out.splitlines() if line.startswith("READY ")]
+    if not ready:
+        raise RuntimeError(f"no READY line from the app: {out[-500:]}")
+    return ready[0] - launched, elapsed
+
+
+def cold_start(data: Path, repeats: int = 7) -> dict[str, float]:
+    """Medians, in seconds, for reader to its archive screen and for the bare
+    Textual app, launched in turns."""
     ours, bare = [], []
-    run_python(STARTUP_READER, str(data))  # warm: compiled modules cached, files in the page cache
-    run_python(STARTUP_BARE)
+    start_once(STARTUP_READER, str(data))  # warm: compiled modules cached, files in the page cache
+    start_once(STARTUP_BARE)
     for _ in range(repeats):
-        ours.append(run_python(STARTUP_READER, str(data))[0])
-        bare.append(run_python(STARTUP_BARE)[0])
-    return statistics.median(ours), statistics.median(bare)
+        ours.append(start_once(STARTUP_READER, str(data)))
+        bare.append(start_once(STARTUP_BARE))
+    out = {
+        "cold start s": statistics.median(t for t, _ in ours),
+        "bare Textual app s": statistics.median(t for t, _ in bare),
+        "whole process, quit included, s": statistics.median(w for _, w in ours),
+        "bare, quit included, s": statistics.median(w for _, w in bare),
+    }
+    out["cold start / bare"] = out["cold start s"] / out["bare Textual app s"]
+    return out
 
 
 async def ui_measures(data: Path, long_id: str, short_id: str) -> dict[str, float]:
     from reader.core.store import Archive
-    from reader.ui.app import ReaderApp
+    from reader.ui.app import ReaderApp, settle
     from reader.ui.screens.article import ArticleScreen
     from reader.ui.widgets.archive_list import ArchiveList
 
     archive = Archive(data)
     app = ReaderApp(archive)
+    settle(archive)  # as `reader` does before its app runs
     out: dict[str, float] = {}
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -285,7 +323,7 @@ async def ui_measures(data: Path, long_id: str, short_id: str) -> dict[str, floa
         ArticleView.render_line = render_line  # type: ignore[method-assign]
         for label, article_id in (("long", long_id), ("short", short_id)):
             opens = []
-            for _ in range(3):
+            for _ in range(5):
                 drawn.clear()
                 t0 = time.perf_counter()
                 screen = ArticleScreen(archive, article_id)
@@ -361,7 +399,10 @@ def find_built(data: Path) -> tuple[str, str] | None:
     return (long_id, short_id) if long_id and short_id else None
 
 
-def measure(size: int, texts: list[tuple[str, str]], work: Path, *, reuse: bool = False) -> dict[str, float]:
+def measure(size: int, texts: list[tuple[str, str]], work: Path, leftovers: list[Path], *,
+            reuse: bool = False) -> dict[str, float]:
+    """The figures for one size. Folders made for one measure and no longer
+    needed are added to `leftovers` (for the caller to remove when done)."""
     data = work / f"archive-{size}"
     built = find_built(data) if reuse else None
     if built is None:
@@ -375,17 +416,18 @@ def measure(size: int, texts: list[tuple[str, str]], work: Path, *, reuse: bool 
         print(f"  using the archive built before in {data}", flush=True)
     long_id, short_id = built
     out: dict[str, float] = {}
-    ours, bare = cold_start(data)
-    out["cold start s"] = ours
-    out["bare Textual app s"] = bare
-    out["cold start / bare"] = ours / bare
-    out.update(asyncio.run(ui_measures(data, long_id, short_id)))
-    p50, p95 = save_measure(data)
-    out["annotation save p50 ms"] = p50
-    out["annotation save p95 ms"] = p95
+    out.update(cold_start(data))
+    # The TUI's measures run in a process of their own, started as `reader`
+    # starts (not in this one, which holds the corpus and the other size).
+    _, text = run_python(CHILD_MEASURES, str(data), long_id, short_id)
+    out.update(json.loads(text.strip().splitlines()[-1]))
     out["reader list s"] = cli_time("list", "--data-dir", str(data))
-    export_dir = work / f"export-{size}"
-    shutil.rmtree(export_dir, ignore_errors=True)
+    # Into a folder never used before; what earlier runs left is removed at the
+    # end. (ext4 allocates inodes slowly for a while after many were freed:
+    # exporting just after deleting the last export's 10,000 files took twice
+    # as long as exporting into a new folder.)
+    export_dir = work / f"export-{size}-{time.time_ns()}"
+    leftovers.append(export_dir)
     out["export all s"] = cli_time("export", "--out", str(export_dir), "--data-dir", str(data))
     # 500 articles this archive has not seen (a fresh set for every run).
     files = work / f"import-500-{size}-{time.time_ns()}"
@@ -396,14 +438,12 @@ def measure(size: int, texts: list[tuple[str, str]], work: Path, *, reuse: bool 
         text = f"Item {rng.randrange(10**12)}\n\n" + text
         (files / f"{i:03}.txt").write_text(text, encoding="utf-8")
     # Into a copy of the archive, so that it keeps its size for the next run.
-    copy = work / f"import-archive-{size}"
-    shutil.rmtree(copy, ignore_errors=True)
+    copy = work / f"import-archive-{size}-{time.time_ns()}"
+    leftovers += [files, copy]
     shutil.copytree(data, copy)
     before = time.perf_counter()
     cli_time("add", str(files), "--data-dir", str(copy))
     out["import articles/s"] = 500 / (time.perf_counter() - before)
-    shutil.rmtree(files, ignore_errors=True)
-    shutil.rmtree(copy, ignore_errors=True)
     _, rss = run_python(RSS_READER, str(data))
     out["peak RSS MB"] = int(rss.strip().splitlines()[-1]) / 1024
     return out
@@ -431,13 +471,26 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     texts = corpus_texts(args.corpus)
     results: dict[int, dict[str, float]] = {}
+    # What earlier runs left (they removed it at their end unless stopped).
+    leftovers = [p for pattern in ("export-*", "import-*") for p in work.glob(pattern)]
+    for path in leftovers:
+        shutil.rmtree(path, ignore_errors=True)
+    if leftovers:
+        # Creating files stays slow for half a minute after so many are freed
+        # (see measure): let that pass before anything is timed.
+        print(f"  removed {len(leftovers)} folders an earlier run left; waiting 35 s", flush=True)
+        os.sync()
+        time.sleep(35)
+    leftovers.clear()
     try:
         for size in args.sizes:
             print(f"== {size} articles", flush=True)
-            results[size] = measure(size, texts, work, reuse=args.reuse)
+            results[size] = measure(size, texts, work, leftovers, reuse=args.reuse)
             for key, value in results[size].items():
                 print(f"  {key:<34} {value:10.2f}  {verdict(key, value)}", flush=True)
     finally:
+        for path in leftovers:
+            shutil.rmtree(path, ignore_errors=True)
         if not args.keep and args.work is None:
             shutil.rmtree(work, ignore_errors=True)
     if len(results) >= 2:

@@ -129,9 +129,10 @@ def cmd_tui(args: argparse.Namespace) -> int:
         archive.set_setting("samples_imported", True)
         notice = f"First run: imported {len(ids)} sample articles into {archive.root}"
         _err(notice)
-    from reader.ui.app import ReaderApp
+    from reader.ui.app import ReaderApp, settle
 
     app = ReaderApp(archive, notice=notice)
+    settle(archive)
     app.run()
     archive.close()
     return app.return_code or 0
@@ -700,7 +701,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_FAIL
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The command line; `commands=False` leaves the commands out (what
+    opening the archive needs: building them all takes a start 10 ms)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--data-dir", metavar="DIR", default=argparse.SUPPRESS,
@@ -710,9 +713,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="reader",
         description="A terminal reader for saved articles. With no command, opens the archive.",
         parents=[common],
+        exit_on_error=commands,
     )
     parser.add_argument("--version", action="version", version=f"reader {__version__}")
     parser.set_defaults(func=cmd_tui)
+    if not commands:
+        return parser
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     def command(name: str, func: Callable[[argparse.Namespace], int], help: str, **kw: Any) -> argparse.ArgumentParser:
@@ -868,8 +874,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = None
+    if not {"-h", "--help"} & set(argv):
+        try:
+            args, rest = build_parser(commands=False).parse_known_args(argv)
+        except argparse.ArgumentError:
+            rest = argv
+        if rest:
+            args = None  # a command, or a mistake the full parser explains
+    if args is None:
+        args = build_parser().parse_args(argv)
     from reader.core.config import ConfigError
     from reader.core.store import StoreError
 

@@ -219,12 +219,19 @@ _YAML_UNSAFE = re.compile(
 )
 
 
+# json.dumps(..., ensure_ascii=False) and the compact form fingerprints hash,
+# made once (json.dumps makes an encoder at every call; an export calls it
+# hundreds of thousands of times).
+_JSON_STR = json.JSONEncoder(ensure_ascii=False)
+_JSON_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def yaml_str(value: str | None) -> str:
     """A YAML double-quoted scalar (JSON string syntax, valid YAML 1.1 and 1.2);
     null for None. Nothing in it can end the front matter or start a new key."""
     if value is None:
         return "null"
-    text = json.dumps(value, ensure_ascii=False)
+    text = _JSON_STR.encode(value)
 
     def esc(m: re.Match[str]) -> str:
         code = ord(m.group())
@@ -249,7 +256,7 @@ _INLINE_ESCAPE = re.compile(r"[\\`*_\[\]<>#|~$^]|(?<=%)%|(?<==)=|&(?=#?[A-Za-z0-
 
 def escape_inline(text: str) -> str:
     """Article text shown literally in a Markdown paragraph or heading."""
-    return _INLINE_ESCAPE.sub(lambda m: "\\" + m.group(0), text)
+    return _INLINE_ESCAPE.sub(r"\\\g<0>", text)
 
 
 _LIST_NUMBER = re.compile(r"^(\d{1,9})([.)])")
@@ -350,9 +357,16 @@ def unescape_note_line(line: str) -> str:
     return _unescape_inline_note(line)
 
 
+# A note canonical_note would change: a blank line or a space at a line's
+# end, a line end at either end (with no \r in it, nothing else would).
+_NOT_CANONICAL = re.compile(r"\s\n|\s\Z|\A\n")
+
+
 def canonical_note(note: str) -> str:
     """A note as it survives a trip through a file: \\n line ends, no trailing
     spaces, no blank lines at either end."""
+    if "\r" not in note and not _NOT_CANONICAL.search(note):
+        return note
     lines = [x.rstrip() for x in note.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     while lines and not lines[-1]:
         lines.pop()
@@ -408,7 +422,7 @@ def parse_tags_line(rest: str) -> list[str]:
 
 
 def _hash(payload: Any) -> str:
-    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    data = _JSON_COMPACT.encode(payload)
     return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 

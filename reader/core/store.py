@@ -87,7 +87,12 @@ def shard_of(article_id: str) -> int:
 
 
 def index_path(root: str | os.PathLike[str], shard: int) -> Path:
-    return Path(root) / "index" / f"{shard:02x}.json"
+    return Path(index_file(root, shard))
+
+
+def index_file(root: str | os.PathLike[str], shard: int) -> str:
+    """index_path as a string (the list opens all 256: no Path objects)."""
+    return os.path.join(root, "index", f"{shard:02x}.json")
 
 
 def prefix_shards(prefix: str) -> range:
@@ -165,8 +170,9 @@ class AtomicJSONStorage(Storage):
         self._stamp: tuple[int, int, int] | None = None
         self._data: dict[str, Any] | None = None
         self.version = 0
-        rel = Path(path).relative_to(archive.root).parts
-        self._shape = _SHAPES.get(rel[0]) if len(rel) > 1 else None
+        root = archive.root_str
+        folder, sep, _ = path[len(root) + 1:].partition(os.sep) if path.startswith(root + os.sep) else ("", "", "")
+        self._shape = _SHAPES.get(folder) if sep else None
 
     def invalidate(self) -> None:
         """Forget the parsed copy: the next read goes to the disk."""
@@ -412,6 +418,7 @@ class Archive:
     ) -> None:
         self.data_dir = Path(data_dir)
         self.root = self.data_dir / "archive"
+        self.root_str = str(self.root)
         self.lock_timeout = lock_timeout
         #: Take a backup (at most one a day) before this session's first change.
         self.backups = backups
@@ -686,7 +693,7 @@ class Archive:
 
     # -- databases -----------------------------------------------------------
 
-    def _db(self, path: Path, *, pin: bool = False) -> TinyDB:
+    def _db(self, path: str | Path, *, pin: bool = False) -> TinyDB:
         key = str(path)
         # (An empty TinyDB is falsy: compare with None.)
         db = self._pinned.get(key)
@@ -714,17 +721,22 @@ class Archive:
     def _index_db(self, shard: int) -> TinyDB:
         db = self._index_dbs[shard]
         if db is None:
-            db = self._index_dbs[shard] = self._db(index_path(self.root, shard), pin=True)
+            db = self._index_dbs[shard] = self._db(index_file(self.root_str, shard), pin=True)
         return db
 
     def _index_table(self, article_id: str) -> Any:
         return self._index_db(self._shard(article_id)).table("articles", cache_size=0)
 
+    def _file(self, folder: str, article_id: str) -> str:
+        """An article's file in `folder` (articles, notes, raw). A string: an
+        export asks for 20,000 of them, and Path joins would cost a second."""
+        return os.path.join(self.root_str, folder, article_id[:2], f"{article_id}.json")
+
     def _body_db(self, article_id: str) -> TinyDB:
-        return self._db(self.root / "articles" / article_id[:2] / f"{article_id}.json")
+        return self._db(self._file("articles", article_id))
 
     def _notes_db(self, article_id: str) -> TinyDB:
-        return self._db(self.root / "notes" / article_id[:2] / f"{article_id}.json")
+        return self._db(self._file("notes", article_id))
 
     def _site_db(self, site: str) -> TinyDB:
         name = hashlib.blake2b(site.encode("utf-8"), digest_size=8).hexdigest()
@@ -859,10 +871,10 @@ class Archive:
         return str(self._article_doc(article_id).get("note") or "")
 
     def _body_path(self, article_id: str) -> Path:
-        return self.root / "articles" / article_id[:2] / f"{article_id}.json"
+        return Path(self._file("articles", article_id))
 
     def _notes_path(self, article_id: str) -> Path:
-        return self.root / "notes" / article_id[:2] / f"{article_id}.json"
+        return Path(self._file("notes", article_id))
 
     def _article_from(self, doc: dict[str, Any], article_id: str) -> Article:
         try:
@@ -1081,12 +1093,8 @@ class Archive:
         self._index_table(article_id).remove(doc_ids=[self._doc_id(article_id)])
         if site:
             self._remove_site_keys(site, article_id)
-        for path in (
-            self.root / "articles" / article_id[:2] / f"{article_id}.json",
-            self.root / "notes" / article_id[:2] / f"{article_id}.json",
-            self.root / "raw" / article_id[:2] / f"{article_id}.json",
-        ):
-            db = self._dbs.pop(str(path), None)
+        for path in (self._file(folder, article_id) for folder in ("articles", "notes", "raw")):
+            db = self._dbs.pop(path, None)
             if db is not None:
                 db.storage.invalidate()  # type: ignore[attr-defined]
             try:
@@ -1395,7 +1403,7 @@ class Archive:
         return True
 
     def _raw_db(self, article_id: str) -> TinyDB:
-        return self._db(self.root / "raw" / article_id[:2] / f"{article_id}.json")
+        return self._db(self._file("raw", article_id))
 
     def put_raw(self, article_id: str, html: str, meta: dict[str, Any]) -> None:
         """Keep the page as fetched beside the article (to fold it again later)."""
@@ -1408,7 +1416,7 @@ class Archive:
     def raw(self, article_id: str) -> dict[str, Any] | None:
         """The page as fetched (``html``, ``url``, ``final_url``, ``fetched``,
         ``content_type``, ``charset``...), or None for an article not fetched."""
-        if not (self.root / "raw" / article_id[:2] / f"{article_id}.json").exists():
+        if not os.path.exists(self._file("raw", article_id)):
             return None
         doc = self._raw_db(article_id).table("raw", cache_size=0).get(doc_id=1)
         return dict(doc) if doc else None
@@ -1417,9 +1425,10 @@ class Archive:
 
     def annotations(self, article_id: str) -> list[Annotation]:
         """The article's annotations in text order (orphans last)."""
-        docs = self._notes_db(article_id).table("annotations", cache_size=0).all()
+        # The parsed file's documents as they are (no TinyDB Document for each).
+        data = self._notes_db(article_id).storage.read() or {}
         try:
-            anns = [Annotation.from_dict(d) for d in docs]
+            anns = [Annotation.from_dict(d) for d in (data.get("annotations") or {}).values()]
         except (KeyError, TypeError, ValueError, AttributeError):
             raise _foreign(self._notes_path(article_id)) from None
         anns.sort(key=lambda a: (a.orphaned, a.start, a.end, a.created))

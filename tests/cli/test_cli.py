@@ -29,6 +29,23 @@ def test_version_and_help_on_every_command(cli) -> None:
         assert "usage: reader " + name in result.out
 
 
+def test_no_command_opens_the_archive_and_mistakes_get_the_full_usage(cli, monkeypatch, data_dir: Path) -> None:  # noqa: ANN001
+    """With no command the app opens (the commands' parser is not even built);
+    an unknown command or a bad option still gets the whole usage."""
+    from reader import cli as cli_module
+
+    opened = []
+    monkeypatch.setattr(cli_module, "cmd_tui", lambda args: opened.append(args.data_dir) or 0)
+    assert cli("--data-dir", data_dir).code == 0 and opened == [str(data_dir)]
+    result = cli("nosuch")
+    assert result.code == 2 and "invalid choice: 'nosuch'" in result.err and "'export'" in result.err
+    result = cli("--data-dir")
+    assert result.code == 2 and "expected one argument" in result.err and "COMMAND" in result.err
+    result = cli("--bogus")
+    assert result.code == 2 and "unrecognized arguments: --bogus" in result.err
+    assert "COMMAND" in cli("--help").out and opened == [str(data_dir)]
+
+
 def test_add_list_show(cli, seed_path: Path) -> None:
     result = cli("add", seed_path)
     assert result.code == 0

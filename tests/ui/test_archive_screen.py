@@ -242,7 +242,7 @@ async def test_filter_shows_a_first_screenful_then_the_rest(archive, monkeypatch
 
     rows = [ArticleInfo({"id": f"{i:012x}", "title": f"Article {i} about {'tides' if i % 3 else 'moons'}",
                          "saved": f"2024-01-01T00:00:{i % 60:02}Z"}) for i in range(3000)]
-    monkeypatch.setattr(archive_list, "SCAN_BUDGET", 0.0)  # one slice of 64 rows per turn
+    monkeypatch.setattr(archive_list, "SCAN_BUDGET", 0.0)  # a slice of 16 rows per turn
     app = ReaderApp(archive)
     async with app.run_test(size=(120, 30)) as pilot:
         lst = app.screen.query_one(ArchiveList)
@@ -253,7 +253,6 @@ async def test_filter_shows_a_first_screenful_then_the_rest(archive, monkeypatch
             await pilot.pause()
         assert len(lst.rows) == 1000
         assert "1000 of 3000 match" in str(app.screen.query_one("#archive-status").render())
-        # A longer query narrows what the last one found; a new one starts over.
         lst.set_filter("moons 99")
         while lst.scanning:
             await pilot.pause()
@@ -297,3 +296,44 @@ async def test_mark_read_and_filter_by_state(archive) -> None:
         await pilot.press("escape", "g", "m")
         await pilot.pause()
         assert not archive.articles()[0].read and not archive.articles()[1].read
+
+
+async def test_filter_finds_exactly_the_rows_holding_every_word(archive) -> None:
+    """Whatever the query - words in any order, short and long, across the
+    fields of a row, with a state word - the filter shows exactly the rows
+    whose title, site, tags and notes hold every word, in list order."""
+    import random
+
+    from reader.core.models import ArticleInfo
+    from reader.ui.widgets.archive_list import haystack
+
+    rng = random.Random(7)
+    vocab = ["tide", "tides", "moon", "Moonlight", "ebb", "Ebbing", "sea", "salt", "é", "Straße"]
+    rows = [
+        ArticleInfo({
+            "id": f"{i:012x}", "saved": f"2024-01-{1 + i % 28:02}T00:00:00Z",
+            "title": " ".join(rng.choice(vocab) for _ in range(rng.randrange(0, 4))),
+            "site": rng.choice(["sea.example", "salt.example", None]),
+            "tags": " ".join(rng.sample(["claim", "moon-notes", "ebb"], rng.randrange(0, 3))),
+            "notes_text": rng.choice(["", "the tide turned", "salt\nand sea"]),
+            **({"read": "2024-02-01T00:00:00Z"} if i % 4 == 0 else {}),
+        })
+        for i in range(400)
+    ]
+    queries = ["tide", "TIDES", "moon sea", "sea moon", "e", "ebb claim", "salt sea", "strasse", "straße",
+               "is:read tide", "is:unread", "moon-notes", "tide\x00sea", "nothing-like-this", "le ti"]
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        lst = app.screen.query_one(ArchiveList)
+        lst.set_rows(rows)
+        for query in queries:
+            lst.set_filter(query)
+            while lst.scanning:
+                await pilot.pause()
+            folded = query.casefold()
+            words = [w for w in folded.replace("\x00", " ").split() if not w.startswith("is:")]
+            state = {"is:read": True, "is:unread": False}.get(next((w for w in folded.split() if w.startswith("is:")), ""))
+            want = [r.id for r in lst.all_rows
+                    if all(w in haystack(r) for w in words) and (state is None or bool(r.read) == state)]
+            assert [r.id for r in lst.rows] == want, query
+            assert want or query in ("nothing-like-this", "tide\x00sea") or not words

@@ -5,7 +5,9 @@ summaries, never on article bodies."""
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections import Counter
+from collections.abc import Iterator
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -134,8 +136,8 @@ class ArchiveList(CachedLinesView, can_focus=True):
         self.status_counts: Counter[str] = Counter()
         self.unread = 0
         self._scan_gen = 0
-        self._scan: tuple = (iter(()), [], set(), "")
-        self._done: tuple[str, list[ArticleInfo]] = ("", [])
+        self._scan: Iterator[ArticleInfo | None] = iter(())
+        self._text: tuple[list[ArticleInfo], str, list[int], list[str]] | None = None
         self._keep: str | None = None
 
     # -- data ---------------------------------------------------------------------
@@ -143,8 +145,15 @@ class ArchiveList(CachedLinesView, can_focus=True):
     def set_rows(self, rows: list[ArticleInfo], *, keep_id: str | None = None) -> None:
         keep = keep_id or (self.current.id if self.current else None)
         self.all_rows = sort_rows(rows, self.sort_key)
-        self.status_counts = Counter(r.status for r in self.all_rows if r.status != "ok")
-        self.unread = sum(1 for r in self.all_rows if not r.read)
+        counts: Counter[str] = Counter()
+        unread = 0
+        for r in rows:
+            status = r.status
+            if status != "ok":
+                counts[status] += 1
+            if not r.read:
+                unread += 1
+        self.status_counts, self.unread = counts, unread
         self._apply(keep)
 
     def set_sort(self, key: str) -> None:
@@ -166,56 +175,89 @@ class ArchiveList(CachedLinesView, can_focus=True):
         self._haystacks[row.id] = (row, h)
         return h
 
+    def _search_text(self) -> tuple[str, list[int], list[str]]:
+        """What the filter searches, as one string: every row's haystack in
+        list order, each after a NUL; with where each row starts, and the
+        haystacks. Made again only when the rows or their order change."""
+        if self._text is None or self._text[0] is not self.all_rows:
+            hays = [self._hay(r) for r in self.all_rows]
+            starts, at = [], 0
+            for h in hays:
+                starts.append(at)
+                at += len(h) + 1
+            self._text = (self.all_rows, "".join("\x00" + h for h in hays), starts, hays)
+        _, text, starts, hays = self._text
+        return text, starts, hays
+
+    def _matching(self, words: list[str], wanted: set[bool]) -> Iterator[ArticleInfo | None]:
+        """The rows that hold every word (and are in a wanted state), in list
+        order; None in between, as a chance to stop. The longest word is
+        looked for in the whole archive's text at once (str.find skips the
+        rows without it at C speed); each row found is then checked for the
+        rest, and the search goes on from the next row."""
+        rows = self.all_rows
+        if not words:
+            for row in rows:
+                yield row if bool(row.read) in wanted else None
+            return
+        text, starts, hays = self._search_text()
+        driver = max(words, key=len)
+        rest = [w for w in words if w != driver]
+        n, pos = len(rows), 0
+        while True:
+            pos = text.find(driver, pos)
+            if pos < 0:
+                return
+            i = bisect_right(starts, pos) - 1
+            row = rows[i]
+            ok = (not wanted or bool(row.read) in wanted) and all(w in hays[i] for w in rest)
+            yield row if ok else None
+            if i + 1 >= n:
+                return
+            pos = starts[i + 1]
+
     def _apply(self, keep_id: str | None) -> None:
         """Show the rows matching the filter.
 
-        Matching runs in slices of SCAN_BUDGET between key presses: the first
-        screenful shows at once, the rest of a large archive follows, and a
-        key typed meanwhile starts over (from the rows already matched, when
-        it only adds to the query)."""
+        Matching runs in slices of SCAN_BUDGET between key presses, and the
+        first slice ends once a screenful is found: the first screenful shows
+        at once, the rest of a large archive follows, and a key typed
+        meanwhile starts over."""
         self._scan_gen += 1
         states = _states(self.query_text)
         wanted = {STATE_WORDS[w] for w in states}
-        words = [w for w in self.query_text.casefold().split() if w not in states]
+        words = [w for w in self.query_text.casefold().replace("\x00", " ").split() if w not in states]
         self.cursor = 0
         self._keep = keep_id
         if not words and not wanted:
             self.rows = list(self.all_rows)
             self.scanning = False
-            self._done = ("", self.rows)
             self._locate_keep()
             self._show()
             return
-        source = self.all_rows
-        done_query, done_rows = self._done
-        if done_query and self.query_text.startswith(done_query) and _states(done_query) == _states(self.query_text):
-            source = done_rows  # the query grew: only earlier matches can match
         self.rows = []
         self.scanning = True
-        self._scan = (iter(source), words, wanted, self.query_text)
-        self._scan_step(self._scan_gen)
+        self._scan = self._matching(words, wanted)
+        self._scan_step(self._scan_gen, first=True)
 
-    def _scan_step(self, gen: int) -> None:
+    def _scan_step(self, gen: int, first: bool = False) -> None:
         if gen != self._scan_gen:
             return  # a newer query took over
-        rows, words, wanted, query = self._scan
         found = self.rows
-        hay = self._hay
+        screen = max(1, self.size.height) if first else 0
         deadline = time.perf_counter() + SCAN_BUDGET
         finished = True
-        for n, row in enumerate(rows, 1):
-            keep = not wanted or bool(row.read) in wanted
-            if keep and words:
-                h = hay(row)
-                keep = all(w in h for w in words)
-            if keep:
+        for n, row in enumerate(self._scan, 1):
+            if row is not None:
                 found.append(row)
-            if not n & 63 and time.perf_counter() > deadline:
+                if len(found) == screen:
+                    finished = False
+                    break
+            if not n & 15 and time.perf_counter() > deadline:
                 finished = False
                 break
         if finished:
             self.scanning = False
-            self._done = (query, found)
             self._locate_keep()
         self._show()
         if not finished:
