@@ -169,6 +169,7 @@ class AtomicJSONStorage(Storage):
         self.archive = archive
         self._stamp: tuple[int, int, int] | None = None
         self._data: dict[str, Any] | None = None
+        self.looked = False
         self.version = 0
         root = archive.root_str
         folder, sep, _ = path[len(root) + 1:].partition(os.sep) if path.startswith(root + os.sep) else ("", "", "")
@@ -177,6 +178,7 @@ class AtomicJSONStorage(Storage):
     def invalidate(self) -> None:
         """Forget the parsed copy: the next read goes to the disk."""
         self._stamp, self._data = None, None
+        self.looked = False
         self.version += 1
 
     def _stat(self) -> tuple[int, int, int] | None:
@@ -198,12 +200,14 @@ class AtomicJSONStorage(Storage):
         if stamp is None:
             if self._stamp is not None or self._data is not None:
                 self.invalidate()
+            self.looked = True  # no file: nothing in it
             return None
         data = read_archive_file(self.path)
         if self._shape is not None and not _has_shape(data, self._shape):
             # Valid JSON, but not what this file should hold: never write to it.
             raise _foreign(self.path)
         self._stamp, self._data = stamp, data
+        self.looked = True  # `_data` is what the disk holds
         self.version += 1
         return data
 
@@ -213,6 +217,7 @@ class AtomicJSONStorage(Storage):
             payload = orjson.dumps(data)
             self._stamp = self.archive._atomic_write(self.path, payload)
             self._data = data
+            self.looked = True
             self.version += 1
         except BaseException:
             # TinyDB changed our cached copy before asking us to write it.
@@ -433,6 +438,9 @@ class Archive:
         self._index_dbs: list[TinyDB | None] = [None] * INDEX_SHARDS
         self._rows: dict[int, tuple[Any, list[ArticleInfo]]] = {}
         self._maps: dict[int, tuple[Any, _ShardMaps]] = {}
+        # changed_since's token when every index file was last looked at.
+        self._owners_token: str | None = None
+        self._txn_gen = ""
         # The transaction in progress: what it has begun (see `_intend`), and
         # whether it wrote anything.
         self._dirty: dict[str, dict[str, Any]] = {}
@@ -592,7 +600,7 @@ class Archive:
             self._dirty, self._wrote = {}, False
             ok = False
             try:
-                gen_before = self._begin(fd)
+                gen_before = self._txn_gen = self._begin(fd)
                 yield
                 ok = True
             finally:
@@ -778,10 +786,12 @@ class Archive:
         self._rows[shard] = ((storage, storage.version), rows)
         return rows
 
-    def _shard_maps(self, shard: int) -> _ShardMaps:
+    def _shard_maps(self, shard: int, *, look: bool = True) -> _ShardMaps:
+        """The shard's lookups. `look=False` trusts the copy in memory when
+        there is one (for a caller that knows no other process wrote since)."""
         db = self._index_db(shard)
         storage: AtomicJSONStorage = db.storage  # type: ignore[assignment]
-        data = storage.read()
+        data = storage._data if not look and storage.looked else storage.read()
         cached = self._maps.get(shard)
         if cached is not None and cached[0][0] is storage and cached[0][1] == storage.version:
             return cached[1]
@@ -817,14 +827,19 @@ class Archive:
         gen = lock_generation(self.root)
         if token is None:
             return False, gen
+        return self._others_wrote(token, gen), gen
+
+    def _others_wrote(self, token: str, gen: str) -> bool:
+        """Whether a process other than this one moved the archive from
+        generation `token` to `gen`."""
         t = token
         for _ in range(len(self._own_gens) + 1):
             if t == gen:
-                return False, gen
+                return False
             if t not in self._own_gens:
                 break
             t = self._own_gens[t]
-        return True, gen
+        return True
 
     def info(self, article_id: str) -> ArticleInfo:
         row = self._index_table(article_id).get(doc_id=self._doc_id(article_id))
@@ -1461,11 +1476,20 @@ class Archive:
         self._update_row(article_id, self._notes_summary(article_id))
 
     def _annotation_owner(self, ann_id: str) -> str | None:
-        """The article holding annotation `ann_id` (a full id), by the index."""
+        """The article holding annotation `ann_id` (a full id), by the index.
+
+        Every index file is looked at on disk (a stat each: 256) only when
+        another process changed the archive since this one last did; else the
+        copies in memory are current, as this process's own writes keep them."""
+        # In a transaction, the generation it began at (what it writes in the
+        # lock file meanwhile is its own).
+        gen = self._txn_gen if self._lock_depth else lock_generation(self.root)
+        look = self._owners_token is None or self._others_wrote(self._owners_token, gen)
         for shard in range(INDEX_SHARDS):
-            owner = self._shard_maps(shard).annotations.get(ann_id)
+            owner = self._shard_maps(shard, look=look).annotations.get(ann_id)
             if owner is not None:
                 return owner
+        self._owners_token = gen
         return None
 
     def _new_annotation_id(self, article_id: str) -> str:

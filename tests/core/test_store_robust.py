@@ -175,6 +175,33 @@ def test_changed_since_tells_other_processes_changes_from_ones_own(data_dir, see
     b.close()
 
 
+def test_a_new_annotation_id_is_checked_against_other_processes_annotations(data_dir, seeded, monkeypatch) -> None:  # noqa: ANN001
+    """A new annotation's id is unique in the archive: the index files are
+    looked at on disk when another process changed the archive, and not at
+    every save of this one's (256 stats a save)."""
+    a, aid = seeded
+    b = Archive(data_dir)
+    b.add_annotation(aid, 0, 5)  # b has looked at every index file
+    theirs = a.add_annotation(aid, 10, 20)  # another process's annotation
+    assert b._annotation_owner(theirs.id) == aid  # seen: the archive changed since b looked
+    stats = []
+    real_stat = os.stat
+    monkeypatch.setattr(store_mod.os, "stat", lambda p, *k, **kw: stats.append(p) or real_stat(p, *k, **kw))
+    b.add_annotation(aid, 30, 40)  # looks at every file (a wrote since)
+    stats.clear()
+    mine = b.add_annotation(aid, 70, 80)
+    assert b._annotation_owner(mine.id) == aid
+    index_stats = [p for p in stats if f"{os.sep}index{os.sep}" in str(p)]
+    assert len(index_stats) < 10, len(index_stats)  # its own writes need no look at all 256
+    # Another change by a: b looks at every file again before its next id.
+    a.add_annotation(aid, 50, 60)
+    stats.clear()
+    b._annotation_owner("0" * 10)
+    assert len([p for p in stats if f"{os.sep}index{os.sep}" in str(p)]) >= 256
+    a.close()
+    b.close()
+
+
 # ---------------------------------------------------------------- crashes
 
 
