@@ -10,7 +10,9 @@ varied so no two are the same - with 10 annotations each (100,000 at 10,000),
 then measures, per size:
 
 - cold start of `reader` to the interactive archive screen, as a whole
-  headless process, beside a bare Textual app started the same way (the floor);
+  headless process (timed from its launch to its first frame on screen; the
+  whole run, quitting included, is printed beside it), and a bare Textual app
+  started the same way (the floor);
 - opening a 10,000-word article to its first painted screen;
 - a cursor move on that article (and on a 200-word one);
 - saving one annotation (p50 and p95 over 200);
