@@ -4,6 +4,7 @@ metadata is read, and nothing unsafe survives."""
 from __future__ import annotations
 
 import codecs
+import gc
 from pathlib import Path
 
 import pytest
@@ -315,3 +316,20 @@ def test_ingest_files_reads_here_when_workers_cannot_start(tmp_path: Path, seed_
     got = list(ingest_files(paths, workers=2))
     assert [p for p, _a, _w in got] == paths
     assert sum(a is not None for _p, a, _w in got) == len(paths) - 1
+
+
+def test_reading_a_page_leaves_the_collector_as_it_found_it() -> None:
+    """The cyclic collector rests while a page is read, and is back after,
+    whether the page was read or refused."""
+    assert gc.isenabled()
+    ingest_bytes(b"<html><body><p>One paragraph of a story, long enough.</p></body></html>", "html")
+    assert gc.isenabled()
+    with pytest.raises(IngestError):
+        ingest_bytes(b"\x00" * 100, "text")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        ingest_bytes(b"A line of text.", "text")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

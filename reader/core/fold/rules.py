@@ -168,7 +168,20 @@ _LONGEST = {reason: longest for reason, _pattern, longest in TEXT_PATTERNS}
 _KEYWORDS_UPTO = {
     n: [(k, r) for r, ks in _KEYWORDS.items() if _LONGEST[r] >= n for k in ks] for n in range(0, 101)
 }
-_ANY_KEYWORD = re.compile("|".join(re.escape(k) for ks in _KEYWORDS.values() for k in ks))
+#: The longest block (in words) any keyed pattern applies to.
+_LONGEST_KEYED = max(_LONGEST[r] for r in _KEYWORDS)
+
+
+def _any_of(words: list[str]) -> re.Pattern[str]:
+    """A pattern that finds any of `words` (literal): one branch per first
+    character, which the regex engine rejects much faster than a flat list."""
+    by_first: dict[str, list[str]] = {}
+    for w in sorted(set(words), key=len, reverse=True):
+        by_first.setdefault(w[0], []).append(re.escape(w[1:]))
+    return re.compile("|".join(f"{re.escape(c)}(?:{'|'.join(rest)})" for c, rest in by_first.items()))
+
+
+_ANY_KEYWORD = _any_of([k for ks in _KEYWORDS.values() for k in ks])
 _MONTH3 = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())
 #: Reasons whose pattern is anchored at both ends, tried on short blocks only,
 #: and the first words their phrases can start with.
@@ -233,20 +246,23 @@ def text_reason(text: str, words: int) -> str:
             return listed
     low = text.lower()
     short = _short_candidates(low) if words <= 30 else frozenset()
-    found: set[str] | None = None
+    # The reasons whose keywords the block holds: most prose holds none,
+    # and is done with here.
+    if words > _LONGEST_KEYED:
+        found: set[str] = set()
+    else:
+        found = {r for k, r in _KEYWORDS_UPTO[words] if k in low} if _ANY_KEYWORD.search(low) else set()
+        if text[:1].isdigit() or low[:3] in _MONTH3:
+            found.add(BYLINE)  # a date line
+    if not short and not found:
+        return ""
     for reason, pattern, longest in TEXT_PATTERNS:
         if words > longest:
             continue
         if reason in _SHORT_FORMS:
             if reason in short and pattern.match(text):
                 return reason
-            continue
-        if found is None:
-            found = ({r for k, r in _KEYWORDS_UPTO[min(words, 100)] if k in low}
-                     if words > 12 or _ANY_KEYWORD.search(low) else set())
-            if text[:1].isdigit() or low[:3] in _MONTH3:
-                found.add(BYLINE)  # a date line
-        if reason in found and pattern.search(text):
+        elif reason in found and pattern.search(text):
             return reason
     return ""
 
