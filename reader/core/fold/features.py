@@ -304,8 +304,8 @@ def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = 
             if words >= 5 and rel < 0.35:
                 f["sw_low"] = 1.0
         else:
-            # A language with no stopword list here: neutral, like prose.
-            f["sw_unknown"] = 1.0
+            # A language with no stopword list here: neutral, like prose. No
+            # feature says so: the model must not learn to fold a language.
             f["sw_rel"] = 1.0
         if s.pattern:
             f["pat_" + s.pattern] = 1.0
