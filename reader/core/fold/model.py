@@ -7,8 +7,8 @@ the page's likely story lies before and after it (after the story's last
 paragraph, little is story), and, for HTML, the element that holds most of
 the likely story. Both are fitted by benchmarks/train_fold.py, which writes
 them as the generated modules model_html.py and model_text.py beside this
-file; the generated code stops adding trees as soon as the rest cannot change
-the decision.
+file; the generated code stops adding trees once the rest would not change
+the decision on any training block (nor, in stage 1, the clipped score).
 """
 
 from __future__ import annotations
