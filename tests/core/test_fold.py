@@ -383,3 +383,30 @@ def test_a_page_never_opens_with_all_its_prose_folded() -> None:
     folded, _headline, _inherited = fold.decide(blocks, feats, stats, [False] * len(blocks), "text")
     shown = [b.text for b, f in zip(blocks, folded) if not f]
     assert shown == _PIER_STORY
+
+
+@pytest.mark.parametrize(
+    ("lines", "folds"),
+    [
+        (["Toggle more options", "Download", "Embed"], True),  # a menu's stray items
+        (["Embed"], True),
+        (["Read the report", "Then decide"], True),
+        (["Budget approved."], False),  # a sentence of the story
+        (["Why it matters"], False),  # one line of three words: maybe the story's
+        (["One", "Two", "Three", "Four"], False),  # four in a row: a list, not strays
+    ],
+)
+def test_short_lines_between_folded_blocks_fold_with_them(lines: list[str], folds: bool) -> None:
+    from reader.core.fold.features import page_features
+    from reader.core.fold.model import model_for
+
+    story = "\n\n".join(_PIER_STORY)
+    text = f"{story}\n\nShare this\n\n" + "\n\n".join(lines) + f"\n\nAdvertisement\n\n{story}\n"
+    blocks = ingest_bytes(text.encode(), "text").blocks
+    feats, stats = page_features(blocks, "text", model_for("text").vocab, None)
+    # The model's part fixed: the story shown, the two pieces of furniture folded.
+    keep = [b.text not in ("Share this", "Advertisement") for b in blocks]
+    folded, _headline, _inherited = fold.decide(blocks, feats, stats, keep, "text")
+    assert all(f for b, f in zip(blocks, folded) if b.text in ("Share this", "Advertisement"))
+    assert [f for b, f in zip(blocks, folded) if b.text in lines] == [folds] * len(lines)
+    assert not any(f for b, f in zip(blocks, folded) if b.text in _PIER_STORY)

@@ -169,12 +169,26 @@ def _fold_appeals(fold: list[bool], stats: list) -> dict[int, str]:  # noqa: ANN
         if (not fold[i] and fold[i - 1] and stats[i].pattern in _APPEALS and stats[i].pattern == stats[i - 1].pattern
                 and stats[i].words <= 40):
             fold[i] = True
-    # A short line caught between two folded blocks (a menu's stray item).
-    for i in range(1, n - 1):
-        if not fold[i] and fold[i - 1] and fold[i + 1] and stats[i].words <= 2 and not stats[i].terminal:
-            fold[i] = True
+    # Short lines caught between two folded blocks: a menu's stray items
+    # ("Toggle more options", "Download", "Embed"), up to three in a row.
+    i = 1
+    while i < n - 1:
+        if fold[i] or not fold[i - 1]:
+            i += 1
+            continue
+        j = i
+        while j < n and j - i < _STRAY_RUN and not fold[j] and stats[j].words <= 3 and not stats[j].terminal:
+            j += 1
+        # A lone line of three words may be a short story line: it takes two.
+        if j > i and j < n and fold[j] and (j - i > 1 or stats[i].words <= 2):
+            for k in range(i, j):
+                fold[k] = True
+        i = max(j, i + 1)
     return inherited
 
+
+#: The most short lines between two folded blocks that fold with them.
+_STRAY_RUN = 3
 
 #: Comment headers further apart than this (in blocks) are two threads.
 _THREAD_GAP = 20
