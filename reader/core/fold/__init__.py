@@ -70,6 +70,8 @@ _SURE = {SHARE: 6, ADVERT: 6, COOKIE: 60, NAVIGATION: 3, CREDIT: 8, NEWSLETTER: 
          COMMENTS: 8, RELATED: 6, LEGAL: 12}
 #: Appeals that run over several blocks, between two blocks that name them.
 _APPEALS = (DONATION, NEWSLETTER)
+#: The most short lines between two folded blocks that fold with them.
+_STRAY_RUN = 3
 
 
 def fold_blocks(blocks: list[Block], fmt: str, title: str | None = None) -> None:
@@ -132,6 +134,7 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
             # Short furniture, or a row of it on one line ("Share | Tweet | Email").
             fold[i] = True
     inherited = _fold_appeals(fold, stats)
+    _fold_strays(fold, stats)
     inherited.update(_fold_comment_threads(blocks, stats, fold))
     if not any(s.good and not f for s, f in zip(stats, fold)):
         # Every paragraph of prose folded: the reader would open an empty
@@ -169,8 +172,13 @@ def _fold_appeals(fold: list[bool], stats: list) -> dict[int, str]:  # noqa: ANN
         if (not fold[i] and fold[i - 1] and stats[i].pattern in _APPEALS and stats[i].pattern == stats[i - 1].pattern
                 and stats[i].words <= 40):
             fold[i] = True
-    # Short lines caught between two folded blocks: a menu's stray items
-    # ("Toggle more options", "Download", "Embed"), up to three in a row.
+    return inherited
+
+
+def _fold_strays(fold: list[bool], stats: list) -> None:  # noqa: ANN001
+    """Short lines caught between two folded blocks: a menu's stray items
+    ("Toggle more options", "Download", "Embed"), up to three in a row."""
+    n = len(stats)
     i = 1
     while i < n - 1:
         if fold[i] or not fold[i - 1]:
@@ -184,11 +192,7 @@ def _fold_appeals(fold: list[bool], stats: list) -> dict[int, str]:  # noqa: ANN
             for k in range(i, j):
                 fold[k] = True
         i = max(j, i + 1)
-    return inherited
 
-
-#: The most short lines between two folded blocks that fold with them.
-_STRAY_RUN = 3
 
 #: Comment headers further apart than this (in blocks) are two threads.
 _THREAD_GAP = 20
