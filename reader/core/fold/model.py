@@ -35,9 +35,10 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def context_features(z: list[float], feats: list[dict[str, float]], words: list[int],
-                     paths: list[tuple[int, ...]] | None = None) -> list[dict[str, float]]:
-    """Stage 2's inputs: each block's stage-1 score among the scores of the page.
+def context_columns(z: list[float], feats: list[dict[str, float]], words: list[int],
+                    paths: list[tuple[int, ...]] | None = None) -> dict[str, list[float]]:
+    """Stage 2's inputs: each block's stage-1 score among the scores of the
+    page, as one column (a value per block) per feature name.
 
     `z` are the clipped stage-1 scores, `words` the blocks' lengths, `paths`
     (HTML) the serial numbers of each block's ancestors."""
@@ -71,68 +72,93 @@ def context_features(z: list[float], feats: list[dict[str, float]], words: list[
     for v in p:
         pc.append(pc[-1] + v)
 
-    # HTML: how much likely story each element holds, and the element that
-    # holds the story (the deepest one with most of it).
-    mass: dict[int, list[float]] = {}
-    root = -1
+    rng = range(n)
+    edge = [-CLIP, -CLIP]
+    cols: dict[str, list[float]] = {
+        "z": z,
+        "zm2": (edge + z)[:n],
+        "zm1": (edge[:1] + z)[:n],
+        "zp1": z[1:] + edge[:min(n, 1)],
+        "zp2": z[2:] + edge[:min(n, 2)],
+        "m2": [(pc[min(n, i + 3)] - pc[max(0, i - 2)]) / (min(n, i + 3) - max(0, i - 2)) for i in rng],
+        "m6": [(pc[min(n, i + 7)] - pc[max(0, i - 6)]) / (min(n, i + 7) - max(0, i - 6)) for i in rng],
+        "before": [cum[i] / total for i in rng],
+        "after": [(total - cum[i + 1]) / total for i in rng],
+        # After the last sure paragraph, and (when there is one) before the first.
+        "past_end": [1.0 if i > last_sure else 0.0 for i in rng],
+        "dist_end": [math.log1p(i - last_sure) if i > last_sure else 0.0 for i in rng],
+        "before_start": [1.0 if i <= last_sure and i < first_sure else 0.0 for i in rng],
+        "dist_start": [math.log1p(first_sure - i) if i <= last_sure and i < first_sure else 0.0 for i in rng],
+        "gap_prev": [math.log1p(i - prev_sure[i]) if prev_sure[i] >= 0 else 6.0 for i in rng],
+        "gap_next": [math.log1p(next_sure[i] - i) if next_sure[i] < n else 6.0 for i in rng],
+    }
+    for k in _PASS:
+        cols[k] = [fi.get(k, 0.0) for fi in feats]
     if paths:
-        for i, path in enumerate(paths):
-            a, b = pw[i], (1.0 - p[i]) * w[i]
-            for eid in path:
-                acc = mass.get(eid)
-                if acc is None:
-                    mass[eid] = [a, b]
-                else:
-                    acc[0] += a
-                    acc[1] += b
-        best = -1.0
-        for eid, (a, b) in mass.items():
-            # Most of the story, little else; deeper elements win ties
-            # (their serial numbers are higher).
-            v = a - 0.5 * b
-            if a >= 0.6 * total and (v > best or (v == best and eid > root)):
-                best, root = v, eid
-    out = []
-    for i in range(n):
-        zi = z[i]
-        f: dict[str, float] = {"z": zi}
-        for off, name in ((-2, "zm2"), (-1, "zm1"), (1, "zp1"), (2, "zp2")):
-            j = i + off
-            f[name] = z[j] if 0 <= j < n else -CLIP
-        lo, hi = max(0, i - 2), min(n, i + 3)
-        f["m2"] = (pc[hi] - pc[lo]) / (hi - lo)
-        lo, hi = max(0, i - 6), min(n, i + 7)
-        f["m6"] = (pc[hi] - pc[lo]) / (hi - lo)
-        f["before"] = cum[i] / total
-        f["after"] = (total - cum[i + 1]) / total
-        if i > last_sure:
-            f["past_end"] = 1.0
-            f["dist_end"] = math.log1p(i - last_sure)
-        elif i < first_sure:
-            f["before_start"] = 1.0
-            f["dist_start"] = math.log1p(first_sure - i)
-        f["gap_prev"] = math.log1p(i - prev_sure[i]) if prev_sure[i] >= 0 else 6.0
-        f["gap_next"] = math.log1p(next_sure[i] - i) if next_sure[i] < n else 6.0
-        fi = feats[i]
-        for k in _PASS:
-            v = fi.get(k)
-            if v is not None:
-                f[k] = v
-        if paths:
-            path = paths[i]
-            if root >= 0:
-                if root in path:
-                    f["in_root"] = 1.0
-                    f["below_root"] = min(len(path) - 1 - path.index(root), 10) / 10.0
-                else:
-                    f["out_root"] = 1.0
-            for back, name in ((2, "c2"), (3, "c3"), (4, "c4"), (6, "c6")):
-                if len(path) >= back:
-                    a, b = mass[path[-back]]
-                    f[name] = a / (a + b) if a + b else 0.0
-                    f[name + "s"] = a / total
-        out.append(f)
-    return out
+        _root_columns(cols, paths, p, w, pw, total)
+    return cols
+
+
+def _root_columns(cols: dict[str, list[float]], paths: list[tuple[int, ...]], p: list[float], w: list[int],
+                  pw: list[float], total: float) -> None:
+    """HTML: how much likely story each element holds, and the element that
+    holds the story (the deepest one with most of it)."""
+    # Each block's mass goes to its own element, then every element's to
+    # its parent, children first (a child's serial number is higher).
+    mass: dict[int, list[float]] = {}
+    parent: dict[int, int] = {}
+    for i, path in enumerate(paths):
+        if not path:
+            continue
+        k = len(path) - 1
+        acc = mass.get(path[k])
+        if acc is None:
+            acc = mass[path[k]] = [0.0, 0.0]
+        acc[0] += pw[i]
+        acc[1] += (1.0 - p[i]) * w[i]
+        while k > 0 and path[k] not in parent:
+            parent[path[k]] = path[k - 1]
+            k -= 1
+            if path[k] not in mass:
+                mass[path[k]] = [0.0, 0.0]
+    for eid in sorted(parent, reverse=True):
+        a, b = mass[eid]
+        acc = mass[parent[eid]]
+        acc[0] += a
+        acc[1] += b
+    best = -1.0
+    root = -1
+    for eid, (a, b) in mass.items():
+        # Most of the story, little else; deeper elements win ties (their
+        # serial numbers are higher).
+        v = a - 0.5 * b
+        if a >= 0.6 * total and (v > best or (v == best and eid > root)):
+            best, root = v, eid
+    inside = [root in path for path in paths] if root >= 0 else [False] * len(paths)
+    cols["in_root"] = [1.0 if k else 0.0 for k in inside]
+    cols["below_root"] = [min(len(path) - 1 - path.index(root), 10) / 10.0 if k else 0.0
+                          for path, k in zip(paths, inside)]
+    cols["out_root"] = [0.0 if k or root < 0 else 1.0 for k in inside]
+    for back, name in ((2, "c2"), (3, "c3"), (4, "c4"), (6, "c6")):
+        share, of_page = [], []
+        for path in paths:
+            if len(path) >= back:
+                a, b = mass[path[-back]]
+                share.append(a / (a + b) if a + b else 0.0)
+                of_page.append(a / total)
+            else:
+                share.append(0.0)
+                of_page.append(0.0)
+        cols[name] = share
+        cols[name + "s"] = of_page
+
+
+def context_features(z: list[float], feats: list[dict[str, float]], words: list[int],
+                     paths: list[tuple[int, ...]] | None = None) -> list[dict[str, float]]:
+    """`context_columns` as one dict of the features per block (for fitting)."""
+    cols = context_columns(z, feats, words, paths)
+    names = list(cols)
+    return [dict(zip(names, row)) for row in zip(*cols.values())]
 
 
 def _vector(f: dict[str, float], index: dict[str, int], width: int) -> list[float]:
@@ -155,7 +181,6 @@ class Model:
         self.vocab = frozenset(w for w in module.VOCAB if f"cls_{w}" in self.index or f"ncls_{w}" in self.index)
         self.threshold = float(module.THRESHOLD)
         self.features2 = list(module.FEATURES2) if module.FEATURES2 else None
-        self.index2 = {name: j for j, name in enumerate(self.features2 or ())}
         self._stage1 = module.stage1
         self._stage2 = getattr(module, "stage2", None)
 
@@ -166,8 +191,9 @@ class Model:
         first = [stage1(_vector(f, index, width)) for f in feats]
         if not self.features2:
             return first
-        index2, width2, stage2 = self.index2, len(self.features2), self._stage2
-        return [stage2(_vector(f, index2, width2)) for f in context_features(first, feats, words, paths)]
+        cols = context_columns(first, feats, words, paths)
+        zero = [0.0] * len(first)
+        return list(map(self._stage2, zip(*[cols.get(name, zero) for name in self.features2])))
 
 
 @lru_cache(maxsize=4)
