@@ -15,8 +15,9 @@ around a block, the likely story before and after it, the element holding
 the story); its inputs are stage-1 scores taken out of fold while training.
 Each block weighs what it weighs in the score: its 4-grams against the
 page's story, so that every page counts alike. With --write the trees go to
-reader/core/fold/model_<format>.py as plain Python, which stops adding trees
-as soon as the rest cannot change the decision.
+reader/core/fold/model_<format>.py as plain Python: stage 1's trees merged
+into one nested decision, stage 2 stopping as soon as the trees left cannot
+change the decision.
 """
 
 from __future__ import annotations
@@ -295,28 +296,101 @@ def exit_margins(m, threshold: float) -> list[tuple[float, float]]:
     return out
 
 
+def merge_trees(trees: list, bounds: dict | None = None) -> list:
+    """The forest as one nested decision: trees that start with the same test
+    share it, and a test the tests above already decide is left out. Returns
+    statements: ("add", value) or ("if", feature, threshold, then, else)."""
+    return _merged([(nodes, 0) for nodes in trees], bounds or {})
+
+
+def _decided(nodes, i: int, bounds: dict) -> int:
+    """Follow the tests of a tree that the bounds already decide."""
+    while not nodes[i][0]:
+        _leaf, feat, thr, left, right, _value = nodes[i]
+        lo, hi = bounds.get(feat, (-math.inf, math.inf))
+        if hi <= thr:
+            i = left
+        elif lo >= thr:
+            i = right
+        else:
+            break
+    return i
+
+
+def _merged(items: list, bounds: dict) -> list:
+    out: list = []
+    const = 0.0
+    tests = []
+    for nodes, i in items:
+        i = _decided(nodes, i, bounds)
+        if nodes[i][0]:
+            const += nodes[i][5]
+        else:
+            tests.append((nodes, i))
+    if const:
+        out.append(("add", const))
+    while tests:
+        # The test most trees ask next, once for all of them.
+        groups: dict = {}
+        for test in tests:
+            nodes, i = test
+            groups.setdefault(nodes[i][1:3], []).append(test)
+        (feat, thr), group = max(groups.items(), key=lambda kv: len(kv[1]))
+        lo, hi = bounds.get(feat, (-math.inf, math.inf))
+        then = _merged([(nodes, nodes[i][3]) for nodes, i in group], {**bounds, feat: (lo, min(hi, thr))})
+        other = _merged([(nodes, nodes[i][4]) for nodes, i in group], {**bounds, feat: (max(lo, thr), hi)})
+        if then or other:
+            out.append(("if", feat, thr, then, other))
+        taken = set(map(id, group))
+        tests = [t for t in tests if id(t) not in taken]
+    return out
+
+
+def _emit_merged(out: list[str], stmts: list, depth: int) -> None:
+    pad = "    " * depth
+    for st in stmts:
+        if st[0] == "add":
+            out.append(f"{pad}s += {st[1]!r}")
+            continue
+        _op, feat, thr, then, other = st
+        if then:
+            out.append(f"{pad}if x{feat} <= {thr!r}:")
+            _emit_merged(out, then, depth + 1)
+            if other:
+                out.append(f"{pad}else:")
+                _emit_merged(out, other, depth + 1)
+        else:
+            out.append(f"{pad}if x{feat} > {thr!r}:")
+            _emit_merged(out, other, depth + 1)
+
+
 def emit_forest(out: list[str], name: str, forest, *, threshold: float | None) -> list[str]:
     """A function `name(x)` over the features the trees split on; returns
     their names. With a threshold (log-odds) it returns whether the score
     reaches it, and stops once the score is further from it than the trees
-    left moved any training block (with some slack) or can move any block;
-    without, the score clipped to +-CLIP, stopping once the score is that far
-    beyond a clip."""
+    left moved any training block (with some slack) or can move any block.
+    Without, it returns the score clipped to +-CLIP, the trees merged into one
+    nested decision (`merge_trees`)."""
     m, names = forest
-    every = EVERY
-    margins = clip_margins = None
-    if hasattr(m, "partials_"):
-        if threshold is not None:
-            margins = exit_margins(m, threshold)
-        else:
-            # A score is clipped: once it lies further beyond a clip than
-            # the trees left moved any training block back, it is sure.
-            clip_margins = [(low[0], high[1]) for low, high in zip(exit_margins(m, -CLIP), exit_margins(m, CLIP))]
     base, trees = trees_of(m)
+    return emit_trees(out, name, base, trees, names, threshold=threshold,
+                      margins=exit_margins(m, threshold) if threshold is not None and hasattr(m, "partials_") else None)
+
+
+def emit_trees(out: list[str], name: str, base: float, trees: list, names: list[str], *, threshold: float | None,
+               margins: list[tuple[float, float]] | None = None) -> list[str]:
+    """`emit_forest` for trees as `trees_of` gives them."""
     used = sorted({feat for nodes in trees for (leaf, feat, *_rest) in nodes if not leaf})
     renum = {old: new for new, old in enumerate(used)}
     trees = [[(leaf, renum.get(feat, -1), thr, left, right, value) for (leaf, feat, thr, left, right, value) in nodes]
              for nodes in trees]
+    # The features as local names: a tree reads a local faster than an item.
+    out += ["", "", f"def {name}(x):", f"    ({', '.join(f'x{j}' for j in range(len(used)))},) = x",
+            f"    s = {base!r}"]
+    if threshold is None:
+        _emit_merged(out, merge_trees(trees), 1)
+        out.append(f"    return {-CLIP!r} if s < {-CLIP!r} else ({CLIP!r} if s > {CLIP!r} else s)")
+        return [names[j] for j in used]
     ranges = [_leaf_range(nodes) for nodes in trees]
     # What the trees from k on can add at least and at most.
     low_rest, high_rest = [0.0] * (len(trees) + 1), [0.0] * (len(trees) + 1)
@@ -324,9 +398,6 @@ def emit_forest(out: list[str], name: str, forest, *, threshold: float | None) -
         low_rest[k] = low_rest[k + 1] + ranges[k][0]
         high_rest[k] = high_rest[k + 1] + ranges[k][1]
     eps = 1e-9
-    # The features as local names: a tree reads a local faster than an item.
-    out += ["", "", f"def {name}(x):", f"    ({', '.join(f'x{j}' for j in range(len(used)))},) = x",
-            f"    s = {base!r}"]
 
     def emit(nodes, i, depth):
         leaf, feat, thr, left, right, value = nodes[i]
@@ -342,29 +413,16 @@ def emit_forest(out: list[str], name: str, forest, *, threshold: float | None) -
     for k, nodes in enumerate(trees):
         emit(nodes, 0, 1)
         done = k + 1
-        if done % every == 0 and done < len(trees):
-            if threshold is not None:
-                below, above = high_rest[done] + eps, -low_rest[done] + eps
-                if margins:
-                    learned = margins[done // every - 1]
-                    below, above = min(below, learned[0]), min(above, learned[1])
-                out.append(f"    if s < {threshold - below!r}:")
-                out.append("        return False")
-                out.append(f"    if s >= {threshold + above!r}:")
-                out.append("        return True")
-            else:
-                below, above = high_rest[done] + eps, -low_rest[done] + eps
-                if clip_margins:
-                    learned = clip_margins[done // every - 1]
-                    below, above = min(below, learned[0]), min(above, learned[1])
-                out.append(f"    if s < {-CLIP - below!r}:")
-                out.append(f"        return {-CLIP!r}")
-                out.append(f"    if s >= {CLIP + above!r}:")
-                out.append(f"        return {CLIP!r}")
-    if threshold is not None:
-        out.append(f"    return s >= {threshold!r}")
-    else:
-        out.append(f"    return {-CLIP!r} if s < {-CLIP!r} else ({CLIP!r} if s > {CLIP!r} else s)")
+        if done % EVERY == 0 and done < len(trees):
+            below, above = high_rest[done] + eps, -low_rest[done] + eps
+            if margins:
+                learned = margins[done // EVERY - 1]
+                below, above = min(below, learned[0]), min(above, learned[1])
+            out.append(f"    if s < {threshold - below!r}:")
+            out.append("        return False")
+            out.append(f"    if s >= {threshold + above!r}:")
+            out.append("        return True")
+    out.append(f"    return s >= {threshold!r}")
     return [names[j] for j in used]
 
 

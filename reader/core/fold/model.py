@@ -7,8 +7,9 @@ the page's likely story lies before and after it (after the story's last
 paragraph, little is story), and, for HTML, the element that holds most of
 the likely story. Both are fitted by benchmarks/train_fold.py, which writes
 them as the generated modules model_html.py and model_text.py beside this
-file; the generated code stops adding trees once the rest would not change
-the decision on any training block (nor, in stage 1, the clipped score).
+file. Stage 1's trees are merged into one nested decision (a test that
+several trees start with is made once); stage 2 stops adding trees once the
+rest would not change the decision on any training block.
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 #: Stage-1 scores (log-odds) are clipped to +-CLIP before stage 2 reads them:
-#: beyond that, a block is as sure as it gets, and the generated code can
-#: stop early.
+#: beyond that, a block is as sure as it gets.
 CLIP = 5.0
 
 # Stage-1 features that stage 2 reads as they are.
