@@ -16,6 +16,8 @@ from reader.core.fold import (
     MARKED,
     NEWSLETTER,
     RELATED,
+    SHARE,
+    TITLE,
     Label,
     effective_labels,
     fold_runs,
@@ -410,3 +412,56 @@ def test_short_lines_between_folded_blocks_fold_with_them(lines: list[str], fold
     assert all(f for b, f in zip(blocks, folded) if b.text in ("Share this", "Advertisement"))
     assert [f for b, f in zip(blocks, folded) if b.text in lines] == [folds] * len(lines)
     assert not any(f for b, f in zip(blocks, folded) if b.text in _PIER_STORY)
+
+
+def _decided_with_all_kept(page: str) -> tuple[list[Block], list[bool], dict[int, str]]:
+    """The rules' part of folding an HTML page, with the model's part fixed: every block kept."""
+    from reader.core.fold.features import page_features
+    from reader.core.fold.model import model_for
+
+    article = ingest_bytes(page.encode(), "html")
+    blocks = article.blocks
+    feats, stats = page_features(blocks, "html", model_for("html").vocab, "Pier to close for repairs")
+    folded, _headline, inherited = fold.decide(blocks, feats, stats, [True] * len(blocks), "html")
+    return blocks, folded, inherited
+
+
+def test_the_masthead_under_the_headline_folds_as_byline_and_title() -> None:
+    story = "".join(f"<p>{p}</p>" for p in _PIER_STORY)
+    page = (
+        "<html><head><title>Pier to close for repairs</title></head><body>"
+        "<h1>Pier to close for repairs</h1><p>Heard on Morning Edition</p><p>By</p>"
+        "<p>Jane Roe | The Harbour Times</p><h2>Pier to close for repairs</h2><p>Listen · 3:51</p>"
+        f"{story}"
+        "<p>&lt;iframe src=\"https://example.org/player/embed/1\" width=\"100%\"&gt;&lt;/iframe&gt;</p>"
+        "<p>Copyright © 2023 Harbour Times. All rights reserved. Visit our website terms of use and "
+        "permissions pages for further information.</p></body></html>"
+    )
+    blocks, folded, inherited = _decided_with_all_kept(page)
+    state = {(b.kind, b.text[:30]): (f, inherited.get(i, "")) for i, (b, f) in enumerate(zip(blocks, folded))}
+    assert state[("paragraph", "Heard on Morning Edition")] == (True, BYLINE)
+    assert state[("paragraph", "By")] == (True, BYLINE)
+    assert state[("paragraph", "Jane Roe | The Harbour Times")] == (True, BYLINE)
+    # The headline's second copy (an audio player's title) goes with it.
+    assert state[("heading", "Pier to close for repairs")][0]
+    assert [inherited.get(i) for i, b in enumerate(blocks) if b.text == "Pier to close for repairs"][1:] == [TITLE]
+    # Past the line after the byline, a short line is left to the model.
+    assert state[("paragraph", "Listen · 3:51")] == (False, "")
+    assert state[("paragraph", '<iframe src="https://example.o')] == (True, SHARE)
+    assert state[("paragraph", "Copyright © 2023 Harbour Times")][0]
+    assert not any(f for b, f in zip(blocks, folded) if b.text in _PIER_STORY)
+
+
+def test_short_lines_under_a_headline_stay_without_a_byline() -> None:
+    story = "".join(f"<p>{p}</p>" for p in _PIER_STORY)
+    page = (
+        "<html><head><title>Pier to close for repairs</title></head><body>"
+        f"<h1>Pier to close for repairs</h1><p>Harbour board vote</p><p>Eight months of work</p>{story}"
+        "<p>Copyright law has long held that a pier's design belongs to its engineer, the board's lawyer said, "
+        "and the town may not copy it.</p></body></html>"
+    )
+    blocks, folded, _inherited = _decided_with_all_kept(page)
+    shown = [b.text for b, f in zip(blocks, folded) if not f]
+    assert shown[:2] == ["Harbour board vote", "Eight months of work"]
+    # A story's sentence that names copyright is no copyright line.
+    assert shown[-1].startswith("Copyright law")

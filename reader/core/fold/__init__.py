@@ -148,7 +148,50 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
         # The headline is shown as the article's title: folded, it is not
         # read twice.
         fold[headline] = True
+        inherited.update(_fold_masthead(stats, [b.kind for b in blocks], fold, headline))
+    for i, block in enumerate(blocks):
+        if not fold[i] and block.text.startswith("<") and _EMBED_CODE.match(block.text):
+            # A player's or a post's embed code, printed for copying.
+            fold[i] = True
+            inherited[i] = SHARE
+        elif not fold[i] and stats[i].pattern == LEGAL and stats[i].words <= 40 and _COPYRIGHT_LINE.search(block.text):
+            fold[i] = True
     return fold, headline, inherited
+
+
+#: How far below the headline (in blocks) its date and byline may stand,
+#: and how many words a line of them has at most.
+_MASTHEAD = 12
+_MASTHEAD_LINE = 8
+#: "By" on a line of its own, the author's name on the next.
+_BY = frozenset(("by", "von", "par", "por", "door", "av", "di", "автор"))
+_EMBED_CODE = re.compile(r"<(iframe|script|embed|object|video|audio)\b[^>]*>", re.I)
+#: A page's copyright line (not a sentence about copyright).
+_COPYRIGHT_LINE = re.compile(r"^(©|\(c\)\s*\d{4}|copyright\s*(©|\(c\)|\d{4}))|\ball rights reserved\b", re.I)
+
+
+def _fold_masthead(stats: list, kinds: list[str], fold: list[bool], headline: int) -> dict[int, str]:  # noqa: ANN001
+    """What stands between the headline and the story's first paragraph:
+    another copy of the headline (an audio player's title, say), and, when
+    a date or a byline is among them, the short lines down to the one after
+    the last of them ("Heard on All Things Considered", "By", the author's
+    name). Returns the reasons of the blocks it folds."""
+    n = len(stats)
+    start = next((i for i in range(headline + 1, n) if not fold[i] and stats[i].good), n)
+    window = [i for i in range(headline + 1, min(start, headline + 1 + _MASTHEAD)) if not fold[i]]
+    taken: dict[int, str] = {}
+    for i in window:
+        if stats[i].norm == stats[headline].norm:
+            fold[i] = True
+            taken[i] = TITLE
+    window = [i for i in window if not fold[i]]
+    marks = [i for i in window if stats[i].pattern == BYLINE or stats[i].norm in _BY]
+    for i in window:
+        if marks and i <= marks[-1] + 1 and stats[i].words <= _MASTHEAD_LINE and not stats[i].terminal \
+                and kinds[i] != "heading":
+            fold[i] = True
+            taken[i] = BYLINE
+    return taken
 
 
 def _fold_appeals(fold: list[bool], stats: list) -> dict[int, str]:  # noqa: ANN001
