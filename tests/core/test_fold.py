@@ -465,3 +465,25 @@ def test_short_lines_under_a_headline_stay_without_a_byline() -> None:
     assert shown[:2] == ["Harbour board vote", "Eight months of work"]
     # A story's sentence that names copyright is no copyright line.
     assert shown[-1].startswith("Copyright law")
+
+
+@pytest.mark.parametrize(
+    ("line", "folds"),
+    [
+        ("By signing up, you agree to receive recurring automated marketing messages from Harbour Deals at the "
+         "number provided. Consent is not a condition of purchase. Reply STOP to cancel.", True),
+        ("By clicking Sign Me Up, you confirm you are 16+ and agree to our Terms of Use and Privacy Policy.", True),
+        ("By submitting your email to subscribe, you agree to Harbour Media's Privacy Policy.", True),
+        # The story's own sentences that start alike.
+        ("By clicking through the survey's photographs, residents can see how far the corrosion has spread "
+         "under the southern walkway.", False),
+        ("By signing up early, the ferry company secured a berth at the fishing quay for the whole winter.", False),
+    ],
+)
+def test_a_sign_up_forms_small_print_folds(line: str, folds: bool) -> None:
+    story = "".join(f"<p>{p}</p>" for p in _PIER_STORY)
+    page = f"<html><head><title>Pier to close for repairs</title></head><body>{story}<p>{line}</p></body></html>"
+    blocks, folded, _inherited = _decided_with_all_kept(page)
+    assert [f for b, f in zip(blocks, folded) if b.text == line] == [folds]
+    if folds:
+        assert next(b for b in blocks if b.text == line).reason == NEWSLETTER

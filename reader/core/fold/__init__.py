@@ -37,6 +37,7 @@ from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
     CREDIT,
     DATE,
     DONATION,
+    FINE_PRINT,
     LEGAL,
     MARKED,
     NAVIGATION,
@@ -130,8 +131,10 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
             fold[i + 1] = False
     for i, s in enumerate(stats):
         limit = _SURE.get(s.pattern)
-        if limit is not None and (s.words <= limit or (s.words <= 30 and listed_reason(blocks[i].text))):
-            # Short furniture, or a row of it on one line ("Share | Tweet | Email").
+        if limit is not None and (s.words <= limit or (s.words <= 30 and listed_reason(blocks[i].text))
+                                  or (s.pattern == NEWSLETTER and FINE_PRINT.match(blocks[i].text))):
+            # Short furniture, a row of it on one line ("Share | Tweet |
+            # Email"), or a sign-up form's small print.
             fold[i] = True
     inherited = _fold_appeals(fold, stats)
     _fold_strays(fold, stats)

@@ -36,13 +36,19 @@ DATE = (
 #: A time of day ("1:07 pm", "23:07").
 _TIME = r"\b\d{1,2}:\d{2}(\s*[ap]\.?m\.?)?\b"
 
+#: The small print under a sign-up form ("By signing up, you agree to ...").
+_FINE_PRINT = (r"^by (signing up|subscribing|submitting|entering|clicking|registering|providing)\b.*"
+               r"\b(agree|consent|accept|acknowledge)")
+FINE_PRINT = re.compile(_FINE_PRINT, re.I)
+
 #: (reason, pattern, longest block in words it applies to).
 TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
     (COOKIE, re.compile(
         r"\bcookies?\b.*\b(use|uses|accept|consent|policy|settings|preferences)\b|\bwe use cookies\b"
         r"|\bcookie (policy|settings|preferences)\b|\bmanage (consent|preferences)\b", re.I), 70),
     (NEWSLETTER, re.compile(
-        r"\b(sign up|subscribe|subscribers?|signing up|opt in)\b.*\b(newsletter|e-?mail|inbox|updates|digest)\b"
+        r"\b(sign up|subscribe|subscribers?|signing up|opt in)\b.*\b(newsletter|e-?mails?|inbox|updates|digest)\b"
+        rf"|{_FINE_PRINT}"
         r"|\bnewsletters?\b|\bin your (in)?box\b|\benter your e-?mail\b|\byour e-?mail address\b"
         r"|^e-?mail( address)?\*?$|^(subscribe|sign up)( now| today| for free)?\W*$", re.I), 60),
     (DONATION, re.compile(
@@ -150,7 +156,8 @@ STRUCTURAL = {"nav": NAVIGATION, "footer": LEGAL, "aside": RELATED, "header": NA
 # to be tried at all: most prose is turned away by a few substring tests.
 _KEYWORDS = {
     COOKIE: ("cookie", "consent", "preferences"),
-    NEWSLETTER: ("newsletter", "subscri", "sign up", "signing up", "opt in", "mail", "inbox"),
+    NEWSLETTER: ("newsletter", "subscri", "sign up", "signing up", "opt in", "mail", "inbox", "by submitting",
+                 "by entering", "by clicking", "by registering", "by providing"),
     DONATION: ("donat", "become a", "support us", "support our", "support the", "support independent",
                "not ready to support", "contribut", "independent journalism", "remind me", "funded", "chip in",
                "coffee", "ko-fi", "patreon", "message from", "dear reader"),
