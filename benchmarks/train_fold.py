@@ -296,11 +296,11 @@ def exit_margins(m, threshold: float) -> list[tuple[float, float]]:
     return out
 
 
-def merge_trees(trees: list, bounds: dict | None = None) -> list:
+def merge_trees(trees: list) -> list:
     """The forest as one nested decision: trees that start with the same test
     share it, and a test the tests above already decide is left out. Returns
     statements: ("add", value) or ("if", feature, threshold, then, else)."""
-    return _merged([(nodes, 0) for nodes in trees], bounds or {})
+    return _merged([(nodes, 0) for nodes in trees], {})
 
 
 def _decided(nodes, i: int, bounds: dict) -> int:
