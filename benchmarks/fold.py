@@ -182,10 +182,13 @@ def main(argv: list[str] | None = None) -> int:
         if dump:
             dump.close()
 
+    # Each tool's median time against trafilatura's on the same pages, in the same run.
+    anchor = {(mode, part): med for mode, part, name, _n, *_s, med in rows if name.startswith("trafilatura")}
     print()
-    print(f"{'input':<6} {'pages':<9} {'tool':<18} {'n':>4} {'F1':>6} {'P':>6} {'R':>6} {'ms/page':>8}")
+    print(f"{'input':<6} {'pages':<9} {'tool':<18} {'n':>4} {'F1':>6} {'P':>6} {'R':>6} {'ms/page':>8} {'x traf.':>8}")
     for mode, part, name, n, f1, prec, rec, med in rows:
-        print(f"{mode:<6} {part:<9} {name:<18} {n:>4} {f1:6.3f} {prec:6.3f} {rec:6.3f} {med:8.1f}")
+        ratio = med / anchor[mode, part] if anchor.get((mode, part)) else float("nan")
+        print(f"{mode:<6} {part:<9} {name:<18} {n:>4} {f1:6.3f} {prec:6.3f} {rec:6.3f} {med:8.1f} {ratio:8.2f}")
     return 0
 
 
