@@ -14,6 +14,7 @@ from reader.core.fold import (
     CREDIT,
     DONATION,
     MARKED,
+    NAVIGATION,
     NEWSLETTER,
     RELATED,
     SHARE,
@@ -430,7 +431,7 @@ def test_the_masthead_under_the_headline_folds_as_byline_and_title() -> None:
     story = "".join(f"<p>{p}</p>" for p in _PIER_STORY)
     page = (
         "<html><head><title>Pier to close for repairs</title></head><body>"
-        "<h1>Pier to close for repairs</h1><p>Heard on Morning Edition</p><p>By</p>"
+        "<p>Harbour news</p><h1>Pier to close for repairs</h1><p>Heard on Morning Edition</p><p>By</p>"
         "<p>Jane Roe | The Harbour Times</p><h2>Pier to close for repairs</h2><p>Listen · 3:51</p>"
         f"{story}"
         "<p>&lt;iframe src=\"https://example.org/player/embed/1\" width=\"100%\"&gt;&lt;/iframe&gt;</p>"
@@ -439,6 +440,8 @@ def test_the_masthead_under_the_headline_folds_as_byline_and_title() -> None:
     )
     blocks, folded, inherited = _decided_with_all_kept(page)
     state = {(b.kind, b.text[:30]): (f, inherited.get(i, "")) for i, (b, f) in enumerate(zip(blocks, folded))}
+    # The section's name above the headline.
+    assert state[("paragraph", "Harbour news")] == (True, NAVIGATION)
     assert state[("paragraph", "Heard on Morning Edition")] == (True, BYLINE)
     assert state[("paragraph", "By")] == (True, BYLINE)
     assert state[("paragraph", "Jane Roe | The Harbour Times")] == (True, BYLINE)

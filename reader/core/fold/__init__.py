@@ -174,11 +174,12 @@ _COPYRIGHT_LINE = re.compile(r"^(©|\(c\)\s*\d{4}|copyright\s*(©|\(c\)|\d{4}))|
 
 
 def _fold_masthead(stats: list, kinds: list[str], fold: list[bool], headline: int) -> dict[int, str]:  # noqa: ANN001
-    """What stands between the headline and the story's first paragraph:
-    another copy of the headline (an audio player's title, say), and, when
-    a date or a byline is among them, the short lines down to the one after
-    the last of them ("Heard on All Things Considered", "By", the author's
-    name). Returns the reasons of the blocks it folds."""
+    """What stands around the headline: the section's name just above it
+    ("Education"); below it, before the story's first paragraph, another
+    copy of the headline (an audio player's title, say) and, when a date or
+    a byline is among them, the short lines down to the one after the last
+    of them ("Heard on All Things Considered", "By", the author's name).
+    Returns the reasons of the blocks it folds."""
     n = len(stats)
     start = next((i for i in range(headline + 1, n) if not fold[i] and stats[i].good), n)
     window = [i for i in range(headline + 1, min(start, headline + 1 + _MASTHEAD)) if not fold[i]]
@@ -187,6 +188,11 @@ def _fold_masthead(stats: list, kinds: list[str], fold: list[bool], headline: in
         if stats[i].norm == stats[headline].norm:
             fold[i] = True
             taken[i] = TITLE
+    # The section's name just above the headline ("Education").
+    k = headline - 1
+    if k >= 0 and not fold[k] and stats[k].words <= 2 and not stats[k].terminal and not stats[k].cjk:
+        fold[k] = True
+        taken[k] = NAVIGATION
     window = [i for i in window if not fold[i]]
     marks = [i for i in window if stats[i].pattern == BYLINE or stats[i].norm in _BY]
     for i in window:
