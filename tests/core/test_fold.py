@@ -490,3 +490,31 @@ def test_a_sign_up_forms_small_print_folds(line: str, folds: bool) -> None:
     assert [f for b, f in zip(blocks, folded) if b.text == line] == [folds]
     if folds:
         assert next(b for b in blocks if b.text == line).reason == NEWSLETTER
+
+
+@pytest.mark.parametrize(
+    ("line", "at_end", "folds"),
+    [
+        ("Jane Roe is a freelance writer living in the harbour town, where she covers local politics and the "
+         "sea.", True, True),
+        ("Kelia Losa is a content writer at Harbour Media with more than five years of experience.", True, True),
+        ("Sam Poole has been a journalist for twenty years and edits the Harbour Times.", True, True),
+        # The story's own sentences.
+        ("Agriculture is a major contributor to the harbour's traffic, the board said, with grain ships "
+         "arriving weekly.", True, False),
+        ("Flatliner is a handy code editor that the engineers used to test the sensors on the southern piles.",
+         True, False),
+        # A writer the story is about, near its start.
+        ("Jane Roe is a freelance writer who has lived by the pier for forty years and spoke at the meeting.",
+         False, False),
+    ],
+)
+def test_a_note_on_the_author_under_the_story_folds(line: str, at_end: bool, folds: bool) -> None:
+    story = [f"<p>{p}</p>" for p in _PIER_STORY]
+    body = "".join(story) + f"<p>{line}</p>" if at_end else story[0] + f"<p>{line}</p>" + "".join(story[1:])
+    page = f"<html><head><title>Pier to close for repairs</title></head><body>{body}</body></html>"
+    blocks, folded, inherited = _decided_with_all_kept(page)
+    [i] = [k for k, b in enumerate(blocks) if b.text == line]
+    assert folded[i] == folds
+    if folds:
+        assert inherited[i] == BYLINE

@@ -152,6 +152,7 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
         # read twice.
         fold[headline] = True
         inherited.update(_fold_masthead(stats, [b.kind for b in blocks], fold, headline))
+    _fold_author_bios(blocks, stats, fold, inherited)
     for i, block in enumerate(blocks):
         if not fold[i] and block.text.startswith("<") and _EMBED_CODE.match(block.text):
             # A player's or a post's embed code, printed for copying.
@@ -171,6 +172,32 @@ _BY = frozenset(("by", "von", "par", "por", "door", "av", "di", "автор"))
 _EMBED_CODE = re.compile(r"<(iframe|script|embed|object|video|audio)\b[^>]*>", re.I)
 #: A page's copyright line (not a sentence about copyright).
 _COPYRIGHT_LINE = re.compile(r"^(©|\(c\)\s*\d{4}|copyright\s*(©|\(c\)|\d{4}))|\ball rights reserved\b", re.I)
+
+
+#: A note on the author: a name, then what they are ("Jane Roe is a
+#: freelance writer who ...", "Kelia Losa is a content writer at ...").
+_AUTHOR_BIO = re.compile(
+    r"^([A-Z][\w'’.-]*\s+){1,4}(is|was|has been|works as)\s+(a|an|the)?\s*([\w-]+,?\s+){0,5}?"
+    r"(writer|journalist|reporter|author|columnist|correspondent|blogger|copywriter|content (writer|strategist"
+    r"|specialist|manager|marketer|creator)|freelancer|founder|co-founder|ceo|director)\b")
+#: Of the story's words shown, how many must stand above a note on the author.
+_BIO_AFTER = 0.7
+
+
+def _fold_author_bios(blocks: list[Block], stats: list, fold: list[bool],  # noqa: ANN001
+                      inherited: dict[int, str]) -> None:
+    """A note on the author under the story (who wrote it and what they do)."""
+    shown = [s.words if not f and s.good else 0 for s, f in zip(stats, fold)]
+    total = sum(shown)
+    if not total:
+        return
+    above = 0
+    for i, (block, s) in enumerate(zip(blocks, stats)):
+        if (not fold[i] and above >= _BIO_AFTER * total and 12 <= s.words <= 120
+                and _AUTHOR_BIO.match(block.text)):
+            fold[i] = True
+            inherited[i] = BYLINE
+        above += shown[i]
 
 
 def _fold_masthead(stats: list, kinds: list[str], fold: list[bool], headline: int) -> dict[int, str]:  # noqa: ANN001
