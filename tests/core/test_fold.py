@@ -9,6 +9,7 @@ import pytest
 
 from reader.core import fold
 from reader.core.fold import (
+    ADVERT,
     BYLINE,
     COOKIE,
     CREDIT,
@@ -518,3 +519,27 @@ def test_a_note_on_the_author_under_the_story_folds(line: str, at_end: bool, fol
     assert folded[i] == folds
     if folds:
         assert inherited[i] == BYLINE
+
+
+@pytest.mark.parametrize(
+    ("line", "folds"),
+    [
+        ("Ready to plan your crossing? Get started today.", True),
+        ("Want to see how the ferry app works? Learn more here.", True),
+        ("Book a demo", True),
+        ("Start your free trial »", True),
+        # The story's own sentences.
+        ("Here is a list of the documents passengers may need to get started.", False),
+        ("Residents can learn more at the harbour office, the board said.", False),
+        ("How the board will get started:", False),
+    ],
+)
+def test_a_call_to_action_folds_as_advertisement(line: str, folds: bool) -> None:
+    story = [f"<p>{p}</p>" for p in _PIER_STORY]
+    page = ("<html><head><title>Pier to close for repairs</title></head><body>"
+            f"{''.join(story[:3])}<p>{line}</p>{''.join(story[3:])}</body></html>")
+    blocks, folded, inherited = _decided_with_all_kept(page)
+    [i] = [k for k, b in enumerate(blocks) if b.text == line]
+    assert folded[i] == folds
+    if folds:
+        assert inherited[i] == ADVERT

@@ -158,6 +158,9 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
             # A player's or a post's embed code, printed for copying.
             fold[i] = True
             inherited[i] = SHARE
+        elif not fold[i] and stats[i].words <= _CTA_WORDS and _CALL_TO_ACTION.search(block.text):
+            fold[i] = True
+            inherited[i] = ADVERT
         elif not fold[i] and stats[i].pattern == LEGAL and stats[i].words <= 40 and _COPYRIGHT_LINE.search(block.text):
             fold[i] = True
     return fold, headline, inherited
@@ -170,6 +173,13 @@ _MASTHEAD_LINE = 8
 #: "By" on a line of its own, the author's name on the next.
 _BY = frozenset(("by", "von", "par", "por", "door", "av", "di", "автор"))
 _EMBED_CODE = re.compile(r"<(iframe|script|embed|object|video|audio)\b[^>]*>", re.I)
+#: A short line that ends by asking the reader to buy, try or sign up:
+#: the page's promotion ("Ready to simplify your nutrition? Get started today.").
+_CALL_TO_ACTION = re.compile(
+    r"(^|[.!?]\s+)(get started|learn more|start (your|a) free trial|try (it )?(for )?free|book a (demo|call|consultation)"
+    r"|request a (demo|quote)|sign up (now|today|for free)|download (it )?now|shop now|buy now|order now"
+    r"|get (it|yours|a quote)|schedule a (demo|call|consultation))( here| today| now| for free)?[.!]*\s*[›»→]?$", re.I)
+_CTA_WORDS = 20
 #: A page's copyright line (not a sentence about copyright).
 _COPYRIGHT_LINE = re.compile(r"^(©|\(c\)\s*\d{4}|copyright\s*(©|\(c\)|\d{4}))|\ball rights reserved\b", re.I)
 
