@@ -14,6 +14,7 @@ from reader.core.fold import (
     COOKIE,
     CREDIT,
     DONATION,
+    LEGAL,
     MARKED,
     NAVIGATION,
     NEWSLETTER,
@@ -543,3 +544,24 @@ def test_a_call_to_action_folds_as_advertisement(line: str, folds: bool) -> None
     assert folded[i] == folds
     if folds:
         assert inherited[i] == ADVERT
+
+
+@pytest.mark.parametrize(
+    ("line", "folds"),
+    [
+        ("Disclosure: This post contains affiliate links. If you use them to make a purchase, we may earn a small "
+         "commission at no extra cost to you.", True),
+        ("We may earn commission from links on this page, but we only recommend products we back.", True),
+        # The story's own sentence.
+        ("Travel agents earn a commission on every ticket sold for the crossing, the board said.", False),
+    ],
+)
+def test_a_note_on_affiliate_commission_folds_as_legal(line: str, folds: bool) -> None:
+    story = [f"<p>{p}</p>" for p in _PIER_STORY]
+    page = ("<html><head><title>Pier to close for repairs</title></head><body>"
+            f"<p>{line}</p>{''.join(story)}</body></html>")
+    blocks, folded, _inherited = _decided_with_all_kept(page)
+    [i] = [k for k, b in enumerate(blocks) if b.text == line]
+    assert folded[i] == folds
+    if folds:
+        assert next(b for b in blocks if b.text == line).reason == LEGAL

@@ -180,8 +180,12 @@ _CALL_TO_ACTION = re.compile(
     r"|request a (demo|quote)|sign up (now|today|for free)|download (it )?now|shop now|buy now|order now"
     r"|get (it|yours|a quote)|schedule a (demo|call|consultation))( here| today| now| for free)?[.!]*\s*[›»→]?$", re.I)
 _CTA_WORDS = 20
-#: A page's copyright line (not a sentence about copyright).
-_COPYRIGHT_LINE = re.compile(r"^(©|\(c\)\s*\d{4}|copyright\s*(©|\(c\)|\d{4}))|\ball rights reserved\b", re.I)
+#: A page's copyright line (not a sentence about copyright), or its note
+#: on the commission it earns from links.
+_COPYRIGHT_LINE = re.compile(
+    r"^(©|\(c\)\s*\d{4}|copyright\s*(©|\(c\)|\d{4}))|\ball rights reserved\b"
+    r"|\b(we|i|this site|the site) (may|might|will|could)? ?(earn|receive|get) (a )?(small |affiliate )?"
+    r"(commission|compensation)", re.I)
 
 
 #: A note on the author: a name, then what they are ("Jane Roe is a
