@@ -565,3 +565,22 @@ def test_a_note_on_affiliate_commission_folds_as_legal(line: str, folds: bool) -
     assert folded[i] == folds
     if folds:
         assert next(b for b in blocks if b.text == line).reason == LEGAL
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("See price at Amazon", ADVERT),
+        ("Check Amazon Price", ADVERT),
+        ("Track price", ADVERT),
+        ("Where to buy", ADVERT),
+        ("See the rating.", ADVERT),
+        ("Price comparison from Backmarket", ADVERT),
+        # Short lines of a story.
+        ("See the sea", ""),
+        ("Where to go next", ""),
+        ("Best of all, the pier will reopen.", ""),
+    ],
+)
+def test_a_shops_price_buttons_name_advertisement(line: str, reason: str) -> None:
+    assert fold.text_reason(line, len(line.split())) == reason

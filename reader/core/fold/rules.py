@@ -81,7 +81,9 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"^(advertisement|advertising|sponsored( content| post)?|ad|ads|promoted|partner content|"
         r"story continues below( this)? (ad|advertisement)|scroll to continue( with content)?|anzeige|реклама|广告|"
         r"buy (it )?(now|on amazon|at amazon)|check (the )?(latest )?price( at| on) \S+( \(on sale!?\))?|shop now|"
-        r"book now)\W*$",
+        r"book now|(see|check|view|compare) (the )?(latest |best )?(price|prices|deal|deals|rating|rates)"
+        r"( at| on| from)?( \S+)?|(see|view|check) (it|them) (at|on) \S+|check \S+ price|track price|where to buy"
+        r"|best prices today|price comparison from \S+)\W*$",
         re.I), 8),
     (NAVIGATION, re.compile(
         r"^(skip to (main )?content|skip to (the )?navigation|menu|main menu|home|search|log ?in|log ?out|sign in|"
@@ -200,7 +202,8 @@ _FIRST_WORDS = {
         further top""",
     COMMENTS: """comment comments response responses replies leave reply post add join show view be cancel submit
         log""",
-    ADVERT: "advertisement advertising sponsored ad ads promoted partner story scroll anzeige реклама 广告 buy check shop book",
+    ADVERT: """advertisement advertising sponsored ad ads promoted partner story scroll anzeige реклама 广告 buy check shop
+        book see view compare track where best price""",
     NAVIGATION: """skip menu main home search log login logout sign register next previous prev back close toggle
         open more older newer load view see show go top contact about faq help tag tags category categories
         archive archives page table contents learn""",
