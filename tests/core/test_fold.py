@@ -576,11 +576,17 @@ def test_a_note_on_affiliate_commission_folds_as_legal(line: str, folds: bool) -
         ("Where to buy", ADVERT),
         ("See the rating.", ADVERT),
         ("Price comparison from Backmarket", ADVERT),
+        ("In this article", NAVIGATION),
+        ("Jump to Review", NAVIGATION),
+        ("Loading prices for your region", NAVIGATION),
+        ("Get in touch", NAVIGATION),
         # Short lines of a story.
         ("See the sea", ""),
         ("Where to go next", ""),
         ("Best of all, the pier will reopen.", ""),
+        ("In this town", ""),
+        ("On this day the pier closed", ""),
     ],
 )
-def test_a_shops_price_buttons_name_advertisement(line: str, reason: str) -> None:
+def test_short_furniture_lines_name_their_kind(line: str, reason: str) -> None:
     assert fold.text_reason(line, len(line.split())) == reason
