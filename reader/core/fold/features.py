@@ -95,9 +95,32 @@ class BlockStats:
 
     def __init__(self, block: Block) -> None:
         text = block.text
-        # Short blocks recur (menus, "Share", "Reply"): their numbers are kept.
-        (self.chars, self.words, self.cjk, self.sw, self.caps, self.sents, self.punct, self.digits, self.terminal,
-         self.norm, self.pattern) = _short_text_stats(text) if len(text) <= _SHORT_TEXT else _text_stats(text)
+        self.chars = len(text)
+        tokens = text.split()
+        cjk = len(_CJK.findall(text)) if not text.isascii() else 0
+        self.cjk = cjk
+        n = len(tokens)
+        self.words = n + cjk // 2 if cjk else n
+        if cjk > n:
+            self.sw = sum(map(_ZH_STOP.__contains__, text)) / cjk
+            self.caps = 0.0
+            ws = None
+        elif n:
+            ws = _WORD.findall(text.lower())
+            self.sw = sum(map(_STOPWORDS.__contains__, ws)) / n
+            self.caps = sum(1 for t in tokens if t[0].isupper()) / n
+        else:
+            ws = None
+            self.sw = 0.0
+            self.caps = 0.0
+        ascii_text = not cjk and text.isascii()
+        self.sents = (text.count(". ") + text.count("! ") + text.count("? ") + text.count('." ')
+                      + (0 if ascii_text else text.count("\u3002") + text.count("\uff01") + text.count("\uff1f"))
+                      + (1 if text[-1:] in ".!?" else 0))
+        self.punct = text.count(",") + text.count(";") + text.count(":") + (
+            0 if ascii_text else text.count("\uff0c") + text.count("\u3001") + text.count("\uff1b"))
+        self.digits = len(_DIGIT.findall(text)) / max(1, self.chars)
+        self.terminal = text.rstrip().endswith(_TERMINAL)
         f = block.features
         if f:
             lc = f.get("link_chars", 0)
@@ -106,54 +129,16 @@ class BlockStats:
         else:
             self.link_density = 0.0
             self.links = 0
+        # Short blocks by their words (for the title and repeats), long ones as they are.
+        if n > 40:
+            self.norm = text
+        else:
+            self.norm = " ".join(ws if ws is not None else _WORD.findall(text.lower()))
+        self.pattern = text_reason(text, self.words)
         # Prose: long enough, punctuated, not mostly links.
         self.good = (
             self.words >= 10 and self.link_density < 0.35 and (self.sents >= 1 or self.punct >= 2 or self.terminal)
         )
-
-
-#: Texts up to this many characters have their numbers cached.
-_SHORT_TEXT = 200
-
-
-def _text_stats(text: str) -> tuple:
-    """What a block's text alone tells: (chars, words, cjk, stopword share,
-    capitalised share, sentences, punctuation, digit share, terminal, the
-    text normalised for comparing, the furniture its words name)."""
-    chars = len(text)
-    tokens = text.split()
-    cjk = len(_CJK.findall(text)) if not text.isascii() else 0
-    n = len(tokens)
-    words = n + cjk // 2 if cjk else n
-    if cjk > n:
-        sw = sum(map(_ZH_STOP.__contains__, text)) / cjk
-        caps = 0.0
-        ws = None
-    elif n:
-        ws = _WORD.findall(text.lower())
-        sw = sum(map(_STOPWORDS.__contains__, ws)) / n
-        caps = sum(1 for t in tokens if t[0].isupper()) / n
-    else:
-        ws = None
-        sw = 0.0
-        caps = 0.0
-    ascii_text = not cjk and text.isascii()
-    sents = (text.count(". ") + text.count("! ") + text.count("? ") + text.count('." ')
-             + (0 if ascii_text else text.count("\u3002") + text.count("\uff01") + text.count("\uff1f"))
-             + (1 if text[-1:] in ".!?" else 0))
-    punct = text.count(",") + text.count(";") + text.count(":") + (
-        0 if ascii_text else text.count("\uff0c") + text.count("\u3001") + text.count("\uff1b"))
-    digits = len(_DIGIT.findall(text)) / max(1, chars)
-    terminal = text.rstrip().endswith(_TERMINAL)
-    # Short blocks by their words (for the title and repeats), long ones as they are.
-    if n > 40:
-        norm = text
-    else:
-        norm = " ".join(ws if ws is not None else _WORD.findall(text.lower()))
-    return chars, words, cjk, sw, caps, sents, punct, digits, terminal, norm, text_reason(text, words)
-
-
-_short_text_stats = lru_cache(maxsize=32768)(_text_stats)
 
 
 def _core_span(stats: list[BlockStats]) -> tuple[int, int]:
