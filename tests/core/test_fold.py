@@ -429,6 +429,18 @@ def _decided_with_all_kept(page: str) -> tuple[list[Block], list[bool], dict[int
     return blocks, folded, inherited
 
 
+def _line_in_the_story(line: str, at: int) -> tuple[bool, str, Block]:
+    """`line` as a paragraph of the pier story, before its `at`-th one: whether
+    the rules fold it (the model's part fixed, every block kept), the reason
+    they give it, and the block as imported."""
+    paras = [f"<p>{p}</p>" for p in _PIER_STORY]
+    paras.insert(at, f"<p>{line}</p>")
+    page = f"<html><head><title>Pier to close for repairs</title></head><body>{''.join(paras)}</body></html>"
+    blocks, folded, inherited = _decided_with_all_kept(page)
+    [i] = [k for k, b in enumerate(blocks) if b.text == line]
+    return folded[i], inherited.get(i, ""), blocks[i]
+
+
 def test_the_masthead_under_the_headline_folds_as_byline_and_title() -> None:
     story = "".join(f"<p>{p}</p>" for p in _PIER_STORY)
     page = (
@@ -486,12 +498,10 @@ def test_short_lines_under_a_headline_stay_without_a_byline() -> None:
     ],
 )
 def test_a_sign_up_forms_small_print_folds(line: str, folds: bool) -> None:
-    story = "".join(f"<p>{p}</p>" for p in _PIER_STORY)
-    page = f"<html><head><title>Pier to close for repairs</title></head><body>{story}<p>{line}</p></body></html>"
-    blocks, folded, _inherited = _decided_with_all_kept(page)
-    assert [f for b, f in zip(blocks, folded) if b.text == line] == [folds]
+    folded, _reason, block = _line_in_the_story(line, len(_PIER_STORY))
+    assert folded == folds
     if folds:
-        assert next(b for b in blocks if b.text == line).reason == NEWSLETTER
+        assert block.reason == NEWSLETTER
 
 
 @pytest.mark.parametrize(
@@ -512,14 +522,8 @@ def test_a_sign_up_forms_small_print_folds(line: str, folds: bool) -> None:
     ],
 )
 def test_a_note_on_the_author_under_the_story_folds(line: str, at_end: bool, folds: bool) -> None:
-    story = [f"<p>{p}</p>" for p in _PIER_STORY]
-    body = "".join(story) + f"<p>{line}</p>" if at_end else story[0] + f"<p>{line}</p>" + "".join(story[1:])
-    page = f"<html><head><title>Pier to close for repairs</title></head><body>{body}</body></html>"
-    blocks, folded, inherited = _decided_with_all_kept(page)
-    [i] = [k for k, b in enumerate(blocks) if b.text == line]
-    assert folded[i] == folds
-    if folds:
-        assert inherited[i] == BYLINE
+    folded, reason, _block = _line_in_the_story(line, len(_PIER_STORY) if at_end else 1)
+    assert (folded, reason) == ((True, BYLINE) if folds else (False, ""))
 
 
 @pytest.mark.parametrize(
@@ -536,14 +540,8 @@ def test_a_note_on_the_author_under_the_story_folds(line: str, at_end: bool, fol
     ],
 )
 def test_a_call_to_action_folds_as_advertisement(line: str, folds: bool) -> None:
-    story = [f"<p>{p}</p>" for p in _PIER_STORY]
-    page = ("<html><head><title>Pier to close for repairs</title></head><body>"
-            f"{''.join(story[:3])}<p>{line}</p>{''.join(story[3:])}</body></html>")
-    blocks, folded, inherited = _decided_with_all_kept(page)
-    [i] = [k for k, b in enumerate(blocks) if b.text == line]
-    assert folded[i] == folds
-    if folds:
-        assert inherited[i] == ADVERT
+    folded, reason, _block = _line_in_the_story(line, 3)
+    assert (folded, reason) == ((True, ADVERT) if folds else (False, ""))
 
 
 @pytest.mark.parametrize(
@@ -557,14 +555,10 @@ def test_a_call_to_action_folds_as_advertisement(line: str, folds: bool) -> None
     ],
 )
 def test_a_note_on_affiliate_commission_folds_as_legal(line: str, folds: bool) -> None:
-    story = [f"<p>{p}</p>" for p in _PIER_STORY]
-    page = ("<html><head><title>Pier to close for repairs</title></head><body>"
-            f"<p>{line}</p>{''.join(story)}</body></html>")
-    blocks, folded, _inherited = _decided_with_all_kept(page)
-    [i] = [k for k, b in enumerate(blocks) if b.text == line]
-    assert folded[i] == folds
+    folded, _reason, block = _line_in_the_story(line, 0)
+    assert folded == folds
     if folds:
-        assert next(b for b in blocks if b.text == line).reason == LEGAL
+        assert block.reason == LEGAL
 
 
 @pytest.mark.parametrize(

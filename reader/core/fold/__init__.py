@@ -176,9 +176,10 @@ _EMBED_CODE = re.compile(r"<(iframe|script|embed|object|video|audio)\b[^>]*>", r
 #: A short line that ends by asking the reader to buy, try or sign up:
 #: the page's promotion ("Ready to simplify your nutrition? Get started today.").
 _CALL_TO_ACTION = re.compile(
-    r"(^|[.!?]\s+)(get started|learn more|start (your|a) free trial|try (it )?(for )?free|book a (demo|call|consultation)"
-    r"|request a (demo|quote)|sign up (now|today|for free)|download (it )?now|shop now|buy now|order now"
-    r"|get (it|yours|a quote)|schedule a (demo|call|consultation))( here| today| now| for free)?[.!]*\s*[›»→]?$", re.I)
+    r"(^|[.!?]\s+)(get started|learn more|start (your|a) free trial|try (it )?(for )?free"
+    r"|book a (demo|call|consultation)|request a (demo|quote)|sign up (now|today|for free)|download (it )?now"
+    r"|shop now|buy now|order now|get (it|yours|a quote)|schedule a (demo|call|consultation))"
+    r"( here| today| now| for free)?[.!]*\s*[›»→]?$", re.I)
 _CTA_WORDS = 20
 #: A page's copyright line (not a sentence about copyright), or its note
 #: on the commission it earns from links.
