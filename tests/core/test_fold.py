@@ -570,6 +570,10 @@ def test_a_note_on_affiliate_commission_folds_as_legal(line: str, folds: bool) -
         ("Where to buy", ADVERT),
         ("See the rating.", ADVERT),
         ("Price comparison from Backmarket", ADVERT),
+        ("Get a Quote from Harbour Van Lines", ADVERT),
+        ("Visit website", ADVERT),
+        ("View on Amazon Links to Amazon.com", ADVERT),
+        ("Buy now at Harbour Home Appliances", ADVERT),
         ("In this article", NAVIGATION),
         ("Jump to Review", NAVIGATION),
         ("Loading prices for your region", NAVIGATION),
@@ -579,6 +583,7 @@ def test_a_note_on_affiliate_commission_folds_as_legal(line: str, folds: bool) -
         ("Where to go next", ""),
         ("Best of all, the pier will reopen.", ""),
         ("In this town", ""),
+        ("Visit the harbour at dawn", ""),
         ("On this day the pier closed", ""),
     ],
 )

@@ -83,7 +83,8 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"buy (it )?(now|on amazon|at amazon)|check (the )?(latest )?price( at| on) \S+( \(on sale!?\))?|shop now|"
         r"book now|(see|check|view|compare) (the )?(latest |best )?(price|prices|deal|deals|rating|rates)"
         r"( at| on| from)?( \S+)?|(see|view|check) (it|them) (at|on) \S+|check \S+ price|track price|where to buy"
-        r"|best prices today|price comparison from \S+)\W*$",
+        r"|best prices today|price comparison from \S+|get (a )?(quote|price)( from .{1,40})?|visit (the )?website"
+        r"|view (it )?on \S+( links to \S+)?|buy (it )?now (at|on|from) .{1,40})\W*$",
         re.I), 8),
     (NAVIGATION, re.compile(
         r"^(skip to (main )?content|skip to (the )?navigation|menu|main menu|home|search|log ?in|log ?out|sign in|"
@@ -204,7 +205,7 @@ _FIRST_WORDS = {
     COMMENTS: """comment comments response responses replies leave reply post add join show view be cancel submit
         log""",
     ADVERT: """advertisement advertising sponsored ad ads promoted partner story scroll anzeige реклама 广告 buy check shop
-        book see view compare track where best price""",
+        book see view compare track where best price get visit""",
     NAVIGATION: """skip menu main home search log login logout sign register next previous prev back close toggle
         open more older newer load view see show go top contact about faq help tag tags category categories
         archive archives page table contents learn in on jump loading get""",
