@@ -574,6 +574,9 @@ def test_a_note_on_affiliate_commission_folds_as_legal(line: str, folds: bool) -
         ("Visit website", ADVERT),
         ("View on Amazon Links to Amazon.com", ADVERT),
         ("Buy now at Harbour Home Appliances", ADVERT),
+        ("Check their rates and availability", ADVERT),
+        ("More Details", NAVIGATION),
+        ("Courtesy of brand", CREDIT),
         ("In this article", NAVIGATION),
         ("Jump to Review", NAVIGATION),
         ("Loading prices for your region", NAVIGATION),
@@ -584,6 +587,7 @@ def test_a_note_on_affiliate_commission_folds_as_legal(line: str, folds: bool) -
         ("Best of all, the pier will reopen.", ""),
         ("In this town", ""),
         ("Visit the harbour at dawn", ""),
+        ("Courtesy is a virtue the pier keepers prized.", ""),
         ("On this day the pier closed", ""),
     ],
 )

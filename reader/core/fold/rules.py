@@ -84,7 +84,8 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"book now|(see|check|view|compare) (the )?(latest |best )?(price|prices|deal|deals|rating|rates)"
         r"( at| on| from)?( \S+)?|(see|view|check) (it|them) (at|on) \S+|check \S+ price|track price|where to buy"
         r"|best prices today|price comparison from \S+|get (a )?(quote|price)( from .{1,40})?|visit (the )?website"
-        r"|view (it )?on \S+( links to \S+)?|buy (it )?now (at|on|from) .{1,40})\W*$",
+        r"|view (it )?on \S+( links to \S+)?|buy (it )?now (at|on|from) .{1,40}|check (their|our) (rates|prices)"
+        r"( and availability)?)\W*$",
         re.I), 8),
     (NAVIGATION, re.compile(
         r"^(skip to (main )?content|skip to (the )?navigation|menu|main menu|home|search|log ?in|log ?out|sign in|"
@@ -93,7 +94,7 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"view all|see all|show more|go to top|top|contact( us)?|about( us)?|faq|help|tags?|categor(y|ies)|"
         r"archives?|page \d+( of \d+)?|\d+|[«»‹›<>←→|]+|table of contents|contents|search for|previous next|"
         r"learn more|in this (article|post|guide)|on this page|jump to( \S+){0,2}|loading( \S+){0,4}|more info"
-        r"|get in touch)\W*$", re.I), 6),
+        r"|get in touch|more details)\W*$", re.I), 6),
     (BYLINE, re.compile(
         rf"^(by|von|par|por|автор)\s+\S|^(posted|published|updated|written|last updated|posted on|published on)\b"
         rf"|^{DATE}(,?\s+(at\s+)?{_TIME})?\W*$|\b\d+\s+(min(ute)?s?|mins?)\s+read\b"
@@ -102,7 +103,7 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
     (CREDIT, re.compile(
         r"\b(photo|image|picture|illustration|video|graphic)s?\s*(credit|courtesy|by|:|/)"
         r"|\b(getty images|shutterstock|istock(photo)?|ap photo|reuters|afp|unsplash|pexels|alamy|tass|"
-        r"via wikimedia|wikimedia commons|epa|dpa)\b|^credit:|^source:\s", re.I), 25),
+        r"via wikimedia|wikimedia commons|epa|dpa)\b|^credit:|^source:\s|^courtesy( of\s|:)", re.I), 25),
 ]
 
 #: The line that heads (or closes) one comment of a thread: when it was
@@ -172,7 +173,7 @@ _KEYWORDS = {
              "mins read", "minute read", "minutes read", "read time", "reading time", "年"),
     CREDIT: ("photo", "image", "picture", "illustration", "video", "graphic", "getty", "shutterstock", "istock",
              "reuters", "afp", "unsplash", "pexels", "alamy", "tass", "wikimedia", "epa", "dpa", "credit:",
-             "source:"),
+             "source:", "courtesy"),
 }
 # The keywords worth looking for in a block of a given length (in words).
 _LONGEST = {reason: longest for reason, _pattern, longest in TEXT_PATTERNS}
