@@ -122,6 +122,41 @@ def run_anchor(func, pages: list[Page], mode: str) -> tuple[dict, dict]:
     return texts, ms
 
 
+def paired_ratios(pages: list[Page], mode: str, workdir: Path, func) -> dict[str, float]:
+    """Per page, reader's time over the anchor's, the two taking each page in
+    turn (reader in a worker process reading the file as `reader fold` does,
+    the anchor here), the order alternating: the machine's drift, which moves
+    the medians of separate passes by a fifth, weighs on both alike."""
+    from fold_pair import WORKER
+
+    worker = subprocess.Popen([sys.executable, "-c", WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    ratios = {}
+    try:
+        for k, p in enumerate(pages):
+            path = workdir / f"{p.id}.html" if mode == "html" else p.text_path
+            markup = p.html() if mode == "html" else as_paragraph_html(p.text())
+            mine = theirs = 0.0
+            for turn in ((0, 1) if k % 2 == 0 else (1, 0)):
+                if turn == 0:
+                    worker.stdin.write(f"{path}\n")
+                    worker.stdin.flush()
+                    mine = float(worker.stdout.readline())
+                else:
+                    t0 = time.perf_counter()
+                    try:
+                        func(markup)
+                    except Exception:  # noqa: BLE001
+                        pass
+                    theirs = (time.perf_counter() - t0) * 1000
+            if theirs > 0:
+                ratios[p.id] = mine / theirs
+    finally:
+        worker.stdin.close()
+        worker.wait()
+    return ratios
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help=f"default: {DEFAULT_CORPUS}")
@@ -147,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     dump = args.dump.open("w", encoding="utf-8") if args.dump else None
     workdir = Path(tempfile.mkdtemp(prefix="fold-bench-"))
     rows = []
+    paired: list[tuple[str, str, float, int]] = []
     try:
         for mode in args.modes.split(","):
             results = {}
@@ -164,6 +200,13 @@ def main(argv: list[str] | None = None) -> int:
                 ms = {pid: (v + ms2.get(pid, v)) / 2 for pid, v in ms.items()}
                 print(f"  reader fold ({mode}) again: {wall2:.1f} s wall")
             results = {"reader": (texts, ms), **results}
+            traf = next((f for name, f in anchors.items() if name.startswith("trafilatura")), None)
+            if traf is not None:
+                ratios = paired_ratios(pages, mode, workdir, traf)
+                for part, ids in (("all", [p.id for p in pages]), ("held-out", sorted(heldout))):
+                    vals = [ratios[i] for i in ids if i in ratios]
+                    if vals:
+                        paired.append((mode, part, statistics.median(vals), len(vals)))
             for name, (texts, ms) in results.items():
                 counts = {p.id: page_counts(texts.get(p.id, ""), p.truth["main_content"]) for p in pages}
                 if dump:
@@ -189,6 +232,11 @@ def main(argv: list[str] | None = None) -> int:
     for mode, part, name, n, f1, prec, rec, med in rows:
         ratio = med / anchor[mode, part] if anchor.get((mode, part)) else float("nan")
         print(f"{mode:<6} {part:<9} {name:<18} {n:>4} {f1:6.3f} {prec:6.3f} {rec:6.3f} {med:8.1f} {ratio:8.2f}")
+    if paired:
+        print()
+        print("reader / trafilatura, the two taking each page in turn (median of per-page ratios):")
+        for mode, part, ratio, n in paired:
+            print(f"{mode:<6} {part:<9} {n:>4} pages {ratio:6.2f}")
     return 0
 
 

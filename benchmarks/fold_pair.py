@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from wcxb import DEFAULT_CORPUS  # noqa: E402
 
-_WORKER = r"""
+#: A reader worker: a path per line in, the ms it took to read it (as `reader fold` does) out.
+WORKER = r"""
 import sys, time
 from pathlib import Path
 from reader.core.ingest import IngestError, ingest_file
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         workers = []
         for checkout in (args.old, args.new):
             env = dict(os.environ, PYTHONPATH=str(checkout.resolve()))
-            workers.append(subprocess.Popen([sys.executable, "-c", _WORKER], stdin=subprocess.PIPE,
+            workers.append(subprocess.Popen([sys.executable, "-c", WORKER], stdin=subprocess.PIPE,
                                             stdout=subprocess.PIPE, text=True, env=env, cwd=checkout))
         times: list[list[float]] = [[], []]
         for r in range(args.rounds):
