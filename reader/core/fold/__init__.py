@@ -69,6 +69,15 @@ def repeated_reason(count: int, site: str) -> str:
 #: whatever the model says, if it has at most this many words.
 _SURE = {SHARE: 6, ADVERT: 6, COOKIE: 60, NAVIGATION: 3, CREDIT: 8, NEWSLETTER: 12, DONATION: 12,
          COMMENTS: 8, RELATED: 6, LEGAL: 12}
+#: A page's copyright line (not a sentence about copyright), or its note
+#: on the commission it earns from links.
+_COPYRIGHT_LINE = re.compile(
+    r"^(©|\(c\)\s*\d{4}|copyright\s*(©|\(c\)|\d{4}))|\ball rights reserved\b"
+    r"|\b(we|i|this site|the site) (may|might|will|could)? ?(earn|receive|get) (a )?(small |affiliate )?"
+    r"(commission|compensation)", re.I)
+#: Longer furniture that is as sure when it reads like this (pattern, most
+#: words): a sign-up form's small print, a copyright line, a note on affiliate links.
+_SURE_LONGER = {NEWSLETTER: (FINE_PRINT, 60), LEGAL: (_COPYRIGHT_LINE, 40)}
 #: Appeals that run over several blocks, between two blocks that name them.
 _APPEALS = (DONATION, NEWSLETTER)
 #: The most short lines between two folded blocks that fold with them.
@@ -131,10 +140,11 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
             fold[i + 1] = False
     for i, s in enumerate(stats):
         limit = _SURE.get(s.pattern)
+        longer = _SURE_LONGER.get(s.pattern)
         if limit is not None and (s.words <= limit or (s.words <= 30 and listed_reason(blocks[i].text))
-                                  or (s.pattern == NEWSLETTER and FINE_PRINT.match(blocks[i].text))):
+                                  or (longer and s.words <= longer[1] and longer[0].search(blocks[i].text))):
             # Short furniture, a row of it on one line ("Share | Tweet |
-            # Email"), or a sign-up form's small print.
+            # Email"), or a longer line only furniture reads like.
             fold[i] = True
     inherited = _fold_appeals(fold, stats)
     _fold_strays(fold, stats)
@@ -151,18 +161,18 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
         # The headline is shown as the article's title: folded, it is not
         # read twice.
         fold[headline] = True
-        inherited.update(_fold_masthead(stats, [b.kind for b in blocks], fold, headline))
-    _fold_author_bios(blocks, stats, fold, inherited)
+        inherited.update(_fold_masthead(blocks, stats, fold, headline))
+    inherited.update(_fold_author_bios(blocks, stats, fold))
     for i, block in enumerate(blocks):
-        if not fold[i] and block.text.startswith("<") and _EMBED_CODE.match(block.text):
+        if fold[i]:
+            continue
+        if block.text.startswith("<") and _EMBED_CODE.match(block.text):
             # A player's or a post's embed code, printed for copying.
             fold[i] = True
             inherited[i] = SHARE
-        elif not fold[i] and stats[i].words <= _CTA_WORDS and _CALL_TO_ACTION.search(block.text):
+        elif stats[i].words <= _CTA_WORDS and _CALL_TO_ACTION.search(block.text):
             fold[i] = True
             inherited[i] = ADVERT
-        elif not fold[i] and stats[i].pattern == LEGAL and stats[i].words <= 40 and _COPYRIGHT_LINE.search(block.text):
-            fold[i] = True
     return fold, headline, inherited
 
 
@@ -181,12 +191,6 @@ _CALL_TO_ACTION = re.compile(
     r"|shop now|buy now|order now|get (it|yours|a quote)|schedule a (demo|call|consultation))"
     r"( here| today| now| for free)?[.!]*\s*[›»→]?$", re.I)
 _CTA_WORDS = 20
-#: A page's copyright line (not a sentence about copyright), or its note
-#: on the commission it earns from links.
-_COPYRIGHT_LINE = re.compile(
-    r"^(©|\(c\)\s*\d{4}|copyright\s*(©|\(c\)|\d{4}))|\ball rights reserved\b"
-    r"|\b(we|i|this site|the site) (may|might|will|could)? ?(earn|receive|get) (a )?(small |affiliate )?"
-    r"(commission|compensation)", re.I)
 
 
 #: A note on the author: a name, then what they are ("Jane Roe is a
@@ -199,23 +203,23 @@ _AUTHOR_BIO = re.compile(
 _BIO_AFTER = 0.7
 
 
-def _fold_author_bios(blocks: list[Block], stats: list, fold: list[bool],  # noqa: ANN001
-                      inherited: dict[int, str]) -> None:
-    """A note on the author under the story (who wrote it and what they do)."""
+def _fold_author_bios(blocks: list[Block], stats: list, fold: list[bool]) -> dict[int, str]:  # noqa: ANN001
+    """A note on the author under the story (who wrote it and what they do).
+    Returns the reasons of the blocks it folds."""
     shown = [s.words if not f and s.good else 0 for s, f in zip(stats, fold)]
     total = sum(shown)
-    if not total:
-        return
+    taken: dict[int, str] = {}
     above = 0
     for i, (block, s) in enumerate(zip(blocks, stats)):
-        if (not fold[i] and above >= _BIO_AFTER * total and 12 <= s.words <= 120
+        if (total and not fold[i] and above >= _BIO_AFTER * total and 12 <= s.words <= 120
                 and _AUTHOR_BIO.match(block.text)):
             fold[i] = True
-            inherited[i] = BYLINE
+            taken[i] = BYLINE
         above += shown[i]
+    return taken
 
 
-def _fold_masthead(stats: list, kinds: list[str], fold: list[bool], headline: int) -> dict[int, str]:  # noqa: ANN001
+def _fold_masthead(blocks: list[Block], stats: list, fold: list[bool], headline: int) -> dict[int, str]:  # noqa: ANN001
     """What stands around the headline: the section's name just above it
     ("Education"); below it, before the story's first paragraph, another
     copy of the headline (an audio player's title, say) and, when a date or
@@ -239,7 +243,7 @@ def _fold_masthead(stats: list, kinds: list[str], fold: list[bool], headline: in
     marks = [i for i in window if stats[i].pattern == BYLINE or stats[i].norm in _BY]
     for i in window:
         if marks and i <= marks[-1] + 1 and stats[i].words <= _MASTHEAD_LINE and not stats[i].terminal \
-                and kinds[i] != "heading":
+                and blocks[i].kind != "heading":
             fold[i] = True
             taken[i] = BYLINE
     return taken
