@@ -128,11 +128,16 @@ def _json_ld(doc: Any) -> dict[str, str]:
     return out
 
 
+def _text_of(el: Any) -> str:
+    """All the text inside an element (its own tail left out)."""
+    return "".join(el.itertext())
+
+
 def _metadata(doc: Any, page: HtmlPage, base_url: str | None) -> None:
     meta = _meta(doc)
     ld = _json_ld(doc)
     title_el = doc.find(".//title")
-    title_text = clean_line(title_el.text_content()) if title_el is not None else ""
+    title_text = clean_line(_text_of(title_el)) if title_el is not None else ""
     page.title = (
         meta.get("og:title") or meta.get("twitter:title") or ld.get("headline") or title_text or None
     )
@@ -430,19 +435,19 @@ class _Builder:
         self.flush()
         rows = []
         for tr in el.iter("tr"):
-            cells = [clean_line(td.text_content()) for td in tr if td.tag in ("td", "th")]
+            cells = [clean_line(_text_of(td)) for td in tr if td.tag in ("td", "th")]
             if any(cells):
                 rows.append(" | ".join(cells))
         caption = el.find("caption")
-        if caption is not None and clean_line(caption.text_content()):
+        if caption is not None and clean_line(_text_of(caption)):
             self.blocks.append(
-                Block(kind="caption", text=clean_line(caption.text_content()),
+                Block(kind="caption", text=clean_line(_text_of(caption)),
                       features={"tag": "caption", "stack": tuple(self.stack), "path": tuple(self.path),
                                 "link_chars": 0, "link_count": 0, "element": caption})
             )
         if rows:
             text = "\n".join(rows)
-            link_chars = sum(len(clean_line(a.text_content())) for a in el.iter("a"))
+            link_chars = sum(len(clean_line(_text_of(a))) for a in el.iter("a"))
             self.blocks.append(
                 Block(kind="table", text=text,
                       features={"tag": "table", "stack": tuple(self.stack), "path": tuple(self.path),
@@ -563,9 +568,12 @@ def parse_html(text: str, base_url: str | None = None) -> HtmlPage:
     try:
         # huge_tree: without it libxml2 silently stops after ~10 MB of text or
         # attributes (a page saved with its images inline loses its text).
-        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False,
-                                      huge_tree=True)
-        doc = lxml.html.document_fromstring(text, parser=parser)
+        # Plain lxml elements, not lxml.html's: those pick their class in
+        # Python for every element the walk touches.
+        parser = etree.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False, huge_tree=True)
+        doc = etree.fromstring(text, parser)
+        if doc is None:
+            raise etree.ParserError("Document is empty")
     except (etree.ParserError, ValueError):
         doc = None
     if doc is not None:
