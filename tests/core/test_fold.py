@@ -446,7 +446,7 @@ def test_the_masthead_under_the_headline_folds_as_byline_and_title() -> None:
     page = (
         "<html><head><title>Pier to close for repairs</title></head><body>"
         "<p>Harbour news</p><h1>Pier to close for repairs</h1><p>Heard on Morning Edition</p><p>By</p>"
-        "<p>Jane Roe | The Harbour Times</p><h2>Pier to close for repairs</h2><p>Listen · 3:51</p>"
+        "<p>Jane Roe | The Harbour Times</p><h2>Pier to close for repairs</h2><p>Harbour board vote</p>"
         f"{story}"
         "<p>&lt;iframe src=\"https://example.org/player/embed/1\" width=\"100%\"&gt;&lt;/iframe&gt;</p>"
         "<p>Copyright © 2023 Harbour Times. All rights reserved. Visit our website terms of use and "
@@ -463,9 +463,35 @@ def test_the_masthead_under_the_headline_folds_as_byline_and_title() -> None:
     assert state[("heading", "Pier to close for repairs")][0]
     assert [inherited.get(i) for i, b in enumerate(blocks) if b.text == "Pier to close for repairs"][1:] == [TITLE]
     # Past the line after the byline, a short line is left to the model.
-    assert state[("paragraph", "Listen · 3:51")] == (False, "")
+    assert state[("paragraph", "Harbour board vote")] == (False, "")
     assert state[("paragraph", '<iframe src="https://example.o')] == (True, SHARE)
     assert state[("paragraph", "Copyright © 2023 Harbour Times")][0]
+    assert not any(f for b, f in zip(blocks, folded) if b.text in _PIER_STORY)
+
+
+def test_an_audio_players_lines_and_a_teaser_above_the_headline_fold() -> None:
+    story = "".join(f"<p>{p}</p>" for p in _PIER_STORY)
+    summary = "The harbour board votes to close the old ferry pier for eight months of repairs."
+    page = (
+        "<html><head><title>Pier to close for repairs</title></head><body>"
+        f"<p>Pier to close for repairs {summary}</p><p>Pier to close for repairs A board member disagrees.</p>"
+        "<h1>Pier to close for repairs</h1>"
+        f"<p>Listen · 3:51 3:51</p><ul><li>Transcript</li></ul><p>{summary}</p>{story}"
+        "<p>Listen to the full interview with the harbour master on our podcast this Friday morning.</p>"
+        "</body></html>"
+    )
+    blocks, folded, inherited = _decided_with_all_kept(page)
+    state = {b.text: (f, inherited.get(i, "") or b.reason) for i, (b, f) in enumerate(zip(blocks, folded))}
+    # The headline run on with the summary shown below it: a teaser.
+    assert state[f"Pier to close for repairs {summary}"] == (True, TITLE)
+    # The headline run on with a line shown nowhere else stays.
+    assert state["Pier to close for repairs A board member disagrees."][0] is False
+    assert state[summary][0] is False
+    for line in ("Listen · 3:51 3:51", "Transcript"):
+        assert state[line][0] is True, line
+    assert fold.text_reason("Listen · 3:51 3:51", 4) == NAVIGATION
+    # A sentence that starts with "Listen" is no player.
+    assert state["Listen to the full interview with the harbour master on our podcast this Friday morning."][0] is False
     assert not any(f for b, f in zip(blocks, folded) if b.text in _PIER_STORY)
 
 

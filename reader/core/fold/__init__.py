@@ -75,9 +75,12 @@ _COPYRIGHT_LINE = re.compile(
     r"^(©|\(c\)\s*\d{4}|copyright\s*(©|\(c\)|\d{4}))|\ball rights reserved\b"
     r"|\b(we|i|this site|the site) (may|might|will|could)? ?(earn|receive|get) (a )?(small |affiliate )?"
     r"(commission|compensation)", re.I)
+#: An audio player's controls ("Listen · 3:51 3:51").
+_PLAYER = re.compile(r"^listen\b\W*(\d{1,2}:\d{2}(:\d{2})?\W*)+$", re.I)
 #: Longer furniture that is as sure when it reads like this (pattern, most
-#: words): a sign-up form's small print, a copyright line, a note on affiliate links.
-_SURE_LONGER = {NEWSLETTER: (FINE_PRINT, 60), LEGAL: (_COPYRIGHT_LINE, 40)}
+#: words): a sign-up form's small print, a copyright line, a note on
+#: affiliate links, an audio player's controls.
+_SURE_LONGER = {NEWSLETTER: (FINE_PRINT, 60), LEGAL: (_COPYRIGHT_LINE, 40), NAVIGATION: (_PLAYER, 8)}
 #: Appeals that run over several blocks, between two blocks that name them.
 _APPEALS = (DONATION, NEWSLETTER)
 #: The most short lines between two folded blocks that fold with them.
@@ -239,6 +242,7 @@ def _fold_masthead(blocks: list[Block], stats: list, fold: list[bool], headline:
     if k >= 0 and not fold[k] and stats[k].words <= 2 and not stats[k].terminal and not stats[k].cjk:
         fold[k] = True
         taken[k] = NAVIGATION
+    taken.update(_fold_teaser(blocks, fold, headline))
     window = [i for i in window if not fold[i]]
     marks = [i for i in window if stats[i].pattern == BYLINE or stats[i].norm in _BY]
     for i in window:
@@ -246,6 +250,29 @@ def _fold_masthead(blocks: list[Block], stats: list, fold: list[bool], headline:
                 and blocks[i].kind != "heading":
             fold[i] = True
             taken[i] = BYLINE
+    return taken
+
+
+def _fold_teaser(blocks: list[Block], fold: list[bool], headline: int) -> dict[int, str]:
+    """A teaser above the headline: the headline again, run on with a line
+    the page shows below it (its summary), as a player's or a share card's
+    text. Returns the reasons of the blocks it folds."""
+    from reader.core.fold.features import WORD
+
+    head = WORD.findall(blocks[headline].text.lower())
+    if len(head) < 4:
+        return {}
+    below = [" ".join(WORD.findall(blocks[j].text.lower()))
+             for j in range(headline + 1, min(len(blocks), headline + 1 + 3 * _MASTHEAD)) if not fold[j]]
+    taken: dict[int, str] = {}
+    for k in range(max(0, headline - _MASTHEAD), headline):
+        words = WORD.findall(blocks[k].text.lower())
+        if fold[k] or len(words) <= len(head) or words[: len(head)] != head:
+            continue
+        rest = " ".join(words[len(head):])
+        if any(f" {rest} " in f" {line} " for line in below):
+            fold[k] = True
+            taken[k] = TITLE
     return taken
 
 

@@ -28,7 +28,7 @@ from reader.core.fold.rules import (
 from reader.core.models import Block
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-_WORD = re.compile(r"\w+")
+WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"[0-9]")
 _TOKEN_SPLIT = re.compile(r"[^a-z]+")
 _TERMINAL = tuple('.!?:;"\'\u3002\uff01\uff1f\u201d\u2019)\u2026')
@@ -106,7 +106,7 @@ class BlockStats:
             self.caps = 0.0
             ws = None
         elif n:
-            ws = _WORD.findall(text.lower())
+            ws = WORD.findall(text.lower())
             self.sw = sum(map(_STOPWORDS.__contains__, ws)) / n
             self.caps = sum(1 for t in tokens if t[0].isupper()) / n
         else:
@@ -133,7 +133,7 @@ class BlockStats:
         if n > 40:
             self.norm = text
         else:
-            self.norm = " ".join(ws if ws is not None else _WORD.findall(text.lower()))
+            self.norm = " ".join(ws if ws is not None else WORD.findall(text.lower()))
         self.pattern = text_reason(text, self.words)
         # Prose: long enough, punctuated, not mostly links.
         self.good = (
@@ -180,7 +180,7 @@ def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = 
     total_words = sum(s.words for s in stats) or 1
     counts = Counter(s.norm for s in stats)
     core_start, core_end = _core_span(stats)
-    title_norm = " ".join(_WORD.findall(title.lower())) if title else ""
+    title_norm = " ".join(WORD.findall(title.lower())) if title else ""
 
     # HTML: how much of the page's prose sits under each element.
     share: dict[int, float] = {}

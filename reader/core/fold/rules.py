@@ -94,7 +94,8 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"view all|see all|show more|go to top|top|contact( us)?|about( us)?|faq|help|tags?|categor(y|ies)|"
         r"archives?|page \d+( of \d+)?|\d+|[«»‹›<>←→|]+|table of contents|contents|search for|previous next|"
         r"learn more|in this (article|post|guide)|on this page|jump to( \S+){0,2}|loading( \S+){0,4}|more info"
-        r"|get in touch|more details)\W*$", re.I), 6),
+        r"|get in touch|more details|(read |show |view |full )?transcript|listen( now| to (this|the) (article|story"
+        r"|episode|podcast))?(\W+\d{1,2}:\d{2}(:\d{2})?)*)\W*$", re.I), 6),
     (BYLINE, re.compile(
         rf"^(by|von|par|por|автор)\s+\S|^(posted|published|updated|written|last updated|posted on|published on)\b"
         rf"|^{DATE}(,?\s+(at\s+)?{_TIME})?\W*$|\b\d+\s+(min(ute)?s?|mins?)\s+read\b"
@@ -209,7 +210,7 @@ _FIRST_WORDS = {
         book see view compare track where best price get visit""",
     NAVIGATION: """skip menu main home search log login logout sign register next previous prev back close toggle
         open more older newer load view see show go top contact about faq help tag tags category categories
-        archive archives page table contents learn in on jump loading get""",
+        archive archives page table contents learn in on jump loading get read full transcript listen""",
 }
 _STARTS: dict[str, set[str]] = {}
 for _reason, _words in _FIRST_WORDS.items():
