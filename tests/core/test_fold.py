@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from pathlib import Path
 
@@ -493,6 +494,21 @@ def test_an_audio_players_lines_and_a_teaser_above_the_headline_fold() -> None:
     # A sentence that starts with "Listen" is no player.
     assert state["Listen to the full interview with the harbour master on our podcast this Friday morning."][0] is False
     assert not any(f for b, f in zip(blocks, folded) if b.text in _PIER_STORY)
+
+
+def test_embed_code_the_model_folds_is_named_as_share_code() -> None:
+    from reader.core.fold.features import page_features
+    from reader.core.fold.model import model_for
+
+    embed = '<iframe src="https://example.org/player/embed/1" width="100%"></iframe>'
+    page = ("<html><body>" + "".join(f"<p>{p}</p>" for p in _PIER_STORY)
+            + f"<p>Download</p><p>{html_lib.escape(embed)}</p></body></html>")
+    blocks = ingest_bytes(page.encode(), "html").blocks
+    feats, stats = page_features(blocks, "html", model_for("html").vocab, None)
+    keep = [b.text in _PIER_STORY for b in blocks]  # the model folds the menu and the code
+    folded, _headline, inherited = fold.decide(blocks, feats, stats, keep, "html")
+    [i] = [k for k, b in enumerate(blocks) if b.text == embed]
+    assert folded[i] and inherited[i] == SHARE
 
 
 def test_short_lines_under_a_headline_stay_without_a_byline() -> None:

@@ -306,13 +306,11 @@ def hints_of(tokens: str) -> tuple[str, ...]:
     return tuple(HTML_HINTS[i][0] for i in sorted(seen))
 
 
-@lru_cache(maxsize=8192)
 def hint_of(tokens: str) -> str:
-    """The furniture one element's class/id words name, or ""."""
-    for reason, pattern in HTML_HINTS:
-        if pattern.search(tokens):
-            return reason
-    return ""
+    """The furniture one element's class/id words name (the first in
+    HTML_HINTS' order when they name several), or ""."""
+    hints = hints_of(tokens)
+    return hints[0] if hints else ""
 
 
 def html_reason(stack: tuple[tuple[str, str], ...]) -> str:
