@@ -128,7 +128,7 @@ def comment_header(text: str, words: int) -> bool:
     text = text.strip()
     if words > 8 and text.endswith((".", "!", "?")):
         return False  # a sentence that mentions a date and a time
-    if not any(ch.isdigit() for ch in text):
+    if not any(map(str.isdigit, text)):
         # No date, no time: only a byline, a "says:", "an hour ago" or Reply.
         low = text.lower()
         if not (low.startswith(("by ", "o by ", "reply", "log in to reply")) or " ago" in low
