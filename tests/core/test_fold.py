@@ -511,6 +511,34 @@ def test_embed_code_the_model_folds_is_named_as_share_code() -> None:
     assert folded[i] and inherited[i] == SHARE
 
 
+def test_images_and_figure_captions_fold_as_image_and_a_tables_caption_stays() -> None:
+    paras = [f"<p>{p}</p>" for p in _PIER_STORY]
+    page = (
+        "<html><head><title>Pier to close for repairs</title></head><body>" + paras[0]
+        + '<figure><img src="pier.jpg" alt="The old ferry pier at low tide, seen from the quay">'
+        "<figcaption>The pier's southern walkway, closed since March</figcaption></figure>"
+        + "".join(paras[1:])
+        + '<figure><img src="costs.png" alt=""><figcaption>Figure 2. Repair costs by month, in thousands of euros'
+        "</figcaption></figure>"
+        + "<table><caption>Repair costs by year</caption><tr><td>2025</td><td>1.2m</td></tr>"
+        "<tr><td>2026</td><td>0.8m</td></tr></table></body></html>"
+    )
+    article = ingest_bytes(page.encode(), "html")
+    image = _block(article, "The old ferry pier at low tide")
+    caption = _block(article, "The pier's southern walkway")
+    assert (image.kind, caption.kind) == ("image", "caption")
+    assert image.boilerplate and image.reason == fold.IMAGE
+    assert caption.boilerplate and caption.reason == fold.IMAGE
+    assert not _block(article, "Repair costs by year").boilerplate
+    # A numbered figure's caption is the text's own ("as Figure 2 shows").
+    assert not _block(article, "Figure 2. Repair costs").boilerplate
+    assert all(not _block(article, p[:40]).boilerplate for p in _PIER_STORY)
+    # Folded, not lost: the reading screen's fold line names them, one key shows them.
+    shown = article_text(article)
+    assert "2 blocks folded: image" in shown and "The old ferry pier" not in shown
+    assert "The old ferry pier" in article_text(article, show_all=True)
+
+
 def test_short_lines_under_a_headline_stay_without_a_byline() -> None:
     story = "".join(f"<p>{p}</p>" for p in _PIER_STORY)
     page = (

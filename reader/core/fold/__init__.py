@@ -38,6 +38,7 @@ from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
     DATE,
     DONATION,
     FINE_PRINT,
+    IMAGE,
     LEGAL,
     MARKED,
     NAVIGATION,
@@ -52,7 +53,7 @@ from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
 )
 
 __all__ = [
-    "ADVERT", "BYLINE", "COMMENTS", "COOKIE", "CREDIT", "DONATION", "LEGAL", "MARKED", "NAVIGATION",
+    "ADVERT", "BYLINE", "COMMENTS", "COOKIE", "CREDIT", "DONATION", "IMAGE", "LEGAL", "MARKED", "NAVIGATION",
     "NEWSLETTER", "RELATED", "SHARE", "TITLE", "FoldRun", "Label", "block_key", "effective_labels", "fold_blocks",
     "fold_runs", "labels_in_archive", "repeated_reason",
 ]
@@ -166,6 +167,11 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
         fold[headline] = True
         inherited.update(_fold_masthead(blocks, stats, fold, headline))
     inherited.update(_fold_author_bios(blocks, stats, fold))
+    for i, block in enumerate(blocks):
+        if _of_a_figure(block):
+            # An image's description and a figure's caption: the terminal
+            # shows no image, and the story reads on without them.
+            fold[i] = True
     for i, block in enumerate(blocks):
         if block.text.startswith("<") and _EMBED_CODE.match(block.text):
             # A player's or a post's embed code, printed for copying (named
@@ -444,11 +450,27 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
     return best
 
 
+#: A numbered figure's caption ("Figure 2. Gas use per block"), which the
+#: text refers to: part of the story.
+_NUMBERED_FIGURE = re.compile(r"^(figure|fig\.?|table|chart|graph|exhibit|diagram|map)\s*\d", re.I)
+
+
+def _of_a_figure(block: Block) -> bool:
+    """An image (its description: the alt text) or a figure's caption; a
+    table's caption goes with its table, a numbered figure's with the text."""
+    if block.kind == "image":
+        return True
+    return (block.kind == "caption" and (block.features or {}).get("tag") == "figcaption"
+            and not _NUMBERED_FIGURE.match(block.text))
+
+
 def _reason(block: Block, pattern: str, fmt: str, previous: str, *, after: bool) -> str:
     """Why a block the model folds is furniture, in words a person knows."""
     if pattern:
         return pattern
-    if block.kind in ("image", "caption"):
+    if _of_a_figure(block):
+        return IMAGE
+    if block.kind == "caption":
         return CREDIT
     if fmt == "html":
         hint = html_reason((block.features or {}).get("stack", ()))
