@@ -539,6 +539,22 @@ def test_images_and_figure_captions_fold_as_image_and_a_tables_caption_stays() -
     assert "The old ferry pier" in article_text(article, show_all=True)
 
 
+def test_the_pages_footer_folds_and_an_articles_own_footer_is_left_to_the_model() -> None:
+    story = "".join(f"<p>{p}</p>" for p in _PIER_STORY)
+    page = (
+        "<html><head><title>Pier to close for repairs</title></head><body>"
+        f"<article><h1>Pier to close for repairs</h1>{story}"
+        "<footer><p>Corrections: an earlier version of this story misstated the length of the pier.</p></footer>"
+        "</article><footer><div><p>Harbour Times is published by Harbour Media, 12 Quay Street, and has covered "
+        "the town since 1921.</p></div></footer></body></html>"
+    )
+    blocks, folded, _inherited = _decided_with_all_kept(page)
+    state = {b.text[:20]: f for b, f in zip(blocks, folded)}
+    assert state["Harbour Times is pub"] is True
+    assert state["Corrections: an earl"] is False
+    assert not any(f for b, f in zip(blocks, folded) if b.text in _PIER_STORY)
+
+
 def test_short_lines_under_a_headline_stay_without_a_byline() -> None:
     story = "".join(f"<p>{p}</p>" for p in _PIER_STORY)
     page = (

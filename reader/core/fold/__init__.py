@@ -153,6 +153,10 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
     inherited = _fold_appeals(fold, stats)
     _fold_strays(fold, stats)
     inherited.update(_fold_comment_threads(blocks, stats, fold))
+    if fmt == "html":
+        for i, block in enumerate(blocks):
+            if not fold[i] and _in_page_footer(block):
+                fold[i] = True
     if not any(s.good and not f for s, f in zip(stats, fold)):
         # Every paragraph of prose folded: the reader would open an empty
         # page. The prose that names no furniture is the story after all.
@@ -453,6 +457,17 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
 #: A numbered figure's caption ("Figure 2. Gas use per block"), which the
 #: text refers to: part of the story.
 _NUMBERED_FIGURE = re.compile(r"^(figure|fig\.?|table|chart|graph|exhibit|diagram|map)\s*\d", re.I)
+
+
+def _in_page_footer(block: Block) -> bool:
+    """Under the page's <footer> (one that no <article> or <main> holds: an
+    article's own footer may carry its notes)."""
+    for tag, _tokens in (block.features or {}).get("stack", ()):
+        if tag in ("article", "main"):
+            return False
+        if tag == "footer":
+            return True
+    return False
 
 
 def _of_a_figure(block: Block) -> bool:
