@@ -418,6 +418,12 @@ def test_short_lines_between_folded_blocks_fold_with_them(lines: list[str], fold
     assert not any(f for b, f in zip(blocks, folded) if b.text in _PIER_STORY)
 
 
+def _pier_page(before: str, after: str = "") -> str:
+    """An HTML page of the pier story, `before` and `after` it in its body."""
+    story = "".join(f"<p>{p}</p>" for p in _PIER_STORY)
+    return f"<html><head><title>Pier to close for repairs</title></head><body>{before}{story}{after}</body></html>"
+
+
 def _decided_with_all_kept(page: str) -> tuple[list[Block], list[bool], dict[int, str]]:
     """The rules' part of folding an HTML page, with the model's part fixed: every block kept."""
     from reader.core.fold.features import page_features
@@ -443,15 +449,12 @@ def _line_in_the_story(line: str, at: int) -> tuple[bool, str, Block]:
 
 
 def test_the_masthead_under_the_headline_folds_as_byline_and_title() -> None:
-    story = "".join(f"<p>{p}</p>" for p in _PIER_STORY)
-    page = (
-        "<html><head><title>Pier to close for repairs</title></head><body>"
+    page = _pier_page(
         "<p>Harbour news</p><h1>Pier to close for repairs</h1><p>Heard on Morning Edition</p><p>By</p>"
-        "<p>Jane Roe | The Harbour Times</p><h2>Pier to close for repairs</h2><p>Harbour board vote</p>"
-        f"{story}"
+        "<p>Jane Roe | The Harbour Times</p><h2>Pier to close for repairs</h2><p>Harbour board vote</p>",
         "<p>&lt;iframe src=\"https://example.org/player/embed/1\" width=\"100%\"&gt;&lt;/iframe&gt;</p>"
         "<p>Copyright © 2023 Harbour Times. All rights reserved. Visit our website terms of use and "
-        "permissions pages for further information.</p></body></html>"
+        "permissions pages for further information.</p>",
     )
     blocks, folded, inherited = _decided_with_all_kept(page)
     state = {(b.kind, b.text[:30]): (f, inherited.get(i, "")) for i, (b, f) in enumerate(zip(blocks, folded))}
@@ -471,15 +474,11 @@ def test_the_masthead_under_the_headline_folds_as_byline_and_title() -> None:
 
 
 def test_an_audio_players_lines_and_a_teaser_above_the_headline_fold() -> None:
-    story = "".join(f"<p>{p}</p>" for p in _PIER_STORY)
     summary = "The harbour board votes to close the old ferry pier for eight months of repairs."
-    page = (
-        "<html><head><title>Pier to close for repairs</title></head><body>"
+    page = _pier_page(
         f"<p>Pier to close for repairs {summary}</p><p>Pier to close for repairs A board member disagrees.</p>"
-        "<h1>Pier to close for repairs</h1>"
-        f"<p>Listen · 3:51 3:51</p><ul><li>Transcript</li></ul><p>{summary}</p>{story}"
-        "<p>Listen to the full interview with the harbour master on our podcast this Friday morning.</p>"
-        "</body></html>"
+        f"<h1>Pier to close for repairs</h1><p>Listen · 3:51 3:51</p><ul><li>Transcript</li></ul><p>{summary}</p>",
+        "<p>Listen to the full interview with the harbour master on our podcast this Friday morning.</p>",
     )
     blocks, folded, inherited = _decided_with_all_kept(page)
     state = {b.text: (f, inherited.get(i, "") or b.reason) for i, (b, f) in enumerate(zip(blocks, folded))}
@@ -540,13 +539,11 @@ def test_images_and_figure_captions_fold_as_image_and_a_tables_caption_stays() -
 
 
 def test_the_pages_footer_folds_and_an_articles_own_footer_is_left_to_the_model() -> None:
-    story = "".join(f"<p>{p}</p>" for p in _PIER_STORY)
-    page = (
-        "<html><head><title>Pier to close for repairs</title></head><body>"
-        f"<article><h1>Pier to close for repairs</h1>{story}"
+    page = _pier_page(
+        "<article><h1>Pier to close for repairs</h1>",
         "<footer><p>Corrections: an earlier version of this story misstated the length of the pier.</p></footer>"
         "</article><footer><div><p>Harbour Times is published by Harbour Media, 12 Quay Street, and has covered "
-        "the town since 1921.</p></div></footer></body></html>"
+        "the town since 1921.</p></div></footer>",
     )
     blocks, folded, _inherited = _decided_with_all_kept(page)
     state = {b.text[:20]: f for b, f in zip(blocks, folded)}
@@ -556,12 +553,10 @@ def test_the_pages_footer_folds_and_an_articles_own_footer_is_left_to_the_model(
 
 
 def test_short_lines_under_a_headline_stay_without_a_byline() -> None:
-    story = "".join(f"<p>{p}</p>" for p in _PIER_STORY)
-    page = (
-        "<html><head><title>Pier to close for repairs</title></head><body>"
-        f"<h1>Pier to close for repairs</h1><p>Harbour board vote</p><p>Eight months of work</p>{story}"
+    page = _pier_page(
+        "<h1>Pier to close for repairs</h1><p>Harbour board vote</p><p>Eight months of work</p>",
         "<p>Copyright law has long held that a pier's design belongs to its engineer, the board's lawyer said, "
-        "and the town may not copy it.</p></body></html>"
+        "and the town may not copy it.</p>",
     )
     blocks, folded, _inherited = _decided_with_all_kept(page)
     shown = [b.text for b, f in zip(blocks, folded) if not f]
