@@ -552,6 +552,30 @@ def test_the_pages_footer_folds_and_an_articles_own_footer_is_left_to_the_model(
     assert not any(f for b, f in zip(blocks, folded) if b.text in _PIER_STORY)
 
 
+_BLURB = ("<div class='promo'><p>Harbour Media also publishes a weekly guide to the coast's walks, ferries "
+          "and fish markets, with a map you can print.</p></div>")
+
+
+def test_what_is_shown_outside_the_article_that_holds_the_story_folds() -> None:
+    page = _pier_page("<div><article><h1>Pier to close for repairs</h1>", f"</article>{_BLURB}</div>")
+    blocks, folded, _inherited = _decided_with_all_kept(page)
+    state = {b.text[:20]: f for b, f in zip(blocks, folded)}
+    assert state["Harbour Media also p"] is True
+    assert not any(f for b, f in zip(blocks, folded) if b.text in _PIER_STORY)
+
+
+def test_text_outside_an_article_that_holds_only_part_of_the_story_stays() -> None:
+    # The story's last paragraphs stand outside the <article> (broken
+    # markup): the element is no sign of where the story is, nothing folds for it.
+    half = 3
+    page = ("<html><head><title>Pier to close for repairs</title></head><body><article>"
+            + "".join(f"<p>{p}</p>" for p in _PIER_STORY[:half]) + "</article>"
+            + "".join(f"<p>{p}</p>" for p in _PIER_STORY[half:]) + _BLURB + "</body></html>")
+    blocks, folded, _inherited = _decided_with_all_kept(page)
+    assert not any(f for b, f in zip(blocks, folded) if b.text in _PIER_STORY)
+    assert not any(f for b, f in zip(blocks, folded) if b.text.startswith("Harbour Media also"))
+
+
 def test_short_lines_under_a_headline_stay_without_a_byline() -> None:
     page = _pier_page(
         "<h1>Pier to close for repairs</h1><p>Harbour board vote</p><p>Eight months of work</p>",

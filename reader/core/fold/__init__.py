@@ -157,6 +157,7 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
         for i, block in enumerate(blocks):
             if not fold[i] and _in_page_footer(block):
                 fold[i] = True
+        _fold_outside_the_article(blocks, stats, fold)
     if not any(s.good and not f for s, f in zip(stats, fold)):
         # Every paragraph of prose folded: the reader would open an empty
         # page. The prose that names no furniture is the story after all.
@@ -457,6 +458,38 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
 #: A numbered figure's caption ("Figure 2. Gas use per block"), which the
 #: text refers to: part of the story.
 _NUMBERED_FIGURE = re.compile(r"^(figure|fig\.?|table|chart|graph|exhibit|diagram|map)\s*\d", re.I)
+
+
+#: The share of the shown text one <article> (or <main>) must hold for what
+#: is shown outside it to fold.
+_ARTICLE_SHARE = 0.8
+
+
+def _fold_outside_the_article(blocks: list[Block], stats: list, fold: list[bool]) -> None:  # noqa: ANN001
+    """When one <article> element (failing that, one <main>) holds nearly all
+    the text left shown, the page marks its story: what is shown outside it
+    (a sidebar's blurb, a teaser under the story) is the page's."""
+    for tag in ("article", "main"):
+        where: list[int] = []
+        words: dict[int, int] = {}
+        total = 0
+        for block, s, folded in zip(blocks, stats, fold):
+            features = block.features or {}
+            eid = next((e for (t, _tokens), e in zip(features.get("stack", ()), features.get("path", ())) if t == tag),
+                       -1)
+            where.append(eid)
+            if not folded:
+                total += s.words
+                if eid >= 0:
+                    words[eid] = words.get(eid, 0) + s.words
+        if not words:
+            continue
+        story = max(words, key=words.__getitem__)
+        if words[story] >= _ARTICLE_SHARE * total:
+            for i, eid in enumerate(where):
+                if eid != story:
+                    fold[i] = True
+            return
 
 
 def _in_page_footer(block: Block) -> bool:
