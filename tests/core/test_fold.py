@@ -564,6 +564,19 @@ def test_what_is_shown_outside_the_article_that_holds_the_story_folds() -> None:
     assert not any(f for b, f in zip(blocks, folded) if b.text in _PIER_STORY)
 
 
+def test_after_a_story_body_what_stands_outside_it_folds_and_the_deck_above_it_stays() -> None:
+    deck = "<p>Eight months without the old ferry pier: the board has voted, and the town worries.</p>"
+    author = ("<div class='author-box'><p>Jane Roe writes about the harbour, its boats and the people who work "
+              "them.</p></div>")
+    page = _pier_page(f"<article><h1>Pier to close for repairs</h1>{deck}<div class='entry-content'>",
+                      f"</div>{author}</article>")
+    blocks, folded, _inherited = _decided_with_all_kept(page)
+    state = {b.text[:20]: f for b, f in zip(blocks, folded)}
+    assert state["Jane Roe writes abou"] is True
+    assert state["Eight months without"] is False
+    assert not any(f for b, f in zip(blocks, folded) if b.text in _PIER_STORY)
+
+
 def test_text_outside_an_article_that_holds_only_part_of_the_story_stays() -> None:
     # The story's last paragraphs stand outside the <article> (broken
     # markup): the element is no sign of where the story is, nothing folds for it.

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -460,23 +461,38 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
 _NUMBERED_FIGURE = re.compile(r"^(figure|fig\.?|table|chart|graph|exhibit|diagram|map)\s*\d", re.I)
 
 
-#: The share of the shown text one <article> (or <main>) must hold for what
-#: is shown outside it to fold.
+#: The share of the shown text the element that marks the story must hold
+#: for what is shown outside it to fold.
 _ARTICLE_SHARE = 0.8
 
 
+#: Class names (and microdata) of the element that holds a story's body.
+_STORY_BODY = re.compile(r"\b(articlebody|entry-content|post-content|article-content|article-body|story-body"
+                         r"|post-body|entry-body)\b")
+#: The elements that may mark a page's story, tightest first: (is it one,
+#: do the blocks above it fold too). Above a story body stand the headline's
+#: deck and byline, which an <article> or <main> holds.
+_STORY_MARKS: tuple[tuple[Callable[[str, str], bool], bool], ...] = (
+    (lambda tag, tokens: bool(tokens) and _STORY_BODY.search(tokens) is not None, False),
+    (lambda tag, tokens: tag == "article", True),
+    (lambda tag, tokens: tag == "main", True),
+)
+
+
 def _fold_outside_the_article(blocks: list[Block], stats: list, fold: list[bool]) -> None:  # noqa: ANN001
-    """When one <article> element (failing that, one <main>) holds nearly all
-    the text left shown, the page marks its story: what is shown outside it
-    (a sidebar's blurb, a teaser under the story) is the page's."""
-    for tag in ("article", "main"):
+    """When one element that marks a story (its body's class, an <article>,
+    a <main>) holds nearly all the text left shown, what is shown outside
+    it (an author box, a sidebar's blurb, a teaser under the story) is the
+    page's. A story body's folds what follows it; an <article>'s or a
+    <main>'s everything outside, and ends the search."""
+    for marks, whole in _STORY_MARKS:
         where: list[int] = []
         words: dict[int, int] = {}
         total = 0
         for block, s, folded in zip(blocks, stats, fold):
             features = block.features or {}
-            eid = next((e for (t, _tokens), e in zip(features.get("stack", ()), features.get("path", ())) if t == tag),
-                       -1)
+            eid = next((e for (t, tokens), e in zip(features.get("stack", ()), features.get("path", ()))
+                        if marks(t, tokens)), -1)
             where.append(eid)
             if not folded:
                 total += s.words
@@ -486,10 +502,11 @@ def _fold_outside_the_article(blocks: list[Block], stats: list, fold: list[bool]
             continue
         story = max(words, key=words.__getitem__)
         if words[story] >= _ARTICLE_SHARE * total:
-            for i, eid in enumerate(where):
-                if eid != story:
+            for i in range(0 if whole else where.index(story), len(where)):
+                if where[i] != story:
                     fold[i] = True
-            return
+            if whole:
+                return
 
 
 def _in_page_footer(block: Block) -> bool:
