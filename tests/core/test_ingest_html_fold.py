@@ -48,3 +48,22 @@ def test_fold_command_reports_time_per_file(cli, seed_path) -> None:  # noqa: AN
     assert "Remind me later" not in obj["visible_text"]
     folded = [b for b in obj["blocks"] if b["boilerplate"]]
     assert folded and all(b["reason"] for b in folded)
+
+
+def test_blocks_know_the_elements_that_mark_the_story() -> None:
+    page = parse_html(
+        "<html><body><main><article><h1>Title</h1><div class='entry-content'><p>Story.</p></div>"
+        "<footer><p>Filed under harbours.</p></footer></article></main>"
+        "<footer><p>About the site.</p></footer></body></html>"
+    )
+    story = page.blocks[1]
+    marks = {b.text: b.features["marks"] for b in page.blocks}
+    # The outermost of each kind, by the serial numbers of the blocks' paths.
+    assert story.features["path"].index(marks["Story."].body) == len(story.features["path"]) - 2
+    assert marks["Story."].article == marks["Title"].article >= 0
+    assert 0 <= marks["Story."].main < marks["Story."].article  # <main> holds the <article>
+    assert marks["Title"].body == -1 and marks["Filed under harbours."].body == -1
+    # A footer inside the article is the article's; the page's own is not.
+    assert not marks["Filed under harbours."].page_footer
+    assert marks["About the site."].page_footer
+    assert marks["About the site."].article == marks["About the site."].main == -1

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -156,7 +155,9 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
     inherited.update(_fold_comment_threads(blocks, stats, fold))
     if fmt == "html":
         for i, block in enumerate(blocks):
-            if not fold[i] and _in_page_footer(block):
+            marks = (block.features or {}).get("marks")
+            if not fold[i] and marks is not None and marks.page_footer:
+                # Under the page's own <footer> (an article's may carry its notes).
                 fold[i] = True
         _fold_outside_the_article(blocks, stats, fold)
     if not any(s.good and not f for s, f in zip(stats, fold)):
@@ -466,34 +467,19 @@ _NUMBERED_FIGURE = re.compile(r"^(figure|fig\.?|table|chart|graph|exhibit|diagra
 _ARTICLE_SHARE = 0.8
 
 
-#: Class names (and microdata) of the element that holds a story's body.
-_STORY_BODY = re.compile(r"\b(articlebody|entry-content|post-content|article-content|article-body|story-body"
-                         r"|post-body|entry-body)\b")
-#: The elements that may mark a page's story, tightest first: (is it one,
-#: do the blocks above it fold too). Above a story body stand the headline's
-#: deck and byline, which an <article> or <main> holds.
-_STORY_MARKS: tuple[tuple[Callable[[str, str], bool], bool], ...] = (
-    (lambda tag, tokens: bool(tokens) and _STORY_BODY.search(tokens) is not None, False),
-    (lambda tag, tokens: tag == "article", True),
-    (lambda tag, tokens: tag == "main", True),
-)
-
-
 def _fold_outside_the_article(blocks: list[Block], stats: list, fold: list[bool]) -> None:  # noqa: ANN001
     """When one element that marks a story (its body's class, an <article>,
-    a <main>) holds nearly all the text left shown, what is shown outside
-    it (an author box, a sidebar's blurb, a teaser under the story) is the
-    page's. A story body's folds what follows it; an <article>'s or a
+    a <main>: the parser's StoryMarks) holds nearly all the text left shown,
+    what is shown outside it (an author box, a sidebar's blurb, a teaser
+    under the story) is the page's. A story body's folds what follows it
+    (above it stand the headline's deck and byline); an <article>'s or a
     <main>'s everything outside, and ends the search."""
-    for marks, whole in _STORY_MARKS:
-        where: list[int] = []
+    marks = [(b.features or {}).get("marks") for b in blocks]
+    for field, whole in (("body", False), ("article", True), ("main", True)):
+        where = [-1 if m is None else getattr(m, field) for m in marks]
         words: dict[int, int] = {}
         total = 0
-        for block, s, folded in zip(blocks, stats, fold):
-            features = block.features or {}
-            eid = next((e for (t, tokens), e in zip(features.get("stack", ()), features.get("path", ()))
-                        if marks(t, tokens)), -1)
-            where.append(eid)
+        for eid, s, folded in zip(where, stats, fold):
             if not folded:
                 total += s.words
                 if eid >= 0:
@@ -507,17 +493,6 @@ def _fold_outside_the_article(blocks: list[Block], stats: list, fold: list[bool]
                     fold[i] = True
             if whole:
                 return
-
-
-def _in_page_footer(block: Block) -> bool:
-    """Under the page's <footer> (one that no <article> or <main> holds: an
-    article's own footer may carry its notes)."""
-    for tag, _tokens in (block.features or {}).get("stack", ()):
-        if tag in ("article", "main"):
-            return False
-        if tag == "footer":
-            return True
-    return False
 
 
 def _of_a_figure(block: Block) -> bool:

@@ -236,6 +236,42 @@ def _collapsed_panel(attrib: Any, stack: list[tuple[str, str]] | None) -> bool:
     return not any(tag in _CHROME_TAGS or (tokens and _CHROME_WORDS.search(tokens)) for tag, tokens in stack)
 
 
+#: Class names (and microdata) of the element that holds a story's body
+#: (each holds "body" or "content": looked for first, much faster).
+_STORY_BODY = re.compile(r"\b(articlebody|entry-content|post-content|article-content|article-body|story-body"
+                         r"|post-body|entry-body)\b")
+_MARK_TAGS = frozenset(("article", "main", "footer"))
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMarks:
+    """The outermost elements around a block (by serial number, -1 for none)
+    that mark a page's story: one whose class names a story body, an
+    <article>, a <main>; and whether it stands in the page's own <footer>
+    (one no <article> or <main> holds)."""
+
+    body: int = -1
+    article: int = -1
+    main: int = -1
+    page_footer: bool = False
+
+    def within(self, tag: str, tokens: str, serial: int) -> StoryMarks:
+        """These marks inside one more element."""
+        body, article, main, footer = self.body, self.article, self.main, self.page_footer
+        if body < 0 and tokens and _STORY_BODY.search(tokens):
+            body = serial
+        if tag == "article" and article < 0:
+            article = serial
+        elif tag == "main" and main < 0:
+            main = serial
+        elif tag == "footer" and article < 0 and main < 0:
+            footer = True
+        return StoryMarks(body, article, main, footer)
+
+
+_NO_MARKS = StoryMarks()
+
+
 class _Builder:
     """Turns start/end/text events into blocks. One builder per page."""
 
@@ -247,6 +283,9 @@ class _Builder:
         # A serial number for each open element, parallel to `stack`: blocks
         # with an element in common share its number in their "path".
         self.path: list[int] = []
+        # Parallel to `stack`: the elements that mark the story around it
+        # (see StoryMarks), the page's own footer among them.
+        self.marks: list[StoryMarks] = []
         self.serial = 0
         self.contexts: list[tuple[str, str, int, Any]] = []
         self.list_depth = 0
@@ -350,8 +389,7 @@ class _Builder:
                 links=links,
                 features={
                     "tag": tag,
-                    "stack": tuple(self.stack),
-                    "path": tuple(self.path),
+                    **self._context(),
                     "link_chars": self.link_chars,
                     "link_count": len(self.links),
                     "element": elem,
@@ -371,8 +409,7 @@ class _Builder:
                 text=alt,
                 features={
                     "tag": "img",
-                    "stack": tuple(self.stack),
-                    "path": tuple(self.path),
+                    **self._context(),
                     "link_chars": len(alt) if self.open_links else 0,
                     "link_count": 1 if self.open_links else 0,
                     "element": None,
@@ -381,15 +418,26 @@ class _Builder:
         )
 
     # elements ---------------------------------------------------------
+    def _context(self) -> dict[str, Any]:
+        """Where a block stands: its ancestors, their serial numbers, the story's marks."""
+        return {"stack": tuple(self.stack), "path": tuple(self.path),
+                "marks": self.marks[-1] if self.marks else _NO_MARKS}
+
     def push(self, tag: str, attrib: Any) -> None:
-        self.stack.append((tag, _tokens(attrib)))
+        tokens = _tokens(attrib)
+        self.stack.append((tag, tokens))
         self.serial += 1
         self.path.append(self.serial)
+        marks = self.marks[-1] if self.marks else _NO_MARKS
+        if tag in _MARK_TAGS or (tokens and ("body" in tokens or "content" in tokens) and _STORY_BODY.search(tokens)):
+            marks = marks.within(tag, tokens, self.serial)
+        self.marks.append(marks)
 
     def pop(self) -> None:
         if self.stack:
             self.stack.pop()
             self.path.pop()
+            self.marks.pop()
 
     def start(self, tag: str, attrib: Any, element: Any = None) -> None:
         self.push(tag, attrib)
@@ -442,7 +490,7 @@ class _Builder:
         if caption is not None and clean_line(_text_of(caption)):
             self.blocks.append(
                 Block(kind="caption", text=clean_line(_text_of(caption)),
-                      features={"tag": "caption", "stack": tuple(self.stack), "path": tuple(self.path),
+                      features={"tag": "caption", **self._context(),
                                 "link_chars": 0, "link_count": 0, "element": caption})
             )
         if rows:
@@ -450,7 +498,7 @@ class _Builder:
             link_chars = sum(len(clean_line(_text_of(a))) for a in el.iter("a"))
             self.blocks.append(
                 Block(kind="table", text=text,
-                      features={"tag": "table", "stack": tuple(self.stack), "path": tuple(self.path),
+                      features={"tag": "table", **self._context(),
                                 "link_chars": link_chars, "link_count": sum(1 for _ in el.iter("a")),
                                 "element": el})
             )
