@@ -589,6 +589,30 @@ def test_text_outside_an_article_that_holds_only_part_of_the_story_stays() -> No
     assert not any(f for b, f in zip(blocks, folded) if b.text.startswith("Harbour Media also"))
 
 
+_CONSENT = ("This website uses cookies to improve your experience while you navigate through the website. Out of "
+            "these, the cookies that are categorized as necessary are stored on your browser as they are essential "
+            "for the working of basic functionalities of the website. We also use third-party cookies that help us "
+            "analyze and understand how you use this website. These cookies will be stored in your browser only with "
+            "your consent. You also have the option to opt-out of these cookies.")
+
+
+@pytest.mark.parametrize(
+    ("line", "folds"),
+    [
+        (_CONSENT, True),  # a consent banner's whole text, 70 words and more
+        ("This site uses cookies from the bakery on the quay for the base of its harbour cheesecake, the cafe's "
+         "owner wrote, and has sold it every summer since the pier first opened to visitors in 1931.", False),
+    ],
+)
+def test_a_long_cookie_consent_text_folds_and_a_sentence_about_cookies_stays(line: str, folds: bool) -> None:
+    article = ingest_bytes(_text_page(["Harbour board closes the old ferry pier", *_PIER_STORY, line]), "text")
+    block = _block(article, line[:40])
+    assert block.boilerplate == folds
+    if folds:
+        assert block.reason == fold.COOKIE
+    assert all(not _block(article, p[:40]).boilerplate for p in _PIER_STORY)
+
+
 def test_short_lines_under_a_headline_stay_without_a_byline() -> None:
     page = _pier_page(
         "<h1>Pier to close for repairs</h1><p>Harbour board vote</p><p>Eight months of work</p>",

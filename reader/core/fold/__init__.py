@@ -190,6 +190,10 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
         elif stats[i].words <= _CTA_WORDS and _CALL_TO_ACTION.search(block.text):
             fold[i] = True
             inherited[i] = ADVERT
+        elif stats[i].words <= _COOKIE_WORDS and _COOKIE_NOTICE.match(block.text):
+            # A consent banner's whole text, however long it runs.
+            fold[i] = True
+            inherited[i] = COOKIE
     return fold, headline, inherited
 
 
@@ -208,6 +212,12 @@ _CALL_TO_ACTION = re.compile(
     r"|shop now|buy now|order now|get (it|yours|a quote)|schedule a (demo|call|consultation))"
     r"( here| today| now| for free)?[.!]*\s*[›»→]?$", re.I)
 _CTA_WORDS = 20
+#: A cookie consent banner's text ("This website uses cookies to improve
+#: your experience while you navigate ...").
+_COOKIE_NOTICE = re.compile(
+    r"^(this (web)?site|we|our (web)?site) (uses?|may use) cookies\b.*"
+    r"\b(experience|consent|accept|brows|analytic|preferences|privacy|personali[sz]e|traffic|settings)", re.I | re.S)
+_COOKIE_WORDS = 150
 
 
 #: A note on the author: a name, then what they are ("Jane Roe is a
