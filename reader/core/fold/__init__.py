@@ -175,16 +175,15 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
         inherited.update(_fold_masthead(blocks, stats, fold, headline))
     inherited.update(_fold_author_bios(blocks, stats, fold))
     for i, block in enumerate(blocks):
-        if _of_a_figure(block):
-            # An image's description and a figure's caption: the terminal
-            # shows no image, and the story reads on without them.
-            fold[i] = True
-    for i, block in enumerate(blocks):
         if block.text.startswith("<") and _EMBED_CODE.match(block.text):
             # A player's or a post's embed code, printed for copying (named
             # so even when it folded with the menu around it).
             fold[i] = True
             inherited[i] = SHARE
+        elif _of_a_figure(block):
+            # An image's description and a figure's caption: the terminal
+            # shows no image, and the story reads on without them.
+            fold[i] = True
         elif fold[i]:
             continue
         elif stats[i].words <= _CTA_WORDS and _CALL_TO_ACTION.search(block.text):

@@ -236,11 +236,15 @@ def _collapsed_panel(attrib: Any, stack: list[tuple[str, str]] | None) -> bool:
     return not any(tag in _CHROME_TAGS or (tokens and _CHROME_WORDS.search(tokens)) for tag, tokens in stack)
 
 
-#: Class names (and microdata) of the element that holds a story's body
-#: (each holds "body" or "content": looked for first, much faster).
+#: Class names (and microdata) of the element that holds a story's body.
 _STORY_BODY = re.compile(r"\b(articlebody|entry-content|post-content|article-content|article-body|story-body"
                          r"|post-body|entry-body)\b")
 _MARK_TAGS = frozenset(("article", "main", "footer"))
+
+
+def _names_story_body(tokens: str) -> bool:
+    # Each name holds "body" or "content": looked for first, much faster.
+    return bool(tokens) and ("body" in tokens or "content" in tokens) and _STORY_BODY.search(tokens) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,10 +259,10 @@ class StoryMarks:
     main: int = -1
     page_footer: bool = False
 
-    def within(self, tag: str, tokens: str, serial: int) -> StoryMarks:
-        """These marks inside one more element."""
+    def within(self, tag: str, story_body: bool, serial: int) -> StoryMarks:
+        """These marks inside one more element (`story_body`: its class names one)."""
         body, article, main, footer = self.body, self.article, self.main, self.page_footer
-        if body < 0 and tokens and _STORY_BODY.search(tokens):
+        if body < 0 and story_body:
             body = serial
         if tag == "article" and article < 0:
             article = serial
@@ -283,9 +287,9 @@ class _Builder:
         # A serial number for each open element, parallel to `stack`: blocks
         # with an element in common share its number in their "path".
         self.path: list[int] = []
-        # Parallel to `stack`: the elements that mark the story around it
-        # (see StoryMarks), the page's own footer among them.
-        self.marks: list[StoryMarks] = []
+        # The elements that mark the story around (see StoryMarks): outside
+        # every element first, then one entry per element of `stack`.
+        self.marks: list[StoryMarks] = [_NO_MARKS]
         self.serial = 0
         self.contexts: list[tuple[str, str, int, Any]] = []
         self.list_depth = 0
@@ -420,17 +424,17 @@ class _Builder:
     # elements ---------------------------------------------------------
     def _context(self) -> dict[str, Any]:
         """Where a block stands: its ancestors, their serial numbers, the story's marks."""
-        return {"stack": tuple(self.stack), "path": tuple(self.path),
-                "marks": self.marks[-1] if self.marks else _NO_MARKS}
+        return {"stack": tuple(self.stack), "path": tuple(self.path), "marks": self.marks[-1]}
 
     def push(self, tag: str, attrib: Any) -> None:
         tokens = _tokens(attrib)
         self.stack.append((tag, tokens))
         self.serial += 1
         self.path.append(self.serial)
-        marks = self.marks[-1] if self.marks else _NO_MARKS
-        if tag in _MARK_TAGS or (tokens and ("body" in tokens or "content" in tokens) and _STORY_BODY.search(tokens)):
-            marks = marks.within(tag, tokens, self.serial)
+        marks = self.marks[-1]
+        story_body = _names_story_body(tokens)
+        if story_body or tag in _MARK_TAGS:
+            marks = marks.within(tag, story_body, self.serial)
         self.marks.append(marks)
 
     def pop(self) -> None:
