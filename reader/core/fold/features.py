@@ -13,6 +13,7 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
+from operator import itemgetter
 
 from reader.core.fold.rules import (
     BYLINE,
@@ -31,6 +32,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-
 WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"[0-9]")
 _TOKEN_SPLIT = re.compile(r"[^a-z]+")
+_FIRST = itemgetter(0)
 _TERMINAL = tuple('.!?:;"\'\u3002\uff01\uff1f\u201d\u2019)\u2026')
 _SEPARATORS = re.compile(r"\s[|\u00b7\u2022/\u2013-]\s")
 
@@ -108,7 +110,7 @@ class BlockStats:
         elif n:
             ws = WORD.findall(text.lower())
             self.sw = sum(map(_STOPWORDS.__contains__, ws)) / n
-            self.caps = sum(1 for t in tokens if t[0].isupper()) / n
+            self.caps = sum(map(str.isupper, map(_FIRST, tokens))) / n
         else:
             ws = None
             self.sw = 0.0

@@ -139,18 +139,12 @@ def _root_columns(cols: dict[str, list[float]], paths: list[tuple[int, ...]], p:
     cols["below_root"] = [min(len(path) - 1 - path.index(root), 10) / 10.0 if k else 0.0
                           for path, k in zip(paths, inside)]
     cols["out_root"] = [0.0 if k or root < 0 else 1.0 for k in inside]
+    # Each element's share of likely story in its text, and of the page's.
+    share = {eid: a / (a + b) if a + b else 0.0 for eid, (a, b) in mass.items()}
+    of_page = {eid: a / total for eid, (a, _b) in mass.items()}
     for back, name in ((2, "c2"), (3, "c3"), (4, "c4"), (6, "c6")):
-        share, of_page = [], []
-        for path in paths:
-            if len(path) >= back:
-                a, b = mass[path[-back]]
-                share.append(a / (a + b) if a + b else 0.0)
-                of_page.append(a / total)
-            else:
-                share.append(0.0)
-                of_page.append(0.0)
-        cols[name] = share
-        cols[name + "s"] = of_page
+        cols[name] = [share[path[-back]] if len(path) >= back else 0.0 for path in paths]
+        cols[name + "s"] = [of_page[path[-back]] if len(path) >= back else 0.0 for path in paths]
 
 
 def context_features(z: list[float], feats: list[dict[str, float]], words: list[int],

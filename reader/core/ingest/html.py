@@ -365,7 +365,10 @@ class _Builder:
     # blocks -----------------------------------------------------------
     def flush(self) -> None:
         if not self.length:
-            self._reset()
+            # Nothing gathered (no text means no parts, links or pending
+            # space either): only a link left open is dropped, as always.
+            if self.open_links:
+                self._reset()
             return
         raw = "".join(self.parts)
         # Text arrives cleaned and never starts with a space; only newlines
@@ -520,6 +523,10 @@ def _is_data_table(el: Any) -> bool:
     return True
 
 
+#: The tags the builder does something with when they open or close.
+_ACTIVE_TAGS = BLOCK_TAGS | {"a", "br", "img"}
+
+
 def _walk_lxml(root: Any, builder: _Builder) -> int:
     """Feed the tree to the builder; returns the deepest level reached."""
     depth = max_depth = 0
@@ -546,6 +553,13 @@ def _walk_lxml(root: Any, builder: _Builder) -> int:
                 builder.table(el)
                 builder.pop()
                 walker.skip_subtree()
+                skipped = True
+                continue
+            if tag not in _ACTIVE_TAGS and not len(el):
+                # Inline text with nothing inside (a <span>, an <em>): no
+                # block can start or end in it, so its text joins the block
+                # without the element being opened and closed.
+                builder.text(el.text)
                 skipped = True
                 continue
             builder.start(tag, attrib, el)
