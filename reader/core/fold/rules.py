@@ -138,21 +138,28 @@ def comment_header(text: str, words: int) -> bool:
     return not _MAIL_HEADER.match(text) and bool(COMMENT_HEADER.search(text))
 
 
-#: Class/id/role words of the elements around a block (lower case).
-HTML_HINTS: list[tuple[str, re.Pattern[str]]] = [
-    (COOKIE, re.compile(r"cookie|consent|gdpr|onetrust|cmp-")),
-    (NEWSLETTER, re.compile(r"newsletter|subscribe|signup|sign-up|mailing|optin|opt-in|mc4wp|mailchimp")),
-    (DONATION, re.compile(r"donat|paywall|membership|support-us|patreon")),
-    (SHARE, re.compile(r"\bshare|social|sharing|sharedaddy|addtoany|a2a|follow-us")),
-    (COMMENTS, re.compile(r"comment|disqus|respond|replies")),
-    (RELATED, re.compile(r"related|recommend|more-stories|read-more|readmore|popular|trending|outbrain|taboola"
-                         r"|read-next|also-read|jp-relatedposts|yarpp")),
-    (ADVERT, re.compile(r"\bad\b|\bads\b|advert|sponsor|promo|\bdfp\b|adsense|ad-slot|ad-container|banner")),
-    (BYLINE, re.compile(r"byline|author|\bmeta\b|post-meta|entry-meta|dateline|timestamp|published|posted-on")),
-    (CREDIT, re.compile(r"credit|caption|attribution")),
-    (LEGAL, re.compile(r"copyright|legal|disclaimer|disclosure|colophon")),
-    (NAVIGATION, re.compile(r"\bnav|menu|breadcrumb|sidebar|widget|masthead|skip-link|pagination|toolbar|"
-                            r"header|footer|topbar|site-title|logo")),
+#: Class/id/role words of the elements around a block (lower case), per
+#: kind of furniture: words found anywhere in the element's names
+#: ("sidebar-widget"), then words that must start a name or a part of one
+#: ("nav" in "main-nav" and "navbar", not in "canvas") or stand as one
+#: ("ad", not "head"), as a pattern with the words it needs.
+HTML_HINTS: list[tuple[str, tuple[str, ...], tuple[tuple[str, ...], re.Pattern[str]] | None]] = [
+    (COOKIE, ("cookie", "consent", "gdpr", "onetrust", "cmp-"), None),
+    (NEWSLETTER, ("newsletter", "subscribe", "signup", "sign-up", "mailing", "optin", "opt-in", "mc4wp", "mailchimp"),
+     None),
+    (DONATION, ("donat", "paywall", "membership", "support-us", "patreon"), None),
+    (SHARE, ("social", "sharing", "sharedaddy", "addtoany", "a2a", "follow-us"), (("share",), re.compile(r"\bshare"))),
+    (COMMENTS, ("comment", "disqus", "respond", "replies"), None),
+    (RELATED, ("related", "recommend", "more-stories", "read-more", "readmore", "popular", "trending", "outbrain",
+               "taboola", "read-next", "also-read", "jp-relatedposts", "yarpp"), None),
+    (ADVERT, ("advert", "sponsor", "promo", "adsense", "ad-slot", "ad-container", "banner"),
+     (("ad", "dfp"), re.compile(r"\bads?\b|\bdfp\b"))),
+    (BYLINE, ("byline", "author", "post-meta", "entry-meta", "dateline", "timestamp", "published", "posted-on"),
+     (("meta",), re.compile(r"\bmeta\b"))),
+    (CREDIT, ("credit", "caption", "attribution"), None),
+    (LEGAL, ("copyright", "legal", "disclaimer", "disclosure", "colophon"), None),
+    (NAVIGATION, ("menu", "breadcrumb", "sidebar", "widget", "masthead", "skip-link", "pagination", "toolbar",
+                  "header", "footer", "topbar", "site-title", "logo"), (("nav",), re.compile(r"\bnav"))),
 ]
 
 #: Structural elements and the furniture they usually hold.
@@ -282,29 +289,18 @@ def text_reason(text: str, words: int) -> str:
     return ""
 
 
-# All the hints in one pattern, so that an element's words are read once.
-_HINT_GROUPS = re.compile("|".join(f"(?P<h{i}>{pattern.pattern})" for i, (_r, pattern) in enumerate(HTML_HINTS)))
-
-
-@lru_cache(maxsize=16384)
-def _hints_of_name(name: str) -> tuple[int, ...]:
-    """The hints one class/id name matches (by their index in HTML_HINTS)."""
-    seen = {int(m.lastgroup[1:]) for m in _HINT_GROUPS.finditer(name) if m.lastgroup}
-    if not seen:
-        return ()
-    # A word two hints share (at the same place) is read by the first only:
-    # check the others one by one.
-    return tuple(i for i, (_reason, pattern) in enumerate(HTML_HINTS) if i in seen or pattern.search(name))
-
-
 @lru_cache(maxsize=16384)
 def hints_of(tokens: str) -> tuple[str, ...]:
-    """Every kind of furniture one element's class/id words name. No hint
-    spans a space, so each name is read alone (and names recur: once each)."""
-    seen: set[int] = set()
-    for name in tokens.split():
-        seen.update(_hints_of_name(name))
-    return tuple(HTML_HINTS[i][0] for i in sorted(seen))
+    """Every kind of furniture one element's class/id words name, in
+    HTML_HINTS' order. No hint spans a space, so the names are read as one
+    string: a word test each, and a pattern only where its words stand."""
+    found = []
+    has = tokens.__contains__
+    for reason, words, bounded in HTML_HINTS:
+        if any(map(has, words)) or (bounded is not None and any(map(has, bounded[0]))
+                                    and bounded[1].search(tokens)):
+            found.append(reason)
+    return tuple(found)
 
 
 def hint_of(tokens: str) -> str:
