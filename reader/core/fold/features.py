@@ -260,23 +260,15 @@ def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = 
     # a teaser card, a list of links), and how often.
     repeats: list[float] = []
     if html:
-        sig: dict[str, int] = {}
-        owner: dict[int, str] = {}
+        # The six nearest elements of each block, each element once.
+        near: dict[int, tuple[str, str]] = {}
         for b in blocks:
             feat = b.features or {}
-            for eid, (tag, tokens) in zip(feat.get("path", ())[-6:], feat.get("stack", ())[-6:]):
-                if tokens and eid not in owner:
-                    key = tag + " " + tokens
-                    owner[eid] = key
-                    sig[key] = sig.get(key, 0) + 1
+            near.update(zip(feat.get("path", ())[-6:], feat.get("stack", ())[-6:]))
+        sig = Counter(tag + " " + tokens for tag, tokens in near.values() if tokens)
+        count = {eid: sig[tag + " " + tokens] if tokens else 1 for eid, (tag, tokens) in near.items()}
         for b in blocks:
-            best = 1
-            for eid in (b.features or {}).get("path", ())[-6:]:
-                key = owner.get(eid)
-                if key is not None:
-                    c = sig[key]
-                    if c > best:
-                        best = c
+            best = max(map(count.__getitem__, (b.features or {}).get("path", ())[-6:]), default=1)
             repeats.append(math.log1p(best - 1))
     bins = [length_bin(s.words) for s in stats]
     goods = [s.good for s in stats]
@@ -396,11 +388,9 @@ def _html_features(f: dict[str, float], b: Block, s: BlockStats, share: dict[int
     f.update(_ancestors(stack, path, len(path) - 1, share, good_total, vocab, cache))
     # The three nearest elements.
     for k in range(max(0, depth - 3), depth):
-        reasons, words = _element_words(stack[k][1], vocab, cache)
-        for r in reasons:
-            f["nhint_" + r] = 1.0
-        for w in words:
-            f["ncls_" + w] = 1.0
+        tokens = stack[k][1]
+        if tokens:
+            f.update(_named(tokens, vocab, cache, "n"))
     for back, name in ((1, "sh1"), (2, "sh2"), (3, "sh3"), (5, "sh5"), (8, "sh8")):
         if depth >= back:
             f[name] = share.get(path[-back], 0.0) / good_total
@@ -412,6 +402,17 @@ def _element_words(tokens: str, vocab: frozenset[str] | None, cache: dict) -> tu
     known = cache.get(tokens)
     if known is None:
         known = cache[tokens] = _words_of(tokens, vocab)
+    return known
+
+
+def _named(tokens: str, vocab: frozenset[str] | None, cache: dict, near: str) -> dict[str, float]:
+    """The hint_ and cls_ features one element's class/id words give (with
+    `near` "n", those of one of the three nearest elements), once per page."""
+    key = (near, tokens)
+    known = cache.get(key)
+    if known is None:
+        reasons, words = _element_words(tokens, vocab, cache)
+        known = cache[key] = {**{f"{near}hint_{r}": 1.0 for r in reasons}, **{f"{near}cls_{w}": 1.0 for w in words}}
     return known
 
 
@@ -443,11 +444,8 @@ def _ancestors(stack: tuple, path: tuple, k: int, share: dict[int, float], good_
             reason = STRUCTURAL.get(tag)
             if reason:
                 d["struct_" + reason] = 1.0
-        reasons, words = _element_words(tokens, vocab, cache)
-        for r in reasons:
-            d["hint_" + r] = 1.0
-        for w in words:
-            d["cls_" + w] = 1.0
+        if tokens:
+            d.update(_named(tokens, vocab, cache, ""))
         v = share.get(path[m], 0.0) / good_total
         if v >= 0.5:
             # The deepest ancestor still holding half of the page's prose.
