@@ -406,8 +406,8 @@ def test_short_lines_between_folded_blocks_fold_with_them(lines: list[str], fold
     from reader.core.fold.features import page_features
     from reader.core.fold.model import model_for
 
-    story = "\n\n".join(_PIER_STORY)
-    text = f"{story}\n\nShare this\n\n" + "\n\n".join(lines) + f"\n\nAdvertisement\n\n{story}\n"
+    before, after = "\n\n".join(_PIER_STORY[:3]), "\n\n".join(_PIER_STORY[3:])
+    text = f"{before}\n\nShare this\n\n" + "\n\n".join(lines) + f"\n\nAdvertisement\n\n{after}\n"
     blocks = ingest_bytes(text.encode(), "text").blocks
     feats, stats = page_features(blocks, "text", model_for("text").vocab, None)
     # The model's part fixed: the story shown, the two pieces of furniture folded.
@@ -735,3 +735,37 @@ def test_a_note_on_affiliate_commission_folds_as_legal(line: str, folds: bool) -
 )
 def test_short_furniture_lines_name_their_kind(line: str, reason: str) -> None:
     assert fold.text_reason(line, len(line.split())) == reason
+
+
+def test_a_second_copy_of_the_story_folds_as_repeated() -> None:
+    # A template that prints the story twice (for wide and for narrow screens).
+    copy = "".join(f"<p>{p}</p>" for p in _PIER_STORY)
+    blocks, folded, inherited = _decided_with_all_kept(_pier_page("", f'<div class="narrow">{copy}</div>'))
+    first = [i for i, b in enumerate(blocks) if b.text == _PIER_STORY[0]]
+    assert len(first) == 2
+    story = range(first[0], first[0] + len(_PIER_STORY))
+    again = range(first[1], first[1] + len(_PIER_STORY))
+    assert not any(folded[i] for i in story)
+    assert all(folded[i] and inherited.get(i) == fold.REPEATED for i in again)
+
+
+def test_a_browser_copy_of_a_page_that_prints_its_story_twice_shows_it_once() -> None:
+    article = ingest_bytes(_text_page(["Harbour board closes the old ferry pier", *_PIER_STORY, *_PIER_STORY]), "text")
+    shown = visible_text(article.blocks)
+    assert all(shown.count(p) == 1 for p in _PIER_STORY)
+    assert fold.REPEATED in {b.reason for b in article.blocks}
+
+
+def test_lines_the_story_itself_repeats_stay() -> None:
+    # A training plan repeats its warm-up each week, between lines of its own;
+    # a quoted paragraph may come back once: short repeats are the story's.
+    warm_up = "Warm up: fifteen minutes of easy jogging, then five minutes of drills and strides on the flat."
+    weeks = []
+    for week in range(1, 7):
+        weeks += [f"<h2>Week {week}</h2>", f"<p>{warm_up}</p>",
+                  f"<p>Main set: {week + 3} times 800 metres at a steady pace, with two minutes of walking "
+                  f"between them, and a long run of {week * 2 + 6} kilometres on Sunday.</p>"]
+    page = f"<html><head><title>Pier to close for repairs</title></head><body>{''.join(weeks)}" \
+           f"<p>{_PIER_STORY[0]}</p><p>{_PIER_STORY[1]}</p><p>{_PIER_STORY[0]}</p></body></html>"
+    blocks, folded, _inherited = _decided_with_all_kept(page)
+    assert not any(f for b, f in zip(blocks, folded) if b.text in (warm_up, _PIER_STORY[0]))

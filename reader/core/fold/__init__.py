@@ -44,6 +44,7 @@ from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
     NAVIGATION,
     NEWSLETTER,
     RELATED,
+    REPEATED,
     SHARE,
     TITLE,
     comment_header,
@@ -54,8 +55,8 @@ from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
 
 __all__ = [
     "ADVERT", "BYLINE", "COMMENTS", "COOKIE", "CREDIT", "DONATION", "IMAGE", "LEGAL", "MARKED", "NAVIGATION",
-    "NEWSLETTER", "RELATED", "SHARE", "TITLE", "FoldRun", "Label", "block_key", "effective_labels", "fold_blocks",
-    "fold_runs", "labels_in_archive", "repeated_reason",
+    "NEWSLETTER", "RELATED", "REPEATED", "SHARE", "TITLE", "FoldRun", "Label", "block_key", "effective_labels",
+    "fold_blocks", "fold_runs", "labels_in_archive", "repeated_reason",
 ]
 
 
@@ -193,6 +194,7 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
             # A consent banner's whole text, however long it runs.
             fold[i] = True
             inherited[i] = COOKIE
+    inherited.update(_fold_second_copies(blocks, stats, fold))
     return fold, headline, inherited
 
 
@@ -511,6 +513,39 @@ def _of_a_figure(block: Block) -> bool:
         return True
     return (block.kind == "caption" and (block.features or {}).get("tag") == "figcaption"
             and not _NUMBERED_FIGURE.match(block.text))
+
+
+#: A run of shown blocks that only repeats text shown above it folds when it
+#: has at least this many words: a template that prints the whole story
+#: twice (for wide and for narrow screens, say). Shorter repeats are the
+#: story's own (a training plan's "Warm up" line each week, a quote the
+#: text comes back to).
+_SECOND_COPY_WORDS = 150
+
+
+def _fold_second_copies(blocks: list[Block], stats: list, fold: list[bool]) -> dict[int, str]:  # noqa: ANN001
+    """Fold a second copy of the story; returns the blocks it folds, each
+    with the reason REPEATED."""
+    shown: set[str] = set()
+    run: list[int] = []
+    words = 0
+    taken: dict[int, str] = {}
+    for i in range(len(blocks) + 1):
+        if i < len(blocks):
+            if fold[i]:
+                continue
+            text = blocks[i].text
+            if text in shown:
+                run.append(i)
+                words += stats[i].words
+                continue
+            shown.add(text)
+        if words >= _SECOND_COPY_WORDS:
+            for k in run:
+                fold[k] = True
+                taken[k] = REPEATED
+        run, words = [], 0
+    return taken
 
 
 def _reason(block: Block, pattern: str, fmt: str, previous: str, *, after: bool) -> str:

@@ -23,6 +23,7 @@ IMAGE = "image"
 ADVERT = "advertisement"
 MARKED = "marked by you"
 TITLE = "title (shown above)"
+REPEATED = "repeated on this page"
 
 _MONTHS = (
     r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?"
