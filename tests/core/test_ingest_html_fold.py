@@ -19,6 +19,18 @@ def test_streamed_boundaries_are_read_and_hidden_elements_are_not() -> None:
     assert "Also hidden." not in texts
 
 
+def test_a_closed_dialog_is_not_read_and_an_open_one_is() -> None:
+    # A <dialog> shows only with its "open" attribute: closed, it is a pop-up
+    # the page may open later (a sign-up form), never part of what it shows.
+    page = parse_html(
+        "<html><body><p>The story itself.</p>"
+        "<dialog id='signup'><h2>Join our newsletter</h2><p>Get the week's stories every Friday.</p></dialog>"
+        "<dialog open><p>An open notice the reader sees.</p></dialog></body></html>"
+    )
+    texts = [b.text for b in page.blocks]
+    assert texts == ["The story itself.", "An open notice the reader sees."]
+
+
 def test_blocks_know_their_ancestors() -> None:
     page = parse_html(
         "<html><body><nav class='menu'><ul><li><a href='/a'>Home</a></li></ul></nav>"

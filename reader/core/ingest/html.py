@@ -221,6 +221,12 @@ def _hidden(attrib: Any, stack: list[tuple[str, str]] | None = None) -> bool:
     return bool(style and _HIDDEN_STYLE.search(style)) and not _collapsed_panel(attrib, stack)
 
 
+def _unread(tag: str, attrib: Any, stack: list[tuple[str, str]]) -> bool:
+    """The element and all it holds are left out: never text (a script, a
+    form's inputs), hidden, or a <dialog> the page has not opened."""
+    return tag in SKIP_TAGS or _hidden(attrib, stack) or (tag == "dialog" and "open" not in attrib)
+
+
 def _collapsed_panel(attrib: Any, stack: list[tuple[str, str]] | None) -> bool:
     """Content a page hides until a button opens it (the ARIA disclosure
     pattern: a region labelled by its button, or a panel an accordion's
@@ -544,7 +550,7 @@ def _walk_lxml(root: Any, builder: _Builder) -> int:
             if depth > max_depth:
                 max_depth = depth
             attrib = el.attrib
-            if tag in SKIP_TAGS or _hidden(attrib, builder.stack):
+            if _unread(tag, attrib, builder.stack):
                 walker.skip_subtree()
                 skipped = True
                 continue
@@ -592,7 +598,7 @@ class _Tokenizer(HTMLParser):
             if tag not in self.VOID:
                 self.skip += 1
             return
-        if tag in SKIP_TAGS or _hidden(attrib, self.builder.stack):
+        if _unread(tag, attrib, self.builder.stack):
             if tag not in self.VOID:
                 self.skip = 1
             return
