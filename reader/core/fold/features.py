@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections import Counter
 from functools import lru_cache
 from operator import itemgetter
@@ -83,10 +84,8 @@ _NEIGHBOURS = [
 
 
 def length_bin(n: float) -> int:
-    for i, edge in enumerate(_LEN_BINS):
-        if n <= edge:
-            return i
-    return len(_LEN_BINS)
+    """The index of the first of _LEN_BINS that `n` does not exceed (len(_LEN_BINS) past the last)."""
+    return bisect_left(_LEN_BINS, n)
 
 
 class BlockStats:

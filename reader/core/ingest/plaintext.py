@@ -14,6 +14,8 @@ from reader.core.models import Block
 from reader.core.sanitize import clean_text
 
 _BULLET = re.compile(r"^(\s*)([*+\-\u2022\u00b7\u25aa\u25cf\u2013]|\d{1,3}[.)])\s+(?=\S)")
+#: Runs of spaces (no-break ones among them) inside a line: one space.
+_SPACES = re.compile(r"[ \u00a0]{2,}")
 _TERMINAL = ".!?:;,\u3002\uff01\uff1f\u2026\"'\u201d\u2019)"
 
 
@@ -101,8 +103,11 @@ def _line_blocks(lines: list[str]) -> list[Block]:
             continue
         flush_table()
         if blocks:
-            blocks[-1].features = {"blank_before": (blocks[-1].features or {}).get("blank_before", False),
-                                   "blank_after": blank}
+            previous = blocks[-1].features
+            if previous:
+                previous["blank_after"] = blank
+            else:
+                blocks[-1].features = {"blank_before": False, "blank_after": blank}
         count = len(blocks)
         m = _BULLET.match(line)
         if m and not m.group(2)[0].isdigit():
@@ -111,7 +116,9 @@ def _line_blocks(lines: list[str]) -> list[Block]:
         elif m:
             blocks.append(Block("list_item", stripped, level=1))
         else:
-            blocks.append(Block("paragraph", re.sub(r"[ \u00a0]{2,}", " ", stripped)))
+            # (a run of two spaces or more holds two spaces or a no-break one)
+            blocks.append(Block("paragraph", _SPACES.sub(" ", stripped)
+                                if "  " in stripped or "\u00a0" in stripped else stripped))
         if len(blocks) > count:
             blocks[-1].features = {"blank_before": blank, "blank_after": True}
         blank = False
