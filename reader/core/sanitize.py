@@ -34,6 +34,8 @@ def clean_text(text: str) -> str:
     """`text` without escape sequences or control characters; \\r\\n becomes \\n."""
     if not text:
         return ""
+    if text.isprintable():
+        return text  # no control character, no escape, no carriage return: nothing to do
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x1b" in text or "\x9b" in text:
         text = _ESCAPES.sub("", text)
