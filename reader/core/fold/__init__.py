@@ -527,24 +527,22 @@ def _fold_second_copies(blocks: list[Block], stats: list, fold: list[bool]) -> d
     """Fold a second copy of the story; returns the blocks it folds, each
     with the reason REPEATED."""
     shown: set[str] = set()
-    run: list[int] = []
-    words = 0
+    runs: list[list[int]] = [[]]  # runs of shown blocks that repeat text above them
+    for i, block in enumerate(blocks):
+        if fold[i]:
+            continue
+        if block.text in shown:
+            runs[-1].append(i)
+        else:
+            shown.add(block.text)
+            if runs[-1]:
+                runs.append([])
     taken: dict[int, str] = {}
-    for i in range(len(blocks) + 1):
-        if i < len(blocks):
-            if fold[i]:
-                continue
-            text = blocks[i].text
-            if text in shown:
-                run.append(i)
-                words += stats[i].words
-                continue
-            shown.add(text)
-        if words >= _SECOND_COPY_WORDS:
+    for run in runs:
+        if sum(stats[k].words for k in run) >= _SECOND_COPY_WORDS:
             for k in run:
                 fold[k] = True
                 taken[k] = REPEATED
-        run, words = [], 0
     return taken
 
 

@@ -500,9 +500,10 @@ class _Builder:
             if any(cells):
                 rows.append(" | ".join(cells))
         caption = el.find("caption")
-        if caption is not None and clean_line(_text_of(caption)):
+        caption_text = clean_line(_text_of(caption)) if caption is not None else ""
+        if caption_text:
             self.blocks.append(
-                Block(kind="caption", text=clean_line(_text_of(caption)),
+                Block(kind="caption", text=caption_text,
                       features={"tag": "caption", **self._context(),
                                 "link_chars": 0, "link_count": 0, "element": caption})
             )
