@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import gc
+import re
 from pathlib import Path
 
 import pytest
@@ -214,6 +215,20 @@ def test_text_decoded_twice_is_put_back() -> None:
     # text in other scripts and accents.
     for good in ("Les \u00c9tats \u00ab X \u00bb et \u00c3\u00a9 seul", "\u041f\u043e\u0447\u0435\u043c\u0443 \u0447\u0438\u0442\u0430\u0442\u0435\u043b\u0438, d\u00e9j\u00e0 vu \u00bb"):
         assert good in ingest_bytes(f"A title\n\n{good}\n".encode(), "text").text
+
+
+def test_the_byte_test_before_the_repair_sees_every_sequence() -> None:
+    # decode() skips the repair when the bytes hold fewer than two starts of
+    # a sequence: every lead character followed by every continuation
+    # character must be such a start in its UTF-8 bytes.
+    from reader.core.ingest.decode import _CONTINUATION, _MOJIBAKE, _MOJIBAKE_BYTES
+
+    continuation = [chr(c) for c in range(0x80, 0x10000) if re.fullmatch(f"[{_CONTINUATION}]", chr(c))]
+    assert len(continuation) == 64 + 27
+    for lead in map(chr, range(0xC2, 0xF5)):
+        for cont in continuation:
+            assert _MOJIBAKE.match(lead + cont)
+            assert _MOJIBAKE_BYTES.match((lead + cont).encode()), (lead, cont)
 
 
 def test_invalid_bytes_never_crash() -> None:
