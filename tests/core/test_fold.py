@@ -552,6 +552,23 @@ def test_the_pages_footer_folds_and_an_articles_own_footer_is_left_to_the_model(
     assert not any(f for b, f in zip(blocks, folded) if b.text in _PIER_STORY)
 
 
+def test_a_breadcrumb_trail_folds_as_navigation_and_a_story_list_stays() -> None:
+    page = _pier_page(
+        "<nav class='site-breadcrumbs' aria-label='Breadcrumb'><ol><li><a href='/'>Home</a></li>"
+        "<li><a href='/news'>Local news</a></li><li>Pier to close for repairs after the storm</li></ol></nav>"
+        "<h1>Pier to close for repairs</h1>",
+        "<ol class='steps'><li>Home owners on the quay may park at the ferry terminal.</li></ol>",
+    )
+    blocks, folded, _inherited = _decided_with_all_kept(page)
+    state = {b.text[:20]: f for b, f in zip(blocks, folded)}
+    assert state["Home"] is True and state["Local news"] is True
+    assert state["Pier to close for re"] is True
+    assert state["Home owners on the q"] is False
+    assert not any(f for b, f in zip(blocks, folded) if b.text in _PIER_STORY)
+    article = ingest_bytes(page.encode(), "html")
+    assert "Local news" not in article_text(article) and "navigation" in article_text(article)
+
+
 _BLURB = ("<div class='promo'><p>Harbour Media also publishes a weekly guide to the coast's walks, ferries "
           "and fish markets, with a map you can print.</p></div>")
 

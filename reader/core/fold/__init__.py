@@ -157,8 +157,14 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
     if fmt == "html":
         for i, block in enumerate(blocks):
             marks = (block.features or {}).get("marks")
-            if not fold[i] and marks is not None and marks.page_footer:
+            if fold[i]:
+                continue
+            if marks is not None and marks.page_footer:
                 # Under the page's own <footer> (an article's may carry its notes).
+                fold[i] = True
+            elif stats[i].words <= _CRUMB_WORDS and _in_breadcrumbs(block):
+                # A breadcrumb trail ("Home > News > Science"), its last
+                # step often the headline again.
                 fold[i] = True
         _fold_outside_the_article(blocks, stats, fold)
     if not any(s.good and not f for s, f in zip(stats, fold)):
@@ -476,6 +482,15 @@ _NUMBERED_FIGURE = re.compile(r"^(figure|fig\.?|table|chart|graph|exhibit|diagra
 #: The share of the shown text the element that marks the story must hold
 #: for what is shown outside it to fold.
 _ARTICLE_SHARE = 0.8
+
+
+#: The most words of one step (or a whole line) of a breadcrumb trail.
+_CRUMB_WORDS = 25
+
+
+def _in_breadcrumbs(block: Block) -> bool:
+    """One of the block's four nearest elements is named a breadcrumb trail."""
+    return any("breadcrumb" in tokens for _tag, tokens in (block.features or {}).get("stack", ())[-4:])
 
 
 def _fold_outside_the_article(blocks: list[Block], stats: list, fold: list[bool]) -> None:  # noqa: ANN001
