@@ -786,3 +786,23 @@ def test_lines_the_story_itself_repeats_stay() -> None:
            f"<p>{_PIER_STORY[0]}</p><p>{_PIER_STORY[1]}</p><p>{_PIER_STORY[0]}</p></body></html>"
     blocks, folded, _inherited = _decided_with_all_kept(page)
     assert not any(f for b, f in zip(blocks, folded) if b.text in (warm_up, _PIER_STORY[0]))
+
+
+def test_class_names_give_every_kind_of_furniture_their_words_name() -> None:
+    from reader.core.fold.rules import HTML_HINTS, hints_of
+
+    def every_kind(tokens: str) -> tuple[str, ...]:
+        # The rule as written: any word of a kind in the names, or its pattern.
+        return tuple(reason for reason, words, bounded in HTML_HINTS
+                     if any(w in tokens for w in words) or (bounded is not None and bounded[1].search(tokens)))
+
+    words = [w for _reason, ws, bounded in HTML_HINTS for w in ws + (bounded[0] if bounded else ())]
+    names = ["entry-content post-body", "site-header main-nav", "canvas head", "ads", "x_nav navbar", "ad-slot"]
+    names += [a + b for a in words for b in words]
+    # Words that overlap ("consent" + "trending"): a word that ends where the next begins.
+    names += [a + b[k:] for a in words for b in words for k in range(1, min(len(a), len(b))) if a.endswith(b[:k])]
+    names += [f"{a}-{b} {a}_x" for a in words for b in words]
+    for tokens in names:
+        assert hints_of(tokens) == every_kind(tokens), tokens
+    assert hints_of("consentrending") == (COOKIE, RELATED)
+    assert hints_of("canvas head") == () and hints_of("main-nav sidebar-ad") == (ADVERT, NAVIGATION)

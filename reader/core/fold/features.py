@@ -419,7 +419,7 @@ def _named(tokens: str, vocab: frozenset[str] | None, cache: dict, near: str) ->
 def _words_of(tokens: str, vocab: frozenset[str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The hints and the model's words in one element's class/id words
     (elements of one site's pages share them: kept across pages)."""
-    return hints_of(tokens), tuple(w for w in set(_TOKEN_SPLIT.split(tokens)) if vocab and w in vocab)
+    return hints_of(tokens), tuple(vocab.intersection(_TOKEN_SPLIT.split(tokens))) if vocab else ()
 
 
 def _ancestors(stack: tuple, path: tuple, k: int, share: dict[int, float], good_total: float,

@@ -290,18 +290,27 @@ def text_reason(text: str, words: int) -> str:
     return ""
 
 
+#: Each hint word of HTML_HINTS and its kind, and a pattern that finds each
+#: place one starts (a lookahead: words that overlap, "consentrending", are
+#: all found; no hint word starts another of a different kind, which
+#: tests/core/test_fold.py checks).
+_HINT_KIND = {w: reason for reason, words, _b in HTML_HINTS for w in words}
+_HINT_STARTS = re.compile(f"(?=({_any_of(list(_HINT_KIND)).pattern}))")
+_BOUNDED_HINTS = [(reason, b[0], b[1]) for reason, _w, b in HTML_HINTS if b is not None]
+_HINT_ORDER = {reason: k for k, (reason, _w, _b) in enumerate(HTML_HINTS)}
+
+
 @lru_cache(maxsize=16384)
 def hints_of(tokens: str) -> tuple[str, ...]:
     """Every kind of furniture one element's class/id words name, in
-    HTML_HINTS' order. No hint spans a space, so the names are read as one
-    string: a word test each, and a pattern only where its words stand."""
-    found = []
+    HTML_HINTS' order: the hint words found in one pass, then a pattern only
+    where its words stand."""
+    found = set(map(_HINT_KIND.__getitem__, _HINT_STARTS.findall(tokens)))
     has = tokens.__contains__
-    for reason, words, bounded in HTML_HINTS:
-        if any(map(has, words)) or (bounded is not None and any(map(has, bounded[0]))
-                                    and bounded[1].search(tokens)):
-            found.append(reason)
-    return tuple(found)
+    for reason, words, pattern in _BOUNDED_HINTS:
+        if reason not in found and any(map(has, words)) and pattern.search(tokens):
+            found.add(reason)
+    return tuple(sorted(found, key=_HINT_ORDER.__getitem__)) if found else ()
 
 
 def hint_of(tokens: str) -> str:
