@@ -36,19 +36,21 @@ def _sigmoid(z: float) -> float:
 
 
 def context_columns(z: list[float], feats: list[dict[str, float]], words: list[int],
-                    paths: list[tuple[int, ...]] | None = None) -> dict[str, list[float]]:
+                    paths: list[tuple[int, ...]] | None = None,
+                    passed: frozenset[str] | tuple[str, ...] = _PASS) -> dict[str, list[float]]:
     """Stage 2's inputs: each block's stage-1 score among the scores of the
     page, as one column (a value per block) per feature name.
 
     `z` are the clipped stage-1 scores, `words` the blocks' lengths, `paths`
-    (HTML) the serial numbers of each block's ancestors."""
+    (HTML) the serial numbers of each block's ancestors; of the stage-1
+    features in _PASS, only those in `passed` are given."""
     n = len(z)
-    p = [_sigmoid(v) for v in z]
+    p = list(map(_sigmoid, z))
     w = [min(x, 200) for x in words]
     pw = [a * b for a, b in zip(p, w)]
     total = sum(pw) or 1.0
     # A sure story paragraph: likely, and long enough to be prose.
-    sure = [p[i] >= 0.5 and words[i] >= 12 for i in range(n)]
+    sure = [a >= 0.5 and b >= 12 for a, b in zip(p, words)]
     sure_idx = [i for i in range(n) if sure[i]]
     first_sure = sure_idx[0] if sure_idx else n
     last_sure = sure_idx[-1] if sure_idx else -1
@@ -72,28 +74,37 @@ def context_columns(z: list[float], feats: list[dict[str, float]], words: list[i
     for v in p:
         pc.append(pc[-1] + v)
 
-    rng = range(n)
+    def mean_around(k: int) -> list[float]:
+        # The mean of p over blocks i-k..i+k (those that exist).
+        lo = [0] * min(n, k) + list(range(n - k))
+        hi = list(range(k + 1, n + 1)) + [n] * min(n, k)
+        return [(pc[b] - pc[a]) / (b - a) for a, b in zip(lo, hi)]
+
     edge = [-CLIP, -CLIP]
+    log1p = math.log1p
+    # After the last sure paragraph, and (when there is one) before the first.
+    after_end = n - last_sure - 1
     cols: dict[str, list[float]] = {
         "z": z,
         "zm2": (edge + z)[:n],
         "zm1": (edge[:1] + z)[:n],
         "zp1": z[1:] + edge[:min(n, 1)],
         "zp2": z[2:] + edge[:min(n, 2)],
-        "m2": [(pc[min(n, i + 3)] - pc[max(0, i - 2)]) / (min(n, i + 3) - max(0, i - 2)) for i in rng],
-        "m6": [(pc[min(n, i + 7)] - pc[max(0, i - 6)]) / (min(n, i + 7) - max(0, i - 6)) for i in rng],
-        "before": [cum[i] / total for i in rng],
-        "after": [(total - cum[i + 1]) / total for i in rng],
-        # After the last sure paragraph, and (when there is one) before the first.
-        "past_end": [1.0 if i > last_sure else 0.0 for i in rng],
-        "dist_end": [math.log1p(i - last_sure) if i > last_sure else 0.0 for i in rng],
-        "before_start": [1.0 if i <= last_sure and i < first_sure else 0.0 for i in rng],
-        "dist_start": [math.log1p(first_sure - i) if i <= last_sure and i < first_sure else 0.0 for i in rng],
-        "gap_prev": [math.log1p(i - prev_sure[i]) if prev_sure[i] >= 0 else 6.0 for i in rng],
-        "gap_next": [math.log1p(next_sure[i] - i) if next_sure[i] < n else 6.0 for i in rng],
+        "m2": mean_around(2),
+        "m6": mean_around(6),
+        "before": [c / total for c in cum[:n]],
+        "after": [(total - c) / total for c in cum[1:]],
+        "past_end": [0.0] * (n - after_end) + [1.0] * after_end,
+        "dist_end": [0.0] * (n - after_end) + [log1p(d) for d in range(1, after_end + 1)],
+        "before_start": [1.0] * first_sure + [0.0] * (n - first_sure) if sure_idx else [0.0] * n,
+        "dist_start": ([log1p(first_sure - i) for i in range(first_sure)] + [0.0] * (n - first_sure)
+                       if sure_idx else [0.0] * n),
+        "gap_prev": [log1p(i - j) if j >= 0 else 6.0 for i, j in enumerate(prev_sure)],
+        "gap_next": [log1p(j - i) if j < n else 6.0 for i, j in enumerate(next_sure)],
     }
     for k in _PASS:
-        cols[k] = [fi.get(k, 0.0) for fi in feats]
+        if k in passed:
+            cols[k] = [fi.get(k, 0.0) for fi in feats]
     if paths:
         _root_columns(cols, paths, p, w, pw, total)
     return cols
@@ -139,12 +150,12 @@ def _root_columns(cols: dict[str, list[float]], paths: list[tuple[int, ...]], p:
     cols["below_root"] = [min(len(path) - 1 - path.index(root), 10) / 10.0 if k else 0.0
                           for path, k in zip(paths, inside)]
     cols["out_root"] = [0.0 if k or root < 0 else 1.0 for k in inside]
-    # Each element's share of likely story in its text, and of the page's.
-    share = {eid: a / (a + b) if a + b else 0.0 for eid, (a, b) in mass.items()}
-    of_page = {eid: a / total for eid, (a, _b) in mass.items()}
+    # An ancestor's share of likely story in its text, and of the page's.
+    none = (0.0, 0.0)
     for back, name in ((2, "c2"), (3, "c3"), (4, "c4"), (6, "c6")):
-        cols[name] = [share[path[-back]] if len(path) >= back else 0.0 for path in paths]
-        cols[name + "s"] = [of_page[path[-back]] if len(path) >= back else 0.0 for path in paths]
+        held = [mass[path[-back]] if len(path) >= back else none for path in paths]
+        cols[name] = [a / (a + b) if a + b else 0.0 for a, b in held]
+        cols[name + "s"] = [a / total for a, _b in held]
 
 
 def context_features(z: list[float], feats: list[dict[str, float]], words: list[int],
@@ -175,6 +186,7 @@ class Model:
         self.vocab = frozenset(w for w in module.VOCAB if f"cls_{w}" in self.index or f"ncls_{w}" in self.index)
         self.threshold = float(module.THRESHOLD)
         self.features2 = list(module.FEATURES2) if module.FEATURES2 else None
+        self.passed = frozenset(self.features2 or ())
         self._stage1 = module.stage1
         self._stage2 = getattr(module, "stage2", None)
 
@@ -185,7 +197,7 @@ class Model:
         first = [stage1(_vector(f, index, width)) for f in feats]
         if not self.features2:
             return first
-        cols = context_columns(first, feats, words, paths)
+        cols = context_columns(first, feats, words, paths, self.passed)
         zero = [0.0] * len(first)
         return list(map(self._stage2, zip(*[cols.get(name, zero) for name in self.features2])))
 
