@@ -301,6 +301,11 @@ _STORY = (
         (90, ["* Five things to know about the river", "* Where the old ferry used to run",
               "Council approves the new bridge over the river", "Credit: Town Archive",
               "Written by Jane Doe and Sam Roe", "Updated March 3, 2025"]),
+        # A breadcrumb, a kicker, then the headline two lines below it.
+        (4, ["Home \u203a Town hall \u203a Council approves the new bridge over the river", "TOWN HALL 2025",
+             "Council approves the new bridge over the river", "Find A Location"]),
+        # The breadcrumb's last step is the only headline the copy has.
+        (4, ["Home > Blog > Council approves the new bridge over the river", "Find A Location"]),
     ],
 )
 def test_a_browser_copy_finds_its_headline_among_the_lines_before_the_story(menu_items: int, head: list[str]) -> None:
@@ -310,6 +315,18 @@ def test_a_browser_copy_finds_its_headline_among_the_lines_before_the_story(menu
     assert article.title == "Council approves the new bridge over the river"
     shown = visible_text(article.blocks)
     assert _STORY in shown and "Council approves" not in shown  # shown once, as the title
+
+
+def test_a_browser_copys_breadcrumb_trail_folds_as_navigation() -> None:
+    # Under a donation appeal, the trail is named for what it is, not for the block above it.
+    lines = ["Support our journalism with a donation today", "Home \u00bb Town hall \u00bb Bridges",
+             "Council approves the new bridge over the river", "By Jane Doe", _STORY, _STORY]
+    article = ingest_bytes("\n\n".join(lines).encode(), "text")
+    trail = _block(article, "Home \u00bb Town hall")
+    assert trail.boilerplate and trail.reason == NAVIGATION
+    assert article.title == "Council approves the new bridge over the river"
+    # A line that only starts like one stays.
+    assert fold.text_reason("Home/work balance is what the council wants for its staff", 10) == ""
 
 
 # ---------------------------------------------------------------- comment threads

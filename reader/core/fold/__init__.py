@@ -37,6 +37,7 @@ from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
     CREDIT,
     DATE,
     DONATION,
+    BREADCRUMBS,
     FINE_PRINT,
     IMAGE,
     LEGAL,
@@ -51,6 +52,7 @@ from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
     html_reason,
     listed_reason,
     text_reason,
+    trail_end,
 )
 
 __all__ = [
@@ -81,8 +83,9 @@ _COPYRIGHT_LINE = re.compile(
 _PLAYER = re.compile(r"^listen\b\W*(\d{1,2}:\d{2}(:\d{2})?\W*)+$", re.I)
 #: Longer furniture that is as sure when it reads like this (pattern, most
 #: words): a sign-up form's small print, a copyright line, a note on
-#: affiliate links, an audio player's controls.
-_SURE_LONGER = {NEWSLETTER: (FINE_PRINT, 60), LEGAL: (_COPYRIGHT_LINE, 40), NAVIGATION: (_PLAYER, 8)}
+#: affiliate links, an audio player's controls, a breadcrumb trail.
+_SURE_LONGER = {NEWSLETTER: ((FINE_PRINT, 60),), LEGAL: ((_COPYRIGHT_LINE, 40),),
+                NAVIGATION: ((_PLAYER, 8), (BREADCRUMBS, 30))}
 #: Appeals that run over several blocks, between two blocks that name them.
 _APPEALS = (DONATION, NEWSLETTER)
 #: The most short lines between two folded blocks that fold with them.
@@ -145,9 +148,10 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
             fold[i + 1] = False
     for i, s in enumerate(stats):
         limit = _SURE.get(s.pattern)
-        longer = _SURE_LONGER.get(s.pattern)
+        longer = _SURE_LONGER.get(s.pattern, ())
         if limit is not None and (s.words <= limit or (s.words <= 30 and listed_reason(blocks[i].text))
-                                  or (longer and s.words <= longer[1] and longer[0].search(blocks[i].text))):
+                                  or any(s.words <= most and pattern.search(blocks[i].text)
+                                         for pattern, most in longer)):
             # Short furniture, a row of it on one line ("Share | Tweet |
             # Email"), or a longer line only furniture reads like.
             fold[i] = True
@@ -446,10 +450,15 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
     seen: dict[str, int] = {}
     for s in stats:
         seen[s.norm] = seen.get(s.norm, 0) + 1
-    best, best_score = -1, float("-inf")
+    best, best_score, best_told = -1, float("-inf"), False
+    # The last breadcrumb trail above (its index and last step, lower-cased).
+    trail, trail_step = -1, ""
     for i in range(max(0, first - 40), min(n, first + 1)):
         b, s = blocks[i], stats[i]
         text = b.text.strip()
+        if BREADCRUMBS.match(text):
+            trail, trail_step = i, trail_end(text).lower()
+            continue
         if ("\n" in text or b.kind not in ("paragraph", "heading", "list_item") or not 3 <= s.words <= 25
                 or text[-1] in ".:,;" or not (text[0].isupper() or text[0].isdigit() or not text[0].isascii())
                 or (s.pattern and s.pattern != NAVIGATION) or _NOT_HEADLINE.search(text)):
@@ -458,19 +467,26 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
         score = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit()) / len(words)
         score += min(s.words, 12) / 12 - 0.05 * abs(first - i)
         prev = blocks[i - 1].text.strip() if i else ""
-        crumb = prev != text and prev.endswith(text) and bool(_CRUMB.search(prev[: len(prev) - len(text)]))
+        # The last step of a breadcrumb just above, or a line that ends with it.
+        crumb = ((prev != text and prev.endswith(text) and bool(_CRUMB.search(prev[: len(prev) - len(text)])))
+                 or (0 <= i - trail <= 5 and trail_step == text.lower()))
         if crumb:
             score += 3
         elif seen.get(s.norm, 0) > 1:
             score -= 1.5  # a menu item or a teaser that stands elsewhere too
-        if any(stats[j].pattern == BYLINE for j in range(i + 1, min(n, i + 7))):
+        byline = any(stats[j].pattern == BYLINE for j in range(i + 1, min(n, i + 7)))
+        if byline:
             score += 2
         if b.kind == "heading":
             score += 0.5
         elif b.kind == "list_item":
             score -= 1
         if score > best_score:
-            best, best_score = i, score
+            best, best_score, best_told = i, score, crumb or byline
+    if not best_told and trail >= 0 and 3 <= len(trail_step.split()) <= 25:
+        # Nothing under a byline or a breadcrumb reads like the headline: the
+        # trail's last step is the page's title ("Home > Blog > A title").
+        return trail
     return best
 
 

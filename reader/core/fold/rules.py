@@ -261,8 +261,25 @@ def listed_reason(text: str) -> str:
     return SHARE if SHARE in reasons else reasons[0]
 
 
+#: A breadcrumb trail on one line: "Home > Blog > A title", "Home » News",
+#: "Home / Tips /" (a slash only between spaces or before another slash:
+#: not "Home/work balance").
+BREADCRUMBS = re.compile(r"^(home|startseite|accueil|inicio|главная)(\s*[>»›▸\\]|\s+/(\s|$)|/[^/]*/)", re.I)
+#: The most words of a breadcrumb trail (its last step may be a long title).
+_TRAIL_WORDS = 30
+_TRAIL_STEP = re.compile(r"\s*[>»›▸|\\]\s*|\s+/\s+|/")
+
+
+def trail_end(text: str) -> str:
+    """The last step of a breadcrumb trail ("Home > Blog > A title": "A title")."""
+    steps = [step.strip() for step in _TRAIL_STEP.split(text)]
+    return next((step for step in reversed(steps) if step), "")
+
+
 def text_reason(text: str, words: int) -> str:
     """The kind of furniture a block's words name, or ""."""
+    if words <= _TRAIL_WORDS and text[:1] in "HhSsAaIiГг" and BREADCRUMBS.match(text) and not text.endswith("."):
+        return NAVIGATION
     if 3 <= words <= 30 and _SEPARATOR.search(text):
         listed = listed_reason(text)
         if listed:

@@ -112,10 +112,14 @@ def _iso_date(value: str | None) -> str | None:
 def _title_from_blocks(blocks: list[Block]) -> str | None:
     """The first heading-like content block, which becomes a heading."""
     from reader.core.fold import TITLE
+    from reader.core.fold.rules import BREADCRUMBS, trail_end
     from reader.core.ingest.plaintext import looks_like_heading
 
     for block in blocks:
         if block.reason == TITLE:
+            if BREADCRUMBS.match(block.text):
+                # A breadcrumb trail ends with the title ("Home > Blog > A title").
+                return clean_line(trail_end(block.text))[:300]
             block.kind, block.level = "heading", 1
             return clean_line(block.text)[:300]
     for block in blocks[:80]:
