@@ -31,13 +31,13 @@ if TYPE_CHECKING:
 
 from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
     ADVERT,
+    BREADCRUMBS,
     BYLINE,
     COMMENTS,
     COOKIE,
     CREDIT,
     DATE,
     DONATION,
-    BREADCRUMBS,
     FINE_PRINT,
     IMAGE,
     LEGAL,

@@ -643,7 +643,9 @@ def parse_html(text: str, base_url: str | None = None) -> HtmlPage:
         # attributes (a page saved with its images inline loses its text).
         # Plain lxml elements, not lxml.html's: those pick their class in
         # Python for every element the walk touches.
-        parser = etree.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False, huge_tree=True)
+        # No table of ids either: nothing looks an element up by its id.
+        parser = etree.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False, huge_tree=True,
+                                  collect_ids=False)
         doc = etree.fromstring(text, parser)
         if doc is None:
             raise etree.ParserError("Document is empty")
