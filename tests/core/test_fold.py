@@ -687,6 +687,8 @@ def test_a_sign_up_forms_small_print_folds(line: str, folds: bool) -> None:
          "sea.", True, True),
         ("Kelia Losa is a content writer at Harbour Media with more than five years of experience.", True, True),
         ("Sam Poole has been a journalist for twenty years and edits the Harbour Times.", True, True),
+        ("Hi, I\u2019m Jessica! Welcome to Harbour Notes, where I write about the boats and the people of our "
+         "town.", True, True),
         # The story's own sentences.
         ("Agriculture is a major contributor to the harbour's traffic, the board said, with grain ships "
          "arriving weekly.", True, False),
@@ -695,6 +697,8 @@ def test_a_sign_up_forms_small_print_folds(line: str, folds: bool) -> None:
         # A writer the story is about, near its start.
         ("Jane Roe is a freelance writer who has lived by the pier for forty years and spoke at the meeting.",
          False, False),
+        ("Hi, I'm Ryan, and this is the story of the pier my grandfather helped to build in 1931.", False, False),
+        ("Hey! I'm not the only one who will miss the morning ferry at the pier, said a commuter.", True, False),
     ],
 )
 def test_a_note_on_the_author_under_the_story_folds(line: str, at_end: bool, folds: bool) -> None:

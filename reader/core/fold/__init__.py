@@ -236,7 +236,9 @@ _COOKIE_WORDS = 150
 _AUTHOR_BIO = re.compile(
     r"^([A-Z][\w'’.-]*\s+){1,4}(is|was|has been|works as)\s+(a|an|the)?\s*([\w-]+,?\s+){0,5}?"
     r"(writer|journalist|reporter|author|columnist|correspondent|blogger|copywriter|content (writer|strategist"
-    r"|specialist|manager|marketer|creator)|freelancer|founder|co-founder|ceo|director)\b")
+    r"|specialist|manager|marketer|creator)|freelancer|founder|co-founder|ceo|director)\b"
+    # A blogger's greeting: "Hi, I'm Jessica! Welcome to ..."
+    r"|^(Hi|Hey|Hello)( there)?[,!.]*\s+(I[’']m|I am)\s+[A-Z]")
 #: Of the story's words shown, how many must stand above a note on the author.
 _BIO_AFTER = 0.7
 
