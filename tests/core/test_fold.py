@@ -317,6 +317,24 @@ def test_a_browser_copy_finds_its_headline_among_the_lines_before_the_story(menu
     assert _STORY in shown and "Council approves" not in shown  # shown once, as the title
 
 
+@pytest.mark.parametrize(
+    ("head", "title"),
+    [
+        # A title-cased line above the trail (a date under it), the story right under the trail.
+        (["Find A Dentist Near You", "Updated March 3, 2025", "Home > Blog > Top Dental Resolutions for 2025"],
+         "Top Dental Resolutions for 2025"),
+        # The trail's last step, two words, again as the line under it.
+        (["Home / Tips & Tools / Book Reviews", "Book Reviews", "What this handout is about"], "Book Reviews"),
+    ],
+)
+def test_a_browser_copys_breadcrumb_trail_gives_its_title(head: list[str], title: str) -> None:
+    menu = ["Skip to content", *(f"* Section {i}" for i in range(4)), "Sign in", "Search"]
+    text = "\n".join(menu + head) + "\n\n" + "\n\n".join([_STORY] * 3)
+    article = ingest_bytes(text.encode(), "text", name="0042.txt")
+    assert article.title == title
+    assert _STORY in visible_text(article.blocks)
+
+
 def test_a_browser_copys_breadcrumb_trail_folds_as_navigation() -> None:
     # Under a donation appeal, the trail is named for what it is, not for the block above it.
     lines = ["Support our journalism with a donation today", "Home \u00bb Town hall \u00bb Bridges",

@@ -461,7 +461,10 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
         if BREADCRUMBS.match(text):
             trail, trail_step = i, trail_end(text).lower()
             continue
-        if ("\n" in text or b.kind not in ("paragraph", "heading", "list_item") or not 3 <= s.words <= 25
+        # The last step of a breadcrumb just above may be short ("Book Reviews").
+        stepped = 0 <= i - trail <= 5 and trail_step == text.lower()
+        if ("\n" in text or b.kind not in ("paragraph", "heading", "list_item")
+                or not (3 <= s.words <= 25 or (stepped and s.words))
                 or text[-1] in ".:,;" or not (text[0].isupper() or text[0].isdigit() or not text[0].isascii())
                 or (s.pattern and s.pattern != NAVIGATION) or _NOT_HEADLINE.search(text)):
             continue
@@ -470,8 +473,8 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
         score += min(s.words, 12) / 12 - 0.05 * abs(first - i)
         prev = blocks[i - 1].text.strip() if i else ""
         # The last step of a breadcrumb just above, or a line that ends with it.
-        crumb = ((prev != text and prev.endswith(text) and bool(_CRUMB.search(prev[: len(prev) - len(text)])))
-                 or (0 <= i - trail <= 5 and trail_step == text.lower()))
+        crumb = stepped or (prev != text and prev.endswith(text)
+                            and bool(_CRUMB.search(prev[: len(prev) - len(text)])))
         if crumb:
             score += 3
         elif seen.get(s.norm, 0) > 1:
@@ -485,9 +488,10 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
             score -= 1
         if score > best_score:
             best, best_score, best_told = i, score, crumb or byline
-    if not best_told and trail >= 0 and 3 <= len(trail_step.split()) <= 25:
-        # Nothing under a byline or a breadcrumb reads like the headline: the
-        # trail's last step is the page's title ("Home > Blog > A title").
+    if trail >= 0 and (best < trail or not best_told) and 2 <= len(trail_step.split()) <= 25:
+        # Nothing after the trail, or nothing under a byline or a trail, reads
+        # like the headline: the trail's last step is the page's title
+        # ("Home > Blog > A title").
         return trail
     return best
 
