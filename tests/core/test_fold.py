@@ -325,6 +325,9 @@ def test_a_browser_copy_finds_its_headline_among_the_lines_before_the_story(menu
          "Top Dental Resolutions for 2025"),
         # The trail's last step, two words, again as the line under it.
         (["Home / Tips & Tools / Book Reviews", "Book Reviews", "What this handout is about"], "Book Reviews"),
+        # Under the trail only a player's line above a byline (furniture is never the headline).
+        (["Home \u00bb Are you coming to the harbour fair? Let\u2019s meet!", "\U0001f50a Listen to this article",
+          "By Jane Doe"], "Are you coming to the harbour fair? Let\u2019s meet!"),
     ],
 )
 def test_a_browser_copys_breadcrumb_trail_gives_its_title(head: list[str], title: str) -> None:
@@ -787,6 +790,11 @@ def test_a_note_on_affiliate_commission_folds_as_legal(line: str, folds: bool) -
         ("Visit the harbour at dawn", ""),
         ("Courtesy is a virtue the pier keepers prized.", ""),
         ("On this day the pier closed", ""),
+        # Furniture behind a pictograph, and a story line behind one.
+        ("\U0001f50a Listen to this article", NAVIGATION),
+        ("\U0001f449 Read more", RELATED),
+        ("\u2709\ufe0f Subscribe to our newsletter", NEWSLETTER),
+        ("\U0001f600 We went to the pier at dawn", ""),
     ],
 )
 def test_short_furniture_lines_name_their_kind(line: str, reason: str) -> None:

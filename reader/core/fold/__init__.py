@@ -466,7 +466,7 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
         if ("\n" in text or b.kind not in ("paragraph", "heading", "list_item")
                 or not (3 <= s.words <= 25 or (stepped and s.words))
                 or text[-1] in ".:,;" or not (text[0].isupper() or text[0].isdigit() or not text[0].isascii())
-                or (s.pattern and s.pattern != NAVIGATION) or _NOT_HEADLINE.search(text)):
+                or s.pattern or _NOT_HEADLINE.search(text)):
             continue
         words = text.split()
         score = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit()) / len(words)

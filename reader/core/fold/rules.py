@@ -276,8 +276,18 @@ def trail_end(text: str) -> str:
     return next((step for step in reversed(steps) if step), "")
 
 
+#: Pictographs a line of furniture may start with ("🔊 Listen to this
+#: article", "👉 Read more", "✉ Subscribe"), and the spaces after them.
+_LEADING_SYMBOLS = re.compile("[\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]+\\s*")
+
+
 def text_reason(text: str, words: int) -> str:
     """The kind of furniture a block's words name, or ""."""
+    if text[:1] >= "\u2300" and words <= 30:
+        m = _LEADING_SYMBOLS.match(text)
+        if m and m.end() < len(text):
+            # Read as the words after the pictographs.
+            return text_reason(text[m.end():], words - len(text[:m.end()].split()))
     if words <= _TRAIL_WORDS and text[:1] in "HhSsAaIiГг" and BREADCRUMBS.match(text) and not text.endswith("."):
         return NAVIGATION
     if 3 <= words <= 30 and _SEPARATOR.search(text):
