@@ -790,6 +790,11 @@ def test_a_note_on_affiliate_commission_folds_as_legal(line: str, folds: bool) -
         ("Visit the harbour at dawn", ""),
         ("Courtesy is a virtue the pier keepers prized.", ""),
         ("On this day the pier closed", ""),
+        # What a form says once it is sent, or fails; and thanks in a story.
+        ("Thank you! Your submission has been received!", NEWSLETTER),
+        ("Oops! Something went wrong while submitting the form.", NEWSLETTER),
+        ("Thanks for signing up. See you at your inbox!", NEWSLETTER),
+        ("Thank you for coming to the pier this morning, the chair said.", ""),
         # Furniture behind a pictograph, and a story line behind one.
         ("\U0001f50a Listen to this article", NAVIGATION),
         ("\U0001f449 Read more", RELATED),

@@ -52,7 +52,12 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"\b(sign up|subscribe|subscribers?|signing up|opt in)\b.*\b(newsletter|e-?mails?|inbox|updates|digest)\b"
         rf"|{_FINE_PRINT}"
         r"|\bnewsletters?\b|\bin your (in)?box\b|\benter your e-?mail\b|\byour e-?mail address\b"
-        r"|^e-?mail( address)?\*?$|^(subscribe|sign up)( now| today| for free)?\W*$", re.I), 60),
+        r"|^e-?mail( address)?\*?$|^(subscribe|sign up)( now| today| for free)?\W*$"
+        # What a sign-up or contact form says once it is sent, or fails.
+        r"|^(thank you|thanks)\b.{0,40}?\b(your (submission|message|request) (has been|was) (received|sent)"
+        r"|for (subscribing|signing up)|check your (inbox|e-?mail)|(at|in) your inbox)"
+        r"|^oops!?,? something went wrong( while submitting the form)?\W*$",
+        re.I), 60),
     (DONATION, re.compile(
         r"\b(donate|donation|donating|become a (member|patron|supporter|subscriber)"
         r"|support (us|our|the|independent)\b|contribut(e|ion)s?\b.*\b(journalism|work|reporting)"
@@ -172,7 +177,8 @@ STRUCTURAL = {"nav": NAVIGATION, "footer": LEGAL, "aside": RELATED, "header": NA
 _KEYWORDS = {
     COOKIE: ("cookie", "consent", "preferences"),
     NEWSLETTER: ("newsletter", "subscri", "sign up", "signing up", "opt in", "mail", "inbox", "by submitting",
-                 "by entering", "by clicking", "by registering", "by providing"),
+                 "by entering", "by clicking", "by registering", "by providing", "been received", "was received",
+                 "went wrong"),
     DONATION: ("donat", "become a", "support us", "support our", "support the", "support independent",
                "not ready to support", "contribut", "independent journalism", "remind me", "funded", "chip in",
                "coffee", "ko-fi", "patreon", "message from", "dear reader"),
