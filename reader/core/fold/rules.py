@@ -294,7 +294,7 @@ def text_reason(text: str, words: int) -> str:
         if m and m.end() < len(text):
             # Read as the words after the pictographs.
             return text_reason(text[m.end():], words - len(text[:m.end()].split()))
-    if words <= _TRAIL_WORDS and text[:1] in "HhSsAaIiГг" and BREADCRUMBS.match(text) and not text.endswith("."):
+    if words <= _TRAIL_WORDS and BREADCRUMBS.match(text) and not text.endswith("."):
         return NAVIGATION
     if 3 <= words <= 30 and _SEPARATOR.search(text):
         listed = listed_reason(text)
