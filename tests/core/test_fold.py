@@ -338,6 +338,24 @@ def test_a_browser_copys_breadcrumb_trail_gives_its_title(head: list[str], title
     assert _STORY in visible_text(article.blocks)
 
 
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        # Title-cased lines of the site's own, nearer the story than its headline.
+        ["Book Your Free Home Energy Consultation With Our Team Today"],
+        ["Request Media Kit", "Our Data Sample Profile User Reviews Compare"],
+    ],
+)
+def test_a_browser_copys_headline_is_the_line_that_shares_the_storys_words(furniture: list[str]) -> None:
+    menu = ["Skip to content", *(f"* Section {i}" for i in range(4)), "Sign in", "Search"]
+    head = ["Council Approves New Bridge Over River", *furniture]
+    text = "\n".join(menu + head) + "\n\n" + "\n\n".join([_STORY] * 3)
+    article = ingest_bytes(text.encode(), "text", name="0042.txt")
+    assert article.title == "Council Approves New Bridge Over River"
+    shown = visible_text(article.blocks)
+    assert _STORY in shown and "Council Approves" not in shown
+
+
 def test_a_browser_copys_breadcrumb_trail_folds_as_navigation() -> None:
     # Under a donation appeal, the trail is named for what it is, not for the block above it.
     lines = ["Support our journalism with a donation today", "Home \u00bb Town hall \u00bb Bridges",

@@ -439,6 +439,41 @@ _NOT_HEADLINE = re.compile(
 _CRUMB = re.compile(r"[»›>/|]")
 
 
+#: What a browser copy's headline gains per share of its words the story
+#: uses too (a byline under it gains 2, a breadcrumb's last step 3).
+_COHESION = 3.0
+#: How many words of the story's prose its vocabulary is read from.
+_STORY_SAMPLE = 2000
+
+
+def _content_words(text: str) -> set[str]:
+    """A line's words that say what it is about: no function words, none
+    shorter than three letters."""
+    from reader.core.fold.features import STOPWORDS, WORD
+
+    return {w for w in WORD.findall(text.lower()) if len(w) >= 3 and w not in STOPWORDS}
+
+
+def _story_words(blocks: list[Block], stats: list, fold: list[bool], first: int) -> set[str]:  # noqa: ANN001
+    """The content words of the story's prose shown from `first` on (its
+    first _STORY_SAMPLE words or so)."""
+    words: set[str] = set()
+    seen = 0
+    for i in range(first, len(blocks)):
+        if not fold[i] and stats[i].good:
+            words |= _content_words(blocks[i].text)
+            seen += stats[i].words
+            if seen >= _STORY_SAMPLE:
+                break
+    return words
+
+
+def _share_in(text: str, story: set[str]) -> float:
+    """The share of a line's content words that the story uses too."""
+    words = _content_words(text)
+    return len(words & story) / len(words) if words else 0.0
+
+
 def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  # noqa: ANN001
     """A browser copy's headline: among the lines before the story's first
     paragraph, the one that reads most like a headline - a single line of a
@@ -453,6 +488,7 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
     for s in stats:
         seen[s.norm] = seen.get(s.norm, 0) + 1
     best, best_score, best_told = -1, float("-inf"), False
+    story = _story_words(blocks, stats, fold, first)
     # The last breadcrumb trail above (its index and last step, lower-cased).
     trail, trail_step = -1, ""
     for i in range(max(0, first - 40), min(n, first + 1)):
@@ -471,6 +507,9 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
         words = text.split()
         score = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit()) / len(words)
         score += min(s.words, 12) / 12 - 0.05 * abs(first - i)
+        # The headline is about what the story is about: a menu, a call to
+        # action or a site's slogan shares few of its words.
+        score += _COHESION * _share_in(text, story)
         prev = blocks[i - 1].text.strip() if i else ""
         # The last step of a breadcrumb just above, or a line that ends with it.
         crumb = stepped or (prev != text and prev.endswith(text)

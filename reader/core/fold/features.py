@@ -39,7 +39,7 @@ _SEPARATORS = re.compile(r"\s[|\u00b7\u2022/\u2013-]\s")
 
 # Short lists of the commonest function words. Density is compared with the
 # page's own prose, so a page in a language missing here is left neutral.
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     """a about after all also an and any are as at be because been but by can could did do does for from had has
     have he her his how i if in into is it its just more most my no not of on one only or other our out over so
     some such than that the their them then there these they this to up was we were what when which who will
@@ -108,7 +108,7 @@ class BlockStats:
             ws = None
         elif n:
             ws = WORD.findall(text.lower())
-            self.sw = sum(map(_STOPWORDS.__contains__, ws)) / n
+            self.sw = sum(map(STOPWORDS.__contains__, ws)) / n
             self.caps = sum(map(str.isupper, map(_FIRST, tokens))) / n
         else:
             ws = None
