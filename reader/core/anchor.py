@@ -424,7 +424,11 @@ def _fuzzy_at(text: str, hay: str, quote: str, d: int, slack: int, prefix: str, 
     q = 1.0 - errors / m
     if e <= s or q < QUOTE_FLOOR:
         return None
-    return _match(text, s, e, q, prefix, suffix, hint, "fuzzy")
+    found = _match(text, s, e, q, prefix, suffix, hint, "fuzzy")
+    # Scored as aligned; placed on whole words when the quote stood on them.
+    s, e = snap_to_words(text, s, e, whole_start=quote[:1].isalnum() and not prefix[-1:].isalnum(),
+                         whole_end=quote[-1:].isalnum() and not suffix[:1].isalnum())
+    return Match(s, e, found.score, found.quote_score, found.context_score, found.how)
 
 
 def _candidate_starts(idx: TextIndex, quote: str, m: int) -> list[int]:
@@ -498,6 +502,26 @@ def trim_span(text: str, s: int, e: int) -> tuple[int, int]:
         s += 1
     while e > s and text[e - 1].isspace():
         e -= 1
+    return s, e
+
+
+#: The most characters a fuzzy match's end moves to reach a word's edge.
+_SNAP = 40
+
+
+def snap_to_words(text: str, s: int, e: int, *, whole_start: bool = True, whole_end: bool = True) -> tuple[int, int]:
+    """[s, e) grown to whole words at the ends asked for: a fuzzy match of
+    a quote that began and ended on whole words is never cut mid-word
+    ("retary Lloyd Austin" for "Pentagon chief Lloyd Austin" becomes
+    "Secretary Lloyd Austin")."""
+    if whole_start and 0 < s < len(text) and text[s].isalnum():
+        lo = max(0, s - _SNAP)
+        while s > lo and text[s - 1].isalnum():
+            s -= 1
+    if whole_end and 0 < e < len(text) and text[e - 1].isalnum():
+        hi = min(len(text), e + _SNAP)
+        while e < hi and text[e].isalnum():
+            e += 1
     return s, e
 
 

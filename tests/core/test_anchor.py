@@ -333,3 +333,23 @@ def test_fuzzy_find_with_a_threshold_for_suggestions() -> None:
     guess = anchor.fuzzy_find(text, quote, prefix, suffix, 0, threshold=0.5)
     assert guess is not None and text[guess[0] : guess[1]].startswith("rejected that claim")
     assert anchor.fuzzy_find(text, quote, prefix, suffix, 0, threshold=0.95) is None
+
+
+def test_a_fuzzy_match_is_never_cut_mid_word() -> None:
+    old = ("Moscow. Russian Defense Minister Sergei Shoigu spoke with Pentagon chief Lloyd Austin on Friday "
+           "about the war in Ukraine, the ministry said.")
+    new = old.replace("Pentagon chief", "US Defense Secretary")
+    s0, e0 = old.index("Pentagon"), old.index(" on Friday")
+    q = anchor.quote_at(old, s0, e0)
+    m = anchor.reanchor(old, new, [anchor.Anchor(s0, e0, q.exact, q.prefix, q.suffix)])[0]
+    assert m is not None and new[m.start : m.end] == "Secretary Lloyd Austin"
+    text = "By the evening the members had voted twice, reversed themselves once, and ended by agreeing on nothing."
+    s, e = anchor.fuzzy_find(text, "the members voted twice and reversed once")
+    assert text[s:e] == "the members had voted twice, reversed themselves"
+
+
+def test_a_fuzzy_match_of_a_quote_cut_mid_word_may_be_cut_too() -> None:
+    # The quote began inside a word (its prefix ends in a letter): its match may too.
+    text = "The committee adjourned after the vote on the new bridge over the river."
+    s, e = anchor.fuzzy_find(text, "mittee adjurned after the vote", prefix="The com", suffix=" on the")
+    assert text[s:e] == "mittee adjourned after the vote"
