@@ -194,7 +194,9 @@ def cmd_add(args: argparse.Namespace) -> int:
                 "updated": "  (updated: new version",
             }[result.status]
             if result.status == "updated":
-                note += f"; {result.reanchored} notes kept"
+                note += f"; {result.reanchored} note{'s' if result.reanchored != 1 else ''} kept"
+                if result.changed:
+                    note += f", {result.changed} of them on text that changed (`reader notes {short_id(result.id)}`)"
                 if result.orphaned:
                     note += f", {result.orphaned} orphaned"
                 note += ")"
@@ -324,7 +326,7 @@ def _print_notes(archive, article_id: str, as_json: bool) -> None:  # noqa: ANN0
         _out(json.dumps([
             {"id": a.id, "tags": a.tags, "note": a.note, "quote": a.exact, "start": a.start, "end": a.end,
              "prefix": a.prefix, "suffix": a.suffix, "created": a.created, "updated": a.updated,
-             "orphaned": a.orphaned}
+             "orphaned": a.orphaned, "was": a.was or None}
             for a in anns
         ], ensure_ascii=False, indent=2))
         return
@@ -338,6 +340,9 @@ def _print_notes(archive, article_id: str, as_json: bool) -> None:  # noqa: ANN0
             quote = quote[:97] + "..."
         _out(f"{a.id}  {tags}{'  [orphaned]' if a.orphaned else ''}")
         _out(f"    \u201c{quote}\u201d")
+        if a.was:
+            was = " ".join(a.was.split())
+            _out(f"    (the text changed; when marked it read \u201c{was[:97] + '...' if len(was) > 100 else was}\u201d)")
         if a.note:
             for line in a.note.splitlines():
                 _out(f"    {line}")

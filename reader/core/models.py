@@ -201,7 +201,9 @@ class Annotation:
     The anchor follows the W3C Web Annotation selectors: a TextPositionSelector
     (``start``/``end``) and a TextQuoteSelector (``exact`` with 32 characters of
     ``prefix`` and ``suffix``). An annotation whose text could not be found
-    again after the article changed is ``orphaned``: kept, never dropped.
+    again after the article changed is ``orphaned``: kept, never dropped. One
+    found again on text that reads differently keeps in ``was`` the text it
+    was made on (cleared if the article comes to read so again).
     """
 
     id: str
@@ -216,9 +218,10 @@ class Annotation:
     created: str = ""
     updated: str = ""
     orphaned: bool = False
+    was: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "id": self.id,
             "article_id": self.article_id,
             "start": self.start,
@@ -232,6 +235,9 @@ class Annotation:
             "updated": self.updated,
             "orphaned": self.orphaned,
         }
+        if self.was:
+            d["was"] = self.was
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Annotation:
@@ -241,7 +247,7 @@ class Annotation:
             str(d["id"]), str(d["article_id"]), int(get("start", 0)), int(get("end", 0)),
             str(get("exact", "")), str(get("prefix", "")), str(get("suffix", "")),
             [str(t) for t in get("tags", ())], str(get("note", "")),
-            str(get("created", "")), str(get("updated", "")), bool(get("orphaned", False)),
+            str(get("created", "")), str(get("updated", "")), bool(get("orphaned", False)), str(get("was", "")),
         )
 
 

@@ -377,6 +377,24 @@ class SaveResult:
     article: Article
     orphaned: int = 0
     reanchored: int = 0
+    #: Of the annotations re-anchored, those on text that now reads differently.
+    changed: int = 0
+
+
+def _place(ann: Annotation, text: str, start: int, end: int) -> bool:
+    """Put `ann` on [start, end) of `text`, found again there: new selectors,
+    no longer an orphan; when the text there reads differently from what it
+    was made on, `was` keeps that (the first such text, until the article
+    reads so again). True when the quote changed with this move."""
+    q = _anchor().quote_at(text, start, end)
+    moved_text = q.exact != ann.exact
+    if moved_text and not ann.was:
+        ann.was = ann.exact
+    elif q.exact == ann.was:
+        ann.was = ""
+    ann.start, ann.end, ann.exact, ann.prefix, ann.suffix = start, end, q.exact, q.prefix, q.suffix
+    ann.orphaned = False
+    return moved_text
 
 
 @dataclass(slots=True)
@@ -976,7 +994,7 @@ class Archive:
         article.tags = sorted(set(old.tags) | set(article.tags))
         article.saved = old.saved or article.saved
         annotations = self.annotations(existing.id)
-        moved, orphaned = self._reanchor(annotations, old.text, article.text)
+        moved, orphaned, changed = self._reanchor(annotations, old.text, article.text)
         self._intend(article.id, "update", old_site=old.site, text_hash=self._text_hash(article.text))
         self._write_body(article, previous=old)
         if annotations:
@@ -985,14 +1003,16 @@ class Archive:
             self._remove_site_keys(old.site, article.id)
         self._write_site_keys(article)
         self._write_index_row(article, self._notes_summary(article.id))
-        return SaveResult(article.id, "updated", article, orphaned=orphaned, reanchored=moved)
+        return SaveResult(article.id, "updated", article, orphaned=orphaned, reanchored=moved, changed=changed)
 
-    def _reanchor(self, annotations: list[Annotation], old_text: str | None, new_text: str) -> tuple[int, int]:
+    def _reanchor(self, annotations: list[Annotation], old_text: str | None,
+                  new_text: str) -> tuple[int, int, int]:
         """Place each annotation on `new_text` (in place); returns (placed,
-        newly orphaned). An orphan keeps its old selectors, for review."""
-        placed = orphaned = 0
+        newly orphaned, placed on text that reads differently). An orphan
+        keeps its old selectors, for review."""
+        placed = orphaned = changed = 0
         if not annotations:
-            return 0, 0
+            return 0, 0, 0
         matches = _anchor().reanchor(
             old_text, new_text, [_anchor().Anchor(a.start, a.end, a.exact, a.prefix, a.suffix) for a in annotations]
         )
@@ -1002,11 +1022,9 @@ class Archive:
                     ann.orphaned = True
                     orphaned += 1
                 continue
-            q = _anchor().quote_at(new_text, m.start, m.end)
-            ann.start, ann.end, ann.exact, ann.prefix, ann.suffix = m.start, m.end, q.exact, q.prefix, q.suffix
-            ann.orphaned = False
+            changed += _place(ann, new_text, m.start, m.end)
             placed += 1
-        return placed, orphaned
+        return placed, orphaned, changed
 
     @staticmethod
     def _text_hash(text: str) -> str:
@@ -1182,12 +1200,12 @@ class Archive:
         with self.transaction():
             text = self._current_text(article_id)
             anns = self.annotations(article_id)
-            result = self._reanchor(anns, None, text)
+            placed, orphaned, _changed = self._reanchor(anns, None, text)
             if anns:
                 self._intend(article_id, "notes")
                 self._put_annotations(article_id, anns, anchored_to=text)
                 self._refresh_summary(article_id)
-            return result
+            return placed, orphaned
 
     def remove_index_row(self, article_id: str) -> None:
         """Drop an index row whose article file is gone (for `reader doctor`)."""
@@ -1412,9 +1430,7 @@ class Archive:
         if span is None:
             ann.orphaned = True
             return False
-        q = _anchor().quote_at(text, *span)
-        ann.start, ann.end, ann.exact, ann.prefix, ann.suffix = span[0], span[1], q.exact, q.prefix, q.suffix
-        ann.orphaned = False
+        _place(ann, text, *span)
         return True
 
     def _raw_db(self, article_id: str) -> TinyDB:

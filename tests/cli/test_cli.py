@@ -184,6 +184,26 @@ def test_annotate_notes_note(cli, seed_path: Path) -> None:
     assert len(json.loads(cli("notes", short, "--json").out)) == 1
 
 
+def test_re_adding_changed_text_says_which_notes_now_stand_on_changed_text(cli, seed_path: Path,
+                                                                          tmp_path: Path) -> None:
+    copy = tmp_path / "seed.txt"
+    copy.write_text(seed_path.read_text(encoding="utf-8"), encoding="utf-8")
+    short = _add_seed(cli, copy)
+    assert cli("annotate", short, "--quote", "Pentagon chief Lloyd Austin", "--note", "check").code == 0
+    assert cli("annotate", short, "--quote", "dirty bomb").code == 0
+    copy.write_text(copy.read_text(encoding="utf-8").replace("Pentagon chief", "US Defense Secretary"),
+                    encoding="utf-8")
+    result = cli("add", copy)
+    assert result.code == 0
+    assert f"2 notes kept, 1 of them on text that changed (`reader notes {short}`)" in result.out
+    shown = cli("notes", short).out
+    assert "\u201cSecretary Lloyd Austin\u201d" in shown
+    assert "(the text changed; when marked it read \u201cPentagon chief Lloyd Austin\u201d)" in shown
+    notes = json.loads(cli("notes", short, "--json").out)
+    assert [n["was"] for n in notes if n["note"] == "check"] == ["Pentagon chief Lloyd Austin"]
+    assert [n["was"] for n in notes if n["quote"] == "dirty bomb"] == [None]
+
+
 def test_annotate_unknown_quote_lists_near_matches(cli, seed_path: Path) -> None:
     short = _add_seed(cli, seed_path)
     result = cli("annotate", short, "--quote", "Shoigu held phone calls with his Turkish counterparts")

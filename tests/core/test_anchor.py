@@ -217,6 +217,28 @@ def test_an_orphan_comes_back_when_its_text_does(archive) -> None:  # noqa: ANN0
     assert not back.orphaned and back.exact == "The sentence that goes away"
 
 
+def test_a_note_found_again_on_changed_text_keeps_what_the_text_read(archive) -> None:  # noqa: ANN001
+    old = ("Intro.\n\nAt least 30 states have similar voucher-like programs, the report said.\n\n"
+           "The sentence that stays as it was.\n\nEnd.")
+    first = archive.save(_article(old))
+    text = first.article.text
+    s = text.index("At least")
+    changed = archive.add_annotation(first.id, s, s + len("At least 30 states have similar voucher-like programs"))
+    s = text.index("The sentence")
+    same = archive.add_annotation(first.id, s, s + len("The sentence that stays"))
+    result = archive.save(_article(old.replace("30 states", "32 states")))
+    assert (result.reanchored, result.changed, result.orphaned) == (2, 1, 0)
+    moved = archive.annotation(changed.id)
+    assert moved.exact == "At least 32 states have similar voucher-like programs"
+    assert moved.was == "At least 30 states have similar voucher-like programs"
+    assert archive.annotation(same.id).was == ""
+    # A second change keeps what the text read when it was marked; reading so again clears it.
+    archive.save(_article(old.replace("30 states", "33 states")))
+    assert archive.annotation(changed.id).was == "At least 30 states have similar voucher-like programs"
+    result = archive.save(_article(old))
+    assert result.changed == 1 and archive.annotation(changed.id).was == ""
+
+
 # ---------------------------------------------------------------- speed
 
 
