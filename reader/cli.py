@@ -264,7 +264,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     from reader.core.render import article_text
 
     archive = _open_archive(args)
-    article = archive.get(archive.resolve(args.id))
+    article_id = archive.resolve(args.id)
+    article = archive.get(article_id)
     head = [article.title]
     meta = " \u00b7 ".join(x for x in (article.site, article.author, article.published) if x)
     if meta:
@@ -273,6 +274,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         head.append(article.url)
     _out("\n".join(head))
     _out()
+    status = archive.info(article_id).status
+    if status in ("pending", "failed") and not article.blocks:
+        _out("(Its text has not been fetched yet: `reader fetch` fetches it.)" if status == "pending"
+             else "(Its text could not be fetched: `reader fetch` tries again.)")
+        return EXIT_OK
     _out(article_text(article, _labels(archive, article), show_all=args.all))
     return EXIT_OK
 
@@ -353,7 +359,9 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 
     archive = _open_archive(args)
     article = archive.get(archive.resolve(args.id))
-    span = find_quote(article.text, args.quote)
+    labels = _labels(archive, article)
+    folded = [(b.start, b.end) for b, label in zip(article.blocks, labels) if label.boilerplate]
+    span = find_quote(article.text, args.quote, folded)
     if span is None:
         near = near_matches(article.text, args.quote)
         hint = "; near matches:\n" + "\n".join(f"  {s}" for s in near) if near else ""

@@ -607,21 +607,21 @@ def reanchor(old_text: str | None, new_text: str, anchors: Sequence[Anchor]) -> 
 _WS = re.compile(r"\s+")
 
 
-def find_quote(text: str, quote: str) -> tuple[int, int] | None:
+def find_quote(text: str, quote: str, hidden: Sequence[tuple[int, int]] = ()) -> tuple[int, int] | None:
     """First occurrence of `quote` in `text`, runs of whitespace matching any
-    whitespace (a quote pasted from a wrapped terminal still matches)."""
+    whitespace (a quote pasted from a wrapped terminal still matches); the
+    first outside the `hidden` spans (folded blocks) when there is one."""
     quote = quote.strip()
     if not quote:
         return None
-    i = text.find(quote)
-    if i >= 0:
-        return i, i + len(quote)
     parts = [re.escape(p) for p in _WS.split(quote) if p]
-    m = re.search(r"\s+".join(parts), text)
-    if m:
-        return m.start(), m.end()
-    m = re.search(r"\s+".join(parts), text, re.IGNORECASE)
-    return (m.start(), m.end()) if m else None
+    pattern = r"\s+".join(parts)
+    for flags in (0, re.IGNORECASE):
+        spans = [(m.start(), m.end()) for m in re.finditer(pattern, text, flags)]
+        if spans:
+            shown = (sp for sp in spans if not any(h0 <= sp[0] and sp[1] <= h1 for h0, h1 in hidden))
+            return next(shown, spans[0])
+    return None
 
 
 def near_matches(text: str, quote: str, limit: int = 3) -> list[str]:

@@ -204,6 +204,21 @@ def test_re_adding_changed_text_says_which_notes_now_stand_on_changed_text(cli, 
     assert [n["was"] for n in notes if n["quote"] == "dirty bomb"] == [None]
 
 
+def test_annotate_takes_the_first_occurrence_the_reader_can_see(cli, seed_path: Path, data_dir: Path) -> None:
+    short = _add_seed(cli, seed_path)
+    # The seed's folded photo credit names Shoigu before the story does.
+    from reader.core.store import Archive
+
+    with Archive(data_dir) as archive:
+        article = archive.get(archive.resolve(short))
+    first = article.text.index("Shoigu")
+    assert article.blocks[article.block_at(first)].boilerplate
+    ann_id = cli("annotate", short, "--quote", "Shoigu").out.strip()
+    note = json.loads(cli("notes", short, "--json").out)[0]
+    assert note["id"] == ann_id and note["start"] > first
+    assert not article.blocks[article.block_at(note["start"])].boilerplate
+
+
 def test_annotate_unknown_quote_lists_near_matches(cli, seed_path: Path) -> None:
     short = _add_seed(cli, seed_path)
     result = cli("annotate", short, "--quote", "Shoigu held phone calls with his Turkish counterparts")

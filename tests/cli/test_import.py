@@ -93,6 +93,8 @@ def test_add_url_offline_says_so_and_keeps_it_pending(cli, monkeypatch: pytest.M
     assert "kept as pending" in res.err
     assert len(res.err.strip().splitlines()) == 1
     assert rows(cli)["https://news.example.org/story"]["status"] == "pending"
+    shown = cli("show", rows(cli)["https://news.example.org/story"]["id"])
+    assert shown.code == 0 and "not been fetched yet: `reader fetch` fetches it" in shown.out
 
 
 def test_add_url_refused(cli) -> None:  # noqa: ANN001
