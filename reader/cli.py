@@ -406,6 +406,7 @@ def cmd_note(args: argparse.Namespace) -> int:
 def cmd_fold_rule(args: argparse.Namespace) -> int:
     archive = _open_archive(args)
     if args.rule_cmd == "add":
+        article = None
         if args.article:
             article = archive.get(archive.resolve(args.article))
             site = args.site or article.site or ""
@@ -413,6 +414,12 @@ def cmd_fold_rule(args: argparse.Namespace) -> int:
             site = args.site or ""
         rule = archive.add_fold_rule(site, args.text, "show" if args.show else "fold")
         _out(f"{rule.id}  {rule.action} on {rule.site or '(articles with no site)'}: {rule.text[:80]}")
+        if article is not None:
+            from reader.core.fold import block_key
+
+            if block_key(args.text) not in {block_key(b.text) for b in article.blocks}:
+                _err(f"note: no block of {short_id(article.id)} reads so now (a rule matches a whole block's text; "
+                     "`reader show --all` shows the blocks)")
     elif args.rule_cmd == "list":
         from dataclasses import asdict
 

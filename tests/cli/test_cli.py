@@ -231,8 +231,12 @@ def test_fold_rules_cli(cli, seed_path: Path) -> None:
     short = _add_seed(cli, seed_path)
     text = "It added that the call was requested by the Russian side."
     added = cli("fold-rule", "add", "--article", short, text)
-    assert added.code == 0
+    assert added.code == 0 and added.err == ""
     rule_id = added.out.split()[0]
+    # A rule for text no block of the article reads is kept, with a word of warning.
+    typo = cli("fold-rule", "add", "--article", short, "It added that the call was requested by the Russians.")
+    assert typo.code == 0 and f"no block of {short} reads so now" in typo.err
+    assert cli("fold-rule", "remove", typo.out.split()[0]).code == 0
     assert text not in cli("show", short).out
     assert "marked by you" in cli("show", short).out
     rules = json.loads(cli("fold-rule", "list", "--json").out)
