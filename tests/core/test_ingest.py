@@ -184,6 +184,17 @@ code here
     assert para.markdown == "Para with [a link](https://x.example) and *emphasis*."
 
 
+def test_a_markdown_articles_first_heading_that_repeats_its_title_is_shown_once() -> None:
+    md = "---\ntitle: \"Marginalia: a short history\"\n---\n\n# Marginalia - a short history\n\nReaders argue.\n\n# Later\n"
+    article = ingest_bytes(md.encode(), "markdown", name="post.md")
+    head = article.blocks[0]
+    assert head.boilerplate and head.reason == "title (shown above)"
+    assert [b.boilerplate for b in article.blocks[1:]] == [False, False]
+    # Another first heading stays.
+    other = ingest_bytes(md.replace("# Marginalia - a short history", "# Margins").encode(), "markdown")
+    assert not other.blocks[0].boilerplate
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [

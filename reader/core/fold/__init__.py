@@ -106,12 +106,17 @@ def fold_blocks(blocks: list[Block], fmt: str, title: str | None = None) -> None
     model = model_for("html" if fmt == "html" else "text")
     if fmt == "markdown" or model is None:
         # A Markdown file is written, not saved from a page: only the
-        # unmistakable furniture is folded.
+        # unmistakable furniture is folded, and a first heading that repeats
+        # the title of its front matter (shown above).
         for block in blocks:
             words = len(block.text.split())
             reason = text_reason(block.text, words) if words <= 12 else ""
             block.boilerplate = bool(reason) and words <= _SURE.get(reason, 0)
             block.reason = reason if block.boilerplate else ""
+        head = next((b for b in blocks if not b.boilerplate), None)
+        if (title and head is not None and head.kind == "heading"
+                and _NORMALISE.sub(" ", head.text.lower()).strip() == _NORMALISE.sub(" ", title.lower()).strip()):
+            head.boilerplate, head.reason = True, TITLE
         return
     feats, stats = page_features(blocks, fmt, model.vocab, title)
     paths = [(b.features or {}).get("path", ()) for b in blocks] if fmt == "html" else None
