@@ -98,6 +98,29 @@ def test_index_rows_that_disagree_are_rewritten(cli, data_dir: Path, filled) -> 
     assert json.loads(cli("list", "--json").out)[0]["annotations"] == 1
 
 
+def test_a_tagged_article_is_in_order(cli, data_dir: Path, tmp_path: Path) -> None:
+    """The index row keeps tags as one space-separated string; doctor compares
+    them as tags, not as characters."""
+    page = tmp_path / "tagged.md"
+    page.write_text("---\ntitle: Tagged\ntags: [reading, notes/history]\n---\n\n# Tagged\n\nA body of text.\n",
+                    encoding="utf-8")
+    assert cli("add", page).code == 0
+    assert json.loads(cli("list", "--json").out)[0]["tags"] == ["notes/history", "reading"]
+    r = cli("doctor")
+    assert r.code == 0, r.out
+    assert "disagrees" not in r.out and "The archive is in order." in r.out
+    # A row whose tags really differ is still caught.
+    aid = json.loads(cli("list", "--json").out)[0]["id"]
+    shard = index_path(data_dir / "archive", shard_of(aid))
+    data = orjson.loads(shard.read_bytes())
+    next(iter(data["articles"].values()))["tags"] = "reading"
+    shard.write_bytes(orjson.dumps(data))
+    r = cli("doctor")
+    assert r.code == 1 and "disagrees with its files (tags)" in r.out
+    assert cli("doctor", "--repair").code == 0
+    assert cli("doctor").code == 0
+
+
 def test_an_article_missing_from_the_list_and_a_row_without_article(cli, data_dir: Path, filled, tmp_path) -> None:  # noqa: ANN001
     aid, _ = filled
     other = tmp_path / "other.txt"
