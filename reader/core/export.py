@@ -806,7 +806,7 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> bool:
             return False
     except OSError:
         pass
-    replace_file(path, data, mode=0o644, durable=durable)
+    replace_file(path, data, mode=0o644, umask=True, durable=durable)
     return True
 
 

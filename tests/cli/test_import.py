@@ -4,6 +4,7 @@ real server on 127.0.0.1 started by the test. Nothing reaches another address.""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sys
 import zipfile
@@ -45,7 +46,15 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
 # ---------------------------------------------------------------- reader add URL
 
 
-def test_add_url_fetches_folds_and_keeps_the_raw_page(cli, server: PageServer, data_dir: Path) -> None:  # noqa: ANN001
+@pytest.fixture
+def usual_umask():  # noqa: ANN201
+    """The umask most systems give (0755 folders, 0644 files unless told)."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_add_url_fetches_folds_and_keeps_the_raw_page(cli, server: PageServer, data_dir: Path, usual_umask) -> None:  # noqa: ANN001
     url = server.url("/redirect/2/harbour")
     res = cli("add", url, "--tag", "Ports")
     assert res.code == 0, res.err
@@ -62,6 +71,9 @@ def test_add_url_fetches_folds_and_keeps_the_raw_page(cli, server: PageServer, d
         assert len(raw["redirects"]) == 2
     show = cli("show", row["id"])
     assert "Paragraph 2 of the harbour story" in show.out
+    # The folder the raw page went into is as private as the rest (README).
+    assert (data_dir / "archive" / "raw").stat().st_mode & 0o777 == 0o700
+    assert cli("doctor").code == 0
     # Adding it again does not fetch it again.
     hits = server.hits["/article/harbour"]
     again = cli("add", url)
