@@ -890,6 +890,11 @@ class Archive:
         doc = self._notes_db(article_id).table("article", cache_size=0).get(doc_id=1)
         return dict(doc) if doc else {}
 
+    def article_note(self, article_id: str) -> str:
+        """The article's own note ("" when it has none), without reading its body."""
+        self.info(article_id)
+        return self._article_note(article_id)
+
     def _article_note(self, article_id: str) -> str:
         return str(self._article_doc(article_id).get("note") or "")
 

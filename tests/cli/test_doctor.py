@@ -67,7 +67,7 @@ def test_damaged_notes_are_reported_by_every_command_and_put_back_from_a_backup(
     kept = list((data_dir / doctor.DAMAGED_DIR).glob(f"*/notes/{aid[:2]}/{aid}.json"))
     assert len(kept) == 1 and kept[0].read_bytes() == damage
     r = cli("notes", aid, "--json")
-    assert [n["note"] for n in json.loads(r.out)] == ["my note"]
+    assert [n["note"] for n in json.loads(r.out)["annotations"]] == ["my note"]
 
 
 def test_a_damaged_index_is_rebuilt_from_the_articles(cli, data_dir: Path, filled) -> None:  # noqa: ANN001
@@ -194,11 +194,11 @@ def test_restore_lists_then_restores_then_undoes(cli, data_dir: Path, filled) ->
     assert r.code == 0 and "Restore one with" in r.out and "1 article" in r.out
     r = cli("doctor", "--restore", "latest")
     assert r.code == 0, r.out + r.err
-    assert json.loads(cli("notes", aid, "--json").out)[0]["note"] == "my note"
+    assert json.loads(cli("notes", aid, "--json").out)["annotations"][0]["note"] == "my note"
     undo = next(b.name for b in backup.list_backups(data_dir) if b.name.endswith("before-restore"))
     assert f"reader doctor --restore {undo}" in r.out
     assert cli("doctor", "--restore", undo).code == 0
-    assert json.loads(cli("notes", aid, "--json").out)[0]["note"] == "changed after the backup"
+    assert json.loads(cli("notes", aid, "--json").out)["annotations"][0]["note"] == "changed after the backup"
     r = cli("doctor", "--restore", "nonexistent")
     assert r.code == 1 and r.err.startswith("reader: no backup") and len(r.err.splitlines()) == 1
 

@@ -105,13 +105,13 @@ def test_import_notes_round_trip(cli, noted, tmp_path: Path) -> None:
     assert re.search(rf"would change\s+{noted['evidence']}  line \d+: tags \+uk", dry.out)
     assert re.search(rf"kept\s+{noted['question']}  deleted in the file", dry.out)
     assert "2 changes would be made (dry run: nothing written)" in dry.out
-    notes = json.loads(cli("notes", noted["article"], "--json").out)
+    notes = json.loads(cli("notes", noted["article"], "--json").out)["annotations"]
     assert [n["note"] for n in notes] == ["Moscow's framing.", "The UK's statement.", "Why?"]
     r = cli("import-notes", path)
     assert r.code == 0 and "2 changes made" in r.out and "1 deleted in the files but kept" in r.out
     r = cli("import-notes", path, "--apply-deletions")
     assert r.code == 0 and "deleted" in r.out
-    notes = json.loads(cli("notes", noted["article"], "--json").out)
+    notes = json.loads(cli("notes", noted["article"], "--json").out)["annotations"]
     assert [(n["note"], n["tags"]) for n in notes] == [
         ("Moscow's framing, repeated to three ministers.", ["claim"]), ("The UK's statement.", ["evidence", "uk"])]
 
@@ -124,10 +124,10 @@ def test_import_notes_reports_conflicts_with_exit_1(cli, noted, tmp_path: Path) 
                     encoding="utf-8")
     r = cli("import-notes", path)
     assert r.code == 1 and "CONFLICT" in r.out and "1 conflict" in r.out
-    assert json.loads(cli("notes", noted["article"], "--json").out)[0]["note"] == "changed in the archive"
+    assert json.loads(cli("notes", noted["article"], "--json").out)["annotations"][0]["note"] == "changed in the archive"
     r = cli("import-notes", path, "--force")
     assert r.code == 0 and "over a change in the archive" in r.out
-    assert json.loads(cli("notes", noted["article"], "--json").out)[0]["note"] == "changed in the file"
+    assert json.loads(cli("notes", noted["article"], "--json").out)["annotations"][0]["note"] == "changed in the file"
 
 
 def test_import_notes_on_something_else(cli, tmp_path: Path) -> None:
