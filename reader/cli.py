@@ -594,14 +594,21 @@ def cmd_export(args: argparse.Namespace) -> int:
             where = target
         else:
             where = target or ex.default_folder(archive.data_dir)
-            written = ex.write_folder(items, where, fmt, group_by=args.group_by)
+            written = ex.write_folder(items, where, fmt, group_by=args.group_by, force=args.force)
     except ex.ExportError as err:
         raise CommandError(str(err)) from None
     for w in written:
-        _out(f"{'wrote    ' if w.changed else 'unchanged'}  {w.path}")
+        if w.kept:
+            _out(f"kept       {w.path}  (edited since the last export)")
+        else:
+            _out(f"{'wrote    ' if w.changed else 'unchanged'}  {w.path}")
     count = sum(len(i.annotations) for i in items)
     _out(f"{len(items)} article{'s' if len(items) != 1 else ''}, {count} annotation{'s' if count != 1 else ''} "
          f"exported to {where}")
+    kept = sum(1 for w in written if w.kept)
+    if kept:
+        _err(f"{kept} file{'s' if kept != 1 else ''} {ex.KEPT}")
+        return EXIT_FAIL
     return EXIT_OK
 
 
@@ -866,6 +873,9 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="DATE", help="only annotations created or changed since DATE (2026-11-01)")
     p.add_argument("--group-by", choices=("tag",), dest="group_by",
                    help="tag: sections for claims, evidence, questions and each other tag")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite Markdown files edited since the last export (by default they are kept, "
+                        "and listed: `reader import-notes` takes their edits back)")
 
     p = command("import-notes", cmd_import_notes, "take edits made to exported Markdown back into the archive",
                 formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -130,6 +130,37 @@ def test_import_notes_reports_conflicts_with_exit_1(cli, noted, tmp_path: Path) 
     assert json.loads(cli("notes", noted["article"], "--json").out)["annotations"][0]["note"] == "changed in the file"
 
 
+def test_export_again_keeps_files_edited_in_the_vault(cli, noted, tmp_path: Path) -> None:
+    assert cli("export", "--out", tmp_path).code == 0
+    [path] = tmp_path.glob("*.md")
+    edited = path.read_text(encoding="utf-8").replace("Moscow's framing.", "Moscow's framing, edited.")
+    edited += "\nMy own closing paragraph.\n"
+    path.write_text(edited, encoding="utf-8")
+    r = cli("export", "--out", tmp_path)
+    assert r.code == 1
+    assert r.out.splitlines()[0] == f"kept       {path}  (edited since the last export)"
+    assert "edited since the last export; kept (run `reader import-notes` to take the edits back, " \
+           "or --force to overwrite)" in r.err
+    assert path.read_text(encoding="utf-8") == edited
+    # The round trip: the edits go back into the archive, then export writes the file again.
+    r = cli("import-notes", path)
+    assert r.code == 0, r.out
+    notes = json.loads(cli("notes", noted["article"], "--json").out)["annotations"]
+    assert notes[-1]["note"].endswith("My own closing paragraph.")
+    r = cli("export", "--out", tmp_path)
+    assert r.code == 0, r.err
+    assert "kept" not in r.out
+    text = path.read_text(encoding="utf-8")
+    assert "Moscow's framing, edited." in text and "My own closing paragraph." in text
+    # --force overwrites an edit that was not taken back.
+    path.write_text(text.replace("# Russia", "# My title for Russia"), encoding="utf-8")
+    assert cli("import-notes", path).code == 0
+    assert cli("export", "--out", tmp_path).code == 1  # a title edit is not imported: still kept
+    r = cli("export", "--out", tmp_path, "--force")
+    assert r.code == 0 and r.out.startswith(f"wrote      {path}")
+    assert path.read_text(encoding="utf-8") == text
+
+
 def test_import_notes_on_something_else(cli, tmp_path: Path) -> None:
     (tmp_path / "plain.md").write_text("# just a note\n")
     r = cli("import-notes", tmp_path)
