@@ -566,6 +566,11 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return EXIT_FAIL if report.of("failed") or report.offline else EXIT_OK
 
 
+#: Suffixes of documents `--out` cannot mean as a folder to create.
+_DOCUMENT_SUFFIXES = frozenset({".txt", ".text", ".html", ".htm", ".pdf", ".csv", ".tsv", ".jsonl", ".yaml",
+                                ".yml", ".xml", ".org", ".rst", ".adoc", ".doc", ".docx", ".odt", ".rtf"})
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from reader.core import export as ex
 
@@ -579,6 +584,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CommandError(f"--out {out} does not fit --format {fmt}; name the file .md or .json")
     if args.group_by and fmt == "json":
         raise CommandError("--group-by applies to Markdown (--format md)")
+    if target is not None and not to_file and not target.is_dir() \
+            and target.suffix.lower() in _DOCUMENT_SUFFIXES:
+        raise CommandError(f"--out {out} names a {target.suffix} file, but export writes one document only as "
+                           ".md or .json, else a folder; name the file .md or .json, or give a folder")
     try:
         since = ex.parse_since(args.since) if args.since else None
         items = ex.collect(archive, args.ids, tag=args.tag, since=since)

@@ -82,6 +82,18 @@ def test_export_filters_and_errors(cli, noted, tmp_path: Path) -> None:
     assert r.code == 1 and "not a reader export" in r.err and mine.read_text() == "my note\n"
 
 
+def test_export_refuses_an_out_that_names_another_kind_of_file(cli, noted, tmp_path: Path) -> None:
+    for name in ("x.txt", "notes.HTML", "a.csv"):
+        r = cli("export", "--out", tmp_path / "v8" / name)
+        assert r.code == 1 and "name the file .md or .json, or give a folder" in r.err
+        assert not (tmp_path / "v8" / name).exists()
+    # A folder that exists under such a name, and a folder name with a dot, are folders.
+    (tmp_path / "old.txt").mkdir()
+    assert cli("export", "--out", tmp_path / "old.txt").code == 0
+    assert cli("export", "--out", tmp_path / "reading.v2").code == 0
+    assert list((tmp_path / "reading.v2").glob("*.md"))
+
+
 def test_export_nothing(cli) -> None:
     r = cli("export")
     assert r.code == 0 and "Nothing to export" in r.err
