@@ -327,16 +327,23 @@ def cmd_fold(args: argparse.Namespace) -> int:
 
 
 def _print_notes(archive, article_id: str, as_json: bool) -> None:  # noqa: ANN001
+    note = archive.article_note(article_id)
     anns = archive.annotations(article_id)
     if as_json:
-        _out(json.dumps([
+        _out(json.dumps({"article": article_id, "note": note, "annotations": [
             {"id": a.id, "tags": a.tags, "note": a.note, "quote": a.exact, "start": a.start, "end": a.end,
              "prefix": a.prefix, "suffix": a.suffix, "created": a.created, "updated": a.updated,
              "orphaned": a.orphaned, "was": a.was or None}
             for a in anns
-        ], ensure_ascii=False, indent=2))
+        ]}, ensure_ascii=False, indent=2))
         return
-    if not anns:
+    if note:
+        _out("Article note:")
+        for line in note.splitlines():
+            _out(f"    {line}")
+        if anns:
+            _out()
+    elif not anns:
         _out("No annotations yet.")
         return
     for a in anns:
@@ -388,7 +395,20 @@ def cmd_mark_read(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
+    if (args.article is None) == (args.annotation_id is None):
+        raise CommandError("name one annotation (ANNOTATION_ID) or one article (--article ID)")
     archive = _open_archive(args)
+    if args.article is not None:
+        if args.tag or args.untag or args.delete:
+            raise CommandError("--article takes only --set (an empty TEXT removes the article's note)")
+        article_id = archive.resolve(args.article)
+        if args.set is None:
+            _out(archive.article_note(article_id))
+            return EXIT_OK
+        archive.set_article_note(article_id, args.set)
+        state = "note set" if archive.article_note(article_id) else "note removed"
+        _out(f"{short_id(article_id)}  {archive.info(article_id).title}  ({state})")
+        return EXIT_OK
     if args.delete:
         ann = archive.delete_annotation(args.annotation_id)
         _out(f"deleted {ann.id}")
@@ -566,6 +586,11 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return EXIT_FAIL if report.of("failed") or report.offline else EXIT_OK
 
 
+#: Suffixes of documents `--out` cannot mean as a folder to create.
+_DOCUMENT_SUFFIXES = frozenset({".txt", ".text", ".html", ".htm", ".pdf", ".csv", ".tsv", ".jsonl", ".yaml",
+                                ".yml", ".xml", ".org", ".rst", ".adoc", ".doc", ".docx", ".odt", ".rtf"})
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from reader.core import export as ex
 
@@ -579,6 +604,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CommandError(f"--out {out} does not fit --format {fmt}; name the file .md or .json")
     if args.group_by and fmt == "json":
         raise CommandError("--group-by applies to Markdown (--format md)")
+    if target is not None and not to_file and not target.is_dir() \
+            and target.suffix.lower() in _DOCUMENT_SUFFIXES:
+        raise CommandError(f"--out {out} names a {target.suffix} file, but export writes one document only as "
+                           ".md or .json, else a folder; name the file .md or .json, or give a folder")
     try:
         since = ex.parse_since(args.since) if args.since else None
         items = ex.collect(archive, args.ids, tag=args.tag, since=since)
@@ -594,14 +623,21 @@ def cmd_export(args: argparse.Namespace) -> int:
             where = target
         else:
             where = target or ex.default_folder(archive.data_dir)
-            written = ex.write_folder(items, where, fmt, group_by=args.group_by)
+            written = ex.write_folder(items, where, fmt, group_by=args.group_by, force=args.force)
     except ex.ExportError as err:
         raise CommandError(str(err)) from None
     for w in written:
-        _out(f"{'wrote    ' if w.changed else 'unchanged'}  {w.path}")
+        if w.kept:
+            _out(f"kept       {w.path}  (edited since the last export)")
+        else:
+            _out(f"{'wrote    ' if w.changed else 'unchanged'}  {w.path}")
     count = sum(len(i.annotations) for i in items)
     _out(f"{len(items)} article{'s' if len(items) != 1 else ''}, {count} annotation{'s' if count != 1 else ''} "
          f"exported to {where}")
+    kept = sum(1 for w in written if w.kept)
+    if kept:
+        _err(f"{kept} file{'s' if kept != 1 else ''} {ex.KEPT}")
+        return EXIT_FAIL
     return EXIT_OK
 
 
@@ -789,15 +825,20 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--tag", action="append", metavar="TAG", help="claim, evidence, question or your own (repeatable)")
     p.add_argument("--note", help="a note on the quote")
 
-    p = command("notes", cmd_notes, "list an article's annotations in text order",
+    p = command("notes", cmd_notes, "show an article's note and its annotations in text order",
                 epilog="example: reader notes 3fa2 --json")
     p.add_argument("id", metavar="ID", help="article id (any unique prefix)")
-    p.add_argument("--json", action="store_true", help="print a JSON list of objects")
+    p.add_argument("--json", action="store_true",
+                   help='print a JSON object: {"article", "note", "annotations": [...]}')
 
-    p = command("note", cmd_note, "change one annotation: its note, its tags, or delete it",
-                epilog='example: reader note 9c1e --set "see the ministry\'s statement" --tag evidence')
-    p.add_argument("annotation_id", metavar="ANNOTATION_ID", help="annotation id (any unique prefix)")
-    p.add_argument("--set", metavar="TEXT", help="replace the note")
+    p = command("note", cmd_note, "change one annotation (its note, its tags, or delete it) or an article's note",
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                epilog='examples:\n  reader note 9c1e --set "see the ministry\'s statement" --tag evidence\n'
+                       '  reader note --article 3fa2 --set "the best summary so far"')
+    p.add_argument("annotation_id", nargs="?", metavar="ANNOTATION_ID", help="annotation id (any unique prefix)")
+    p.add_argument("--article", metavar="ID",
+                   help="the article's own note instead (article id, any unique prefix): print it, or --set it")
+    p.add_argument("--set", metavar="TEXT", help="replace the note (with --article, an empty TEXT removes it)")
     p.add_argument("--tag", action="append", metavar="TAG", help="add a tag (repeatable)")
     p.add_argument("--untag", action="append", metavar="TAG", help="remove a tag (repeatable)")
     p.add_argument("--delete", action="store_true", help="delete the annotation")
@@ -861,6 +902,9 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="DATE", help="only annotations created or changed since DATE (2026-11-01)")
     p.add_argument("--group-by", choices=("tag",), dest="group_by",
                    help="tag: sections for claims, evidence, questions and each other tag")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite Markdown files edited since the last export (by default they are kept, "
+                        "and listed: `reader import-notes` takes their edits back)")
 
     p = command("import-notes", cmd_import_notes, "take edits made to exported Markdown back into the archive",
                 formatter_class=argparse.RawDescriptionHelpFormatter,

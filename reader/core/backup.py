@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reader.core.files import make_private_dirs
+
 if TYPE_CHECKING:
     from reader.core.store import Archive
 
@@ -149,6 +151,7 @@ def _copied(rel: Path) -> bool:
 def _copy(src: Path, dst: Path) -> None:
     fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
+        os.fchmod(fd, 0o600)  # whatever the umask
         with open(src, "rb") as f:
             view = memoryview(f.read())
         while view:
@@ -169,23 +172,7 @@ def _link_or_copy(src: Path, dst: Path, *, copy: bool = False) -> None:
         _copy(src, dst)
 
 
-def _mkdir(path: Path) -> None:
-    """Create `path` and any missing parents, each 0700."""
-    missing = []
-    p = path
-    while not p.exists():
-        missing.append(p)
-        if p.parent == p:
-            break
-        p = p.parent
-    for d in reversed(missing):
-        try:
-            d.mkdir(mode=0o700)
-        except FileExistsError:
-            pass
-
-
-make_private_dirs = _mkdir
+_mkdir = make_private_dirs
 
 
 def snapshot(root: Path, data_dir: str | os.PathLike[str], *, label: str = "") -> Path:

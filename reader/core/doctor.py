@@ -307,7 +307,7 @@ def check(data_dir: str | os.PathLike[str]) -> Report:
                 differs.append("text")
             if (row.get("title") or "") != article.title:
                 differs.append("title")
-            if sorted(row.get("tags") or []) != sorted(article.tags):
+            if sorted(row_list(row.get("tags"))) != sorted(article.tags):
                 differs.append("tags")
         if differs:
             report.add("error", "row", row_path, f"row {aid} disagrees with its files ({', '.join(differs)})",

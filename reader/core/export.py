@@ -8,6 +8,7 @@ Markdown, one file per article (``reader export --out DIR``)::
     url: "..."
     ...
     reader_id: "122c4a40dc76"
+    export_hash: "9b1f0c2a7e4d5a63"   fingerprint of the file as written
     ---
 
     <!-- reader:article id=122c4a40dc76 annotations=3f2a9c1b0d:1a2b3c4d5e6f,... -->
@@ -52,6 +53,13 @@ links to javascript:, vbscript:, data: or file: addresses.
 
 Output is deterministic: the same archive gives the same bytes (no export
 time in the files; stable order of articles, annotations, tags and names).
+
+Edits are never overwritten. A Markdown file in an export folder carries, as
+``export_hash``, a fingerprint of its own bytes as written (computed with the
+value left empty). Exporting again rewrites a file only if it still matches
+its fingerprint, or already reads as the new export would; a file edited since
+(or one without a fingerprint that differs) is kept, and reported, unless
+``force`` is given: ``reader import-notes`` takes its edits back first.
 """
 
 from __future__ import annotations
@@ -786,6 +794,63 @@ def assign_names(items: Sequence[ArticleExport], folder: Path, fmt: str = "md") 
     return names
 
 
+# ---------------------------------------------------------------- edits since the export
+
+HASH_KEY = "export_hash"
+_HASH_LINE = re.compile(rf'^{HASH_KEY}: "([0-9a-f]{{16}})"\n', re.M)
+_EMPTY_HASH = f'{HASH_KEY}: ""\n'
+#: What the export says of a file it kept.
+KEPT = ("edited since the last export; kept (run `reader import-notes` to take the edits back, "
+        "or --force to overwrite)")
+
+
+def _front_matter_end(text: str) -> int:
+    """Where a standalone file's front matter closes (the index of its closing
+    "---" line), or -1."""
+    if not text.startswith("---\n"):
+        return -1
+    end = text.find("\n---\n", 3)
+    return end + 1 if end >= 0 else -1
+
+
+def _content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def stamp(text: str) -> str:
+    """A standalone Markdown export with its own fingerprint in the front
+    matter (the last key); text without front matter is returned as it is."""
+    end = _front_matter_end(text)
+    if end < 0:
+        return text
+    blank = text[:end] + _EMPTY_HASH + text[end:]
+    return text[:end] + f'{HASH_KEY}: "{_content_hash(blank)}"\n' + text[end:]
+
+
+def unstamped(text: str) -> str:
+    """The text without its fingerprint line (as rendered, before `stamp`)."""
+    end = _front_matter_end(text)
+    m = _HASH_LINE.search(text, 0, end) if end >= 0 else None
+    return text[: m.start()] + text[m.end():] if m else text
+
+
+def edited_since_export(data: bytes, new_text: str) -> bool:
+    """Whether a file an export wrote (now holding `data`) has been changed
+    since: False when it still matches its fingerprint, or when it reads as
+    `new_text` (the export about to be written, unstamped) apart from that."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    end = _front_matter_end(text)
+    m = _HASH_LINE.search(text, 0, end) if end >= 0 else None
+    if m is not None:
+        blank = text[: m.start()] + _EMPTY_HASH + text[m.end():]
+        if _content_hash(blank) == m.group(1):
+            return False
+    return unstamped(text) != new_text
+
+
 # ---------------------------------------------------------------- writing
 
 
@@ -794,6 +859,8 @@ class Written:
     path: Path
     changed: bool
     article_id: str | None = None
+    #: Not written: the file was edited since the last export (see `KEPT`).
+    kept: bool = False
 
 
 def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> bool:
@@ -806,7 +873,7 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> bool:
             return False
     except OSError:
         pass
-    replace_file(path, data, mode=0o644, durable=durable)
+    replace_file(path, data, mode=0o644, umask=True, durable=durable)
     return True
 
 
@@ -816,9 +883,11 @@ def _inside(folder: str, path: Path) -> bool:
 
 
 def write_folder(
-    items: Sequence[ArticleExport], folder: Path, fmt: str = "md", *, group_by: str | None = None
+    items: Sequence[ArticleExport], folder: Path, fmt: str = "md", *, group_by: str | None = None,
+    force: bool = False,
 ) -> list[Written]:
-    """One file per article in `folder` (created if needed)."""
+    """One file per article in `folder` (created if needed). A Markdown file
+    edited since it was exported is kept (``kept``), unless `force`."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (md or json)")
     folder = Path(folder).expanduser()
@@ -837,14 +906,21 @@ def write_folder(
         if not is_safe_name(name) or not _inside(where, path):  # pragma: no cover - assign_names guarantees it
             raise ExportError(f"refusing to write {name!r} outside {folder}")
         if fmt == "md":
-            text = render_article_markdown(item, group_by=group_by)
+            rendered = render_article_markdown(item, group_by=group_by)
+            text = stamp(rendered)
         else:
-            text = render_article_json(item)
+            rendered = text = render_article_json(item)
+        data = text.encode("utf-8")
         try:
+            if fmt == "md" and not force and not path.is_symlink() and path.is_file():
+                current = path.read_bytes()
+                if current != data and edited_since_export(current, rendered):
+                    out.append(Written(path, False, item.article.id, kept=True))
+                    continue
             # Each file is replaced atomically; the folder is flushed once at
             # the end rather than every file on its own (10,000 flushes take
             # longer than the export).
-            changed = write_atomic(path, text.encode("utf-8"), durable=False)
+            changed = write_atomic(path, data, durable=False)
         except OSError as err:
             raise ExportError(f"{path}: cannot write ({err.strerror})") from None
         out.append(Written(path, changed, item.article.id))
@@ -889,6 +965,29 @@ def default_folder(data_dir: str | os.PathLike[str]) -> Path:
     return Config.load(Path(data_dir)).exports()
 
 
+def export_folder(
+    archive: Archive,
+    article_ids: Sequence[str] | None = None,
+    folder: str | os.PathLike[str] | None = None,
+    fmt: str = "md",
+    *,
+    group_by: str | None = None,
+    force: bool = False,
+) -> list[Written]:
+    """Export articles' notes, one file each; what happened to each file.
+
+    `article_ids` None or empty: every article with annotations or a note (the
+    archive screen's `X`); otherwise those articles (the reading screen's `X`
+    passes the open one). `folder` None: the configured export folder. Raises
+    ExportError (or the store's errors) with a one-line message. Files whose
+    bytes would not change are left untouched (``changed`` False); files
+    edited since the last export are kept (``kept``), unless `force`.
+    """
+    target = Path(folder) if folder is not None else default_folder(archive.data_dir)
+    items = collect(archive, list(article_ids) if article_ids else None)
+    return write_folder(items, target, fmt, group_by=group_by, force=force)
+
+
 def export_to_folder(
     archive: Archive,
     article_ids: Sequence[str] | None = None,
@@ -897,14 +996,5 @@ def export_to_folder(
     *,
     group_by: str | None = None,
 ) -> list[Path]:
-    """Export articles' notes, one file each, and return the files' paths.
-
-    `article_ids` None or empty: every article with annotations or a note (the
-    archive screen's `X`); otherwise those articles (the reading screen's `X`
-    passes the open one). `folder` None: the configured export folder. Raises
-    ExportError (or the store's errors) with a one-line message. Files whose
-    bytes would not change are left untouched but still returned.
-    """
-    target = Path(folder) if folder is not None else default_folder(archive.data_dir)
-    items = collect(archive, list(article_ids) if article_ids else None)
-    return [w.path for w in write_folder(items, target, fmt, group_by=group_by)]
+    """`export_folder`, returning only the files' paths (kept ones included)."""
+    return [w.path for w in export_folder(archive, article_ids, folder, fmt, group_by=group_by)]

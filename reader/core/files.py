@@ -7,6 +7,25 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable
+from pathlib import Path
+
+
+def make_private_dirs(path: str | os.PathLike[str]) -> None:
+    """Create `path` and any missing parents, each 0700 whatever the umask
+    (a folder that already exists is left as it is)."""
+    missing = []
+    p = Path(path)
+    while not p.exists():
+        missing.append(p)
+        if p.parent == p:
+            break
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(d, 0o700)  # mkdir's mode passes through the umask
 
 
 def write_atomic(
@@ -15,6 +34,7 @@ def write_atomic(
     *,
     tmp_dir: str | os.PathLike[str] | None = None,
     mode: int = 0o600,
+    umask: bool = False,
     before_sync: Callable[[int], None] | None = None,
     durable: bool = True,
 ) -> os.stat_result:
@@ -24,6 +44,8 @@ def write_atomic(
     beside it, hidden). `before_sync(fd)` may touch the open file (its times,
     say) before it is flushed. `durable=False` skips the flushes (still
     atomic): for many files the caller flushes once, with `sync_dir`.
+    The file gets exactly `mode`, unless `umask` is true (then the umask may
+    narrow it, as for a file any program writes).
     """
     path = os.fspath(path)
     directory = os.path.dirname(path) or "."
@@ -33,6 +55,8 @@ def write_atomic(
     )
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
+        if not umask:
+            os.fchmod(fd, mode)
         view = memoryview(payload)
         while view:
             n = os.write(fd, view)

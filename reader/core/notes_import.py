@@ -23,7 +23,10 @@ informational: edits there are not imported.
 
 After applying, the markers of the sections that now match the archive are
 updated in the file (only those comment lines change), so the next import
-compares with the new state. Nothing is written with ``dry_run``.
+compares with the new state; and when the whole file was taken back (nothing
+left unapplied, front matter, title and source line as exported), its
+``export_hash`` too, so the next export rewrites it rather than keeping it as
+edited. Nothing is written with ``dry_run``.
 """
 
 from __future__ import annotations
@@ -530,6 +533,50 @@ def import_file(archive: Archive, path: Path, report: ImportReport, *, dry_run: 
             report.rewritten.append(path)
         else:
             job.event("notice", "", "the file changed while importing; its markers were not updated")
+    if not dry_run and len(parsed.articles) == 1:
+        _restamp(archive, path, parsed.articles[0].article_id, report)
+
+
+def _header(text: str) -> str:
+    """A standalone export up to its first section: front matter, title and
+    source line, which are not imported."""
+    end = text.find("\n## ")
+    return text if end < 0 else text[:end]
+
+
+def _restamp(archive: Archive, path: Path, article_id: str, report: ImportReport) -> None:
+    """After a clean import, mark the file as matching the archive again (its
+    ``export_hash``), so the next export rewrites it instead of keeping it as
+    edited. Only when everything in it was taken back: no problem, conflict or
+    deletion left pending, and the front matter, title and source line (which
+    are not imported) read as a fresh export."""
+    if any(e.path == path and e.kind in ("problem", "conflict", "pending-delete") for e in report.events):
+        return
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return
+    if ex.stamp(ex.unstamped(text)) == text:
+        return  # already matches its fingerprint (or has no front matter)
+    from reader.core.store import NotFound
+
+    try:
+        items = ex.collect(archive, [article_id])
+    except NotFound:
+        return
+    if len(items) != 1:
+        return
+    fresh = ex.render_article_markdown(items[0])
+    if _header(ex.unstamped(text)) != _header(fresh):
+        return
+    try:
+        if path.read_bytes() == raw:
+            ex.write_atomic(path, ex.stamp(ex.unstamped(text)).encode("utf-8"))
+    except OSError:
+        return
+    if path not in report.rewritten:
+        report.rewritten.append(path)
 
 
 def markdown_files(root: Path) -> list[Path]:

@@ -44,7 +44,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
-from reader.core.files import sync_dir
+from reader.core.files import make_private_dirs, sync_dir
 from reader.core.models import BLOCK_SEPARATOR, Annotation, Article, ArticleInfo, row_list
 from reader.core.sanitize import clean_text
 from reader.core.tags import BUILTIN, normalise_tag
@@ -290,7 +290,11 @@ def acquire_lock(root: str | os.PathLike[str], timeout: float) -> int:
     raises ArchiveBusy."""
     path = os.path.join(root, ".lock")
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            os.fchmod(fd, 0o600)  # a new lock file: 0600 whatever the umask
+        except FileExistsError:
+            fd = os.open(path, os.O_RDWR)
     except PermissionError:
         raise StoreError(f"{path}: permission denied; check the archive's owner and mode") from None
     except OSError as err:
@@ -474,7 +478,9 @@ class Archive:
     def _open(self) -> None:
         for d in (self.data_dir, self.root, *(self.root / n for n in ("tmp", "index", "articles", "notes", "sites"))):
             try:
-                d.mkdir(mode=0o700, parents=True, exist_ok=True)
+                if d == self.data_dir:
+                    d.parent.mkdir(parents=True, exist_ok=True)  # folders above ours are not ours
+                make_private_dirs(d)
             except PermissionError:
                 raise StoreError(f"{d}: permission denied; choose another --data-dir") from None
             except OSError as err:
@@ -704,7 +710,9 @@ class Archive:
     def _write_file(self, path: str, payload: bytes) -> tuple[int, int, int]:
         from reader.core.files import write_atomic
 
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        folder = os.path.dirname(path)
+        if not os.path.isdir(folder):
+            make_private_dirs(folder)
 
         def unique_mtime(fd: int) -> None:
             # A modification time no other version of any file has: a reader
@@ -899,6 +907,11 @@ class Archive:
         marked read (the notes file: a re-import never touches it)."""
         doc = self._notes_db(article_id).table("article", cache_size=0).get(doc_id=1)
         return dict(doc) if doc else {}
+
+    def article_note(self, article_id: str) -> str:
+        """The article's own note ("" when it has none), without reading its body."""
+        self.info(article_id)
+        return self._article_note(article_id)
 
     def _article_note(self, article_id: str) -> str:
         return str(self._article_doc(article_id).get("note") or "")

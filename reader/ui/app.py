@@ -89,17 +89,24 @@ class ReaderApp(App[int]):
     def export_articles(self, article_ids: list[str] | None) -> None:
         """Export notes of these articles (None: every annotated article) to
         the export folder, and say where."""
-        from reader.core.export import ExportError, export_to_folder
+        from reader.core.export import KEPT, ExportError, export_folder
         from reader.core.store import StoreError
 
         folder = self.config.exports()
         try:
-            written = export_to_folder(self.archive, article_ids, folder)
+            results = export_folder(self.archive, article_ids, folder)
         except (ExportError, StoreError, OSError) as err:
             self.notify(Content(f"Export failed: {err}"), severity="error")
             return
-        if not written:
+        if not results:
             self.notify("Nothing to export yet: no notes or article notes", severity="warning")
             return
-        where = written[0] if len(written) == 1 else folder
-        self.notify(Content(f"Exported {len(written)} file{'s' if len(written) != 1 else ''} to {where}"), timeout=6)
+        written = [w.path for w in results if not w.kept]
+        kept = [w.path for w in results if w.kept]
+        if written:
+            where = written[0] if len(written) == 1 else folder
+            self.notify(Content(f"Exported {len(written)} file{'s' if len(written) != 1 else ''} to {where}"),
+                        timeout=6)
+        if kept:
+            which = kept[0] if len(kept) == 1 else f"{len(kept)} files in {folder}"
+            self.notify(Content(f"{which}: {KEPT}"), severity="warning", timeout=10)

@@ -165,7 +165,7 @@ def test_annotate_notes_note(cli, seed_path: Path) -> None:
     ann_id = result.out.strip()
     assert len(ann_id) == 10
     second = cli("annotate", short, "--quote", "Wallace \"refuted\"  claims", "--tag", "evidence").out.strip()
-    notes = json.loads(cli("notes", short, "--json").out)
+    notes = json.loads(cli("notes", short, "--json").out)["annotations"]
     assert [n["id"] for n in notes] == [ann_id, second]  # text order
     first = notes[0]
     assert first["quote"] == "dirty bomb" and first["tags"] == ["claim"] and first["note"] == "Unsourced"
@@ -173,7 +173,7 @@ def test_annotate_notes_note(cli, seed_path: Path) -> None:
     assert first["orphaned"] is False
 
     assert cli("note", ann_id[:5], "--set", "Now sourced", "--tag", "topic/Nuclear", "--untag", "claim").code == 0
-    changed = json.loads(cli("notes", short, "--json").out)[0]
+    changed = json.loads(cli("notes", short, "--json").out)["annotations"][0]
     assert changed["note"] == "Now sourced" and changed["tags"] == ["topic/nuclear"]
     assert "#topic/nuclear" in cli("notes", short).out
 
@@ -181,7 +181,33 @@ def test_annotate_notes_note(cli, seed_path: Path) -> None:
     assert listed["annotations"] == 2
 
     assert cli("note", ann_id, "--delete").code == 0
-    assert len(json.loads(cli("notes", short, "--json").out)) == 1
+    assert len(json.loads(cli("notes", short, "--json").out)["annotations"]) == 1
+
+
+def test_the_article_note_is_set_shown_and_removed(cli, seed_path: Path) -> None:
+    short = _add_seed(cli, seed_path)
+    ann = cli("annotate", short, "--quote", "dirty bomb", "--tag", "claim", "--note", "Unsourced").out.strip()
+    r = cli("note", "--article", short, "--set", "The ministry's line,\nrepeated.")
+    assert r.code == 0 and "(note set)" in r.out
+    assert cli("note", "--article", short).out == "The ministry's line,\nrepeated.\n"
+    out = cli("notes", short).out.splitlines()
+    assert out[:4] == ["Article note:", "    The ministry's line,", "    repeated.", ""]
+    assert out[4].startswith(ann) and "    Unsourced" in out
+    data = json.loads(cli("notes", short, "--json").out)
+    assert data["note"] == "The ministry's line,\nrepeated." and [a["id"] for a in data["annotations"]] == [ann]
+    md = cli("export", short, "--out", "-").out
+    assert "The ministry's line," in md
+    # The annotation is untouched; the note goes with an empty --set.
+    assert json.loads(cli("note", ann).out)["note"] == "Unsourced"
+    r = cli("note", "--article", short, "--set", "")
+    assert r.code == 0 and "(note removed)" in r.out
+    assert json.loads(cli("notes", short, "--json").out)["note"] == ""
+    # One target, and only --set with --article.
+    for args in (("note",), ("note", ann, "--article", short), ("note", "--article", short, "--delete"),
+                 ("note", "--article", short, "--tag", "x")):
+        r = cli(*args)
+        assert r.code == 1 and r.err.strip().count("\n") == 0, args
+    assert cli("note", "--article", "ffff", "--set", "x").code == 1
 
 
 def test_re_adding_changed_text_says_which_notes_now_stand_on_changed_text(cli, seed_path: Path,

@@ -67,7 +67,7 @@ def test_damaged_notes_are_reported_by_every_command_and_put_back_from_a_backup(
     kept = list((data_dir / doctor.DAMAGED_DIR).glob(f"*/notes/{aid[:2]}/{aid}.json"))
     assert len(kept) == 1 and kept[0].read_bytes() == damage
     r = cli("notes", aid, "--json")
-    assert [n["note"] for n in json.loads(r.out)] == ["my note"]
+    assert [n["note"] for n in json.loads(r.out)["annotations"]] == ["my note"]
 
 
 def test_a_damaged_index_is_rebuilt_from_the_articles(cli, data_dir: Path, filled) -> None:  # noqa: ANN001
@@ -96,6 +96,29 @@ def test_index_rows_that_disagree_are_rewritten(cli, data_dir: Path, filled) -> 
     assert r.code == 1 and "disagrees with its files (annotations, title)" in r.out
     assert cli("doctor", "--repair").code == 0
     assert json.loads(cli("list", "--json").out)[0]["annotations"] == 1
+
+
+def test_a_tagged_article_is_in_order(cli, data_dir: Path, tmp_path: Path) -> None:
+    """The index row keeps tags as one space-separated string; doctor compares
+    them as tags, not as characters."""
+    page = tmp_path / "tagged.md"
+    page.write_text("---\ntitle: Tagged\ntags: [reading, notes/history]\n---\n\n# Tagged\n\nA body of text.\n",
+                    encoding="utf-8")
+    assert cli("add", page).code == 0
+    assert json.loads(cli("list", "--json").out)[0]["tags"] == ["notes/history", "reading"]
+    r = cli("doctor")
+    assert r.code == 0, r.out
+    assert "disagrees" not in r.out and "The archive is in order." in r.out
+    # A row whose tags really differ is still caught.
+    aid = json.loads(cli("list", "--json").out)[0]["id"]
+    shard = index_path(data_dir / "archive", shard_of(aid))
+    data = orjson.loads(shard.read_bytes())
+    next(iter(data["articles"].values()))["tags"] = "reading"
+    shard.write_bytes(orjson.dumps(data))
+    r = cli("doctor")
+    assert r.code == 1 and "disagrees with its files (tags)" in r.out
+    assert cli("doctor", "--repair").code == 0
+    assert cli("doctor").code == 0
 
 
 def test_an_article_missing_from_the_list_and_a_row_without_article(cli, data_dir: Path, filled, tmp_path) -> None:  # noqa: ANN001
@@ -171,11 +194,11 @@ def test_restore_lists_then_restores_then_undoes(cli, data_dir: Path, filled) ->
     assert r.code == 0 and "Restore one with" in r.out and "1 article" in r.out
     r = cli("doctor", "--restore", "latest")
     assert r.code == 0, r.out + r.err
-    assert json.loads(cli("notes", aid, "--json").out)[0]["note"] == "my note"
+    assert json.loads(cli("notes", aid, "--json").out)["annotations"][0]["note"] == "my note"
     undo = next(b.name for b in backup.list_backups(data_dir) if b.name.endswith("before-restore"))
     assert f"reader doctor --restore {undo}" in r.out
     assert cli("doctor", "--restore", undo).code == 0
-    assert json.loads(cli("notes", aid, "--json").out)[0]["note"] == "changed after the backup"
+    assert json.loads(cli("notes", aid, "--json").out)["annotations"][0]["note"] == "changed after the backup"
     r = cli("doctor", "--restore", "nonexistent")
     assert r.code == 1 and r.err.startswith("reader: no backup") and len(r.err.splitlines()) == 1
 

@@ -82,6 +82,18 @@ def test_export_filters_and_errors(cli, noted, tmp_path: Path) -> None:
     assert r.code == 1 and "not a reader export" in r.err and mine.read_text() == "my note\n"
 
 
+def test_export_refuses_an_out_that_names_another_kind_of_file(cli, noted, tmp_path: Path) -> None:
+    for name in ("x.txt", "notes.HTML", "a.csv"):
+        r = cli("export", "--out", tmp_path / "v8" / name)
+        assert r.code == 1 and "name the file .md or .json, or give a folder" in r.err
+        assert not (tmp_path / "v8" / name).exists()
+    # A folder that exists under such a name, and a folder name with a dot, are folders.
+    (tmp_path / "old.txt").mkdir()
+    assert cli("export", "--out", tmp_path / "old.txt").code == 0
+    assert cli("export", "--out", tmp_path / "reading.v2").code == 0
+    assert list((tmp_path / "reading.v2").glob("*.md"))
+
+
 def test_export_nothing(cli) -> None:
     r = cli("export")
     assert r.code == 0 and "Nothing to export" in r.err
@@ -105,13 +117,13 @@ def test_import_notes_round_trip(cli, noted, tmp_path: Path) -> None:
     assert re.search(rf"would change\s+{noted['evidence']}  line \d+: tags \+uk", dry.out)
     assert re.search(rf"kept\s+{noted['question']}  deleted in the file", dry.out)
     assert "2 changes would be made (dry run: nothing written)" in dry.out
-    notes = json.loads(cli("notes", noted["article"], "--json").out)
+    notes = json.loads(cli("notes", noted["article"], "--json").out)["annotations"]
     assert [n["note"] for n in notes] == ["Moscow's framing.", "The UK's statement.", "Why?"]
     r = cli("import-notes", path)
     assert r.code == 0 and "2 changes made" in r.out and "1 deleted in the files but kept" in r.out
     r = cli("import-notes", path, "--apply-deletions")
     assert r.code == 0 and "deleted" in r.out
-    notes = json.loads(cli("notes", noted["article"], "--json").out)
+    notes = json.loads(cli("notes", noted["article"], "--json").out)["annotations"]
     assert [(n["note"], n["tags"]) for n in notes] == [
         ("Moscow's framing, repeated to three ministers.", ["claim"]), ("The UK's statement.", ["evidence", "uk"])]
 
@@ -124,10 +136,41 @@ def test_import_notes_reports_conflicts_with_exit_1(cli, noted, tmp_path: Path) 
                     encoding="utf-8")
     r = cli("import-notes", path)
     assert r.code == 1 and "CONFLICT" in r.out and "1 conflict" in r.out
-    assert json.loads(cli("notes", noted["article"], "--json").out)[0]["note"] == "changed in the archive"
+    assert json.loads(cli("notes", noted["article"], "--json").out)["annotations"][0]["note"] == "changed in the archive"
     r = cli("import-notes", path, "--force")
     assert r.code == 0 and "over a change in the archive" in r.out
-    assert json.loads(cli("notes", noted["article"], "--json").out)[0]["note"] == "changed in the file"
+    assert json.loads(cli("notes", noted["article"], "--json").out)["annotations"][0]["note"] == "changed in the file"
+
+
+def test_export_again_keeps_files_edited_in_the_vault(cli, noted, tmp_path: Path) -> None:
+    assert cli("export", "--out", tmp_path).code == 0
+    [path] = tmp_path.glob("*.md")
+    edited = path.read_text(encoding="utf-8").replace("Moscow's framing.", "Moscow's framing, edited.")
+    edited += "\nMy own closing paragraph.\n"
+    path.write_text(edited, encoding="utf-8")
+    r = cli("export", "--out", tmp_path)
+    assert r.code == 1
+    assert r.out.splitlines()[0] == f"kept       {path}  (edited since the last export)"
+    assert "edited since the last export; kept (run `reader import-notes` to take the edits back, " \
+           "or --force to overwrite)" in r.err
+    assert path.read_text(encoding="utf-8") == edited
+    # The round trip: the edits go back into the archive, then export writes the file again.
+    r = cli("import-notes", path)
+    assert r.code == 0, r.out
+    notes = json.loads(cli("notes", noted["article"], "--json").out)["annotations"]
+    assert notes[-1]["note"].endswith("My own closing paragraph.")
+    r = cli("export", "--out", tmp_path)
+    assert r.code == 0, r.err
+    assert "kept" not in r.out
+    text = path.read_text(encoding="utf-8")
+    assert "Moscow's framing, edited." in text and "My own closing paragraph." in text
+    # --force overwrites an edit that was not taken back.
+    path.write_text(text.replace("# Russia", "# My title for Russia"), encoding="utf-8")
+    assert cli("import-notes", path).code == 0
+    assert cli("export", "--out", tmp_path).code == 1  # a title edit is not imported: still kept
+    r = cli("export", "--out", tmp_path, "--force")
+    assert r.code == 0 and r.out.startswith(f"wrote      {path}")
+    assert path.read_text(encoding="utf-8") == text
 
 
 def test_import_notes_on_something_else(cli, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ real server on 127.0.0.1 started by the test. Nothing reaches another address.""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sys
 import zipfile
@@ -45,7 +46,15 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
 # ---------------------------------------------------------------- reader add URL
 
 
-def test_add_url_fetches_folds_and_keeps_the_raw_page(cli, server: PageServer, data_dir: Path) -> None:  # noqa: ANN001
+@pytest.fixture
+def usual_umask():  # noqa: ANN201
+    """The umask most systems give (0755 folders, 0644 files unless told)."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_add_url_fetches_folds_and_keeps_the_raw_page(cli, server: PageServer, data_dir: Path, usual_umask) -> None:  # noqa: ANN001
     url = server.url("/redirect/2/harbour")
     res = cli("add", url, "--tag", "Ports")
     assert res.code == 0, res.err
@@ -62,6 +71,9 @@ def test_add_url_fetches_folds_and_keeps_the_raw_page(cli, server: PageServer, d
         assert len(raw["redirects"]) == 2
     show = cli("show", row["id"])
     assert "Paragraph 2 of the harbour story" in show.out
+    # The folder the raw page went into is as private as the rest (README).
+    assert (data_dir / "archive" / "raw").stat().st_mode & 0o777 == 0o700
+    assert cli("doctor").code == 0
     # Adding it again does not fetch it again.
     hits = server.hits["/article/harbour"]
     again = cli("add", url)
@@ -249,7 +261,7 @@ def test_omnivore_import_then_fetch_anchors_waiting_highlights(cli, server: Page
     assert entry["status"] == "pending" and entry["tags"] == ["harbour"]
     res = cli("fetch")
     assert "fetched: 1" in res.out
-    notes = json.loads(cli("notes", entry["id"], "--json").out)
+    notes = json.loads(cli("notes", entry["id"], "--json").out)["annotations"]
     placed = [n for n in notes if not n["orphaned"]]
     assert len(placed) == 1 and placed[0]["tags"] == ["claim"] and placed[0]["note"] == "note one"
     assert placed[0]["quote"] == "argued at length about the river, the bridge and the budget"
@@ -258,7 +270,7 @@ def test_omnivore_import_then_fetch_anchors_waiting_highlights(cli, server: Page
     # Importing again duplicates neither the article nor its highlights.
     res = cli("import", "omnivore", export)
     assert "duplicates skipped: 1" in res.out and "2 already imported" in res.out
-    assert len(json.loads(cli("notes", entry["id"], "--json").out)) == 2
+    assert len(json.loads(cli("notes", entry["id"], "--json").out)["annotations"]) == 2
 
 
 def test_import_summaries_for_each_service(cli) -> None:  # noqa: ANN001
@@ -271,6 +283,20 @@ def test_import_summaries_for_each_service(cli) -> None:  # noqa: ANN001
     assert "highlights: 3 new (2 placed, 1 orphaned)" in res.out
     res = cli("import", "wallabag", FIX / "wallabag.json")
     assert "imported: 0" in res.out and "duplicates skipped: 3" in res.out
+
+
+def test_notes_shows_the_article_note_an_import_brought(cli) -> None:  # noqa: ANN001
+    cli("import", "instapaper", FIX / "instapaper.csv")
+    one = rows(cli)["https://example.org/instapaper/one"]["id"]
+    r = cli("notes", one)
+    assert r.code == 0
+    assert "No annotations yet." not in r.out
+    assert r.out.splitlines() == ["Article note:", "    The part I meant to come back to."]
+    data = json.loads(cli("notes", one, "--json").out)
+    assert data == {"article": one, "note": "The part I meant to come back to.", "annotations": []}
+    two = rows(cli)["https://example.org/instapaper/two"]["id"]
+    assert cli("notes", two).out.strip() == "No annotations yet."
+    assert json.loads(cli("notes", two, "--json").out)["note"] == ""
 
 
 def test_import_wrong_file_is_one_line(cli, tmp_path: Path) -> None:  # noqa: ANN001

@@ -110,7 +110,9 @@ def test_markdown_golden(archive, seeded, tmp_path: Path) -> None:
     assert fm == {
         "title": TITLE, "url": "https://news.example/2022/10/23/shoigu-calls", "site": "news.example",
         "author": None, "published": None, "saved": FIXED, "tags": ["russia", "ukraine"], "reader_id": SEED_ID,
+        "export_hash": fm["export_hash"],
     }
+    assert text == ex.stamp(ex.render_article_markdown(items[0]))
     # Text order, each with its block id; the orphan last, in its own section.
     order = [m.group(1) for m in re.finditer(r"^\^([0-9a-f]+)$", text, re.M)]
     assert order == ["c1a1a1a1a1", "e1e1e1e1e1", "9a9a9a9a9a", "b0b0b0b0b0", "0f0f0f0f0f"]
@@ -133,6 +135,54 @@ def test_reexport_writes_identical_bytes(archive, seeded, tmp_path: Path) -> Non
     third = ex.write_folder(ex.collect(archive), tmp_path, "md")
     assert third[0].changed
     assert "Edited." in third[0].path.read_text(encoding="utf-8")
+
+
+def test_a_file_edited_since_the_export_is_kept_unless_forced(archive, seeded, tmp_path: Path) -> None:
+    [first] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    path = first.path
+    edited = path.read_text(encoding="utf-8").replace("No evidence offered.", "No evidence offered; see the UK's reply.")
+    assert edited != path.read_text(encoding="utf-8")
+    edited += "\nA paragraph of my own.\n"
+    path.write_text(edited, encoding="utf-8")
+    archive.update_annotation("e1e1e1e1e1", note="Changed in the archive.")
+    [again] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    assert again.kept and not again.changed
+    assert path.read_text(encoding="utf-8") == edited  # the user's edits are all there
+    # export_to_folder still lists it.
+    assert ex.export_to_folder(archive, None, tmp_path) == [path]
+    assert path.read_text(encoding="utf-8") == edited
+    [forced] = ex.write_folder(ex.collect(archive), tmp_path, "md", force=True)
+    assert forced.changed and not forced.kept
+    text = path.read_text(encoding="utf-8")
+    assert "Changed in the archive." in text and "A paragraph of my own." not in text
+    # Unedited since that export: a change in the archive is written as before.
+    archive.update_annotation("e1e1e1e1e1", note="Changed again.")
+    [plain] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    assert plain.changed and not plain.kept and "Changed again." in path.read_text(encoding="utf-8")
+
+
+def test_a_file_without_a_fingerprint_is_kept_if_it_differs(archive, seeded, tmp_path: Path) -> None:
+    """A file an earlier version wrote has no export_hash: rewritten only when it
+    reads exactly as the export would (then it gets its fingerprint)."""
+    rendered = ex.render_article_markdown(ex.collect(archive)[0])
+    [first] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    first.path.write_text(rendered, encoding="utf-8")
+    [same] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    assert same.changed and not same.kept
+    assert first.path.read_text(encoding="utf-8") == ex.stamp(rendered)
+    first.path.write_text(rendered.replace("No evidence offered.", "No evidence offered!"), encoding="utf-8")
+    [other] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    assert other.kept and "No evidence offered!" in first.path.read_text(encoding="utf-8")
+
+
+def test_the_fingerprint_sees_any_change() -> None:
+    text = ex.stamp("---\ntitle: \"x\"\n---\n\n# x\n\nbody\n")
+    assert text.count("export_hash: ") == 1 and ex.unstamped(text) == "---\ntitle: \"x\"\n---\n\n# x\n\nbody\n"
+    assert not ex.edited_since_export(text.encode(), "anything else")
+    for changed in (text.replace("body", "bodY"), text + "\n", text.replace("title", "titel"),
+                    text.replace("\n", "\r\n")):
+        assert ex.edited_since_export(changed.encode(), "anything else")
+    assert ex.stamp("# no front matter\n") == "# no front matter\n"
 
 
 def test_grouped_by_tag_golden(archive, seeded) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.core.imports import ImportFormatError, iso_from_text, iso_from_unix, place
+from reader.core.imports import ImportFormatError, date_only, iso_from_text, iso_from_unix, place
 from reader.core.imports.instapaper import import_instapaper
 from reader.core.imports.omnivore import import_omnivore, parse_highlights
 from reader.core.imports.pocket import import_pocket, parse_csv, parse_html
@@ -49,6 +49,16 @@ def test_dates() -> None:
     assert iso_from_text("2024-01-15T10:30:00+01:00") == "2024-01-15T09:30:00Z"
     assert iso_from_text("2017-02-14 17:50:31") == "2017-02-14T17:50:31Z"
     assert iso_from_text(None) is None and iso_from_text("never") is None
+
+
+def test_a_publication_date_is_the_date_written_in_its_own_zone() -> None:
+    assert date_only("2024-01-14T00:00:00+0100") == "2024-01-14"  # UTC would say the 13th
+    assert date_only("2024-05-31T23:30:00.000-04:00") == "2024-05-31"  # UTC would say June 1st
+    assert date_only("2024-03-04T00:00:00.000Z") == "2024-03-04"
+    assert date_only("2017-02-14 17:50:31") == "2017-02-14"
+    assert date_only("2024-02-30T10:00:00Z") is None
+    assert date_only(1684913522) == "2023-05-24" and date_only("1684913522000") == "2023-05-24"
+    assert date_only(None) is None and date_only("") is None and date_only("never") is None
 
 
 # ---------------------------------------------------------------- Pocket
@@ -293,6 +303,17 @@ def test_not_an_omnivore_export(archive, tmp_path: Path) -> None:  # noqa: ANN00
 # ---------------------------------------------------------------- wallabag
 
 
+def test_omnivore_publication_date_is_not_moved_to_utc(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    src = tmp_path / "omnivore"
+    shutil.copytree(FIX / "omnivore", src)
+    meta = src / "metadata_0_to_4.json"
+    items = json.loads(meta.read_text(encoding="utf-8"))
+    items[0]["publishedAt"] = "2024-05-31T23:30:00.000-04:00"
+    meta.write_text(json.dumps(items), encoding="utf-8")
+    import_omnivore(archive, zip_dir(src, tmp_path / "omnivore-export.zip"))
+    assert by_url(archive)[items[0]["url"]].published == "2024-05-31"
+
+
 def test_wallabag_import(archive) -> None:  # noqa: ANN001
     report = import_wallabag(archive, FIX / "wallabag.json")
     assert report.imported == 1
@@ -305,6 +326,7 @@ def test_wallabag_import(archive) -> None:  # noqa: ANN001
     assert ferries.tags == ["long-read", "politics", "starred"]
     assert ferries.author == "Ana Lima, Rui Costa"
     assert ferries.saved == "2024-01-15T09:30:00Z"
+    assert ferries.published == "2024-01-14"  # as written: "2024-01-14T00:00:00+0100"
     article = archive.get(ferries.id)
     anns = {a.note: a for a in archive.annotations(ferries.id)}
     second = anns["The second time they say it."]

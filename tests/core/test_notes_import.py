@@ -104,7 +104,27 @@ def test_edits_are_applied_by_id(archive, exported: Path) -> None:
     assert kinds(again) == [("change", "aaaaaaaaa1")]
     # And the file is what a fresh export writes, but for the user's own tag spelling.
     fresh = ex.render_article_markdown(ex.collect(archive)[0])
-    assert exported.read_text(encoding="utf-8") == fresh.replace("#follow-up", "#Follow-Up")
+    assert ex.unstamped(exported.read_text(encoding="utf-8")) == fresh.replace("#follow-up", "#Follow-Up")
+
+
+def test_after_a_clean_import_the_next_export_writes_the_file_again(archive, exported: Path) -> None:
+    """The file's edits are all in the archive, though the file does not read
+    exactly as an export would (a tag spelt the user's way): export rewrites it
+    rather than keep it as edited."""
+    edit(exported, "Tags: #evidence #topic/money", "Tags: #evidence #Topic/Money #Follow-Up")
+    assert import_notes(archive, [exported]).trouble == []
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert not w.kept and w.changed
+    text = exported.read_text(encoding="utf-8")
+    assert "#follow-up" in text and "#Follow-Up" not in text and "#Topic/Money" not in text
+    # An edit that import-notes does not take (the title) leaves the file kept.
+    edit(exported, "#follow-up", "#Follow-Up")
+    text = exported.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("# "))
+    edit(exported, title, title + " (my title)")
+    assert import_notes(archive, [exported]).trouble == []
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert w.kept and "(my title)" in exported.read_text(encoding="utf-8")
 
 
 def test_note_with_markdown_structure_round_trips(archive, exported: Path) -> None:

@@ -153,7 +153,7 @@ def test_notes_and_tags_from_the_command_line(cli, seed_path) -> None:  # noqa: 
         r = cli(*args)
         assert r.code == 0
         assert not UNSAFE.search(r.out.replace("\n", "").replace("\t", "")), args
-    notes = json.loads(cli("notes", aid, "--json").out)
+    notes = json.loads(cli("notes", aid, "--json").out)["annotations"]
     assert notes[0]["note"] == "[@click=app.quit]q[/]"
     assert set(notes[0]["tags"]) == {"claim", normalise_tag("[red]x[/red]"), "q"}
 

@@ -507,6 +507,28 @@ def test_everything_the_store_creates_is_private(data_dir, seed_path, monkeypatc
         assert mode == want, f"{rel}: {mode:04o}"
 
 
+@pytest.mark.parametrize("mask", [0o022, 0o002, 0o202], ids=["022", "002", "202"])
+def test_every_folder_and_file_is_private_whatever_the_umask(data_dir, seed_path, monkeypatch, mask: int) -> None:  # noqa: ANN001
+    """Folders made on the way to a file (raw/ for a fetched page, a new shard)
+    are 0700 too, and a umask cannot narrow or widen any mode."""
+    monkeypatch.setattr(os, "umask", os.umask)  # (restored after)
+    old = os.umask(mask)
+    try:
+        a = Archive(data_dir)
+        aid = a.save(ingest_file(seed_path)).id
+        a.put_raw(aid, "<html><p>page</p></html>", {"url": "https://example.org/x"})
+        a.add_annotation(aid, 0, 5)
+        a.backup_now(label="manual")
+        a.close()
+    finally:
+        os.umask(old)
+    modes = _modes(data_dir)
+    assert "archive/raw" in modes and "archive/.lock" in modes
+    for rel, mode in modes.items():
+        want = 0o700 if (data_dir / rel).is_dir() else 0o600
+        assert mode == want, f"{rel}: {mode:04o}"
+
+
 def test_an_archive_with_the_old_16_file_index_is_moved_to_256(data_dir) -> None:  # noqa: ANN001
     import orjson
 

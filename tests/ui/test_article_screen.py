@@ -374,6 +374,27 @@ async def test_X_exports_the_open_article_and_says_where(seeded) -> None:
         assert any("Exported 1 file" in m for m in messages)
 
 
+async def test_X_keeps_an_exported_file_edited_since_and_says_so(seeded) -> None:
+    archive, article_id = seeded
+    text = archive.get(article_id).text
+    i = text.index("dirty bomb")
+    ann = archive.add_annotation(article_id, i, i + 10, tags=["claim"], note="Unsourced")
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await pilot.press("X")
+        await pilot.pause()
+        [path] = list((archive.data_dir / "exports").glob("*.md"))
+        edited = path.read_text(encoding="utf-8").replace("Unsourced", "Unsourced, says who?")
+        path.write_text(edited, encoding="utf-8")
+        archive.update_annotation(ann.id, note="Changed in the archive")
+        await pilot.press("X")
+        await pilot.pause()
+        assert path.read_text(encoding="utf-8") == edited
+        messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert any(str(path) in m and "edited since the last export; kept" in m for m in messages)
+
+
 def _burst(app, keys: str) -> None:  # noqa: ANN001
     """Keys arriving together, as from a fast typist or a paste: all queued
     before the app handles the first."""

@@ -16,7 +16,7 @@ import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -196,8 +196,23 @@ def iso_from_text(value: Any) -> str | None:
 
 
 def date_only(value: Any) -> str | None:
-    iso = iso_from_text(value)
-    return iso[:10] if iso else None
+    """The calendar date a date-time names where it was written
+    ("2024-01-14T00:00:00+0100" is 2024-01-14, not the UTC 2024-01-13);
+    a Unix time, which has no zone, is read as UTC. None if unreadable."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) or str(value).strip().isdigit():
+        iso = iso_from_unix(value)
+        return iso[:10] if iso else None
+    text = clean_line(str(value))
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})(?![\d])", text)
+    if not m:
+        iso = iso_from_text(text)
+        return iso[:10] if iso else None
+    try:
+        return date(*(int(g) for g in m.groups())).isoformat()
+    except ValueError:
+        return None
 
 
 def clean_title(title: Any, url: str) -> str:
