@@ -225,7 +225,7 @@ def test_re_adding_changed_text_says_which_notes_now_stand_on_changed_text(cli, 
     shown = cli("notes", short).out
     assert "\u201cSecretary Lloyd Austin\u201d" in shown
     assert "(the text changed; when marked it read \u201cPentagon chief Lloyd Austin\u201d)" in shown
-    notes = json.loads(cli("notes", short, "--json").out)
+    notes = json.loads(cli("notes", short, "--json").out)["annotations"]
     assert [n["was"] for n in notes if n["note"] == "check"] == ["Pentagon chief Lloyd Austin"]
     assert [n["was"] for n in notes if n["quote"] == "dirty bomb"] == [None]
 
@@ -240,7 +240,7 @@ def test_annotate_takes_the_first_occurrence_the_reader_can_see(cli, seed_path: 
     first = article.text.index("Shoigu")
     assert article.blocks[article.block_at(first)].boilerplate
     ann_id = cli("annotate", short, "--quote", "Shoigu").out.strip()
-    note = json.loads(cli("notes", short, "--json").out)[0]
+    note = json.loads(cli("notes", short, "--json").out)["annotations"][0]
     assert note["id"] == ann_id and note["start"] > first
     assert not article.blocks[article.block_at(note["start"])].boilerplate
 
