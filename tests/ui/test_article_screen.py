@@ -467,3 +467,65 @@ async def test_m_marks_the_article_read_and_back_unread(seeded) -> None:
         await pilot.press("m")
         await pilot.pause()
         assert not archive.info(article_id).read
+
+
+async def _pick_tags(app, pilot, how: str) -> list[str]:  # noqa: ANN001
+    """On a sentence, `t`, then "open question" typed `how`, then Enter:
+    the tags the new mark gets."""
+    from textual import events
+
+    screen = await _open(pilot)
+    await _find(pilot, "It added that")
+    await pilot.press("t")
+    await pilot.pause()
+    if how == "by key":
+        await pilot.press(*list("open question"))
+    elif how == "burst":
+        _burst(app, "open question")
+    else:  # a paste
+        app.post_message(events.Paste("open question"))
+    await pilot.pause()
+    await pilot.pause()
+    picker = app.screen
+    assert picker.query_one("Input").value == "question"
+    assert picker.chosen == ["open"]
+    await pilot.press("enter")
+    await pilot.pause()
+    [ann] = screen.annotations
+    return ann.tags
+
+
+async def test_tag_picker_keeps_every_word_typed_fast(seeded) -> None:
+    archive, _ = seeded
+    for how in ("by key", "burst", "paste"):
+        for a in archive.annotations(seeded[1]):
+            archive.delete_annotation(a.id)
+        app = ReaderApp(archive)
+        async with app.run_test(size=(100, 40)) as pilot:
+            assert await _pick_tags(app, pilot, how) == ["open", "question"], how
+
+
+async def test_tag_picker_space_on_an_empty_box_ticks_nothing(seeded) -> None:
+    archive, article_id = seeded
+    archive.add_annotation(article_id, 0, 5, tags=["claim"])  # so the list is not empty
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await _find(pilot, "It added that")
+        await pilot.press("t")
+        await pilot.pause()
+        picker = app.screen
+        await pilot.press("space", "space")
+        assert picker.chosen == [] and picker.query_one("Input").value == ""
+        # Slowly, a word and a space: the best match is ticked, the box emptied.
+        await pilot.press(*list("cla"))
+        await pilot.press("space")
+        assert picker.chosen == ["claim"] and picker.query_one("Input").value == ""
+        # Each word toggles its tag once, a second space toggles nothing:
+        # "cla" unticks #claim, "cla" ticks it again.
+        await pilot.press(*list("cla  cla "))
+        assert picker.chosen == ["claim"]
+        # Enter on an empty box applies what is ticked.
+        await pilot.press("enter")
+        await pilot.pause()
+    assert [a.tags for a in archive.annotations(article_id)][-1] == ["claim"]
