@@ -529,3 +529,47 @@ async def test_tag_picker_space_on_an_empty_box_ticks_nothing(seeded) -> None:
         await pilot.press("enter")
         await pilot.pause()
     assert [a.tags for a in archive.annotations(article_id)][-1] == ["claim"]
+
+
+async def test_selection_grows_backwards_keeping_the_sentence_it_started_on(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        text = screen.article.text
+        await _find(pilot, "Later on Sunday")
+        start = text.index("Later on Sunday")
+        later = text[start : text.index("Wallace.", start) + len("Wallace.")]
+        await pilot.press("v", "k")  # the sentence before, and this one
+        s, e = sorted(screen.view.selection)
+        assert text[s:e].startswith('"The situation in Ukraine') and text[s:e].rstrip().endswith(later)
+        status = str(screen.query_one("#article-status").render())
+        assert f"selecting {len(text[s:e].split())} words" in status
+        await pilot.press("j")  # back to the sentence it started on
+        s, e = sorted(screen.view.selection)
+        assert text[s:e] == later
+        await pilot.press("j")  # and on past it
+        s, e = sorted(screen.view.selection)
+        assert text[s:e].startswith(later) and text[s:e].endswith("'dirty bomb'\".")
+        await pilot.press("k", "k")  # back over the start: the start stays in
+        s, e = sorted(screen.view.selection)
+        assert text[s:e].startswith('"The situation') and text[s:e].rstrip().endswith(later)
+        await pilot.press("escape", "j")
+        assert _cursor_text(screen) == later
+        # By word: w takes "Later"; b grows back over the words (and lone
+        # stops) before it, w shrinks back to it, and on past it.
+        await pilot.press("w", "b")
+        s, e = sorted(screen.view.selection)
+        assert text[s:e] == ".\n\nLater"
+        await pilot.press("b")
+        s, e = sorted(screen.view.selection)
+        assert text[s:e] == "said.\n\nLater"
+        await pilot.press("w", "w")
+        s, e = sorted(screen.view.selection)
+        assert text[s:e] == "Later"
+        await pilot.press("w")
+        s, e = sorted(screen.view.selection)
+        assert text[s:e] == "Later on"
+        await pilot.press("b", "b")
+        s, e = sorted(screen.view.selection)
+        assert text[s:e] == ".\n\nLater"

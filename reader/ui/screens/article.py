@@ -329,14 +329,21 @@ class ArticleScreen(Screen[None]):
             start = span[0]
             view.set_selection((start, self.reading.word_step(start, 1)))
             return
-        anchor, head = view.selection
-        # The head moves by word ends while it is after the anchor (so going
-        # back shrinks the selection word by word), by word starts before it.
-        edge = "end" if head > anchor or (head == anchor and direction > 0) else "start"
-        new_head = self.reading.word_step(head, direction, edge=edge)
-        if new_head <= anchor < head or head < anchor <= new_head:
-            new_head = self.reading.word_step(anchor, direction, edge="end" if direction > 0 else "start")
-        view.set_selection((anchor, new_head))
+        lo, hi = view.anchor_span or sorted(view.selection)
+        head = view.selection[1]
+        # The anchor span (the sentence or word the selection started on)
+        # stays selected. After it the head stops on word ends, before it on
+        # word starts; going back over the anchor's end jumps to the word
+        # before the anchor, going on over its start comes back to the anchor.
+        if head >= hi:
+            new_head = self.reading.word_step(head, direction, edge="end")
+            if new_head < hi:
+                new_head = self.reading.word_step(lo, -1, edge="start") if head <= hi else hi
+        else:
+            new_head = self.reading.word_step(head, direction, edge="start")
+            if new_head >= lo:
+                new_head = hi
+        view.extend_selection(new_head)
 
     def action_escape(self) -> None:
         if self.view.selection is not None:
