@@ -573,3 +573,24 @@ async def test_selection_grows_backwards_keeping_the_sentence_it_started_on(seed
         await pilot.press("b", "b")
         s, e = sorted(screen.view.selection)
         assert text[s:e] == ".\n\nLater"
+
+
+async def test_escape_closes_the_notes_panel_after_a_jump_before_going_back(seeded) -> None:
+    archive, article_id = seeded
+    text = archive.get(article_id).text
+    i = text.index("It added that")
+    archive.add_annotation(article_id, i, i + len("It added that"), tags=["question"])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("enter")  # jump: the text has the focus, the panel stays open
+        await pilot.pause()
+        assert screen.panel.display and screen.view.has_focus
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and not screen.panel.display and screen.view.has_focus
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ArchiveScreen"

@@ -356,8 +356,8 @@ class ArticleScreen(Screen[None]):
             find.display = False
             self.view.focus()
             return
-        if self.panel.has_focus:
-            self.action_panel()  # close the panel, back to the text
+        if self.panel.display:
+            self.action_panel()  # close the panel (focused or not), back to the text
             return
         self.action_back()
 
