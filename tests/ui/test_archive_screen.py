@@ -378,3 +378,25 @@ async def test_cursor_stays_on_its_article_through_filters_and_deletes(archive) 
         await pilot.press("y")
         await pilot.pause()
         assert lst.current.id == ids[1]
+
+
+async def test_filter_word_with_a_hash_matches_tags(archive) -> None:
+    """Tags are shown as #tag; typed that way in the filter they match the
+    article's tags (and its marks' tags), from the root of a nested tag."""
+    article_id = add(archive, FIXTURES / "seed.txt")
+    add(archive, SAMPLES / "marginalia-a-short-history.md")  # tagged notes/history
+    text = archive.get(article_id).text
+    i = text.index("dirty bomb")
+    archive.add_annotation(article_id, i, i + 10, tags=["claim"])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("slash", *"#claim")
+        assert [t[:6] for t in _titles(app)] == ["Russia"]
+        await pilot.press("escape", "slash", *"claim")
+        assert [t[:6] for t in _titles(app)] == ["Russia"]
+        await pilot.press("escape", "slash", *"#notes/history")
+        assert [t[:10] for t in _titles(app)] == ["Marginalia"]
+        await pilot.press("escape", "slash", *"#notes")
+        assert [t[:10] for t in _titles(app)] == ["Marginalia"]
+        await pilot.press("escape", "slash", *"#russia")  # in a title, not a tag
+        assert _titles(app) == []

@@ -51,10 +51,12 @@ def _states(query: str) -> set[str]:
 
 
 def haystack(row: ArticleInfo) -> str:
-    """What the filter searches: title, site, tags and note text."""
-    return "\n".join(
-        (row.title, row.site or "", " ".join(row.tags), " ".join(row.annotation_tags), row.notes_text, row.note)
-    ).casefold()
+    """What the filter searches: title, site, tags and note text. Tags are
+    written as the list shows them, "#claim", so a filter word "#claim"
+    matches a tag (and "#topic" every "#topic/..." tag) while "claim" still
+    matches them too."""
+    tags = " ".join("#" + t for t in (*row.tags, *row.annotation_tags))
+    return "\n".join((row.title, row.site or "", tags, row.notes_text, row.note)).casefold()
 
 
 def columns(width: int) -> tuple[int, int, int, int, int]:
