@@ -594,3 +594,31 @@ async def test_escape_closes_the_notes_panel_after_a_jump_before_going_back(seed
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "ArchiveScreen"
+
+
+async def test_find_unfolds_a_match_that_is_only_in_folded_text(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        texts = [screen.article.text[s.start : s.end] for s in screen.reading.stops]
+        assert not any("newsletter" in t for t in texts)  # only in folded blocks
+        await _find(pilot, "newsletter")
+        assert _cursor_text(screen) == "Sign up for our free weekly newsletter"
+        run = screen.reading.run_at_stop(screen.view.cursor)
+        assert run is not None and run in screen.reading.expanded
+        messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert not any(m.startswith("Not found") for m in messages)
+        # `/` Enter again: the next match, in the same (now open) run.
+        await pilot.press("slash", "enter")
+        await pilot.pause()
+        assert _cursor_text(screen).startswith("Our weekly newsletter contains")
+        # A shown match after the cursor comes before a folded one further on...
+        await pilot.press("g")
+        await _find(pilot, "russia's")
+        assert _cursor_text(screen).startswith("Russia's Defence Minister")
+        # ... and a folded match after the cursor before a shown one that the
+        # search would reach only by going round to the top.
+        await _find(pilot, "It added that")
+        await _find(pilot, "russia's")
+        assert _cursor_text(screen).startswith("Russia's Prosecutor"), _cursor_text(screen)
