@@ -622,3 +622,60 @@ async def test_find_unfolds_a_match_that_is_only_in_folded_text(seeded) -> None:
         await _find(pilot, "It added that")
         await _find(pilot, "russia's")
         assert _cursor_text(screen).startswith("Russia's Prosecutor"), _cursor_text(screen)
+
+
+async def test_evidence_has_a_highlight_of_its_own_apart_from_the_cursor(seeded) -> None:
+    """Evidence, claim, question and the cursor each have a background of
+    their own - also in a 256-colour terminal - and the highlighted text stays
+    readable (WCAG contrast 4.5 or more) on every dark theme."""
+    from rich.color import ColorSystem
+    from textual.color import Color
+    from textual.theme import BUILTIN_THEMES
+
+    def contrast(a: Color, b: Color) -> float:  # WCAG 2
+        def lum(c: Color) -> float:
+            ch = [v / 255 for v in (c.r, c.g, c.b)]
+            ch = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in ch]
+            return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2]
+
+        hi, lo = sorted((lum(a), lum(b)), reverse=True)
+        return (hi + 0.05) / (lo + 0.05)
+
+    archive, article_id = seeded
+    text = archive.get(article_id).text
+    for phrase, tag in (("Britain's defence ministry", EVIDENCE), ("In the three calls", CLAIM),
+                        ("It added that", QUESTION)):
+        i = text.index(phrase)
+        archive.add_annotation(article_id, i, i + len(phrase), tags=[tag])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "Later on Sunday")
+        view = screen.view
+
+        def background(phrase: str):  # noqa: ANN202
+            at = text.index(phrase)
+            y = next(i for i, ln in enumerate(view.lines) if ln.marker is None and ln.start <= at < ln.end)
+            view._cache.clear()  # noqa: SLF001
+            [seg] = [s for s in view._draw(y, view.size.width) if s.text.startswith(phrase[:8])]  # noqa: SLF001
+            return seg.style
+
+        for name in ("textual-dark", *sorted(n for n, t in BUILTIN_THEMES.items() if t.dark and n != "textual-dark")):
+            app.theme = name
+            await pilot.pause()
+            screen._apply_palette()  # noqa: SLF001
+            styles = {tag: background(p) for p, tag in (("Britain's defence ministry", EVIDENCE),
+                                                        ("In the three calls", CLAIM), ("It added that", QUESTION))}
+            cursor = background("Later on Sunday").bgcolor
+            evidence = styles[EVIDENCE]
+            assert evidence.bgcolor != cursor, name
+            if name == "textual-dark":  # the default: every highlight apart, also in 256 colours
+                eight_bit = {k: s.bgcolor.downgrade(ColorSystem.EIGHT_BIT).number for k, s in styles.items()}
+                eight_bit["cursor"] = cursor.downgrade(ColorSystem.EIGHT_BIT).number
+                assert len(set(eight_bit.values())) == 4, eight_bit
+            else:
+                assert evidence.bgcolor.downgrade(ColorSystem.EIGHT_BIT) != cursor.downgrade(ColorSystem.EIGHT_BIT), name
+            for tag, style in styles.items():
+                fg, bg = (Color.from_rich_color(c) for c in (style.color, style.bgcolor))
+                if bg.ansi is None:  # an ANSI theme's colours are the terminal's own
+                    assert contrast(fg, bg) >= 4.5, (name, tag)

@@ -21,7 +21,7 @@ from textual.strip import Strip
 
 from reader.core.models import Annotation
 from reader.core.reading import FOLD, Reading
-from reader.ui.palette import tag_color
+from reader.ui.palette import highlight_mix, readable_text, tag_color
 from reader.ui.widgets.line_cache import CachedLinesView
 
 MEASURE = 86  # the widest a line of text gets, in cells
@@ -429,8 +429,8 @@ class ArticleView(CachedLinesView, can_focus=True):
         mixed = colors[0]
         for c in colors[1:]:
             mixed = mixed.blend(c, 0.5)
-        bg = background.blend(mixed, 0.45)
-        fg = bg.get_contrast_text(1.0)
+        bg = background.blend(mixed, sum(highlight_mix(ann.tags) for ann in anns) / len(anns))
+        fg = readable_text(bg)
         return Style(bgcolor=bg.rich_color, color=fg.rich_color, underline=len(anns) > 1)
 
     # -- mouse selection ------------------------------------------------------------------
