@@ -679,3 +679,28 @@ async def test_evidence_has_a_highlight_of_its_own_apart_from_the_cursor(seeded)
                 fg, bg = (Color.from_rich_color(c) for c in (style.color, style.bgcolor))
                 if bg.ansi is None:  # an ANSI theme's colours are the terminal's own
                     assert contrast(fg, bg) >= 4.5, (name, tag)
+
+
+async def test_note_editor_leaves_lines_to_type_in_on_a_small_terminal(seeded) -> None:
+    """At 60x20 a long quote shrinks (and scrolls) so the note has room."""
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await _open(pilot)
+        await _find(pilot, "Britain's defence ministry")
+        await pilot.press("n")
+        await pilot.pause()
+        editor = app.screen
+        assert type(editor).__name__ == "NoteEditor"
+        area = editor.query_one("#note-text")
+        quote = editor.query_one(".note-quote")
+        assert area.content_region.height >= 3
+        assert quote.size.height >= 1
+        # The quote's lines past what fits scroll rather than push the note out.
+        assert quote.virtual_size.height > quote.size.height
+        # Everything sits inside the dialog, on the screen.
+        dialog = editor.query_one(".note-editor")
+        for widget in (area, quote, editor.query_one(".dialog-hint")):
+            assert dialog.content_region.contains_region(widget.region), widget
+        await pilot.press(*"a b c")
+        assert area.text == "a b c"
