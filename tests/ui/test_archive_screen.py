@@ -337,3 +337,66 @@ async def test_filter_finds_exactly_the_rows_holding_every_word(archive) -> None
                     if all(w in haystack(r) for w in words) and (state is None or bool(r.read) == state)]
             assert [r.id for r in lst.rows] == want, query
             assert want or query in ("nothing-like-this", "tide\x00sea") or not words
+
+
+async def test_cursor_stays_on_its_article_through_filters_and_deletes(archive) -> None:
+    """Clearing or changing the filter keeps the cursor on the article it was
+    on; after a delete it goes to the next row (the previous one at the end),
+    so `x` never falls on an article the user was not on."""
+    add(archive, FIXTURES / "seed.txt", saved="2024-01-01T00:00:00Z")
+    add(archive, SAMPLES / "marginalia-a-short-history.md", saved="2024-03-01T00:00:00Z")
+    rossiya = add(archive, SAMPLES / "rossiya-chitateli-zametki.html", saved="2024-02-01T00:00:00Z")
+    add(archive, SAMPLES / "hostile-markup-and-escapes.html", saved="2023-12-01T00:00:00Z")
+    archive.set_read(rossiya, True)
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        lst = app.screen.query_one(ArchiveList)
+        ids = [r.id for r in lst.rows]
+        assert ids[1] == rossiya and lst.cursor == 0
+        await pilot.press("slash", *"is:read")
+        assert [r.id for r in lst.rows] == [rossiya] and lst.current.id == rossiya
+        await pilot.press("escape")
+        assert len(lst.rows) == 4
+        assert lst.current.id == rossiya
+        # Changing the filter: still on it while it is listed.
+        await pilot.press("j")  # the seed
+        seed = lst.current.id
+        await pilot.press("slash", *"ru")
+        assert seed in [r.id for r in lst.rows] and lst.current.id == seed
+        await pilot.press("escape")
+        assert lst.current.id == seed
+        # A delete: the cursor goes to the next row...
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert [r.id for r in lst.rows] == [ids[0], ids[1], ids[3]]
+        assert lst.current.id == ids[3]
+        # ... or to the one before when the last row goes.
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert lst.current.id == ids[1]
+
+
+async def test_filter_word_with_a_hash_matches_tags(archive) -> None:
+    """Tags are shown as #tag; typed that way in the filter they match the
+    article's tags (and its marks' tags), from the root of a nested tag."""
+    article_id = add(archive, FIXTURES / "seed.txt")
+    add(archive, SAMPLES / "marginalia-a-short-history.md")  # tagged notes/history
+    text = archive.get(article_id).text
+    i = text.index("dirty bomb")
+    archive.add_annotation(article_id, i, i + 10, tags=["claim"])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("slash", *"#claim")
+        assert [t[:6] for t in _titles(app)] == ["Russia"]
+        await pilot.press("escape", "slash", *"claim")
+        assert [t[:6] for t in _titles(app)] == ["Russia"]
+        await pilot.press("escape", "slash", *"#notes/history")
+        assert [t[:10] for t in _titles(app)] == ["Marginalia"]
+        await pilot.press("escape", "slash", *"#notes")
+        assert [t[:10] for t in _titles(app)] == ["Marginalia"]
+        await pilot.press("escape", "slash", *"#russia")  # in a title, not a tag
+        assert _titles(app) == []

@@ -488,3 +488,240 @@ async def test_m_marks_the_article_read_and_back_unread(seeded) -> None:
         await pilot.press("m")
         await pilot.pause()
         assert not archive.info(article_id).read
+
+
+async def _pick_tags(app, pilot, how: str) -> list[str]:  # noqa: ANN001
+    """On a sentence, `t`, then "open question" typed `how`, then Enter:
+    the tags the new mark gets."""
+    from textual import events
+
+    screen = await _open(pilot)
+    await _find(pilot, "It added that")
+    await pilot.press("t")
+    await pilot.pause()
+    if how == "by key":
+        await pilot.press(*list("open question"))
+    elif how == "burst":
+        _burst(app, "open question")
+    else:  # a paste
+        app.post_message(events.Paste("open question"))
+    await pilot.pause()
+    await pilot.pause()
+    picker = app.screen
+    assert picker.query_one("Input").value == "question"
+    assert picker.chosen == ["open"]
+    await pilot.press("enter")
+    await pilot.pause()
+    [ann] = screen.annotations
+    return ann.tags
+
+
+async def test_tag_picker_keeps_every_word_typed_fast(seeded) -> None:
+    archive, _ = seeded
+    for how in ("by key", "burst", "paste"):
+        for a in archive.annotations(seeded[1]):
+            archive.delete_annotation(a.id)
+        app = ReaderApp(archive)
+        async with app.run_test(size=(100, 40)) as pilot:
+            assert await _pick_tags(app, pilot, how) == ["open", "question"], how
+
+
+async def test_tag_picker_space_on_an_empty_box_ticks_nothing(seeded) -> None:
+    archive, article_id = seeded
+    archive.add_annotation(article_id, 0, 5, tags=["claim"])  # so the list is not empty
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await _find(pilot, "It added that")
+        await pilot.press("t")
+        await pilot.pause()
+        picker = app.screen
+        await pilot.press("space", "space")
+        assert picker.chosen == [] and picker.query_one("Input").value == ""
+        # Slowly, a word and a space: the best match is ticked, the box emptied.
+        await pilot.press(*list("cla"))
+        await pilot.press("space")
+        assert picker.chosen == ["claim"] and picker.query_one("Input").value == ""
+        # Each word toggles its tag once, a second space toggles nothing:
+        # "cla" unticks #claim, "cla" ticks it again.
+        await pilot.press(*list("cla  cla "))
+        assert picker.chosen == ["claim"]
+        # Enter on an empty box applies what is ticked.
+        await pilot.press("enter")
+        await pilot.pause()
+    assert [a.tags for a in archive.annotations(article_id)][-1] == ["claim"]
+
+
+async def test_selection_grows_backwards_keeping_the_sentence_it_started_on(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        text = screen.article.text
+        await _find(pilot, "Later on Sunday")
+        start = text.index("Later on Sunday")
+        later = text[start : text.index("Wallace.", start) + len("Wallace.")]
+        await pilot.press("v", "k")  # the sentence before, and this one
+        s, e = sorted(screen.view.selection)
+        assert text[s:e].startswith('"The situation in Ukraine') and text[s:e].rstrip().endswith(later)
+        status = str(screen.query_one("#article-status").render())
+        assert f"selecting {len(text[s:e].split())} words" in status
+        await pilot.press("j")  # back to the sentence it started on
+        s, e = sorted(screen.view.selection)
+        assert text[s:e] == later
+        await pilot.press("j")  # and on past it
+        s, e = sorted(screen.view.selection)
+        assert text[s:e].startswith(later) and text[s:e].endswith("'dirty bomb'\".")
+        await pilot.press("k", "k")  # back over the start: the start stays in
+        s, e = sorted(screen.view.selection)
+        assert text[s:e].startswith('"The situation') and text[s:e].rstrip().endswith(later)
+        await pilot.press("escape", "j")
+        assert _cursor_text(screen) == later
+        # By word: w takes "Later"; b grows back over the words (and lone
+        # stops) before it, w shrinks back to it, and on past it.
+        await pilot.press("w", "b")
+        s, e = sorted(screen.view.selection)
+        assert text[s:e] == ".\n\nLater"
+        await pilot.press("b")
+        s, e = sorted(screen.view.selection)
+        assert text[s:e] == "said.\n\nLater"
+        await pilot.press("w", "w")
+        s, e = sorted(screen.view.selection)
+        assert text[s:e] == "Later"
+        await pilot.press("w")
+        s, e = sorted(screen.view.selection)
+        assert text[s:e] == "Later on"
+        await pilot.press("b", "b")
+        s, e = sorted(screen.view.selection)
+        assert text[s:e] == ".\n\nLater"
+
+
+async def test_escape_closes_the_notes_panel_after_a_jump_before_going_back(seeded) -> None:
+    archive, article_id = seeded
+    text = archive.get(article_id).text
+    i = text.index("It added that")
+    archive.add_annotation(article_id, i, i + len("It added that"), tags=["question"])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("enter")  # jump: the text has the focus, the panel stays open
+        await pilot.pause()
+        assert screen.panel.display and screen.view.has_focus
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and not screen.panel.display and screen.view.has_focus
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ArchiveScreen"
+
+
+async def test_find_unfolds_a_match_that_is_only_in_folded_text(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        texts = [screen.article.text[s.start : s.end] for s in screen.reading.stops]
+        assert not any("newsletter" in t for t in texts)  # only in folded blocks
+        await _find(pilot, "newsletter")
+        assert _cursor_text(screen) == "Sign up for our free weekly newsletter"
+        run = screen.reading.run_at_stop(screen.view.cursor)
+        assert run is not None and run in screen.reading.expanded
+        messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert not any(m.startswith("Not found") for m in messages)
+        # `/` Enter again: the next match, in the same (now open) run.
+        await pilot.press("slash", "enter")
+        await pilot.pause()
+        assert _cursor_text(screen).startswith("Our weekly newsletter contains")
+        # A shown match after the cursor comes before a folded one further on...
+        await pilot.press("g")
+        await _find(pilot, "russia's")
+        assert _cursor_text(screen).startswith("Russia's Defence Minister")
+        # ... and a folded match after the cursor before a shown one that the
+        # search would reach only by going round to the top.
+        await _find(pilot, "It added that")
+        await _find(pilot, "russia's")
+        assert _cursor_text(screen).startswith("Russia's Prosecutor"), _cursor_text(screen)
+
+
+async def test_evidence_has_a_highlight_of_its_own_apart_from_the_cursor(seeded) -> None:
+    """Evidence, claim, question and the cursor each have a background of
+    their own - also in a 256-colour terminal - and the highlighted text stays
+    readable (WCAG contrast 4.5 or more) on every dark theme."""
+    from rich.color import ColorSystem
+    from textual.color import Color
+    from textual.theme import BUILTIN_THEMES
+
+    def contrast(a: Color, b: Color) -> float:  # WCAG 2
+        def lum(c: Color) -> float:
+            ch = [v / 255 for v in (c.r, c.g, c.b)]
+            ch = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in ch]
+            return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2]
+
+        hi, lo = sorted((lum(a), lum(b)), reverse=True)
+        return (hi + 0.05) / (lo + 0.05)
+
+    archive, article_id = seeded
+    text = archive.get(article_id).text
+    for phrase, tag in (("Britain's defence ministry", EVIDENCE), ("In the three calls", CLAIM),
+                        ("It added that", QUESTION)):
+        i = text.index(phrase)
+        archive.add_annotation(article_id, i, i + len(phrase), tags=[tag])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "Later on Sunday")
+        view = screen.view
+
+        def background(phrase: str):  # noqa: ANN202
+            at = text.index(phrase)
+            y = next(i for i, ln in enumerate(view.lines) if ln.marker is None and ln.start <= at < ln.end)
+            view._cache.clear()  # noqa: SLF001
+            [seg] = [s for s in view._draw(y, view.size.width) if s.text.startswith(phrase[:8])]  # noqa: SLF001
+            return seg.style
+
+        for name in ("textual-dark", *sorted(n for n, t in BUILTIN_THEMES.items() if t.dark and n != "textual-dark")):
+            app.theme = name
+            await pilot.pause()
+            screen._apply_palette()  # noqa: SLF001
+            styles = {tag: background(p) for p, tag in (("Britain's defence ministry", EVIDENCE),
+                                                        ("In the three calls", CLAIM), ("It added that", QUESTION))}
+            cursor = background("Later on Sunday").bgcolor
+            evidence = styles[EVIDENCE]
+            assert evidence.bgcolor != cursor, name
+            if name == "textual-dark":  # the default: every highlight apart, also in 256 colours
+                eight_bit = {k: s.bgcolor.downgrade(ColorSystem.EIGHT_BIT).number for k, s in styles.items()}
+                eight_bit["cursor"] = cursor.downgrade(ColorSystem.EIGHT_BIT).number
+                assert len(set(eight_bit.values())) == 4, eight_bit
+            else:
+                assert evidence.bgcolor.downgrade(ColorSystem.EIGHT_BIT) != cursor.downgrade(ColorSystem.EIGHT_BIT), name
+            for tag, style in styles.items():
+                fg, bg = (Color.from_rich_color(c) for c in (style.color, style.bgcolor))
+                if bg.ansi is None:  # an ANSI theme's colours are the terminal's own
+                    assert contrast(fg, bg) >= 4.5, (name, tag)
+
+
+async def test_note_editor_leaves_lines_to_type_in_on_a_small_terminal(seeded) -> None:
+    """At 60x20 a long quote shrinks (and scrolls) so the note has room."""
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await _open(pilot)
+        await _find(pilot, "Britain's defence ministry")
+        await pilot.press("n")
+        await pilot.pause()
+        editor = app.screen
+        assert type(editor).__name__ == "NoteEditor"
+        area = editor.query_one("#note-text")
+        quote = editor.query_one(".note-quote")
+        assert area.content_region.height >= 3
+        assert quote.size.height >= 1
+        # The quote's lines past what fits scroll rather than push the note out.
+        assert quote.virtual_size.height > quote.size.height
+        # Everything sits inside the dialog, on the screen.
+        dialog = editor.query_one(".note-editor")
+        for widget in (area, quote, editor.query_one(".dialog-hint")):
+            assert dialog.content_region.contains_region(widget.region), widget
+        await pilot.press(*"a b c")
+        assert area.text == "a b c"

@@ -270,8 +270,14 @@ class ArchiveScreen(Screen[None]):
 
         def answer(yes: bool | None) -> None:
             if yes:
+                # The cursor goes to the next row, or the previous one if this was the last.
+                rows = self.list.rows
+                i = next((k for k, r in enumerate(rows) if r.id == row.id), None)
+                after = None
+                if i is not None:
+                    after = rows[i + 1].id if i + 1 < len(rows) else rows[i - 1].id if i > 0 else None
                 count = self.archive.delete(row.id)
-                self.reload()
+                self.reload(keep_id=after)
                 extra = f" and {count} annotation{'s' if count != 1 else ''}" if count else ""
                 self.notify(Content(f"Deleted \u201c{row.title}\u201d{extra}"))
 

@@ -300,10 +300,46 @@ class ArticleScreen(Screen[None]):
         again = query == self.last_query
         self.last_query = query
         found = self.reading.find(query, self.view.cursor, include_start=not again)
-        if found is None:
+        # A match in folded text counts too: whichever comes first after the
+        # cursor (going round to the top) is the one found.
+        stops = self.reading.stops
+        here = stops[self.view.cursor].start if stops else 0
+        size = len(self.article.text) + 1
+        folded = self._find_folded(query, here)
+        if folded is not None and found is not None:
+            shown_after = (stops[found].start - here) % size or (size if again else 0)
+            if (folded - here) % size >= shown_after:
+                folded = None
+        if folded is not None:
+            run = self.reading.run_of_block[self.article.block_at(folded)]
+            self.reading.toggle_fold(run)
+            self.view.rebuild(keep_offset=folded)
+            self.view.move_cursor(self.reading.stop_at(folded), extend=self.view.selection is not None)
+            what = self.reading.runs[run].describe()
+            self.notify(Content(f"Found in folded text, now shown ({what}); z folds it again"), timeout=3)
+        elif found is None:
             self.notify(Content(f"Not found: {query}"), severity="warning", timeout=2)
         else:
             self.view.move_cursor(found, extend=self.view.selection is not None)
+
+    def _find_folded(self, query: str, here: int) -> int | None:
+        """Where `query` first stands in a folded (not shown) block at or
+        after offset `here`, going round to the top; None if nowhere."""
+        q = query.casefold().strip()
+        hits = []
+        for b, run in self.reading.run_of_block.items():
+            if run in self.reading.expanded:
+                continue
+            text = self.article.blocks[b].text
+            folded = text.casefold()
+            i = folded.find(q)
+            if q and i >= 0:
+                # Casefolding can change lengths (ß): then the block's start will do.
+                hits.append(self.article.blocks[b].start + (i if len(folded) == len(text) else 0))
+        if not hits:
+            return None
+        hits.sort()
+        return next((h for h in hits if h >= here), hits[0])
 
     # -- actions: selection ----------------------------------------------------------------
 
@@ -329,14 +365,21 @@ class ArticleScreen(Screen[None]):
             start = span[0]
             view.set_selection((start, self.reading.word_step(start, 1)))
             return
-        anchor, head = view.selection
-        # The head moves by word ends while it is after the anchor (so going
-        # back shrinks the selection word by word), by word starts before it.
-        edge = "end" if head > anchor or (head == anchor and direction > 0) else "start"
-        new_head = self.reading.word_step(head, direction, edge=edge)
-        if new_head <= anchor < head or head < anchor <= new_head:
-            new_head = self.reading.word_step(anchor, direction, edge="end" if direction > 0 else "start")
-        view.set_selection((anchor, new_head))
+        lo, hi = view.anchor_span or sorted(view.selection)
+        head = view.selection[1]
+        # The anchor span (the sentence or word the selection started on)
+        # stays selected. After it the head stops on word ends, before it on
+        # word starts; going back over the anchor's end jumps to the word
+        # before the anchor, going on over its start comes back to the anchor.
+        if head >= hi:
+            new_head = self.reading.word_step(head, direction, edge="end")
+            if new_head < hi:
+                new_head = self.reading.word_step(lo, -1, edge="start") if head <= hi else hi
+        else:
+            new_head = self.reading.word_step(head, direction, edge="start")
+            if new_head >= lo:
+                new_head = hi
+        view.extend_selection(new_head)
 
     def action_escape(self) -> None:
         if self.view.selection is not None:
@@ -349,8 +392,8 @@ class ArticleScreen(Screen[None]):
             find.display = False
             self.view.focus()
             return
-        if self.panel.has_focus:
-            self.action_panel()  # close the panel, back to the text
+        if self.panel.display:
+            self.action_panel()  # close the panel (focused or not), back to the text
             return
         self.action_back()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
@@ -36,7 +36,10 @@ class NoteEditor(ModalScreen[str | None]):
                 q = " ".join(self.quote.split())
                 if len(q) > 240:
                     q = q[:237] + "..."
-                yield Label(Content("\u201c" + q + "\u201d"), classes="note-quote")
+                # In a box of its own that scrolls: a long quote on a small
+                # terminal leaves the note its lines.
+                with VerticalScroll(classes="note-quote", can_focus=False):
+                    yield Label(Content("\u201c" + q + "\u201d"))
             yield TextArea(self.original, id="note-text", soft_wrap=True, show_line_numbers=False)
             yield Label(Content("Ctrl+S save \u00b7 Escape cancel"), classes="dialog-hint")
 

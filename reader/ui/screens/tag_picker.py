@@ -38,6 +38,8 @@ class TagPicker(ModalScreen[list[str] | None]):
         self.all_tags = list(dict.fromkeys([*all_tags, *chosen]))
         self.chosen = list(chosen)
         self.heading = title
+        #: What the list is narrowed to.
+        self._query: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog tag-picker"):
@@ -57,6 +59,7 @@ class TagPicker(ModalScreen[list[str] | None]):
         return Content("  ".join("#" + t for t in self.chosen))
 
     def _fill(self, query: str) -> None:
+        self._query = query
         options = self.query_one(OptionList)
         matches = rank(self.all_tags, query)
         new = normalise_tag(query)
@@ -73,17 +76,36 @@ class TagPicker(ModalScreen[list[str] | None]):
             options.highlighted = 0
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        # Tags hold no spaces: a space toggles the best match and goes on.
-        if " " in event.value:
-            query = event.value.split(" ", 1)[0]
-            self._fill(query)
-            if query.strip():
-                tag = self._highlighted_tag()
-                if tag:
-                    self._toggle(tag)
-            event.input.value = ""
+        # Tags hold no spaces: a space ends a word, which ticks its best match.
+        # The box is read as it is now, not as the message saw it: keys typed
+        # fast (or a paste) are all in the box before the first Changed
+        # arrives, and each later Changed still holds the words already taken.
+        self._take_words(event.input)
+
+    def _take_words(self, box: Input) -> None:
+        """Tick a tag for every word in the box that a space has ended, and
+        leave the word still being typed in the box, the list narrowed to it."""
+        value = box.value
+        if " " not in value:
+            if value != self._query:
+                self._fill(value)
             return
-        self._fill(event.value)
+        *words, rest = value.split(" ")
+        for word in words:
+            if not word.strip():
+                continue
+            # The word the list shows uses its highlighted row (moved to with
+            # the arrows, perhaps); a word typed ahead uses its best match.
+            tag = self._highlighted_tag() if word == self._query else self._best(word)
+            if tag:
+                self._toggle(tag)
+        self._fill(rest)
+        box.value = rest
+        box.cursor_position = len(rest)
+
+    def _best(self, word: str) -> str | None:
+        matches = rank(self.all_tags, word)
+        return matches[0] if matches else normalise_tag(word) or None
 
     def _highlighted_tag(self) -> str | None:
         options = self.query_one(OptionList)
@@ -108,7 +130,8 @@ class TagPicker(ModalScreen[list[str] | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        tag = self._highlighted_tag() if event.value.strip() else None
+        self._take_words(event.input)
+        tag = self._highlighted_tag() if event.input.value.strip() else None
         if tag:
             self._toggle(tag)
         self.dismiss(self.chosen)

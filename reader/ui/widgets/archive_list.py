@@ -51,10 +51,12 @@ def _states(query: str) -> set[str]:
 
 
 def haystack(row: ArticleInfo) -> str:
-    """What the filter searches: title, site, tags and note text."""
-    return "\n".join(
-        (row.title, row.site or "", " ".join(row.tags), " ".join(row.annotation_tags), row.notes_text, row.note)
-    ).casefold()
+    """What the filter searches: title, site, tags and note text. Tags are
+    written as the list shows them, "#claim", so a filter word "#claim"
+    matches a tag (and "#topic" every "#topic/..." tag) while "claim" still
+    matches them too."""
+    tags = " ".join("#" + t for t in (*row.tags, *row.annotation_tags))
+    return "\n".join((row.title, row.site or "", tags, row.notes_text, row.note)).casefold()
 
 
 def columns(width: int) -> tuple[int, int, int, int, int]:
@@ -142,8 +144,15 @@ class ArchiveList(CachedLinesView, can_focus=True):
 
     # -- data ---------------------------------------------------------------------
 
+    def _kept_id(self) -> str | None:
+        """The article the cursor is on: the one a filter still being matched
+        is looking for, else the row under the cursor."""
+        if self.scanning and self._keep:
+            return self._keep
+        return self.current.id if self.current else None
+
     def set_rows(self, rows: list[ArticleInfo], *, keep_id: str | None = None) -> None:
-        keep = keep_id or (self.current.id if self.current else None)
+        keep = keep_id or self._kept_id()
         self.all_rows = sort_rows(rows, self.sort_key)
         counts: Counter[str] = Counter()
         unread = 0
@@ -157,15 +166,16 @@ class ArchiveList(CachedLinesView, can_focus=True):
         self._apply(keep)
 
     def set_sort(self, key: str) -> None:
-        keep = self.current.id if self.current else None
+        keep = self._kept_id()
         self.sort_key = key
         self.all_rows = sort_rows(self.all_rows, key)
         self._apply(keep)
 
     def set_filter(self, text: str) -> None:
+        """Show the rows matching `text`, the cursor staying on its article
+        if that is still listed (else on the first row)."""
         self.query_text = text
-        self._apply(None)
-        self.scroll_to(y=0, animate=False)
+        self._apply(self._kept_id())
 
     def _hay(self, row: ArticleInfo) -> str:
         cached = self._haystacks.get(row.id)
@@ -291,6 +301,7 @@ class ArchiveList(CachedLinesView, can_focus=True):
         index = max(0, min(index, len(self.rows) - 1))
         old = self.cursor
         self.cursor = index
+        self._keep = None  # moved by hand: a filter still matching leaves it here
         for i in (old, index):
             self._cache.pop(i, None)
             self.refresh_line(i)

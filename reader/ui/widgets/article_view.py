@@ -21,7 +21,7 @@ from textual.strip import Strip
 
 from reader.core.models import Annotation
 from reader.core.reading import FOLD, Reading
-from reader.ui.palette import tag_color
+from reader.ui.palette import highlight_mix, readable_text, tag_color
 from reader.ui.widgets.line_cache import CachedLinesView
 
 MEASURE = 86  # the widest a line of text gets, in cells
@@ -115,6 +115,9 @@ class ArticleView(CachedLinesView, can_focus=True):
         self.cursor = 0
         #: (anchor, head) offsets while selecting; None otherwise.
         self.selection: tuple[int, int] | None = None
+        #: The span the selection started on (a sentence, a word): it stays
+        #: selected whichever way the head goes.
+        self.anchor_span: tuple[int, int] | None = None
         self.tag_colors: dict[str, Color] = {}
         self.plain_color: Color = Color(128, 128, 128)
         self.lines: list[Line] = []
@@ -245,20 +248,39 @@ class ArticleView(CachedLinesView, can_focus=True):
         index = max(0, min(index, len(stops) - 1))
         old_lines = self.lines_of_stop(self.cursor)
         old_sel = self._lines_of_span(self._selection_span())
-        if extend and self.selection is not None:
-            anchor, _ = self.selection
+        if extend and self.selection is not None and self.anchor_span is not None:
             stop = stops[index]
-            head = stop.end if stop.start >= anchor else stop.start
-            self.selection = (anchor, head)
+            head = stop.end if stop.start >= self.anchor_span[0] else stop.start
+            self.selection = self._spanning(head)
         self.cursor = index
         new_sel = self._lines_of_span(self._selection_span())
         self._invalidate(sorted(set(old_lines) | set(self.lines_of_stop(index)) | set(old_sel) | set(new_sel)))
         self.scroll_to_cursor()
         self.post_message(self.CursorMoved(self))
 
-    def set_selection(self, selection: tuple[int, int] | None) -> None:
+    def _spanning(self, head: int) -> tuple[int, int]:
+        """The selection from the anchor span to `head`, the anchor span
+        always in it: (the anchor's far end, head)."""
+        lo, hi = self.anchor_span  # type: ignore[misc]
+        if head >= lo:
+            return (lo, max(head, hi))
+        return (hi, head)
+
+    def extend_selection(self, head: int) -> None:
+        """Move the selection's head to `head`, keeping the anchor span."""
+        if self.selection is None or self.anchor_span is None:
+            return
+        self.set_selection(self._spanning(head), keep_anchor=True)
+
+    def set_selection(self, selection: tuple[int, int] | None, *, keep_anchor: bool = False) -> None:
+        """Select `selection` (anchor, head); it becomes the anchor span
+        unless `keep_anchor`."""
         old = self._lines_of_span(self._selection_span())
         self.selection = selection
+        if selection is None:
+            self.anchor_span = None
+        elif not keep_anchor or self.anchor_span is None:
+            self.anchor_span = (min(selection), max(selection))
         new = self._lines_of_span(self._selection_span())
         self._invalidate(sorted(set(old) | set(new)))
         if selection is not None:
@@ -407,8 +429,8 @@ class ArticleView(CachedLinesView, can_focus=True):
         mixed = colors[0]
         for c in colors[1:]:
             mixed = mixed.blend(c, 0.5)
-        bg = background.blend(mixed, 0.45)
-        fg = bg.get_contrast_text(1.0)
+        bg = background.blend(mixed, sum(highlight_mix(ann.tags) for ann in anns) / len(anns))
+        fg = readable_text(bg)
         return Style(bgcolor=bg.rich_color, color=fg.rich_color, underline=len(anns) > 1)
 
     # -- mouse selection ------------------------------------------------------------------
