@@ -192,6 +192,28 @@ class Reading:
                 return i
         return None
 
+    def find_folded(self, query: str, here: int) -> int | None:
+        """Where `query` (case-insensitive) first stands in a folded block
+        not shown, at or after text offset `here`, wrapping around to the
+        top; None if in none."""
+        q = query.casefold().strip()
+        if not q:
+            return None
+        hits = []
+        for b, run in self.run_of_block.items():
+            if run in self.expanded:
+                continue
+            block = self.article.blocks[b]
+            folded = block.text.casefold()
+            i = folded.find(q)
+            if i >= 0:
+                # Casefolding can change lengths (ß): then the block's start will do.
+                hits.append(block.start + (i if len(folded) == len(block.text) else 0))
+        if not hits:
+            return None
+        hits.sort()
+        return next((h for h in hits if h >= here), hits[0])
+
     def word_step(self, offset: int, direction: int, *, edge: str | None = None) -> int:
         """The offset one word on from `offset`, within the shown text.
 

@@ -63,6 +63,18 @@ def test_block_jumps_and_find() -> None:
     assert r.find("nowhere", 0) is None
 
 
+def test_find_folded_looks_only_in_folded_blocks_not_shown() -> None:
+    article, labels = _article()
+    r = Reading(article, labels)
+    donate = article.text.index("Donate")
+    assert r.find_folded("donate", 0) == donate
+    assert r.find_folded("NEWSLETTER", donate) == article.text.index("newsletter")  # wraps to the top
+    assert r.find_folded("sentence", 0) is None  # shown text is find's
+    r.toggle_fold(1)  # shown now: no longer folded
+    assert r.find_folded("donate", 0) is None
+    assert r.find_folded("  ", 0) is None
+
+
 def test_word_steps_and_stop_at() -> None:
     article, labels = _article()
     r = Reading(article, labels)

@@ -305,7 +305,7 @@ class ArticleScreen(Screen[None]):
         stops = self.reading.stops
         here = stops[self.view.cursor].start if stops else 0
         size = len(self.article.text) + 1
-        folded = self._find_folded(query, here)
+        folded = self.reading.find_folded(query, here)
         if folded is not None and found is not None:
             shown_after = (stops[found].start - here) % size or (size if again else 0)
             if (folded - here) % size >= shown_after:
@@ -321,25 +321,6 @@ class ArticleScreen(Screen[None]):
             self.notify(Content(f"Not found: {query}"), severity="warning", timeout=2)
         else:
             self.view.move_cursor(found, extend=self.view.selection is not None)
-
-    def _find_folded(self, query: str, here: int) -> int | None:
-        """Where `query` first stands in a folded (not shown) block at or
-        after offset `here`, going round to the top; None if nowhere."""
-        q = query.casefold().strip()
-        hits = []
-        for b, run in self.reading.run_of_block.items():
-            if run in self.reading.expanded:
-                continue
-            text = self.article.blocks[b].text
-            folded = text.casefold()
-            i = folded.find(q)
-            if q and i >= 0:
-                # Casefolding can change lengths (ß): then the block's start will do.
-                hits.append(self.article.blocks[b].start + (i if len(folded) == len(text) else 0))
-        if not hits:
-            return None
-        hits.sort()
-        return next((h for h in hits if h >= here), hits[0])
 
     # -- actions: selection ----------------------------------------------------------------
 
