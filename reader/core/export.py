@@ -602,6 +602,9 @@ def w3c_annotation(ann: Annotation, article: Article) -> dict[str, Any]:
     }
     if ann.orphaned:
         out["reader:orphaned"] = True
+    if ann.was:
+        # The text it was made on, which the article no longer reads.
+        out["reader:was"] = ann.was
     return out
 
 

@@ -477,3 +477,13 @@ def test_export_to_folder_uses_the_configured_folder(archive, seeded, data_dir: 
     paths = ex.export_to_folder(archive)
     assert [p.parent for p in paths] == [tmp_path / "vault"]
     assert ex.export_to_folder(archive, None, tmp_path / "json", fmt="json")[0].suffix == ".json"
+
+
+def test_a_w3c_annotation_on_changed_text_says_what_the_text_read() -> None:
+    from reader.core.models import Annotation, Article, Block
+
+    article = Article(id="abc", title="T", blocks=[Block("paragraph", "At least 32 states have programs.")])
+    ann = Annotation("a1", "abc", 0, 18, "At least 32 states", was="At least 30 states")
+    assert ex.w3c_annotation(ann, article)["reader:was"] == "At least 30 states"
+    ann.was = ""
+    assert "reader:was" not in ex.w3c_annotation(ann, article)

@@ -111,6 +111,30 @@ async def test_add_a_folder_by_path(archive, tmp_path: Path) -> None:
         assert [t[:6] for t in _titles(app)] == ["Russia"]
 
 
+async def test_adding_a_changed_copy_says_which_notes_stand_on_changed_text(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    from reader.ui.widgets.notes_panel import annotation_prompt
+
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    page = folder / "seed.txt"
+    page.write_bytes((FIXTURES / "seed.txt").read_bytes())
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _add_by_path(pilot, folder)
+        article = archive.get(archive.articles()[0].id)
+        s = article.text.index("Pentagon chief Lloyd Austin")
+        ann = archive.add_annotation(article.id, s, s + len("Pentagon chief Lloyd Austin"), text=article.text)
+        page.write_text(page.read_text(encoding="utf-8").replace("Pentagon chief", "US Defense Secretary"),
+                        encoding="utf-8")
+        await _add_by_path(pilot, folder)
+        messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert any("1 note now on text that changed" in m for m in messages), messages
+        moved = archive.annotation(ann.id)
+        shown = str(annotation_prompt(moved))
+        assert "\u201cSecretary Lloyd Austin\u201d" in shown
+        assert "the text changed; it read \u201cPentagon chief Lloyd Austin\u201d" in shown
+
+
 async def test_add_a_folder_of_many_files_uses_the_worker_processes(archive, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     import sys
 

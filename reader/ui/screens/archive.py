@@ -216,7 +216,7 @@ class ArchiveScreen(Screen[None]):
             self.app.call_from_thread(self.notify, Content(f"{raw}: no such file or folder"), severity="error")
             return
         files = list(iter_files([path]))
-        added = dupes = 0
+        added = dupes = changed = 0
         failed = sum(1 for _f, fmt in files if fmt is None)
         last = None
         notify = self.app.call_from_thread
@@ -241,6 +241,7 @@ class ArchiveScreen(Screen[None]):
                     dupes += 1
                 else:
                     added += 1
+                    changed += result.changed
         except Exception as err:  # noqa: BLE001 - the archive refused: stop, say so, keep what was added
             notify(self.notify, Content(f"Adding stopped: {err}"), severity="error")
         parts = [f"Added {added}"]
@@ -248,6 +249,8 @@ class ArchiveScreen(Screen[None]):
             parts.append(f"{dupes} already there")
         if failed:
             parts.append(f"{failed} failed")
+        if changed:
+            parts.append(f"{changed} note{'s' if changed != 1 else ''} now on text that changed (p shows what it read)")
         self.app.call_from_thread(self.reload, last)
         self.app.call_from_thread(self.notify, Content(", ".join(parts)))
 

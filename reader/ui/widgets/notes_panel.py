@@ -31,6 +31,8 @@ def annotation_prompt(ann: Annotation, colors: dict[str, Color] | None = None, p
     if not ann.tags:
         parts.append(("highlight", "bold $text-muted"))
     parts += ["\n", "\u201c" + shorten(ann.exact) + "\u201d"]
+    if ann.was and not ann.orphaned:
+        parts += ["\n", ("the text changed; it read \u201c" + shorten(ann.was) + "\u201d", "$warning")]
     if ann.note:
         parts += ["\n", (shorten(ann.note, 200), "italic $text-muted")]
     return Content.assemble(*parts)
