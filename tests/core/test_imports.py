@@ -348,6 +348,23 @@ def test_wallabag_import(archive) -> None:  # noqa: ANN001
     assert len(archive.articles()) == 3
 
 
+def test_an_address_twice_in_one_export_keeps_the_first_entrys_text_and_highlights(archive,  # noqa: ANN001
+                                                                                  tmp_path: Path) -> None:
+    entries = json.loads((FIX / "wallabag.json").read_text(encoding="utf-8"))
+    first = next(e for e in entries if e.get("url") == "https://example.org/opinion/ferries-not-bridges")
+    dup = {"url": first["url"], "title": "Ferries again", "content": "<p>dup</p>",
+           "annotations": [{"quote": "dup", "text": "on the second copy"}]}
+    export = tmp_path / "wallabag.json"
+    export.write_text(json.dumps([first, dup]), encoding="utf-8")
+    report = import_wallabag(archive, export)
+    assert (report.imported, report.updated, report.duplicates) == (1, 0, 1)
+    ferries = by_url(archive)[first["url"]]
+    assert "A ferry costs less than a bridge" in archive.get(ferries.id).text
+    anns = archive.annotations(ferries.id)
+    placed = [a for a in anns if not a.orphaned]
+    assert len(placed) == 2 and len(anns) == 4  # the second copy's highlight is not in the first's text
+
+
 def test_wallabag_not_json(archive, tmp_path: Path) -> None:  # noqa: ANN001
     bad = tmp_path / "w.json"
     bad.write_text("{not json")

@@ -73,6 +73,9 @@ class ImportReport:
     orphaned: int = 0
     highlights_known: int = 0  # already imported before
     highlights_deleted: int = 0  # imported before, deleted since: not brought back
+    #: The articles this export brought with their text so far, by address:
+    #: an address the export holds twice is the first entry's article.
+    seen: dict[str, str] = field(default_factory=dict, repr=False)
 
     def fail(self, what: str, why: str) -> None:
         self.failed.append((clean_line(what)[:160], clean_line(why)[:200]))
@@ -327,6 +330,11 @@ def save_with_content(archive: Any, article: Any, report: ImportReport, *, raw_h
     the same address, or is added, or is recognised. Returns (id, status).
     `read` (read or archived where it comes from; when, if known) marks an
     article new here as read; one already here keeps what the user made of it."""
+    if article.url and article.url in report.seen:
+        # The export's second entry for an address: its text does not replace
+        # the first's (and orphan the highlights that came with it).
+        report.duplicates += 1
+        return report.seen[article.url], "duplicate"
     with archive.transaction():
         row = archive.find_url(article.url) if article.url else None
         if row is not None and row.status in ("pending", "failed"):
@@ -344,4 +352,6 @@ def save_with_content(archive: Any, article: Any, report: ImportReport, *, raw_h
             archive.put_raw(res.id, raw_html, raw_meta or {})
         if read and status == "added" and not archive.info(res.id).read:
             archive.set_read(res.id, when=read if isinstance(read, str) else None)
+        if article.url:
+            report.seen[article.url] = res.id
         return res.id, status
