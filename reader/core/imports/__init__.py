@@ -295,6 +295,13 @@ def attach_highlights(
         note = clean_text(h.note).strip()
         if not quote and not note:
             continue
+        if not quote:
+            # A note on no quote is a note on the article: it joins the
+            # article's own note (once; an import run again adds nothing).
+            current = archive.article_note(article_id)
+            if note not in current:
+                archive.set_article_note(article_id, f"{current}\n\n{note}" if current else note)
+            continue
         seen[(quote, note)] += 1
         key = f"{source}\x00{article_id}\x00{quote}\x00{note}\x00{seen[(quote, note)]}"
         ann_id = hashlib.sha256(key.encode("utf-8")).hexdigest()[:ANNOTATION_ID_LEN]
