@@ -74,13 +74,14 @@ async def test_delete_asks_and_names_the_notes(archive) -> None:
     text = archive.get(article_id).text
     archive.add_annotation(article_id, 0, 10, tags=["claim"])
     archive.add_annotation(article_id, 20, 30, tags=["evidence"])
+    archive.set_article_note(article_id, "Read against the ministry's statement.")
     del text
     app = ReaderApp(archive)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("x")
         await pilot.pause()
         question = str(app.screen.query_one(".dialog-question").render())
-        assert "Its 2 annotations will be deleted with it" in question
+        assert "Its 2 annotations and its note will be deleted with it" in question
         await pilot.press("n")
         await pilot.pause()
         assert len(archive.articles()) == 1

@@ -268,7 +268,10 @@ class ArchiveScreen(Screen[None]):
         if row is None:
             return
         n = row.annotation_count
-        notes = f" Its {n} annotation{'s' if n != 1 else ''} will be deleted with it." if n else ""
+        made = [f"its {n} annotation{'s' if n != 1 else ''}"] if n else []
+        if row.note:
+            made.append("its note")
+        notes = f" {' and '.join(made).capitalize()} will be deleted with it." if made else ""
         question = Content.assemble("Delete \u201c", (row.title, "bold"), f"\u201d?{notes}")
 
         def answer(yes: bool | None) -> None:
