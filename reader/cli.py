@@ -188,22 +188,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             failed += 1
             progress.print(f"{path}: could not be stored ({type(err).__name__}: {err})", err=True)
         else:
-            note = {
-                "added": "",
-                "duplicate": "  (already in the archive)",
-                "updated": "  (updated: new version",
-            }[result.status]
-            if result.status == "updated":
-                note += f"; {result.reanchored} note{'s' if result.reanchored != 1 else ''} kept"
-                if result.changed:
-                    note += f", {result.changed} of them on text that changed (`reader notes {short_id(result.id)}`)"
-                if result.orphaned:
-                    note += f", {result.orphaned} orphaned"
-                note += ")"
-            folded = result.article.folded_count
-            progress.print(
-                f"{short_id(result.id)}  {result.article.title}  ({folded} block{'s' if folded != 1 else ''} folded){note}"
-            )
+            progress.print(_saved_line(result))
         progress.step()
     progress.close()
     if failed:
@@ -478,6 +463,21 @@ def _is_address(arg: str) -> bool:
     return looks_like_url(arg) or url_scheme(arg) in _REFUSED_SCHEMES
 
 
+def _saved_line(result) -> str:  # noqa: ANN001 - SaveResult
+    """What `reader add` says of one article it stored."""
+    note = {"added": "", "duplicate": "  (already in the archive)", "updated": "  (updated: new version"}.get(
+        result.status, "")
+    if result.status == "updated":
+        note += f"; {result.reanchored} note{'s' if result.reanchored != 1 else ''} kept"
+        if result.changed:
+            note += f", {result.changed} of them on text that changed (`reader notes {short_id(result.id)}`)"
+        if result.orphaned:
+            note += f", {result.orphaned} orphaned"
+        note += ")"
+    folded = result.article.folded_count
+    return f"{short_id(result.id)}  {result.article.title}  ({folded} block{'s' if folded != 1 else ''} folded){note}"
+
+
 def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noqa: ANN001 - Archive
     """`reader add URL...`: fetch each page and store it; returns how many failed."""
     from reader.core.fetch import FetchError, FetchOptions, check_url, fetch_article, fetch_with_retries, make_client
@@ -493,8 +493,9 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
             try:
                 url = check_url(raw)
                 row = archive.find_url(url)
-                if row is not None and row.status not in ("pending", "failed"):
-                    progress.print(f"{short_id(row.id)}  {row.title}  (already in the archive; not fetched again)")
+                if row is not None and row.status not in ("pending", "failed") and not args.refresh:
+                    progress.print(f"{short_id(row.id)}  {row.title}  (already in the archive; not fetched again: "
+                                   "--refresh fetches it again)")
                     progress.step()
                     continue
                 client = client or make_client(opts)
@@ -504,7 +505,7 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
                 if args.site:
                     article.site = args.site.lower()
                 with archive.transaction():
-                    if row is not None:
+                    if row is not None and row.status in ("pending", "failed"):
                         result = archive.fill_pending(row.id, article)
                     else:
                         result = archive.save(article)
@@ -520,11 +521,7 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
                     kept = f"; kept as pending ({short_id(res.id)}): `reader fetch` will try again"
                 progress.print(f"{raw}: {err}{kept}", err=True)
             else:
-                note = {"added": "", "duplicate": "  (already in the archive)",
-                        "updated": "  (updated: new version)"}.get(result.status, "")
-                folded = result.article.folded_count
-                progress.print(f"{short_id(result.id)}  {result.article.title}  "
-                               f"({folded} block{'s' if folded != 1 else ''} folded){note}")
+                progress.print(_saved_line(result))
             progress.step()
     finally:
         progress.close()
@@ -793,6 +790,9 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--tag", action="append", metavar="TAG", help="tag the imported articles (repeatable)")
     p.add_argument("--jobs", type=_positive_int, metavar="N",
                    help="processes reading files at once (default: one per processor)")
+    p.add_argument("--refresh", action="store_true",
+                   help="fetch addresses already in the archive again (a changed page becomes a new version; "
+                        "your notes move with their text)")
 
     p = command("list", cmd_list, "list the archive: id, saved date, site, annotations, title",
                 epilog="example: reader list --json | jq '.[].title'")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "imports"))
-from pagesrv import PageServer, closed_port  # noqa: E402
+from pagesrv import PageServer, article_html, closed_port  # noqa: E402
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 
@@ -79,6 +79,24 @@ def test_add_url_fetches_folds_and_keeps_the_raw_page(cli, server: PageServer, d
     again = cli("add", url)
     assert again.code == 0 and "already in the archive" in again.out
     assert server.hits["/article/harbour"] == hits
+
+
+def test_add_url_refresh_fetches_a_changed_page_again_and_keeps_the_notes(cli, server: PageServer) -> None:  # noqa: ANN001
+    server.pages["/changing"] = article_html("tide")
+    url = server.url("/changing")
+    assert cli("add", url).code == 0
+    short = rows(cli)[url]["id"]
+    quote = "Paragraph 2 of the tide story"
+    assert cli("annotate", short, "--quote", quote, "--note", "check the date").code == 0
+    server.pages["/changing"] = article_html("tide").replace("Paragraph 2 of the tide", "Paragraph 2 of the tidal")
+    hits = server.hits["/changing"]
+    plain = cli("add", url)
+    assert "--refresh fetches it again" in plain.out and server.hits["/changing"] == hits
+    res = cli("add", url, "--refresh")
+    assert res.code == 0 and server.hits["/changing"] == hits + 1
+    assert "(updated: new version; 1 note kept, 1 of them on text that changed" in res.out
+    assert "\u201cParagraph 2 of the tidal story\u201d" in cli("notes", short).out
+    assert cli("add", url, "--refresh").out.rstrip().endswith("(already in the archive)")
 
 
 def test_add_url_failures_are_one_line_each(cli, server: PageServer) -> None:  # noqa: ANN001
