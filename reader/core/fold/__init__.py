@@ -448,7 +448,7 @@ _CRUMB = re.compile(r"[»›>/|]")
 #: uses too (a byline under it gains 2, a breadcrumb's last step 3).
 _COHESION = 3.0
 #: How many words of the story's prose its vocabulary is read from.
-_STORY_SAMPLE = 2000
+_STORY_SAMPLE = 500
 
 
 def _content_words(text: str) -> set[str]:
@@ -460,13 +460,16 @@ def _content_words(text: str) -> set[str]:
 
 
 def _story_words(blocks: list[Block], stats: list, fold: list[bool], first: int) -> set[str]:  # noqa: ANN001
-    """The content words of the story's prose shown from `first` on (its
-    first _STORY_SAMPLE words or so)."""
+    """The words of the story's prose shown from `first` on (its first
+    _STORY_SAMPLE words or so), lower-cased; function words too, which no
+    line's content words hold."""
+    from reader.core.fold.features import WORD
+
     words: set[str] = set()
     seen = 0
     for i in range(first, len(blocks)):
         if not fold[i] and stats[i].good:
-            words |= _content_words(blocks[i].text)
+            words.update(WORD.findall(blocks[i].text.lower()))
             seen += stats[i].words
             if seen >= _STORY_SAMPLE:
                 break
@@ -492,8 +495,8 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
     seen: dict[str, int] = {}
     for s in stats:
         seen[s.norm] = seen.get(s.norm, 0) + 1
-    best, best_score, best_told = -1, float("-inf"), False
-    story = _story_words(blocks, stats, fold, first)
+    # (index, score, signs, under a byline or a trail's last step, text) of each line that qualifies.
+    candidates: list[tuple[int, float, list[float], bool, str]] = []
     # The last breadcrumb trail above (its index and last step, lower-cased).
     trail, trail_step = -1, ""
     for i in range(max(0, first - 40), min(n, first + 1)):
@@ -512,26 +515,35 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
         words = text.split()
         score = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit()) / len(words)
         score += min(s.words, 12) / 12 - 0.05 * abs(first - i)
-        # The headline is about what the story is about: a menu, a call to
-        # action or a site's slogan shares few of its words.
-        score += _COHESION * _share_in(text, story)
+        # What the line's other signs add, in order (added after its cohesion).
+        signs: list[float] = []
         prev = blocks[i - 1].text.strip() if i else ""
         # The last step of a breadcrumb just above, or a line that ends with it.
         crumb = stepped or (prev != text and prev.endswith(text)
                             and bool(_CRUMB.search(prev[: len(prev) - len(text)])))
         if crumb:
-            score += 3
+            signs.append(3)
         elif seen.get(s.norm, 0) > 1:
-            score -= 1.5  # a menu item or a teaser that stands elsewhere too
+            signs.append(-1.5)  # a menu item or a teaser that stands elsewhere too
         byline = any(stats[j].pattern == BYLINE for j in range(i + 1, min(n, i + 7)))
         if byline:
-            score += 2
+            signs.append(2)
         if b.kind == "heading":
-            score += 0.5
+            signs.append(0.5)
         elif b.kind == "list_item":
-            score -= 1
+            signs.append(-1)
+        candidates.append((i, score, signs, crumb or byline, text))
+    best, best_score, best_told = -1, float("-inf"), False
+    # Only a choice between lines needs the story's words.
+    story = _story_words(blocks, stats, fold, first) if len(candidates) > 1 else set()
+    for i, score, signs, told, text in candidates:
+        # The headline is about what the story is about: a menu, a call to
+        # action or a site's slogan shares few of its words.
+        score += _COHESION * _share_in(text, story) if story else 0.0
+        for sign in signs:
+            score += sign
         if score > best_score:
-            best, best_score, best_told = i, score, crumb or byline
+            best, best_score, best_told = i, score, told
     if trail >= 0 and (best < trail or not best_told) and 2 <= len(trail_step.split()) <= 25:
         # Nothing after the trail, or nothing under a byline or a trail, reads
         # like the headline: the trail's last step is the page's title
