@@ -389,7 +389,8 @@ def _place(ann: Annotation, text: str, start: int, end: int) -> bool:
     """Put `ann` on [start, end) of `text`, found again there: new selectors,
     no longer an orphan; when the text there reads differently from what it
     was made on, `was` keeps that (the first such text, until the article
-    reads so again). True when the quote changed with this move."""
+    reads so again). True when its text changed with this move and now
+    reads differently from what it was made on."""
     q = _anchor().quote_at(text, start, end)
     moved_text = q.exact != ann.exact
     if moved_text and not ann.was:
@@ -398,7 +399,7 @@ def _place(ann: Annotation, text: str, start: int, end: int) -> bool:
         ann.was = ""
     ann.start, ann.end, ann.exact, ann.prefix, ann.suffix = start, end, q.exact, q.prefix, q.suffix
     ann.orphaned = False
-    return moved_text
+    return moved_text and bool(ann.was)
 
 
 @dataclass(slots=True)

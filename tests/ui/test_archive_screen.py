@@ -129,11 +129,19 @@ async def test_adding_a_changed_copy_says_which_notes_stand_on_changed_text(arch
                         encoding="utf-8")
         await _add_by_path(pilot, folder)
         messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
-        assert any("1 note now on text that changed" in m for m in messages), messages
+        assert any("Added 0, 1 updated" in m and "1 note now on text that changed" in m for m in messages), messages
         moved = archive.annotation(ann.id)
         shown = str(annotation_prompt(moved))
         assert "\u201cSecretary Lloyd Austin\u201d" in shown
         assert "the text changed; it read \u201cPentagon chief Lloyd Austin\u201d" in shown
+        # The sentence gone: the note is an orphan, and the notice says so.
+        page.write_text(page.read_text(encoding="utf-8").replace("US Defense Secretary Lloyd Austin", "a colleague"),
+                        encoding="utf-8")
+        app._notifications.clear()  # noqa: SLF001
+        await _add_by_path(pilot, folder)
+        messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert any("1 note orphaned: the text is gone (R reviews them)" in m for m in messages), messages
+        assert archive.annotation(ann.id).orphaned
 
 
 async def test_add_a_folder_of_many_files_uses_the_worker_processes(archive, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001

@@ -216,7 +216,7 @@ class ArchiveScreen(Screen[None]):
             self.app.call_from_thread(self.notify, Content(f"{raw}: no such file or folder"), severity="error")
             return
         files = list(iter_files([path]))
-        added = dupes = changed = 0
+        added = dupes = updated = changed = orphaned = 0
         failed = sum(1 for _f, fmt in files if fmt is None)
         last = None
         notify = self.app.call_from_thread
@@ -239,18 +239,25 @@ class ArchiveScreen(Screen[None]):
                 last = result.id
                 if result.status == "duplicate":
                     dupes += 1
+                elif result.status == "updated":
+                    updated += 1
+                    changed += result.changed
+                    orphaned += result.orphaned
                 else:
                     added += 1
-                    changed += result.changed
         except Exception as err:  # noqa: BLE001 - the archive refused: stop, say so, keep what was added
             notify(self.notify, Content(f"Adding stopped: {err}"), severity="error")
         parts = [f"Added {added}"]
+        if updated:
+            parts.append(f"{updated} updated (a new version of an article already here)")
         if dupes:
             parts.append(f"{dupes} already there")
         if failed:
             parts.append(f"{failed} failed")
         if changed:
             parts.append(f"{changed} note{'s' if changed != 1 else ''} now on text that changed (p shows what it read)")
+        if orphaned:
+            parts.append(f"{orphaned} note{'s' if orphaned != 1 else ''} orphaned: the text is gone (R reviews them)")
         self.app.call_from_thread(self.reload, last)
         self.app.call_from_thread(self.notify, Content(", ".join(parts)))
 
