@@ -351,6 +351,8 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 
     archive = _open_archive(args)
     article = archive.get(archive.resolve(args.id))
+    if not article.blocks:
+        raise CommandError(f"{short_id(article.id)} has no text yet (`reader fetch` fetches it)")
     labels = _labels(archive, article)
     folded = [(b.start, b.end) for b, label in zip(article.blocks, labels) if label.boilerplate]
     span = find_quote(article.text, args.quote, folded)
@@ -821,7 +823,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p = command("annotate", cmd_annotate, "mark a quote in an article; prints the annotation id",
                 epilog='example: reader annotate 3fa2 --quote "dirty bomb" --tag claim --note "unsourced"')
     p.add_argument("id", metavar="ID", help="article id (any unique prefix)")
-    p.add_argument("--quote", required=True, help="the text to mark (its first occurrence)")
+    p.add_argument("--quote", required=True, help="the text to mark (its first occurrence outside the folded blocks, else its first)")
     p.add_argument("--tag", action="append", metavar="TAG", help="claim, evidence, question or your own (repeatable)")
     p.add_argument("--note", help="a note on the quote")
 

@@ -803,8 +803,8 @@ HASH_KEY = "export_hash"
 _HASH_LINE = re.compile(rf'^{HASH_KEY}: "([0-9a-f]{{16}})"\n', re.M)
 _EMPTY_HASH = f'{HASH_KEY}: ""\n'
 #: What the export says of a file it kept.
-KEPT = ("edited since the last export; kept (run `reader import-notes` to take the edits back, "
-        "or --force to overwrite)")
+KEPT = ("edited since the last export; kept (`reader import-notes` takes the edits back, "
+        "`reader export --force` overwrites them)")
 
 
 def _front_matter_end(text: str) -> int:

@@ -125,6 +125,8 @@ def test_add_url_offline_says_so_and_keeps_it_pending(cli, monkeypatch: pytest.M
     assert rows(cli)["https://news.example.org/story"]["status"] == "pending"
     shown = cli("show", rows(cli)["https://news.example.org/story"]["id"])
     assert shown.code == 0 and "not been fetched yet: `reader fetch` fetches it" in shown.out
+    marked = cli("annotate", rows(cli)["https://news.example.org/story"]["id"], "--quote", "x")
+    assert marked.code == 1 and "has no text yet (`reader fetch` fetches it)" in marked.err
 
 
 def test_add_url_refused(cli) -> None:  # noqa: ANN001

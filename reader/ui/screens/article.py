@@ -316,7 +316,8 @@ class ArticleScreen(Screen[None]):
             self.view.rebuild(keep_offset=folded)
             self.view.move_cursor(self.reading.stop_at(folded), extend=self.view.selection is not None)
             what = self.reading.runs[run].describe()
-            self.notify(Content(f"Found in folded text, now shown ({what}); z folds it again"), timeout=3)
+            self.notify(Content(f"Found in folded text ({what.replace(' folded:', ':')}), now shown; z folds it again"),
+                        timeout=3)
         elif found is None:
             self.notify(Content(f"Not found: {query}"), severity="warning", timeout=2)
         else:
