@@ -725,3 +725,19 @@ async def test_note_editor_leaves_lines_to_type_in_on_a_small_terminal(seeded) -
             assert dialog.content_region.contains_region(widget.region), widget
         await pilot.press(*"a b c")
         assert area.text == "a b c"
+
+
+async def test_jumping_from_the_panel_to_a_mark_in_folded_text_shows_it(seeded) -> None:
+    archive, article_id = seeded
+    article = archive.get(article_id)
+    i = article.text.index("A Message from The Moscow Times")
+    assert article.blocks[article.block_at(i)].boilerplate
+    archive.add_annotation(article_id, i, i + len("A Message from The Moscow Times"), tags=["claim"])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert _cursor_text(screen).startswith("A Message from The Moscow Times")
