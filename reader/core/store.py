@@ -103,6 +103,8 @@ def prefix_shards(prefix: str) -> range:
 LOCK_TIMEOUT = 10.0
 ARTICLE_ID_LEN = 12
 ANNOTATION_ID_LEN = 10
+#: Other files remembered as holding an article (the oldest go first).
+_MAX_COPIES = 20
 #: Earlier texts of an article kept in its file (the oldest go first).
 MAX_VERSIONS = 20
 
@@ -833,6 +835,9 @@ class Archive:
                     maps.by_url.setdefault(url, rid)
                 elif src:
                     maps.by_source.setdefault(src, rid)
+                for copy in (row.get("copies") or "").split("\n"):
+                    if copy:
+                        maps.by_source.setdefault(copy, rid)
                 for aid in row_list(row.get("annotation_ids")):
                     maps.annotations[str(aid)] = rid
                 for tag in row_list(row.get("annotation_tags")):
@@ -979,6 +984,9 @@ class Archive:
         with self.transaction():
             existing, status = self.find_match(article)
             if status == "duplicate" and existing is not None:
+                # A copy from another file: that file's later versions are
+                # versions of this article too.
+                self._add_copy(existing.id, existing.source_path, article.source_path)
                 return SaveResult(existing.id, "duplicate", article)
             if status == "updated" and existing is not None:
                 return self._update(existing, article)
@@ -988,6 +996,18 @@ class Archive:
             self._write_site_keys(article)
             self._write_index_row(article, self._notes_summary(article.id))
             return SaveResult(article.id, "added", article)
+
+    def _add_copy(self, article_id: str, source: str | None, copy: str | None) -> None:
+        """Remember that the file `copy` held the article too (besides its
+        `source`), so that it is found by that file again (the newest
+        _MAX_COPIES files)."""
+        if not copy or copy == source or "\n" in copy:
+            return
+        row = self._index_table(article_id).get(doc_id=self._doc_id(article_id)) or {}
+        copies = [c for c in (row.get("copies") or "").split("\n") if c]
+        if copy in copies:
+            return
+        self._update_row(article_id, {"copies": "\n".join([*copies, copy][-_MAX_COPIES:])})
 
     def _free_article_id(self, wanted: str) -> str:
         candidate = (wanted or secrets.token_hex(ARTICLE_ID_LEN // 2))[:ARTICLE_ID_LEN].lower()
@@ -1003,6 +1023,9 @@ class Archive:
         notes (re-anchored, marked with the text they fit), sites, index. A
         crash anywhere is completed by the next writer (`_repair`)."""
         old = self.get(existing.id)
+        if old.source_path and article.source_path and old.source_path != article.source_path:
+            # Found by another file that held it: the first one still leads here.
+            self._add_copy(existing.id, article.source_path, old.source_path)
         article.id = existing.id
         article.note = old.note
         article.tags = sorted(set(old.tags) | set(article.tags))

@@ -239,6 +239,22 @@ def test_a_note_found_again_on_changed_text_keeps_what_the_text_read(archive) ->
     assert result.changed == 0 and archive.annotation(changed.id).was == ""
 
 
+def test_a_copy_of_an_article_from_another_file_is_that_article_when_it_changes(archive) -> None:  # noqa: ANN001
+    old = ("Intro.\n\nMoscow. Russian Defense Minister Sergei Shoigu spoke with Pentagon chief Lloyd Austin on "
+           "Friday about the war in Ukraine, the ministry said.\n\nEnd.")
+    first = archive.save(_article(old, "sample:news.txt"))
+    s = first.article.text.index("Pentagon")
+    ann = archive.add_annotation(first.id, s, s + len("Pentagon chief Lloyd Austin"))
+    assert archive.save(_article(old, "/home/me/news.txt")).status == "duplicate"
+    edited = old.replace("Pentagon chief", "US Defense Secretary")
+    result = archive.save(_article(edited, "/home/me/news.txt"))
+    assert (result.status, result.id, result.changed) == ("updated", first.id, 1)
+    assert len(archive.articles()) == 1 and archive.annotation(ann.id).exact == "Secretary Lloyd Austin"
+    # The first file still leads to it too.
+    again = archive.save(_article(old.replace("End.", "The end."), "sample:news.txt"))
+    assert (again.status, again.id) == ("updated", first.id) and len(archive.articles()) == 1
+
+
 # ---------------------------------------------------------------- speed
 
 
