@@ -631,9 +631,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             _out(f"{'wrote    ' if w.changed else 'unchanged'}  {w.path}")
     count = sum(len(i.annotations) for i in items)
-    _out(f"{len(items)} article{'s' if len(items) != 1 else ''}, {count} annotation{'s' if count != 1 else ''} "
-         f"exported to {where}")
     kept = sum(1 for w in written if w.kept)
+    but = f", but for the {kept} kept file{'s' if kept != 1 else ''}" if kept else ""
+    _out(f"{len(items)} article{'s' if len(items) != 1 else ''}, {count} annotation{'s' if count != 1 else ''} "
+         f"exported to {where}{but}")
     if kept:
         _err(f"{kept} file{'s' if kept != 1 else ''} {ex.KEPT}")
         return EXIT_FAIL

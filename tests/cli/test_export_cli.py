@@ -151,6 +151,7 @@ def test_export_again_keeps_files_edited_in_the_vault(cli, noted, tmp_path: Path
     r = cli("export", "--out", tmp_path)
     assert r.code == 1
     assert r.out.splitlines()[0] == f"kept       {path}  (edited since the last export)"
+    assert r.out.splitlines()[-1].endswith(", but for the 1 kept file")
     assert "edited since the last export; kept (`reader import-notes` takes the edits back, " \
            "`reader export --force` overwrites them)" in r.err
     assert path.read_text(encoding="utf-8") == edited
