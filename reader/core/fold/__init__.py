@@ -469,7 +469,9 @@ def _story_words(blocks: list[Block], stats: list, fold: list[bool], first: int)
     seen = 0
     for i in range(first, len(blocks)):
         if not fold[i] and stats[i].good:
-            words.update(WORD.findall(blocks[i].text.lower()))
+            # A short block's words are in its stats already (see BlockStats.norm).
+            words.update(stats[i].norm.split() if stats[i].norm is not blocks[i].text
+                         else WORD.findall(blocks[i].text.lower()))
             seen += stats[i].words
             if seen >= _STORY_SAMPLE:
                 break
@@ -534,6 +536,11 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
             signs.append(-1)
         candidates.append((i, score, signs, crumb or byline, text))
     best, best_score, best_told = -1, float("-inf"), False
+    if len(candidates) > 1:
+        # Only the lines the story's words could lift to the top are scored
+        # by them (what cohesion adds is at most _COHESION).
+        top = max(score + sum(signs) for _i, score, signs, _t, _x in candidates)
+        candidates = [c for c in candidates if c[1] + sum(c[2]) + _COHESION + 1e-9 >= top]
     # Only a choice between lines needs the story's words.
     story = _story_words(blocks, stats, fold, first) if len(candidates) > 1 else set()
     for i, score, signs, told, text in candidates:
