@@ -170,6 +170,20 @@ def test_instapaper(archive) -> None:  # noqa: ANN001
     assert len(archive.articles()) == 4
 
 
+def test_instapaper_tags_column(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    # Exports since 2025 end each row with its tags, a JSON list.
+    export = tmp_path / "instapaper-export.csv"
+    export.write_text('URL,Title,Selection,Folder,Timestamp,Tags\n'
+                      'https://i.example/1,One,,Unread,1650000000,"[""ml"",""Long Read""]"\n'
+                      'https://i.example/2,Two,,Recipes,1650000001,[]\n'
+                      'https://i.example/3,Three,,Unread,1650000002,\n', encoding="utf-8")
+    import_instapaper(archive, export)
+    rows = by_url(archive)
+    assert rows["https://i.example/1"].tags == ["long-read", "ml"]
+    assert rows["https://i.example/2"].tags == ["recipes"]
+    assert rows["https://i.example/3"].tags == []
+
+
 # ---------------------------------------------------------------- Omnivore
 
 

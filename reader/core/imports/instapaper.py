@@ -1,13 +1,14 @@
 """Instapaper's CSV export: ``URL,Title,Selection,Folder`` (newer files add
-``Timestamp``). Each link becomes a pending entry; the Selection (the text
-the user picked when saving) becomes the article's note; a folder of the
-user's own becomes a tag, and so does Starred; a link in Archive is
-marked read."""
+``Timestamp``, and ``Tags``: a JSON list such as ``["ml", "papers"]``). Each
+link becomes a pending entry; the Selection (the text the user picked when
+saving) becomes the article's note; its tags, and a folder of the user's own,
+become tags, and so does Starred; a link in Archive is marked read."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ def parse_csv(text: str) -> list[Entry]:
     for row in reader:
         r = {str(k).strip().lower(): (v or "") for k, v in row.items() if k is not None}
         folder = clean_line(r.get("folder", ""))
-        tags = []
+        tags = _tags(r.get("tags", ""))
         if folder and folder.lower() not in BUILTIN_FOLDERS:
             tags.append(folder)
         entries.append(Entry(
@@ -43,6 +44,21 @@ def parse_csv(text: str) -> list[Entry]:
             where=f"line {reader.line_num}",
         ))
     return entries
+
+
+def _tags(cell: str) -> list[str]:
+    """The Tags column: a JSON list of names (``[]`` for none); a plain
+    comma-separated list is read too."""
+    cell = cell.strip()
+    if not cell:
+        return []
+    try:
+        value = json.loads(cell)
+    except ValueError:
+        value = cell.split(",")
+    if not isinstance(value, list):
+        value = [value]
+    return [t for t in (clean_line(str(v)) for v in value if isinstance(v, (str, int, float))) if t]
 
 
 def import_instapaper(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
