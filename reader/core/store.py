@@ -413,6 +413,8 @@ class _ShardMaps:
     by_source: dict[str, str]
     annotations: dict[str, str]  # annotation id -> article id
     tags: dict[str, None]  # tags in use, in order of appearance
+    #: Other files found to hold an article (see Archive._add_copy).
+    by_copy: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -824,7 +826,7 @@ class Archive:
         cached = self._maps.get(shard)
         if cached is not None and cached[0][0] is storage and cached[0][1] == storage.version:
             return cached[1]
-        maps = _ShardMaps({}, {}, {}, {}, {})
+        maps = _ShardMaps({}, {}, {}, {}, {}, {})
         try:
             for row in ((data or {}).get("articles") or {}).values():
                 rid = str(row["id"])
@@ -837,7 +839,7 @@ class Archive:
                     maps.by_source.setdefault(src, rid)
                 for copy in (row.get("copies") or "").split("\n"):
                     if copy:
-                        maps.by_source.setdefault(copy, rid)
+                        maps.by_copy.setdefault(copy, rid)
                 for aid in row_list(row.get("annotation_ids")):
                     maps.annotations[str(aid)] = rid
                 for tag in row_list(row.get("annotation_tags")):
@@ -971,7 +973,10 @@ class Archive:
             found = next((m.by_url[article.url] for m in maps if article.url in m.by_url), None)
             status = "updated"
         if found is None and article.source_path:
+            # An article's own file first, then a file found to hold one.
             found = next((m.by_source[article.source_path] for m in maps if article.source_path in m.by_source), None)
+            if found is None:
+                found = next((m.by_copy[article.source_path] for m in maps if article.source_path in m.by_copy), None)
             status = "updated"
         if found is None:
             return None, "added"
@@ -986,7 +991,8 @@ class Archive:
             if status == "duplicate" and existing is not None:
                 # A copy from another file: that file's later versions are
                 # versions of this article too.
-                self._add_copy(existing.id, existing.source_path, article.source_path)
+                if not existing.url:
+                    self._add_copy(existing.id, existing.source_path, article.source_path)
                 return SaveResult(existing.id, "duplicate", article)
             if status == "updated" and existing is not None:
                 return self._update(existing, article)
@@ -1003,6 +1009,9 @@ class Archive:
         _MAX_COPIES files)."""
         if not copy or copy == source or "\n" in copy:
             return
+        maps = (self._shard_maps(s) for s in range(INDEX_SHARDS))
+        if any(m.by_source.get(copy, article_id) != article_id for m in maps):
+            return  # another article's own file: it stays that article's
         row = self._index_table(article_id).get(doc_id=self._doc_id(article_id)) or {}
         copies = [c for c in (row.get("copies") or "").split("\n") if c]
         if copy in copies:
@@ -1023,7 +1032,7 @@ class Archive:
         notes (re-anchored, marked with the text they fit), sites, index. A
         crash anywhere is completed by the next writer (`_repair`)."""
         old = self.get(existing.id)
-        if old.source_path and article.source_path and old.source_path != article.source_path:
+        if old.source_path and article.source_path and old.source_path != article.source_path and not old.url:
             # Found by another file that held it: the first one still leads here.
             self._add_copy(existing.id, article.source_path, old.source_path)
         article.id = existing.id

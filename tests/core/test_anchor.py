@@ -255,6 +255,28 @@ def test_a_copy_of_an_article_from_another_file_is_that_article_when_it_changes(
     assert (again.status, again.id) == ("updated", first.id) and len(archive.articles()) == 1
 
 
+def test_a_copy_never_takes_another_articles_file_nor_an_article_with_an_address(archive) -> None:  # noqa: ANN001
+    story = "Intro.\n\nThe council met on Tuesday and argued about the bridge for hours.\n\nEnd."
+    other = "Other.\n\nTomatoes grow well in the summer when the soil is kept moist.\n\nEnd."
+    x = archive.save(_article(story, "/saved/a.txt"))
+    y = archive.save(_article(other, "/saved/f.txt"))
+    # f.txt is overwritten with a copy of a.txt, added (a duplicate of x), then edited:
+    # it is still y's own file, so the edit is y's new version, never x's.
+    assert archive.save(_article(story, "/saved/f.txt")).id == x.id
+    edited = archive.save(_article(other.replace("summer", "spring"), "/saved/f.txt"))
+    assert (edited.status, edited.id) == ("updated", y.id)
+    assert "bridge" in archive.get(x.id).text
+    # A copy of an article saved from the web is not remembered as its file:
+    # changed, it is a new article, and the page keeps its address and text.
+    web = _article(story.replace("Intro.", "From the web."), "/saved/web.html")
+    web.url = "https://example.org/story"
+    w = archive.save(web)
+    assert archive.save(_article(web.text, "/saved/copy of web.txt")).status == "duplicate"
+    changed = archive.save(_article("Something else entirely about gardens and weather.", "/saved/copy of web.txt"))
+    assert changed.status == "added" and changed.id != w.id
+    assert archive.get(w.id).url == "https://example.org/story"
+
+
 # ---------------------------------------------------------------- speed
 
 
