@@ -338,7 +338,7 @@ def _print_notes(archive, article_id: str, as_json: bool) -> None:  # noqa: ANN0
             quote = quote[:97] + "..."
         _out(f"{a.id}  {tags}{'  [orphaned]' if a.orphaned else ''}")
         _out(f"    \u201c{quote}\u201d")
-        if a.was:
+        if a.was and not a.orphaned:
             was = " ".join(a.was.split())
             _out(f"    (the text changed; when marked it read \u201c{was[:97] + '...' if len(was) > 100 else was}\u201d)")
         if a.note:

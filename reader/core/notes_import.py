@@ -547,10 +547,11 @@ def _header(text: str) -> str:
 def _restamp(archive: Archive, path: Path, article_id: str, report: ImportReport) -> None:
     """After a clean import, mark the file as matching the archive again (its
     ``export_hash``), so the next export rewrites it instead of keeping it as
-    edited. Only when everything in it was taken back: no problem, conflict or
-    deletion left pending, and the front matter, title and source line (which
-    are not imported) read as a fresh export."""
-    if any(e.path == path and e.kind in ("problem", "conflict", "pending-delete") for e in report.events):
+    edited. Only when everything in it was taken back: no problem, conflict,
+    deletion left pending or notice (a quote edited, which the archive does not
+    take; the file changed while it was read), and the front matter, title and
+    source line (which are not imported) read as a fresh export."""
+    if any(e.path == path and e.kind in ("problem", "conflict", "pending-delete", "notice") for e in report.events):
         return
     try:
         raw = path.read_bytes()

@@ -1622,9 +1622,7 @@ class Archive:
             text = self._current_text(ann.article_id)
             if not (0 <= start < end <= len(text)):
                 raise StoreError(f"span {start}-{end} is outside the article (0-{len(text)})")
-            q = _anchor().quote_at(text, start, end)
-            ann.start, ann.end, ann.exact, ann.prefix, ann.suffix = start, end, q.exact, q.prefix, q.suffix
-            ann.orphaned = False
+            _place(ann, text, start, end)
             ann.updated = now_iso()
             return self.put_annotation(ann)
 

@@ -201,6 +201,7 @@ def test_orphan_review_context_reattach_and_return(archive) -> None:  # noqa: AN
     s2 = current.index("A different paragraph")
     fixed = archive.reattach(ann.id, s2, s2 + len("A different paragraph"))
     assert not fixed.orphaned and fixed.exact == "A different paragraph" and fixed.note == "keep me"
+    assert fixed.was == "quoted paragraph that will be removed"  # what it read when it was made
     assert archive.orphans(first.id) == []
     assert archive.info(first.id).annotation_count == 1
 

@@ -382,15 +382,17 @@ def test_an_address_twice_in_one_export_keeps_the_first_entrys_text_and_highligh
 def test_a_note_on_no_quote_joins_the_articles_note_once(archive, tmp_path: Path) -> None:  # noqa: ANN001
     entries = json.loads((FIX / "wallabag.json").read_text(encoding="utf-8"))
     first = next(e for e in entries if e.get("url") == "https://example.org/opinion/ferries-not-bridges")
-    first["annotations"] = [*first["annotations"], {"quote": "", "text": "The whole piece leans on one study."}]
+    first["annotations"] = [*first["annotations"], {"quote": "", "text": "The whole piece leans on one study."},
+                            {"quote": "", "text": "one study"}]
     export = tmp_path / "wallabag.json"
     export.write_text(json.dumps([first]), encoding="utf-8")
     import_wallabag(archive, export)
     ferries = by_url(archive)[first["url"]]
-    assert archive.article_note(ferries.id) == "The whole piece leans on one study."
+    both = "The whole piece leans on one study.\n\none study"  # a note inside another is a note too
+    assert archive.article_note(ferries.id) == both
     assert all(a.exact != "The whole piece leans on one study." for a in archive.annotations(ferries.id))
     import_wallabag(archive, export)
-    assert archive.article_note(ferries.id) == "The whole piece leans on one study."
+    assert archive.article_note(ferries.id) == both
 
 
 def test_wallabag_not_json(archive, tmp_path: Path) -> None:  # noqa: ANN001

@@ -127,6 +127,18 @@ def test_after_a_clean_import_the_next_export_writes_the_file_again(archive, exp
     assert w.kept and "(my title)" in exported.read_text(encoding="utf-8")
 
 
+def test_a_quote_edited_in_the_vault_keeps_the_file_from_the_next_export(archive, exported: Path) -> None:
+    """The archive keeps the article's own text for a quote: the file's edit
+    is not taken back, so the next export must not write over it."""
+    text = exported.read_text(encoding="utf-8")
+    quote = next(line for line in text.splitlines() if line.startswith("> ") and len(line) > 12)
+    edit(exported, quote, quote + " (MY EMPHASIS)")
+    report = import_notes(archive, [exported])
+    assert any(e.kind == "notice" for e in report.events)
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert w.kept and "(MY EMPHASIS)" in exported.read_text(encoding="utf-8")
+
+
 def test_note_with_markdown_structure_round_trips(archive, exported: Path) -> None:
     text = exported.read_text(encoding="utf-8")
     assert "\\# not a heading either" in text

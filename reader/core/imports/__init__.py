@@ -299,7 +299,7 @@ def attach_highlights(
             # A note on no quote is a note on the article: it joins the
             # article's own note (once; an import run again adds nothing).
             current = archive.article_note(article_id)
-            if note not in current:
+            if note not in current.split("\n\n"):
                 archive.set_article_note(article_id, f"{current}\n\n{note}" if current else note)
             continue
         seen[(quote, note)] += 1
