@@ -54,7 +54,9 @@ links to javascript:, vbscript:, data: or file: addresses.
 Output is deterministic: the same archive gives the same bytes (no export
 time in the files; stable order of articles, annotations, tags and names).
 
-Edits are never overwritten. A Markdown file in an export folder carries, as
+Edits to the Markdown files of an export folder are never overwritten (a
+single document written with ``--out FILE.md`` or ``.json``, and the JSON
+files of a folder, are rewritten as before). Such a file carries, as
 ``export_hash``, a fingerprint of its own bytes as written (computed with the
 value left empty). Exporting again rewrites a file only if it still matches
 its fingerprint, or already reads as the new export would; a file edited since
