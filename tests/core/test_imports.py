@@ -366,14 +366,15 @@ def test_an_address_twice_in_one_export_keeps_the_first_entrys_text_and_highligh
                                                                                   tmp_path: Path) -> None:
     entries = json.loads((FIX / "wallabag.json").read_text(encoding="utf-8"))
     first = next(e for e in entries if e.get("url") == "https://example.org/opinion/ferries-not-bridges")
-    dup = {"url": first["url"], "title": "Ferries again", "content": "<p>dup</p>",
-           "annotations": [{"quote": "dup", "text": "on the second copy"}]}
+    dup = {"url": first["url"], "title": "Ferries again", "content": "<p>dup</p>", "tags": ["second-copy"],
+           "is_archived": 1, "annotations": [{"quote": "dup", "text": "on the second copy"}]}
     export = tmp_path / "wallabag.json"
     export.write_text(json.dumps([first, dup]), encoding="utf-8")
     report = import_wallabag(archive, export)
     assert (report.imported, report.updated, report.duplicates) == (1, 0, 1)
     ferries = by_url(archive)[first["url"]]
     assert "A ferry costs less than a bridge" in archive.get(ferries.id).text
+    assert "second-copy" in ferries.tags and ferries.read  # the second entry's tags and read state join it
     anns = archive.annotations(ferries.id)
     placed = [a for a in anns if not a.orphaned]
     assert len(placed) == 2 and len(anns) == 4  # the second copy's highlight is not in the first's text

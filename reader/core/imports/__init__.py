@@ -339,9 +339,18 @@ def save_with_content(archive: Any, article: Any, report: ImportReport, *, raw_h
     article new here as read; one already here keeps what the user made of it."""
     if article.url and article.url in report.seen:
         # The export's second entry for an address: its text does not replace
-        # the first's (and orphan the highlights that came with it).
+        # the first's (and orphan the highlights that came with it); its tags
+        # join the first's, and read there is read here.
+        article_id = report.seen[article.url]
         report.duplicates += 1
-        return report.seen[article.url], "duplicate"
+        with archive.transaction():
+            info = archive.info(article_id)
+            tags = sorted(set(info.tags) | set(article.tags))
+            if tags != sorted(info.tags):
+                archive.set_article_tags(article_id, tags)
+            if read and not info.read:
+                archive.set_read(article_id, when=read if isinstance(read, str) else None)
+        return article_id, "duplicate"
     with archive.transaction():
         row = archive.find_url(article.url) if article.url else None
         if row is not None and row.status in ("pending", "failed"):
