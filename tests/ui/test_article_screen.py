@@ -741,3 +741,24 @@ async def test_jumping_from_the_panel_to_a_mark_in_folded_text_shows_it(seeded) 
         await pilot.press("enter")
         await pilot.pause()
         assert _cursor_text(screen).startswith("A Message from The Moscow Times")
+
+
+async def test_keys_typed_ahead_of_the_tag_picker_reach_it(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "It added that")
+        _burst(app, "topen question\n")  # `t` and the tags in one burst, as from a fast typist
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is screen
+        [ann] = screen.annotations
+        assert ann.tags == ["open", "question"]
+        # Then, slowly, as before: the picker opens with the mark's tags.
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.screen is not screen and app.screen.chosen == ["open", "question"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen

@@ -40,6 +40,9 @@ class TagPicker(ModalScreen[list[str] | None]):
         self.heading = title
         #: What the list is narrowed to.
         self._query: str | None = None
+        #: Keys typed ahead of the screen's mounting (see type_ahead).
+        self._ahead: list[tuple[str, str | None]] = []
+        self._ready = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog tag-picker"):
@@ -52,6 +55,27 @@ class TagPicker(ModalScreen[list[str] | None]):
     def on_mount(self) -> None:
         self._fill("")
         self.query_one(Input).focus()
+        self._ready = True
+        ahead, self._ahead = self._ahead, []
+        for key, character in ahead:
+            self.type_ahead(key, character)
+
+    def type_ahead(self, key: str, character: str | None) -> None:
+        """A key typed before the box had the focus (the screen behind hands
+        it on), taken as the box would take it."""
+        if not self._ready:
+            self._ahead.append((key, character))
+            return
+        box = self.query_one(Input)
+        if key == "enter":
+            self._submit(box)
+        elif key == "escape":
+            self.action_cancel()
+        elif key == "backspace":
+            box.action_delete_left()
+        elif character and character.isprintable():
+            box.insert_text_at_cursor(character)
+            self._take_words(box)
 
     def _chosen_line(self) -> Content:
         if not self.chosen:
@@ -130,8 +154,13 @@ class TagPicker(ModalScreen[list[str] | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._take_words(event.input)
-        tag = self._highlighted_tag() if event.input.value.strip() else None
+        self._submit(event.input)
+
+    def _submit(self, box: Input) -> None:
+        if self.is_attached and self.app.screen is not self:
+            return  # already dismissed (an Enter typed ahead, then the box's own)
+        self._take_words(box)
+        tag = self._highlighted_tag() if box.value.strip() else None
         if tag:
             self._toggle(tag)
         self.dismiss(self.chosen)
