@@ -90,8 +90,6 @@ class ArticleScreen(Screen[None]):
         self.reading = Reading(self.article, labels_in_archive(self.article, archive))
         self.undo: list[Change] = []
         self.last_query = ""
-        #: The tag picker opened last, while keys typed ahead of it may still come here.
-        self._picker: TagPicker | None = None
 
     # -- layout -----------------------------------------------------------------
 
@@ -284,13 +282,12 @@ class ArticleScreen(Screen[None]):
         # in one go in order (see InlineInput). The tag picker the same way:
         # keys typed ahead of it ("topen question") reach this screen, which
         # hands them on.
-        if self._picker is not None:
-            if self.app.screen is self._picker:
-                event.stop()
-                event.prevent_default()
-                self._picker.type_ahead(event.key, event.character)
-                return
-            self._picker = None
+        picker = self.app.screen
+        if isinstance(picker, TagPicker):
+            event.stop()
+            event.prevent_default()
+            picker.type_ahead(event.key, event.character)
+            return
         if self.find_box.hand_over(event):
             return
         if opens_on(self, "article.find", event):
@@ -439,8 +436,7 @@ class ArticleScreen(Screen[None]):
             self._edit(existing, tags=tags)
             self._finish_mark((existing.start, existing.end), "Tags: " + (" ".join("#" + t for t in tags) or "none"))
 
-        self._picker = TagPicker(self.archive.tags(), chosen, title="Tags for this mark")
-        self.app.push_screen(self._picker, done)
+        self.app.push_screen(TagPicker(self.archive.tags(), chosen, title="Tags for this mark"), done)
 
     def action_note(self) -> None:
         span = self._target_span()
