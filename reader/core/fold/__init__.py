@@ -114,8 +114,7 @@ def fold_blocks(blocks: list[Block], fmt: str, title: str | None = None) -> None
             block.boilerplate = bool(reason) and words <= _SURE.get(reason, 0)
             block.reason = reason if block.boilerplate else ""
         head = next((b for b in blocks if not b.boilerplate), None)
-        if (title and head is not None and head.kind == "heading"
-                and _NORMALISE.sub(" ", head.text.lower()).strip() == _NORMALISE.sub(" ", title.lower()).strip()):
+        if title and head is not None and head.kind == "heading" and block_key(head.text) == block_key(title):
             head.boilerplate, head.reason = True, TITLE
         return
     feats, stats = page_features(blocks, fmt, model.vocab, title)
