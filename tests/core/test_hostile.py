@@ -341,7 +341,9 @@ def _zoo(folder: Path, count: int) -> tuple[int, int]:
         (".html", lambda i: f"<title>Page {i}</title><p>Body of page {i}, with a sentence.</p>".encode()),
         (".md", lambda i: f"# Note {i}\n\nSome *markdown* text {i}.".encode()),
         (".txt", lambda i: b""),  # empty
-        (".html", lambda i: os.urandom(300) + b"\x00" * 40),  # binary
+        # Binary (its first byte never 0xff or 0xfe: random bytes that open with a
+        # UTF-16 mark, one file in a hundred runs, are read as UTF-16 text).
+        (".html", lambda i: b"\x01" + os.urandom(300) + b"\x00" * 40),
         (".txt", lambda i: f"Latin-1 caf\xe9 {i}\n\nna\xefve".encode("latin-1")),
         (".md", lambda i: b"\x1b]0;pwned\x07\x1b[31m# Title\x1b[0m " + str(i).encode()),
         (".pdf", lambda i: b"%PDF-1.4"),  # not ours: skipped when in a folder
