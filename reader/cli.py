@@ -618,7 +618,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             sys.stdout.write(ex.render_combined(items, fmt, group_by=args.group_by))
             return EXIT_OK
         if to_file:
-            written = [ex.write_file(items, target, fmt, group_by=args.group_by)]
+            written = [ex.write_file(items, target, fmt, group_by=args.group_by, force=args.force)]
             where = target
         else:
             where = target or ex.default_folder(archive.data_dir)

@@ -54,13 +54,15 @@ links to javascript:, vbscript:, data: or file: addresses.
 Output is deterministic: the same archive gives the same bytes (no export
 time in the files; stable order of articles, annotations, tags and names).
 
-Edits to the Markdown files of an export folder are never overwritten (a
-single document written with ``--out FILE.md`` or ``.json``, and the JSON
-files of a folder, are rewritten as before). Such a file carries, as
-``export_hash``, a fingerprint of its own bytes as written (computed with the
-value left empty). Exporting again rewrites a file only if it still matches
-its fingerprint, or already reads as the new export would; a file edited since
-(or one without a fingerprint that differs) is kept, and reported, unless
+Edits to exported Markdown are never overwritten: the files of an export
+folder and a single document written with ``--out FILE.md`` (JSON exports are
+rewritten as before). Such a file carries, as ``export_hash``, a fingerprint of
+its own bytes as written: the last key of a file's front matter (computed with
+the value left empty), or the first line of a single document, an HTML comment
+``<!-- export_hash=... -->`` (computed over the rest). Exporting again rewrites
+a file only if it still matches its fingerprint, or already reads as the new
+export would; a file edited since (or one without a fingerprint that differs)
+is kept, and reported, unless
 ``force`` is given: ``reader import-notes`` takes its edits back first.
 """
 
@@ -804,6 +806,8 @@ def assign_names(items: Sequence[ArticleExport], folder: Path, fmt: str = "md") 
 HASH_KEY = "export_hash"
 _HASH_LINE = re.compile(rf'^{HASH_KEY}: "([0-9a-f]{{16}})"\n', re.M)
 _EMPTY_HASH = f'{HASH_KEY}: ""\n'
+#: A combined document's fingerprint, its first line.
+_DOC_HASH_LINE = re.compile(rf"<!-- {HASH_KEY}=([0-9a-f]{{16}}) -->\n")
 #: What the export says of a file it kept.
 KEPT = ("edited since the last export; kept (`reader import-notes` takes the edits back, "
         "`reader export --force` overwrites them)")
@@ -823,17 +827,20 @@ def _content_hash(text: str) -> str:
 
 
 def stamp(text: str) -> str:
-    """A standalone Markdown export with its own fingerprint in the front
-    matter (the last key); text without front matter is returned as it is."""
+    """An export with its own fingerprint: the last key of a standalone file's
+    front matter, or the first line of a combined document (which has none)."""
     end = _front_matter_end(text)
     if end < 0:
-        return text
+        return f"<!-- {HASH_KEY}={_content_hash(text)} -->\n" + text
     blank = text[:end] + _EMPTY_HASH + text[end:]
     return text[:end] + f'{HASH_KEY}: "{_content_hash(blank)}"\n' + text[end:]
 
 
 def unstamped(text: str) -> str:
     """The text without its fingerprint line (as rendered, before `stamp`)."""
+    m = _DOC_HASH_LINE.match(text)
+    if m:
+        return text[m.end():]
     end = _front_matter_end(text)
     m = _HASH_LINE.search(text, 0, end) if end >= 0 else None
     return text[: m.start()] + text[m.end():] if m else text
@@ -847,12 +854,17 @@ def edited_since_export(data: bytes, new_text: str) -> bool:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return True
-    end = _front_matter_end(text)
-    m = _HASH_LINE.search(text, 0, end) if end >= 0 else None
+    m = _DOC_HASH_LINE.match(text)
     if m is not None:
-        blank = text[: m.start()] + _EMPTY_HASH + text[m.end():]
-        if _content_hash(blank) == m.group(1):
+        if _content_hash(text[m.end():]) == m.group(1):
             return False
+    else:
+        end = _front_matter_end(text)
+        m = _HASH_LINE.search(text, 0, end) if end >= 0 else None
+        if m is not None:
+            blank = text[: m.start()] + _EMPTY_HASH + text[m.end():]
+            if _content_hash(blank) == m.group(1):
+                return False
     return unstamped(text) != new_text
 
 
@@ -946,18 +958,27 @@ def looks_like_export(path: Path) -> bool:
 
 
 def write_file(
-    items: Sequence[ArticleExport], path: Path, fmt: str = "md", *, group_by: str | None = None
+    items: Sequence[ArticleExport], path: Path, fmt: str = "md", *, group_by: str | None = None,
+    force: bool = False,
 ) -> Written:
     """One combined document. An existing file is replaced only if it is an
-    earlier export (or empty): a user's own note is never overwritten."""
+    earlier export (or empty): a user's own note is never overwritten. A
+    Markdown document edited since it was exported is kept (``kept``), unless
+    `force`."""
     path = Path(path).expanduser()
     if path.is_dir():
         raise ExportError(f"{path} is a folder; give a file name ending in .md or .json, or the folder itself")
     if path.exists() and path.stat().st_size and not looks_like_export(path):
         raise ExportError(f"{path} exists and is not a reader export; choose another name")
+    rendered = render_combined(items, fmt, group_by=group_by)
+    data = (stamp(rendered) if fmt == "md" else rendered).encode("utf-8")
     try:
+        if fmt == "md" and not force and not path.is_symlink() and path.is_file():
+            current = path.read_bytes()
+            if current and current != data and edited_since_export(current, rendered):
+                return Written(path, False, kept=True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        changed = write_atomic(path, render_combined(items, fmt, group_by=group_by).encode("utf-8"))
+        changed = write_atomic(path, data)
     except OSError as err:
         raise ExportError(f"{path}: cannot write ({err.strerror})") from None
     return Written(path, changed)

@@ -182,7 +182,10 @@ def test_the_fingerprint_sees_any_change() -> None:
     for changed in (text.replace("body", "bodY"), text + "\n", text.replace("title", "titel"),
                     text.replace("\n", "\r\n")):
         assert ex.edited_since_export(changed.encode(), "anything else")
-    assert ex.stamp("# no front matter\n") == "# no front matter\n"
+    doc = ex.stamp("# no front matter\n")
+    assert doc.startswith("<!-- export_hash=") and ex.unstamped(doc) == "# no front matter\n"
+    assert not ex.edited_since_export(doc.encode(), "anything else")
+    assert ex.edited_since_export(doc.replace("matter", "Matter").encode(), "anything else")
 
 
 def test_grouped_by_tag_golden(archive, seeded) -> None:
@@ -367,6 +370,34 @@ def test_combined_file_never_overwrites_a_foreign_file(archive, seeded, tmp_path
     out = tmp_path / "all.md"
     assert ex.write_file(ex.collect(archive), out, "md").changed
     assert not ex.write_file(ex.collect(archive), out, "md").changed
+
+
+def test_a_combined_document_edited_since_the_export_is_kept_unless_forced(archive, seeded, tmp_path: Path) -> None:
+    out = tmp_path / "all.md"
+    first = ex.write_file(ex.collect(archive), out, "md")
+    assert first.changed and not first.kept
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<!-- export_hash=") and ex.unstamped(text) == ex.render_combined(ex.collect(archive))
+    # Unedited: a change in the archive is written.
+    archive.update_annotation("e1e1e1e1e1", note="Changed in the archive.")
+    again = ex.write_file(ex.collect(archive), out, "md")
+    assert again.changed and not again.kept and "Changed in the archive." in out.read_text(encoding="utf-8")
+    # Edited in the notes folder: kept, however the archive changes, until forced.
+    edited = out.read_text(encoding="utf-8") + "\nA paragraph of my own.\n"
+    out.write_text(edited, encoding="utf-8")
+    archive.update_annotation("e1e1e1e1e1", note="Changed again.")
+    kept = ex.write_file(ex.collect(archive), out, "md")
+    assert kept.kept and not kept.changed and out.read_text(encoding="utf-8") == edited
+    forced = ex.write_file(ex.collect(archive), out, "md", force=True)
+    assert forced.changed and not forced.kept
+    assert "Changed again." in out.read_text(encoding="utf-8")
+    assert "A paragraph of my own." not in out.read_text(encoding="utf-8")
+    # A document an earlier version wrote (no fingerprint) is rewritten only
+    # when it reads as the export would.
+    out.write_text(ex.render_combined(ex.collect(archive)), encoding="utf-8")
+    assert ex.write_file(ex.collect(archive), out, "md").changed
+    out.write_text(ex.render_combined(ex.collect(archive)).replace("Changed again.", "Mine."), encoding="utf-8")
+    assert ex.write_file(ex.collect(archive), out, "md").kept
 
 
 # ---------------------------------------------------------------- escaping
