@@ -1295,6 +1295,29 @@ class Archive:
             table.upsert(Document({"note": note, "updated": now_iso()}, doc_id=1))
             self._refresh_summary(article_id)
 
+    def add_imported_note(self, article_id: str, key: str, note: str) -> bool:
+        """Join a note an import brought with no quote to the article's own
+        note, once: `key` names it, and a note once joined is never joined
+        again, not after the user edited or deleted it. True when it was added."""
+        note = clean_text(note).strip()
+        with self.transaction():
+            self.info(article_id)
+            doc = self._article_doc(article_id)
+            joined = [k for k in doc.get("imported_notes") or [] if isinstance(k, str)]
+            if key in joined:
+                return False
+            current = str(doc.get("note") or "")
+            # A note joined before keys were kept is recognised by its text.
+            added = bool(note) and note not in current.split("\n\n")
+            fields: dict[str, Any] = {"imported_notes": (joined + [key])[-MAX_DELETED_REMEMBERED:]}
+            if added:
+                fields.update(note=f"{current}\n\n{note}" if current else note, updated=now_iso())
+            self._intend(article_id, "notes")
+            self._notes_db(article_id).table("article", cache_size=0).upsert(Document(fields, doc_id=1))
+            if added:
+                self._refresh_summary(article_id)
+            return added
+
     def set_read(self, article_id: str, read: bool = True, *, when: str | None = None) -> None:
         """Mark the article read (at `when`, default now) or unread again."""
         stamp = (when or now_iso()) if read else ""

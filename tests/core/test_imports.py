@@ -394,6 +394,14 @@ def test_a_note_on_no_quote_joins_the_articles_note_once(archive, tmp_path: Path
     assert all(a.exact != "The whole piece leans on one study." for a in archive.annotations(ferries.id))
     import_wallabag(archive, export)
     assert archive.article_note(ferries.id) == both
+    # What the user makes of it afterwards stays: a deleted note does not come
+    # back with the next import, nor does an edited one come back twice.
+    archive.set_article_note(ferries.id, "one study, and it is old")
+    import_wallabag(archive, export)
+    assert archive.article_note(ferries.id) == "one study, and it is old"
+    archive.set_article_note(ferries.id, "")
+    import_wallabag(archive, export)
+    assert archive.article_note(ferries.id) == ""
 
 
 def test_wallabag_not_json(archive, tmp_path: Path) -> None:  # noqa: ANN001

@@ -297,10 +297,10 @@ def attach_highlights(
             continue
         if not quote:
             # A note on no quote is a note on the article: it joins the
-            # article's own note (once; an import run again adds nothing).
-            current = archive.article_note(article_id)
-            if note not in current.split("\n\n"):
-                archive.set_article_note(article_id, f"{current}\n\n{note}" if current else note)
+            # article's own note, once (an import run again adds nothing,
+            # and brings back none the user deleted).
+            key = hashlib.sha256(f"{source}\x00{note}".encode("utf-8")).hexdigest()[:16]
+            archive.add_imported_note(article_id, key, note)
             continue
         seen[(quote, note)] += 1
         key = f"{source}\x00{article_id}\x00{quote}\x00{note}\x00{seen[(quote, note)]}"
