@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual import events
+
 from reader.core.tags import CLAIM, EVIDENCE, QUESTION
 from reader.ui.app import ReaderApp
 from reader.ui.screens.article import ArticleScreen
@@ -741,6 +743,58 @@ async def test_jumping_from_the_panel_to_a_mark_in_folded_text_shows_it(seeded) 
         await pilot.press("enter")
         await pilot.pause()
         assert _cursor_text(screen).startswith("A Message from The Moscow Times")
+
+
+async def test_keys_typed_ahead_of_the_note_editor_reach_it(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "It added that")
+        _burst(app, "nsee the\nreport")  # `n` and the note in one burst, as from a fast typist
+        await pilot.pause()
+        await pilot.pause()
+        editor = app.screen
+        assert editor is not screen and editor.text == "see the\nreport"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        [ann] = screen.annotations
+        assert ann.note == "see the\nreport"
+        # The article's own note the same way; Escape typed ahead still asks
+        # before throwing the words away.
+        _burst(app, "Nmine")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.text == "mine"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen and archive.article_note(screen.article.id) == "mine"
+        # A paste that arrives before the editor has the focus goes in too, once.
+        _burst(app, "N")
+        app.post_message(events.Paste(" and pasted"))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.text == "mine and pasted"
+        app.post_message(events.Paste("!"))  # the editor open: the text area takes it
+        await pilot.pause()
+        assert app.screen.text == "mine and pasted!"
+
+
+async def test_a_paste_ahead_of_the_tag_picker_reaches_it(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "It added that")
+        _burst(app, "t")
+        app.post_message(events.Paste("open\nquestion "))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is not screen and app.screen.chosen == ["open", "question"]
+        await pilot.press("enter")
+        await pilot.pause()
+        [ann] = screen.annotations
+        assert ann.tags == ["open", "question"]
 
 
 async def test_keys_typed_ahead_of_the_tag_picker_reach_it(seeded) -> None:

@@ -28,6 +28,7 @@ from reader.ui.screens.dialogs import ConfirmScreen
 from reader.ui.screens.help import HelpScreen, binding_rows
 from reader.ui.screens.note_editor import NoteEditor
 from reader.ui.screens.tag_picker import TagPicker
+from reader.ui.screens.type_ahead import PASTE, TypeAhead
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.inline_input import InlineInput, opens_on
 from reader.ui.widgets.notes_panel import NotesPanel, shorten
@@ -277,16 +278,24 @@ class ArticleScreen(Screen[None]):
     def find_box(self) -> InlineInput:
         return self.query_one("#find", InlineInput)
 
+    def on_paste(self, event: events.Paste) -> None:
+        # A paste that follows `t` or `n` closely reaches this screen before
+        # the dialog has opened: it is handed on, as keys are (see on_key).
+        dialog = self.app.screen
+        if isinstance(dialog, TypeAhead):
+            event.stop()
+            dialog.type_ahead(PASTE, event.text)
+
     def on_key(self, event: events.Key) -> None:
         # Opening the find box here, not in the binding, keeps "/word" typed
-        # in one go in order (see InlineInput). The tag picker the same way:
-        # keys typed ahead of it ("topen question") reach this screen, which
-        # hands them on.
-        picker = self.app.screen
-        if isinstance(picker, TagPicker):
+        # in one go in order (see InlineInput). The tag picker and the note
+        # editor the same way: keys typed ahead of them ("topen question",
+        # "nsee the report") reach this screen, which hands them on.
+        dialog = self.app.screen
+        if isinstance(dialog, TypeAhead):
             event.stop()
             event.prevent_default()
-            picker.type_ahead(event.key, event.character)
+            dialog.type_ahead(event.key, event.character)
             return
         if self.find_box.hand_over(event):
             return
@@ -298,6 +307,14 @@ class ArticleScreen(Screen[None]):
             event.stop()
             event.prevent_default()
             self.action_tags()
+        elif opens_on(self, "article.note", event):
+            event.stop()
+            event.prevent_default()
+            self.action_note()
+        elif opens_on(self, "article.article_note", event):
+            event.stop()
+            event.prevent_default()
+            self.action_article_note()
 
     def action_find(self) -> None:
         box = self.find_box

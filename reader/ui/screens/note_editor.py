@@ -3,6 +3,7 @@ before throwing a change away."""
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -11,9 +12,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
 from reader.ui.screens.dialogs import ConfirmScreen
+from reader.ui.screens.type_ahead import PASTE, TypeAhead
 
 
-class NoteEditor(ModalScreen[str | None]):
+class _NoteArea(TextArea):
+    def on_paste(self, event: events.Paste) -> None:
+        # TextArea takes the paste (its own handler) and lets it bubble on;
+        # the screen takes only a paste that came before the area had the focus.
+        event.stop()
+
+
+class NoteEditor(TypeAhead, ModalScreen[str | None]):
     """Dismisses the new text on save, None when cancelled."""
 
     # Not priority bindings: keys reach the TextArea first and in order, so
@@ -40,13 +49,30 @@ class NoteEditor(ModalScreen[str | None]):
                 # terminal leaves the note its lines.
                 with VerticalScroll(classes="note-quote", can_focus=False):
                     yield Label(Content("\u201c" + q + "\u201d"))
-            yield TextArea(self.original, id="note-text", soft_wrap=True, show_line_numbers=False)
+            yield _NoteArea(self.original, id="note-text", soft_wrap=True, show_line_numbers=False)
             yield Label(Content("Ctrl+S save \u00b7 Escape cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
         area.focus()
         area.move_cursor(area.document.end)
+        self.ready_for_keys()
+
+    def take_key(self, key: str, character: str | None) -> None:
+        """A key typed ahead of the text area, taken as the area would take it."""
+        area = self.query_one(TextArea)
+        if key == "ctrl+s":
+            self.action_save()
+        elif key == "escape":
+            self.action_cancel()
+        elif key == "enter":
+            area.insert("\n")
+        elif key == "backspace":
+            area.action_delete_left()
+        elif key == PASTE and character:
+            area.insert(character)
+        elif character and character.isprintable():
+            area.insert(character)
 
     @property
     def text(self) -> str:

@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from reader.core.tags import normalise_tag
+from reader.ui.screens.type_ahead import PASTE, TypeAhead
 
 
 def rank(tags: list[str], query: str) -> list[str]:
@@ -26,7 +27,7 @@ def rank(tags: list[str], query: str) -> list[str]:
     return first + parts + rest
 
 
-class TagPicker(ModalScreen[list[str] | None]):
+class TagPicker(TypeAhead, ModalScreen[list[str] | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="tags.cancel"),
         Binding("down", "move(1)", "Down", show=False, id="tags.down"),
@@ -40,9 +41,6 @@ class TagPicker(ModalScreen[list[str] | None]):
         self.heading = title
         #: What the list is narrowed to.
         self._query: str | None = None
-        #: Keys typed ahead of the screen's mounting (see type_ahead).
-        self._ahead: list[tuple[str, str | None]] = []
-        self._ready = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog tag-picker"):
@@ -55,17 +53,10 @@ class TagPicker(ModalScreen[list[str] | None]):
     def on_mount(self) -> None:
         self._fill("")
         self.query_one(Input).focus()
-        self._ready = True
-        ahead, self._ahead = self._ahead, []
-        for key, character in ahead:
-            self.type_ahead(key, character)
+        self.ready_for_keys()
 
-    def type_ahead(self, key: str, character: str | None) -> None:
-        """A key typed before the box had the focus (the screen behind hands
-        it on), taken as the box would take it."""
-        if not self._ready:
-            self._ahead.append((key, character))
-            return
+    def take_key(self, key: str, character: str | None) -> None:
+        """A key typed ahead of the box, taken as the box would take it."""
         box = self.query_one(Input)
         if key == "enter":
             self._submit(box)
@@ -73,6 +64,10 @@ class TagPicker(ModalScreen[list[str] | None]):
             self.action_cancel()
         elif key == "backspace":
             box.action_delete_left()
+        elif key == PASTE and character:
+            # Lines are words too; a word the paste ended is ended.
+            box.insert_text_at_cursor(" ".join(character.split()) + (" " if character[-1].isspace() else ""))
+            self._take_words(box)
         elif character and character.isprintable():
             box.insert_text_at_cursor(character)
             self._take_words(box)
