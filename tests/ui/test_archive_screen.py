@@ -411,6 +411,30 @@ async def test_cursor_stays_on_its_article_through_filters_and_deletes(archive) 
         await pilot.press("y")
         await pilot.pause()
         assert lst.current.id == ids[1]
+        # Deleting the only article a filter shows: once the filter clears,
+        # the cursor is beside where it stood, not back at the top.
+        seed = add(archive, FIXTURES / "seed.txt", saved="2024-01-01T00:00:00Z")
+        hostile = add(archive, SAMPLES / "hostile-markup-and-escapes.html", saved="2023-12-01T00:00:00Z")
+        await pilot.press("r")
+        await pilot.pause()
+        assert [r.id for r in lst.rows] == [ids[0], ids[1], seed, hostile]
+        await pilot.press("slash", *"Russia")
+        assert [r.id for r in lst.rows] == [seed]
+        await pilot.press("enter", "x")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert lst.rows == [] and lst.current is None
+        await pilot.press("escape")
+        assert [r.id for r in lst.rows] == [ids[0], ids[1], hostile] and lst.current.id == hostile
+        # A filter that matches nothing, cleared: back on the article it was on.
+        await pilot.press("k")
+        assert lst.current.id == ids[1]
+        lst.set_filter("\u00a4")  # as if pasted
+        await pilot.pause()
+        assert lst.rows == []
+        lst.set_filter("")
+        assert lst.current.id == ids[1]
 
 
 async def test_filter_word_with_a_hash_matches_tags(archive) -> None:

@@ -283,12 +283,16 @@ class ArchiveScreen(Screen[None]):
 
         def answer(yes: bool | None) -> None:
             if yes:
-                # The cursor goes to the next row, or the previous one if this was the last.
-                rows = self.list.rows
-                i = next((k for k, r in enumerate(rows) if r.id == row.id), None)
+                # The cursor goes to the next row, or the previous one if this
+                # was the last; when the filter showed no other, to the article
+                # beside it in the whole list (where it is once the filter clears).
                 after = None
-                if i is not None:
-                    after = rows[i + 1].id if i + 1 < len(rows) else rows[i - 1].id if i > 0 else None
+                for rows in (self.list.rows, self.list.all_rows):
+                    i = next((k for k, r in enumerate(rows) if r.id == row.id), None)
+                    if i is not None:
+                        after = rows[i + 1].id if i + 1 < len(rows) else rows[i - 1].id if i > 0 else None
+                    if after:
+                        break
                 count = self.archive.delete(row.id)
                 self.reload(keep_id=after)
                 extra = f" and {count} annotation{'s' if count != 1 else ''}" if count else ""

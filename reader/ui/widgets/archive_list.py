@@ -146,8 +146,9 @@ class ArchiveList(CachedLinesView, can_focus=True):
 
     def _kept_id(self) -> str | None:
         """The article the cursor is on: the one a filter still being matched
-        is looking for, else the row under the cursor."""
-        if self.scanning and self._keep:
+        (or one that matched nothing) is looking for, else the row under the
+        cursor."""
+        if (self.scanning or not self.rows) and self._keep:
             return self._keep
         return self.current.id if self.current else None
 
