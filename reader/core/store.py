@@ -394,10 +394,12 @@ def _place(ann: Annotation, text: str, start: int, end: int) -> bool:
     reads so again). True when its text changed with this move and now
     reads differently from what it was made on."""
     q = _anchor().quote_at(text, start, end)
-    moved_text = q.exact != ann.exact
+    # Only the words count: paragraphs joined or split under a quote change
+    # its spacing, not what it reads.
+    moved_text = q.exact.split() != ann.exact.split()
     if moved_text and not ann.was:
         ann.was = ann.exact
-    elif q.exact == ann.was:
+    elif q.exact.split() == ann.was.split():
         ann.was = ""
     ann.start, ann.end, ann.exact, ann.prefix, ann.suffix = start, end, q.exact, q.prefix, q.suffix
     ann.orphaned = False
