@@ -26,6 +26,8 @@ Markdown, one file per article (``reader export --out DIR``)::
     <!-- reader:annotation base=... -->
     > the exact quote, as a blockquote
 
+    When marked, it read: "..."   only when the text changed under the note
+
     ^3f2a9c1b0d
 
     Tags: #claim #topic/sub
@@ -108,6 +110,9 @@ ANNOTATION_MARKER = re.compile(r"^<!-- reader:annotation base=(?P<base>[0-9a-f]*
 ANY_MARKER = re.compile(r"^<!-- reader:")
 BLOCK_ID = re.compile(r"^\^(?P<id>[A-Za-z0-9-]+)\s*$")
 TAGS_LINE = re.compile(r"^tags:(?P<tags>.*)$", re.IGNORECASE)
+#: Before the ^id line: what the quote read when the note was made, when the
+#: article's text has changed under it since (import-notes leaves it out).
+WAS_PREFIX = "When marked, it read: "
 
 SECTION_TITLES = {
     CLAIM: "Claims",
@@ -505,6 +510,8 @@ def _metadata_list(article: Article) -> list[str]:
 def _annotation_block(ann: Annotation, fingerprint: str) -> list[str]:
     lines = [f"<!-- reader:annotation base={fingerprint} -->"]
     lines += render_quote(ann.exact)
+    if ann.was:
+        lines += ["", WAS_PREFIX + "\u201c" + escape_inline(one_line(ann.was)) + "\u201d"]
     lines += ["", f"^{ann.id}", "", tags_line(ann.tags)]
     note = render_note(ann.note)
     if note:

@@ -113,7 +113,7 @@ def _close_section(section: Section, body: list[tuple[int, str]]) -> None:
     m = ex.BLOCK_ID.match(body[idx][1])
     assert m is not None
     section.ann_id = m.group("id")
-    quote = [t.rstrip() for _, t in body[:idx]]
+    quote = [t.rstrip() for _, t in body[:idx] if not t.startswith(ex.WAS_PREFIX)]
     while quote and not quote[-1]:
         quote.pop()
     while quote and not quote[0]:

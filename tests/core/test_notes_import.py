@@ -278,6 +278,26 @@ def test_crlf_files_and_combined_documents(archive, exported: Path, tmp_path: Pa
     assert archive.get(AID).note == "Combined edit."
 
 
+def test_what_the_text_read_when_marked_is_exported_and_not_imported(archive, tmp_path: Path) -> None:
+    """A note on text that changed since it was made says, under its quote,
+    what the text read then; import-notes takes the note and leaves that line."""
+    article = make_article()
+    archive.save(article)
+    ann = put(archive, article, "aaaaaaaaa1", "the plan would cut costs by half", ["claim"], "Their figure.")
+    ann.exact, ann.was = "the plan would cut costs by a third", "the plan would cut costs by half"
+    archive.put_annotation(ann)
+    [path] = ex.export_to_folder(archive, None, tmp_path / "vault")
+    text = path.read_text(encoding="utf-8")
+    assert "> the plan would cut costs by a third\n\nWhen marked, it read: \u201cthe plan would cut costs by half" \
+           "\u201d\n\n^aaaaaaaaa1" in text
+    assert import_notes(archive, [path]).events == []  # not read as an edited quote
+    edit(path, "Their figure.", "Their figure, since revised.")
+    report = import_notes(archive, [path])
+    assert kinds(report) == [("change", "aaaaaaaaa1")]
+    kept = archive.annotation("aaaaaaaaa1")
+    assert kept.note == "Their figure, since revised." and kept.was == "the plan would cut costs by half"
+
+
 def test_folders_skip_files_that_are_not_exports(archive, exported: Path) -> None:
     (exported.parent / "my-own-note.md").write_text("# Mine\n\nNothing to import.\n")
     (exported.parent / ".obsidian").mkdir()
