@@ -359,3 +359,17 @@ def test_reading_a_page_leaves_the_collector_as_it_found_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_an_html_title_is_the_pages_own_headline_not_title_and_site() -> None:
+    """"Headline • Site" in <title> gives the headline: the page's <h1> when it
+    reads so, even below a long menu, else the part before the separator."""
+    menu = "".join(f'<li><a href="/c{i}">Section {i}</a></li>' for i in range(120))
+    story = "<p>" + "The plate shows how to build a healthy, balanced meal from vegetables and grains. " * 4 + "</p>"
+    page = (f"<html><head><title>Healthy Eating Plate \u2022 The Nutrition Source</title></head><body>"
+            f"<nav><ul>{menu}</ul></nav><main><h1>Healthy Eating Plate</h1>{story}</main></body></html>")
+    article = ingest_bytes(page.encode(), "html", name="plate.html")
+    assert sum(b.kind == "list_item" for b in article.blocks) >= 80  # the <h1> stands below the menu
+    assert article.title == "Healthy Eating Plate"
+    no_h1 = page.replace("<h1>Healthy Eating Plate</h1>", "")
+    assert ingest_bytes(no_h1.encode(), "html", name="plate.html").title == "Healthy Eating Plate"

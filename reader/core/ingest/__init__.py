@@ -136,12 +136,14 @@ def _tidy_title(title: str, blocks: list[Block]) -> str:
     """Prefer the page's own headline to "Headline | Site name"."""
     from reader.core.fold import TITLE
 
-    for block in blocks[:80]:
-        if block.kind == "heading" and block.level <= 2 and (not block.boilerplate or block.reason == TITLE):
+    for i, block in enumerate(blocks[:400]):
+        # A level-2 heading near the top; the page's <h1> below a long menu too.
+        if block.kind == "heading" and block.level <= (2 if i < 80 else 1) \
+                and (not block.boilerplate or block.reason == TITLE):
             head = clean_line(block.text)
             if head and len(head) >= 8 and title.startswith(head[: max(8, len(head) // 2)]):
                 return head
-    for sep in (" | ", " – ", " — ", " - ", " :: ", " · "):
+    for sep in (" | ", " – ", " — ", " - ", " :: ", " · ", " • "):
         if sep in title:
             left = title.rsplit(sep, 1)[0].strip()
             if len(left) >= 15:
