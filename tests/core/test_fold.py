@@ -344,6 +344,8 @@ def test_a_browser_copys_breadcrumb_trail_gives_its_title(head: list[str], title
         # Title-cased lines of the site's own, nearer the story than its headline.
         ["Book Your Free Home Energy Consultation With Our Team Today"],
         ["Request Media Kit", "Our Data Sample Profile User Reviews Compare"],
+        # A link back that reads like a title.
+        ["Back to Blog"],
     ],
 )
 def test_a_browser_copys_headline_is_the_line_that_shares_the_storys_words(furniture: list[str]) -> None:
@@ -800,7 +802,14 @@ def test_a_note_on_affiliate_commission_folds_as_legal(line: str, folds: bool) -
         ("Jump to Review", NAVIGATION),
         ("Loading prices for your region", NAVIGATION),
         ("Get in touch", NAVIGATION),
+        ("Back to blog", NAVIGATION),
+        ("Back to Menu", NAVIGATION),
+        ("Back to all articles", NAVIGATION),
+        ("Scroll to top", NAVIGATION),
+        ("Return to top", NAVIGATION),
         # Short lines of a story.
+        ("Back to school", ""),
+        ("Back to the drawing board", ""),
         ("See the sea", ""),
         ("Where to go next", ""),
         ("Best of all, the pier will reopen.", ""),

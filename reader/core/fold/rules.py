@@ -96,9 +96,11 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         re.I), 8),
     (NAVIGATION, re.compile(
         r"^(skip to (main )?content|skip to (the )?navigation|menu|main menu|home|search|log ?in|log ?out|sign in|"
-        r"sign out|register|next|previous|prev|back|back to top|close|toggle navigation|open menu|more|"
+        r"sign out|register|next|previous|prev|back|close|toggle navigation|open menu|more|"
+        r"back to (the )?(top|menu|main menu|blog|posts|home|homepage|news|articles|list|search( results)?"
+        r"|all \S+)|(scroll|return|go) (back )?to (the )?top|"
         r"next (post|article|story)|previous (post|article|story)|older posts?|newer posts?|load more|"
-        r"view all|see all|show more|go to top|top|contact( us)?|about( us)?|faq|help|tags?|categor(y|ies)|"
+        r"view all|see all|show more|top|contact( us)?|about( us)?|faq|help|tags?|categor(y|ies)|"
         r"archives?|page \d+( of \d+)?|\d+|[«»‹›<>←→|]+|table of contents|contents|search for|previous next|"
         r"learn more|in this (article|post|guide)|on this page|jump to( \S+){0,2}|loading( \S+){0,4}|more info"
         r"|get in touch|more details|(read |show |view |full )?transcript|listen( now| to (this|the) (article|story"
@@ -224,7 +226,7 @@ _FIRST_WORDS = {
     ADVERT: """advertisement advertising sponsored ad ads promoted partner story scroll anzeige реклама 广告 buy check shop
         book see view compare track where best price get visit""",
     NAVIGATION: """skip menu main home search log login logout sign register next previous prev back close toggle
-        open more older newer load view see show go top contact about faq help tag tags category categories
+        open more older newer load view see show go scroll return top contact about faq help tag tags category categories
         archive archives page table contents learn in on jump loading get read full transcript listen""",
 }
 _STARTS: dict[str, set[str]] = {}
