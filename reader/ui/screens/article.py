@@ -299,22 +299,14 @@ class ArticleScreen(Screen[None]):
             return
         if self.find_box.hand_over(event):
             return
-        if opens_on(self, "article.find", event):
-            event.stop()
-            event.prevent_default()
-            self.action_find()
-        elif opens_on(self, "article.tags", event):
-            event.stop()
-            event.prevent_default()
-            self.action_tags()
-        elif opens_on(self, "article.note", event):
-            event.stop()
-            event.prevent_default()
-            self.action_note()
-        elif opens_on(self, "article.article_note", event):
-            event.stop()
-            event.prevent_default()
-            self.action_article_note()
+        opening = {"article.find": self.action_find, "article.tags": self.action_tags,
+                   "article.note": self.action_note, "article.article_note": self.action_article_note}
+        for binding_id, action in opening.items():
+            if opens_on(self, binding_id, event):
+                event.stop()
+                event.prevent_default()
+                action()
+                return
 
     def action_find(self) -> None:
         box = self.find_box
