@@ -59,7 +59,7 @@ time in the files; stable order of articles, annotations, tags and names).
 Edits to exported Markdown are never overwritten: the files of an export
 folder and a single document written with ``--out FILE.md`` (JSON exports are
 rewritten as before). Such a file carries, as ``export_hash``, a fingerprint of
-its own bytes as written: the last key of a file's front matter (computed with
+its own text as written (CRLF line ends and a byte-order mark aside): the last key of a file's front matter (computed with
 the value left empty), or the first line of a single document, an HTML comment
 ``<!-- export_hash=... -->`` (computed over the rest). Exporting again rewrites
 a file only if it still matches its fingerprint, or already reads as the new
@@ -853,12 +853,22 @@ def unstamped(text: str) -> str:
     return text[: m.start()] + text[m.end():] if m else text
 
 
+def as_written(text: str) -> str:
+    """A file's text with the line ends and byte-order mark an export writes
+    (an editor or a sync tool on Windows may add CRLF and a BOM): those are
+    no edit of the notes, and fingerprints are taken over this form."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n") if "\r\n" in text else text
+
+
 def edited_since_export(data: bytes, new_text: str) -> bool:
     """Whether a file an export wrote (now holding `data`) has been changed
     since: False when it still matches its fingerprint, or when it reads as
-    `new_text` (the export about to be written, unstamped) apart from that."""
+    `new_text` (the export about to be written, unstamped) apart from that.
+    Line ends (CRLF) and a byte-order mark are not changes."""
     try:
-        text = data.decode("utf-8")
+        text = as_written(data.decode("utf-8"))
     except UnicodeDecodeError:
         return True
     m = _DOC_HASH_LINE.match(text)

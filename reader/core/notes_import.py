@@ -555,9 +555,12 @@ def _restamp(archive: Archive, path: Path, article_id: str, report: ImportReport
         return
     try:
         raw = path.read_bytes()
-        text = raw.decode("utf-8")
+        original = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return
+    # The fingerprint is over the text as an export writes it; the file keeps
+    # its own line ends and byte-order mark.
+    text = ex.as_written(original)
     if ex.stamp(ex.unstamped(text)) == text:
         return  # already matches its fingerprint (or has no front matter)
     from reader.core.store import NotFound
@@ -573,7 +576,12 @@ def _restamp(archive: Archive, path: Path, article_id: str, report: ImportReport
         return
     try:
         if path.read_bytes() == raw:
-            ex.write_atomic(path, ex.stamp(ex.unstamped(text)).encode("utf-8"))
+            restamped = ex.stamp(ex.unstamped(text))
+            if "\r\n" in original:
+                restamped = restamped.replace("\n", "\r\n")
+            if original.startswith("\ufeff"):
+                restamped = "\ufeff" + restamped
+            ex.write_atomic(path, restamped.encode("utf-8"))
     except OSError:
         return
     if path not in report.rewritten:

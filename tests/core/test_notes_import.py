@@ -127,6 +127,23 @@ def test_after_a_clean_import_the_next_export_writes_the_file_again(archive, exp
     assert w.kept and "(my title)" in exported.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_crlf_file_taken_back_is_written_again_by_the_next_export(archive, exported: Path, bom: bytes) -> None:
+    """A file saved with CRLF line ends (and a BOM) whose edits were all taken
+    back is refreshed by the next export, not kept as edited for ever."""
+    edit(exported, "Their figure.", "Their figure, checked.")
+    exported.write_bytes(bom + exported.read_bytes().replace(b"\n", b"\r\n"))
+    report = import_notes(archive, [exported])
+    assert kinds(report) == [("change", "aaaaaaaaa1")]
+    raw = exported.read_bytes()
+    assert raw.startswith(bom) and b"\n" not in raw.replace(b"\r\n", b"")  # the file's own line ends
+    archive.update_annotation("ccccccccc3", note="Added in the app later.")
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert w.changed and not w.kept
+    text = exported.read_text(encoding="utf-8")
+    assert "Added in the app later." in text and "Their figure, checked." in text
+
+
 def test_a_quote_edited_in_the_vault_keeps_the_file_from_the_next_export(archive, exported: Path) -> None:
     """The archive keeps the article's own text for a quote: the file's edit
     is not taken back, so the next export must not write over it."""
