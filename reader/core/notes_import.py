@@ -282,7 +282,8 @@ def quote_recognisable(file_lines: Sequence[str], exact: str) -> bool:
 def _desired_tags(tokens: Sequence[str], current: Sequence[str]) -> list[str]:
     """The file's tags as stored names: a tag shown unchanged keeps its stored
     spelling (`c++` is shown as `#c`), every stored tag shown alike too; a new
-    one is normalised."""
+    one is normalised. A stored tag with no Obsidian form (an emoji) is not
+    on the line, so the user cannot have removed it: it stays."""
     by_shown: dict[str, list[str]] = {}
     for t in current:
         by_shown.setdefault(ex.obsidian_tag(t), []).append(t)
@@ -291,6 +292,7 @@ def _desired_tags(tokens: Sequence[str], current: Sequence[str]) -> list[str]:
         for tag in by_shown.get(token) or [normalise_tag(token)]:
             if tag and tag not in out:
                 out.append(tag)
+    out += [t for t in by_shown.get("", ()) if t not in out]
     return out
 
 

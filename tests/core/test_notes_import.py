@@ -271,6 +271,19 @@ def test_duplicate_ids_and_stray_text(archive, exported: Path) -> None:
     assert archive.annotation("ccccccccc3").tags == ["question"]
 
 
+def test_tags_obsidian_cannot_show_survive_an_edit_of_the_tags_line(archive, exported: Path) -> None:
+    """A tag with no Obsidian form (an emoji, only punctuation) is not on the
+    Tags: line; editing that line must not remove it."""
+    archive.update_annotation("aaaaaaaaa1", tags=["claim", "\U0001f525", "+++"])
+    [path] = ex.export_to_folder(archive, None, exported.parent)
+    assert "Tags: #claim\n" in path.read_text(encoding="utf-8")
+    edit(path, "Tags: #claim\n", "Tags: #claim #checked\n")
+    report = import_notes(archive, [path])
+    assert kinds(report) == [("change", "aaaaaaaaa1")]
+    assert report.events[0].message == "tags +checked"
+    assert archive.annotation("aaaaaaaaa1").tags == ["claim", "checked", "\U0001f525", "+++"]
+
+
 def test_missing_tags_line_is_not_read_as_no_tags(archive, exported: Path) -> None:
     edit(exported, "Tags: #claim\n", "")
     report = import_notes(archive, [exported])
