@@ -11,7 +11,7 @@ Markdown, one file per article (``reader export --out DIR``)::
     export_hash: "9b1f0c2a7e4d5a63"   fingerprint of the file as written
     ---
 
-    <!-- reader:article id=122c4a40dc76 annotations=3f2a9c1b0d:1a2b3c4d5e6f,... -->
+    <!-- reader:article id=122c4a40dc76 annotations=3f2a9c1b0d:1a2b3c4d5e6f,... head=... -->
     # Title
 
     Source: [site](<https://...>)
@@ -42,7 +42,10 @@ import-notes` (reader.core.notes_import) uses them to take edits back. The
 ``base`` of a marker is a fingerprint of what was exported (tags and note), so
 an import can tell an edit in the file from a change in the archive since the
 export. The article marker lists every annotation exported, so a section the
-user deleted can be told from an annotation added after the export.
+user deleted can be told from an annotation added after the export. Its
+``head`` (in a file of its own) is a fingerprint of the front matter, title and
+source line as exported, so a header the archive changed since can be told
+from one edited in the file.
 
 Escaping. Quotes, titles and metadata are article text: shown literally
 (Markdown, HTML, Obsidian tags, wiki links, comments and math are escaped).
@@ -103,7 +106,8 @@ W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 # ---------------------------------------------------------------- markers
 
 ARTICLE_MARKER = re.compile(
-    r"^<!-- reader:article id=(?P<id>[0-9a-f]+)(?: annotations=(?P<anns>[0-9a-f:,]*))? -->\s*$"
+    r"^<!-- reader:article id=(?P<id>[0-9a-f]+)(?: annotations=(?P<anns>[0-9a-f:,]*))?"
+    r"(?: head=(?P<head>[0-9a-f]+))? -->\s*$"
 )
 NOTE_MARKER = re.compile(r"^<!-- reader:note base=(?P<base>[0-9a-f]*) -->\s*$")
 ANNOTATION_MARKER = re.compile(r"^<!-- reader:annotation base=(?P<base>[0-9a-f]*) -->\s*$")
@@ -554,12 +558,16 @@ def render_article_markdown(item: ArticleExport, *, group_by: str | None = None,
     lines: list[str] = []
     if standalone:
         lines += _front_matter(article) + [""]
-    lines.append(f"<!-- reader:article id={article.id} annotations={exported} -->")
+    marker = f"<!-- reader:article id={article.id} annotations={exported}"
+    marker_at = len(lines)
     lines.append("# " + (escape_inline(one_line(article.title)) or "Untitled"))
     lines.append("")
     if not standalone:
         lines += _metadata_list(article) + [""]
     lines += [_source_line(article), ""]
+    if standalone:
+        marker += " head=" + header_fingerprint("\n".join(lines))
+    lines.insert(marker_at, marker + " -->")
     if item.note is not None:
         lines += [NOTE_HEADING, "", f"<!-- reader:note base={note_fingerprint(item.note)} -->"]
         lines += render_note(item.note) + [""]
@@ -571,6 +579,18 @@ def render_article_markdown(item: ArticleExport, *, group_by: str | None = None,
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines) + "\n"
+
+
+def header_fingerprint(header: str) -> str:
+    """What a standalone file's header read as exported (front matter but its
+    ``export_hash``, title and source line; the article marker left out): the
+    marker's ``head``, so import-notes can tell a header edited in the file
+    from one the archive changed since the export."""
+    lines = [x for x in as_written(header).rstrip("\n").split("\n")
+             if not ANY_MARKER.match(x) and not x.startswith(HASH_KEY + ": ")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return _hash(["header", lines])
 
 
 def render_markdown(items: Sequence[ArticleExport], *, group_by: str | None = None) -> str:

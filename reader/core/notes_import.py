@@ -74,6 +74,7 @@ class ArticlePart:
     article_id: str
     line: int
     exported: dict[str, str] | None  # annotation id -> base, in file order
+    head: str | None = None  # the header's fingerprint as exported
     note: str | None = None
     note_base: str | None = None
     note_line: int = 0  # of the note's marker (0: none)
@@ -165,7 +166,7 @@ def parse_export(text: str) -> ParsedFile:
         m = ex.ARTICLE_MARKER.match(line)
         if m:
             close()
-            article = ArticlePart(m.group("id"), ln, _parse_exported(m.group("anns")))
+            article = ArticlePart(m.group("id"), ln, _parse_exported(m.group("anns")), m.group("head"))
             parsed.articles.append(article)
             state = "header"
             continue
@@ -362,8 +363,9 @@ class _FileImport:
             }
             if exported != part.exported:
                 listing = ",".join(f"{k}:{v}" for k, v in exported.items())
+                head = f" head={part.head}" if part.head else ""
                 self.marker_updates[part.line] = (
-                    f"<!-- reader:article id={part.article_id} annotations={listing} -->"
+                    f"<!-- reader:article id={part.article_id} annotations={listing}{head} -->"
                 )
 
     def note(self, part: ArticlePart) -> None:
@@ -536,7 +538,7 @@ def import_file(archive: Archive, path: Path, report: ImportReport, *, dry_run: 
         else:
             job.event("notice", "", "the file changed while importing; its markers were not updated")
     if not dry_run and len(parsed.articles) == 1:
-        _restamp(archive, path, parsed.articles[0].article_id, report)
+        _restamp(archive, path, parsed.articles[0], report)
 
 
 def _header(text: str) -> str:
@@ -546,13 +548,16 @@ def _header(text: str) -> str:
     return text if end < 0 else text[:end]
 
 
-def _restamp(archive: Archive, path: Path, article_id: str, report: ImportReport) -> None:
+def _restamp(archive: Archive, path: Path, part: ArticlePart, report: ImportReport) -> None:
     """After a clean import, mark the file as matching the archive again (its
     ``export_hash``), so the next export rewrites it instead of keeping it as
     edited. Only when everything in it was taken back: no problem, conflict,
     deletion left pending or notice (a quote edited, which the archive does not
     take; the file changed while it was read), and the front matter, title and
-    source line (which are not imported) read as a fresh export."""
+    source line (which are not imported) read as a fresh export, or as they
+    were exported (their fingerprint, the marker's ``head``: changed in the
+    archive since, not in the file)."""
+    article_id = part.article_id
     if any(e.path == path and e.kind in ("problem", "conflict", "pending-delete", "notice") for e in report.events):
         return
     try:
@@ -574,7 +579,8 @@ def _restamp(archive: Archive, path: Path, article_id: str, report: ImportReport
     if len(items) != 1:
         return
     fresh = ex.render_article_markdown(items[0])
-    if _header(ex.unstamped(text)) != _header(fresh):
+    header = _header(ex.unstamped(text))
+    if header != _header(fresh) and (not part.head or ex.header_fingerprint(header) != part.head):
         return
     try:
         if path.read_bytes() == raw:

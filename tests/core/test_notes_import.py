@@ -144,6 +144,32 @@ def test_a_crlf_file_taken_back_is_written_again_by_the_next_export(archive, exp
     assert "Added in the app later." in text and "Their figure, checked." in text
 
 
+def test_a_header_changed_in_the_archive_does_not_keep_a_file_taken_back(archive, exported: Path) -> None:
+    """The article's tags (front matter) changed in the archive since the
+    export, the notes in the file: once import-notes has taken the file's
+    edits back, the next export writes it again, with the archive's header and
+    the annotations made since. A header edited in the file still keeps it."""
+    archive.set_article_tags(AID, ["politics"])
+    edit(exported, "Their figure.", "Their figure, mine.")
+    text = exported.read_text(encoding="utf-8")
+    start = text.rfind("<!-- reader:annotation", 0, text.index("^ccccccccc3"))
+    exported.write_text(text[:start], encoding="utf-8")  # a section deleted too
+    report = import_notes(archive, [exported], apply_deletions=True)
+    assert sorted(kinds(report)) == [("change", "aaaaaaaaa1"), ("delete", "ccccccccc3")]
+    put(archive, make_article(), "ddddddddd4", "Critics said", ["question"], "Made in the app.")
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert w.changed and not w.kept
+    text = exported.read_text(encoding="utf-8")
+    assert 'tags: ["politics"]' in text and "Their figure, mine." in text and "Made in the app." in text
+    # Now the title, edited in the file, while the archive's tags change again.
+    edit(exported, "# Cost cuts", "# Cost cuts (my title)")
+    edit(exported, "Made in the app.", "Made in the app, and here.")
+    archive.set_article_tags(AID, ["politics", "budget"])
+    assert kinds(import_notes(archive, [exported])) == [("change", "ddddddddd4")]
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert w.kept and "(my title)" in exported.read_text(encoding="utf-8")
+
+
 def test_a_quote_edited_in_the_vault_keeps_the_file_from_the_next_export(archive, exported: Path) -> None:
     """The archive keeps the article's own text for a quote: the file's edit
     is not taken back, so the next export must not write over it."""
