@@ -11,7 +11,7 @@ Markdown, one file per article (``reader export --out DIR``)::
     export_hash: "9b1f0c2a7e4d5a63"   fingerprint of the file as written
     ---
 
-    <!-- reader:article id=122c4a40dc76 annotations=3f2a9c1b0d:1a2b3c4d5e6f,... -->
+    <!-- reader:article id=122c4a40dc76 annotations=3f2a9c1b0d:1a2b3c4d5e6f,... head=... -->
     # Title
 
     Source: [site](<https://...>)
@@ -42,7 +42,10 @@ import-notes` (reader.core.notes_import) uses them to take edits back. The
 ``base`` of a marker is a fingerprint of what was exported (tags and note), so
 an import can tell an edit in the file from a change in the archive since the
 export. The article marker lists every annotation exported, so a section the
-user deleted can be told from an annotation added after the export.
+user deleted can be told from an annotation added after the export. Its
+``head`` (in a file of its own) is a fingerprint of the front matter, title and
+source line as exported, so a header the archive changed since can be told
+from one edited in the file.
 
 Escaping. Quotes, titles and metadata are article text: shown literally
 (Markdown, HTML, Obsidian tags, wiki links, comments and math are escaped).
@@ -59,7 +62,7 @@ time in the files; stable order of articles, annotations, tags and names).
 Edits to exported Markdown are never overwritten: the files of an export
 folder and a single document written with ``--out FILE.md`` (JSON exports are
 rewritten as before). Such a file carries, as ``export_hash``, a fingerprint of
-its own bytes as written: the last key of a file's front matter (computed with
+its own text as written (CRLF line ends and a byte-order mark aside): the last key of a file's front matter (computed with
 the value left empty), or the first line of a single document, an HTML comment
 ``<!-- export_hash=... -->`` (computed over the rest). Exporting again rewrites
 a file only if it still matches its fingerprint, or already reads as the new
@@ -103,7 +106,8 @@ W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 # ---------------------------------------------------------------- markers
 
 ARTICLE_MARKER = re.compile(
-    r"^<!-- reader:article id=(?P<id>[0-9a-f]+)(?: annotations=(?P<anns>[0-9a-f:,]*))? -->\s*$"
+    r"^<!-- reader:article id=(?P<id>[0-9a-f]+)(?: annotations=(?P<anns>[0-9a-f:,]*))?"
+    r"(?: head=(?P<head>[0-9a-f]+))? -->\s*$"
 )
 NOTE_MARKER = re.compile(r"^<!-- reader:note base=(?P<base>[0-9a-f]*) -->\s*$")
 ANNOTATION_MARKER = re.compile(r"^<!-- reader:annotation base=(?P<base>[0-9a-f]*) -->\s*$")
@@ -554,12 +558,16 @@ def render_article_markdown(item: ArticleExport, *, group_by: str | None = None,
     lines: list[str] = []
     if standalone:
         lines += _front_matter(article) + [""]
-    lines.append(f"<!-- reader:article id={article.id} annotations={exported} -->")
+    marker = f"<!-- reader:article id={article.id} annotations={exported}"
+    marker_at = len(lines)
     lines.append("# " + (escape_inline(one_line(article.title)) or "Untitled"))
     lines.append("")
     if not standalone:
         lines += _metadata_list(article) + [""]
     lines += [_source_line(article), ""]
+    if standalone:
+        marker += " head=" + header_fingerprint("\n".join(lines))
+    lines.insert(marker_at, marker + " -->")
     if item.note is not None:
         lines += [NOTE_HEADING, "", f"<!-- reader:note base={note_fingerprint(item.note)} -->"]
         lines += render_note(item.note) + [""]
@@ -571,6 +579,18 @@ def render_article_markdown(item: ArticleExport, *, group_by: str | None = None,
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines) + "\n"
+
+
+def header_fingerprint(header: str) -> str:
+    """What a standalone file's header read as exported (front matter but its
+    ``export_hash``, title and source line; the article marker left out): the
+    marker's ``head``, so import-notes can tell a header edited in the file
+    from one the archive changed since the export."""
+    lines = [x for x in as_written(header).rstrip("\n").split("\n")
+             if not ANY_MARKER.match(x) and not x.startswith(HASH_KEY + ": ")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return _hash(["header", lines])
 
 
 def render_markdown(items: Sequence[ArticleExport], *, group_by: str | None = None) -> str:
@@ -853,12 +873,22 @@ def unstamped(text: str) -> str:
     return text[: m.start()] + text[m.end():] if m else text
 
 
+def as_written(text: str) -> str:
+    """A file's text with the line ends and byte-order mark an export writes
+    (an editor or a sync tool on Windows may add CRLF and a BOM): those are
+    no edit of the notes, and fingerprints are taken over this form."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n") if "\r\n" in text else text
+
+
 def edited_since_export(data: bytes, new_text: str) -> bool:
     """Whether a file an export wrote (now holding `data`) has been changed
     since: False when it still matches its fingerprint, or when it reads as
-    `new_text` (the export about to be written, unstamped) apart from that."""
+    `new_text` (the export about to be written, unstamped) apart from that.
+    Line ends (CRLF) and a byte-order mark are not changes."""
     try:
-        text = data.decode("utf-8")
+        text = as_written(data.decode("utf-8"))
     except UnicodeDecodeError:
         return True
     m = _DOC_HASH_LINE.match(text)

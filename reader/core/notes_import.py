@@ -74,6 +74,7 @@ class ArticlePart:
     article_id: str
     line: int
     exported: dict[str, str] | None  # annotation id -> base, in file order
+    head: str | None = None  # the header's fingerprint as exported
     note: str | None = None
     note_base: str | None = None
     note_line: int = 0  # of the note's marker (0: none)
@@ -165,7 +166,7 @@ def parse_export(text: str) -> ParsedFile:
         m = ex.ARTICLE_MARKER.match(line)
         if m:
             close()
-            article = ArticlePart(m.group("id"), ln, _parse_exported(m.group("anns")))
+            article = ArticlePart(m.group("id"), ln, _parse_exported(m.group("anns")), m.group("head"))
             parsed.articles.append(article)
             state = "header"
             continue
@@ -282,7 +283,8 @@ def quote_recognisable(file_lines: Sequence[str], exact: str) -> bool:
 def _desired_tags(tokens: Sequence[str], current: Sequence[str]) -> list[str]:
     """The file's tags as stored names: a tag shown unchanged keeps its stored
     spelling (`c++` is shown as `#c`), every stored tag shown alike too; a new
-    one is normalised."""
+    one is normalised. A stored tag with no Obsidian form (an emoji) is not
+    on the line, so the user cannot have removed it: it stays."""
     by_shown: dict[str, list[str]] = {}
     for t in current:
         by_shown.setdefault(ex.obsidian_tag(t), []).append(t)
@@ -291,6 +293,7 @@ def _desired_tags(tokens: Sequence[str], current: Sequence[str]) -> list[str]:
         for tag in by_shown.get(token) or [normalise_tag(token)]:
             if tag and tag not in out:
                 out.append(tag)
+    out += [t for t in by_shown.get("", ()) if t not in out]
     return out
 
 
@@ -360,8 +363,9 @@ class _FileImport:
             }
             if exported != part.exported:
                 listing = ",".join(f"{k}:{v}" for k, v in exported.items())
+                head = f" head={part.head}" if part.head else ""
                 self.marker_updates[part.line] = (
-                    f"<!-- reader:article id={part.article_id} annotations={listing} -->"
+                    f"<!-- reader:article id={part.article_id} annotations={listing}{head} -->"
                 )
 
     def note(self, part: ArticlePart) -> None:
@@ -534,7 +538,7 @@ def import_file(archive: Archive, path: Path, report: ImportReport, *, dry_run: 
         else:
             job.event("notice", "", "the file changed while importing; its markers were not updated")
     if not dry_run and len(parsed.articles) == 1:
-        _restamp(archive, path, parsed.articles[0].article_id, report)
+        _restamp(archive, path, parsed.articles[0], report)
 
 
 def _header(text: str) -> str:
@@ -544,20 +548,26 @@ def _header(text: str) -> str:
     return text if end < 0 else text[:end]
 
 
-def _restamp(archive: Archive, path: Path, article_id: str, report: ImportReport) -> None:
+def _restamp(archive: Archive, path: Path, part: ArticlePart, report: ImportReport) -> None:
     """After a clean import, mark the file as matching the archive again (its
     ``export_hash``), so the next export rewrites it instead of keeping it as
     edited. Only when everything in it was taken back: no problem, conflict,
     deletion left pending or notice (a quote edited, which the archive does not
     take; the file changed while it was read), and the front matter, title and
-    source line (which are not imported) read as a fresh export."""
+    source line (which are not imported) read as a fresh export, or as they
+    were exported (their fingerprint, the marker's ``head``: changed in the
+    archive since, not in the file)."""
+    article_id = part.article_id
     if any(e.path == path and e.kind in ("problem", "conflict", "pending-delete", "notice") for e in report.events):
         return
     try:
         raw = path.read_bytes()
-        text = raw.decode("utf-8")
+        original = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return
+    # The fingerprint is over the text as an export writes it; the file keeps
+    # its own line ends and byte-order mark.
+    text = ex.as_written(original)
     if ex.stamp(ex.unstamped(text)) == text:
         return  # already matches its fingerprint (or has no front matter)
     from reader.core.store import NotFound
@@ -569,11 +579,17 @@ def _restamp(archive: Archive, path: Path, article_id: str, report: ImportReport
     if len(items) != 1:
         return
     fresh = ex.render_article_markdown(items[0])
-    if _header(ex.unstamped(text)) != _header(fresh):
+    header = _header(ex.unstamped(text))
+    if header != _header(fresh) and (not part.head or ex.header_fingerprint(header) != part.head):
         return
     try:
         if path.read_bytes() == raw:
-            ex.write_atomic(path, ex.stamp(ex.unstamped(text)).encode("utf-8"))
+            restamped = ex.stamp(ex.unstamped(text))
+            if "\r\n" in original:
+                restamped = restamped.replace("\n", "\r\n")
+            if original.startswith("\ufeff"):
+                restamped = "\ufeff" + restamped
+            ex.write_atomic(path, restamped.encode("utf-8"))
     except OSError:
         return
     if path not in report.rewritten:

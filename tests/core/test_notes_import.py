@@ -127,6 +127,49 @@ def test_after_a_clean_import_the_next_export_writes_the_file_again(archive, exp
     assert w.kept and "(my title)" in exported.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_crlf_file_taken_back_is_written_again_by_the_next_export(archive, exported: Path, bom: bytes) -> None:
+    """A file saved with CRLF line ends (and a BOM) whose edits were all taken
+    back is refreshed by the next export, not kept as edited for ever."""
+    edit(exported, "Their figure.", "Their figure, checked.")
+    exported.write_bytes(bom + exported.read_bytes().replace(b"\n", b"\r\n"))
+    report = import_notes(archive, [exported])
+    assert kinds(report) == [("change", "aaaaaaaaa1")]
+    raw = exported.read_bytes()
+    assert raw.startswith(bom) and b"\n" not in raw.replace(b"\r\n", b"")  # the file's own line ends
+    archive.update_annotation("ccccccccc3", note="Added in the app later.")
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert w.changed and not w.kept
+    text = exported.read_text(encoding="utf-8")
+    assert "Added in the app later." in text and "Their figure, checked." in text
+
+
+def test_a_header_changed_in_the_archive_does_not_keep_a_file_taken_back(archive, exported: Path) -> None:
+    """The article's tags (front matter) changed in the archive since the
+    export, the notes in the file: once import-notes has taken the file's
+    edits back, the next export writes it again, with the archive's header and
+    the annotations made since. A header edited in the file still keeps it."""
+    archive.set_article_tags(AID, ["politics"])
+    edit(exported, "Their figure.", "Their figure, mine.")
+    text = exported.read_text(encoding="utf-8")
+    start = text.rfind("<!-- reader:annotation", 0, text.index("^ccccccccc3"))
+    exported.write_text(text[:start], encoding="utf-8")  # a section deleted too
+    report = import_notes(archive, [exported], apply_deletions=True)
+    assert sorted(kinds(report)) == [("change", "aaaaaaaaa1"), ("delete", "ccccccccc3")]
+    put(archive, make_article(), "ddddddddd4", "Critics said", ["question"], "Made in the app.")
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert w.changed and not w.kept
+    text = exported.read_text(encoding="utf-8")
+    assert 'tags: ["politics"]' in text and "Their figure, mine." in text and "Made in the app." in text
+    # Now the title, edited in the file, while the archive's tags change again.
+    edit(exported, "# Cost cuts", "# Cost cuts (my title)")
+    edit(exported, "Made in the app.", "Made in the app, and here.")
+    archive.set_article_tags(AID, ["politics", "budget"])
+    assert kinds(import_notes(archive, [exported])) == [("change", "ddddddddd4")]
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert w.kept and "(my title)" in exported.read_text(encoding="utf-8")
+
+
 def test_a_quote_edited_in_the_vault_keeps_the_file_from_the_next_export(archive, exported: Path) -> None:
     """The archive keeps the article's own text for a quote: the file's edit
     is not taken back, so the next export must not write over it."""
@@ -252,6 +295,19 @@ def test_duplicate_ids_and_stray_text(archive, exported: Path) -> None:
     assert sorted(kinds(report)) == [("problem", ""), ("problem", "ccccccccc3"), ("problem", "ccccccccc3")]
     assert any("outside any note" in e.message for e in report.events)
     assert archive.annotation("ccccccccc3").tags == ["question"]
+
+
+def test_tags_obsidian_cannot_show_survive_an_edit_of_the_tags_line(archive, exported: Path) -> None:
+    """A tag with no Obsidian form (an emoji, only punctuation) is not on the
+    Tags: line; editing that line must not remove it."""
+    archive.update_annotation("aaaaaaaaa1", tags=["claim", "\U0001f525", "+++"])
+    [path] = ex.export_to_folder(archive, None, exported.parent)
+    assert "Tags: #claim\n" in path.read_text(encoding="utf-8")
+    edit(path, "Tags: #claim\n", "Tags: #claim #checked\n")
+    report = import_notes(archive, [path])
+    assert kinds(report) == [("change", "aaaaaaaaa1")]
+    assert report.events[0].message == "tags +checked"
+    assert archive.annotation("aaaaaaaaa1").tags == ["claim", "checked", "\U0001f525", "+++"]
 
 
 def test_missing_tags_line_is_not_read_as_no_tags(archive, exported: Path) -> None:

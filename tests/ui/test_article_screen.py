@@ -816,3 +816,58 @@ async def test_keys_typed_ahead_of_the_tag_picker_reach_it(seeded) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen
+
+
+async def test_a_mark_changed_by_another_process_keeps_that_change_when_tagged_here(seeded) -> None:
+    """`reader note` or `reader import-notes` run while the article is open:
+    tagging the mark here afterwards keeps their note and tags."""
+    from reader.core.store import Archive
+
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        await pilot.press("c")
+        [ann] = archive.annotations(article_id)
+        with Archive(archive.data_dir) as other:
+            other.update_annotation(ann.id, note="Taken back from the vault.", add_tags=["from-vault"])
+        await pilot.press("e")
+        await pilot.pause()
+        [after] = archive.annotations(article_id)
+        assert after.note == "Taken back from the vault."
+        assert after.tags == [CLAIM, "from-vault", EVIDENCE]
+        # Undo puts back what the mark was just before this edit, not the older copy.
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        [undone] = archive.annotations(article_id)
+        assert undone.note == "Taken back from the vault." and undone.tags == [CLAIM, "from-vault"]
+
+
+async def test_the_note_editors_open_on_notes_changed_by_another_process(seeded) -> None:
+    """A note taken back from the vault while the article is open is the text
+    the editor starts from (n and N), so saving there does not undo it."""
+    from reader.core.store import Archive
+
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        await pilot.press("c")
+        [ann] = archive.annotations(article_id)
+        with Archive(archive.data_dir) as other:
+            other.update_annotation(ann.id, note="From the vault.")
+            other.set_article_note(article_id, "Article note from the vault.")
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen.original == "From the vault."
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("N")
+        await pilot.pause()
+        assert app.screen.original == "Article note from the vault."
+        await pilot.press("escape")
+        await pilot.pause()
+    assert archive.annotation(ann.id).note == "From the vault."
+    assert archive.get(article_id).note == "Article note from the vault."

@@ -227,13 +227,33 @@ class ArticleScreen(Screen[None]):
         self.undo.append(Change("added", ann))
         return ann
 
+    def _current(self, ann: Annotation) -> Annotation:
+        """The mark as the archive has it now: another process (`reader note`,
+        `reader import-notes`) may have changed it since this screen read it."""
+        from reader.core.store import NotFound
+
+        try:
+            return self.archive.annotation(ann.id)
+        except NotFound:
+            return ann
+
     def _edit(self, ann: Annotation, **changes: Any) -> Annotation:
-        before = replace(ann, tags=list(ann.tags))
-        after = replace(ann, **changes)
+        """Change `ann` as read by this screen: the tags added and removed here,
+        and a new note, go onto the mark as it is now, so what another process
+        changed meanwhile stays."""
         from reader.core.store import now_iso
 
-        after.updated = now_iso()
-        self.archive.put_annotation(after)
+        with self.archive.transaction():
+            current = self._current(ann)
+            if "tags" in changes:
+                wanted = list(changes["tags"])
+                removed = {t for t in ann.tags if t not in wanted}
+                kept = [t for t in current.tags if t not in removed]
+                changes["tags"] = kept + [t for t in wanted if t not in ann.tags and t not in kept]
+            before = replace(current, tags=list(current.tags))
+            after = replace(current, **changes)
+            after.updated = now_iso()
+            self.archive.put_annotation(after)
         self.undo.append(Change("edited", before, after))
         return after
 
@@ -432,6 +452,8 @@ class ArticleScreen(Screen[None]):
         if span is None:
             return
         existing = self._under_cursor()
+        if existing is not None:
+            existing = self._current(existing)
         chosen = list(existing.tags) if existing else []
 
         def done(tags: list[str] | None) -> None:
@@ -453,6 +475,8 @@ class ArticleScreen(Screen[None]):
             return
         existing = self._under_cursor()
         quote = self.article.text[existing.start : existing.end] if existing else self.article.text[span[0] : span[1]]
+        if existing is not None:
+            existing = self._current(existing)
 
         def done(text: str | None) -> None:
             if text is None:
@@ -467,6 +491,12 @@ class ArticleScreen(Screen[None]):
         self.app.push_screen(NoteEditor("Note", existing.note if existing else "", quote=quote), done)
 
     def action_article_note(self) -> None:
+        from reader.core.store import NotFound
+
+        try:  # another process may have changed it since this screen read it
+            self.article.note = self.archive.article_note(self.article.id)
+        except NotFound:
+            pass
         old = self.article.note
 
         def done(text: str | None) -> None:
