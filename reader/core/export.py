@@ -771,15 +771,56 @@ def owner_of(path: Path, fmt: str) -> str | None:
     return m.group(1) if m else None
 
 
+def _moved_files(folder: Path, wanted: set[str]) -> dict[str, str]:
+    """Article id -> path (relative, "/"-separated) of a Markdown export the
+    user moved into a subfolder of `folder` (a vault filed by topic), for the
+    articles in `wanted`. Hidden folders (.obsidian, .trash) and symbolic
+    links are left out; the first file found in name order wins."""
+    found: dict[str, str] = {}
+    if not wanted:
+        return found
+    for dirpath, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if is_safe_name(d) and not os.path.islink(os.path.join(dirpath, d)))
+        rel = os.path.relpath(dirpath, folder)
+        if rel == ".":
+            continue  # the folder's own files are assign_names' to find
+        for name in sorted(files):
+            if not name.endswith(".md") or not is_safe_name(name):
+                continue
+            owner = owner_of(Path(dirpath) / name, "md")
+            if owner in wanted and owner not in found:
+                found[owner] = f"{rel.replace(os.sep, '/')}/{name}"
+        if len(found) == len(wanted):
+            break
+    return found
+
+
+def is_safe_place(folder: Path, name: str) -> bool:
+    """`name` (a file name, or a "/"-separated path into subfolders) stays
+    inside `folder`: every part a safe name, and no symbolic link on the way."""
+    parts = name.split("/")
+    if not all(is_safe_name(part) for part in parts):
+        return False
+    where = os.path.abspath(folder)
+    path = where
+    for part in parts[:-1]:
+        path = os.path.join(path, part)
+        if os.path.islink(path) or not os.path.isdir(path):
+            return False
+    return os.path.dirname(os.path.join(path, parts[-1])) == path
+
+
 def assign_names(items: Sequence[ArticleExport], folder: Path, fmt: str = "md") -> dict[str, str]:
     """Article id -> file name in `folder`.
 
     An article keeps the file it was exported to before (found by the marker
-    inside), so re-exports land on the same name even after a title changes.
-    Otherwise it gets its title's slug, and on a collision (another article's
-    file, a file that is not an export, another article in this export) the
-    slug with its short id, then its full id: the same article always gets the
-    same name. A file that is not an export of this article is never overwritten.
+    inside), so re-exports land on the same name even after a title changes;
+    a Markdown file the user moved into a subfolder is found there too (the
+    name is then a "/"-separated path). Otherwise it gets its title's slug,
+    and on a collision (another article's file, a file that is not an export,
+    another article in this export) the slug with its short id, then its full
+    id: the same article always gets the same name. A file that is not an
+    export of this article is never overwritten.
     """
     ext = EXTENSIONS[fmt]
     owned: dict[str, str] = {}
@@ -809,6 +850,8 @@ def assign_names(items: Sequence[ArticleExport], folder: Path, fmt: str = "md") 
         if aid in owned:
             names[aid] = owned[aid]
             taken.add(owned[aid].casefold())
+    if fmt == "md":
+        names.update(_moved_files(folder, exporting - set(names)))
     for aid in sorted(wanted):
         if aid in names:
             continue
@@ -931,11 +974,6 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> bool:
     return True
 
 
-def _inside(folder: str, path: Path) -> bool:
-    """`path` names an entry of `folder` (an absolute path), not of another."""
-    return os.path.dirname(os.path.abspath(path)) == folder
-
-
 def write_folder(
     items: Sequence[ArticleExport], folder: Path, fmt: str = "md", *, group_by: str | None = None,
     force: bool = False,
@@ -953,11 +991,10 @@ def write_folder(
         raise ExportError(f"{folder}: not a folder")
     names = assign_names(items, folder, fmt)
     out: list[Written] = []
-    where = os.path.abspath(folder)
     for item in items:
         name = names[item.article.id]
         path = folder / name
-        if not is_safe_name(name) or not _inside(where, path):  # pragma: no cover - assign_names guarantees it
+        if not is_safe_place(folder, name):  # pragma: no cover - assign_names guarantees it
             raise ExportError(f"refusing to write {name!r} outside {folder}")
         if fmt == "md":
             rendered = render_article_markdown(item, group_by=group_by)

@@ -521,3 +521,41 @@ def test_a_w3c_annotation_on_changed_text_says_what_the_text_read() -> None:
     assert ex.w3c_annotation(ann, article)["reader:was"] == "At least 30 states"
     ann.was = ""
     assert "reader:was" not in ex.w3c_annotation(ann, article)
+
+
+def test_a_file_moved_into_a_subfolder_is_written_where_it_now_is(archive, seeded, tmp_path: Path) -> None:
+    """A vault filed by topic: the export finds its file in the subfolder the
+    user moved it to, instead of writing a second copy at the top."""
+    [first] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    (tmp_path / "read" / "2024").mkdir(parents=True)
+    moved = tmp_path / "read" / "2024" / first.path.name
+    first.path.rename(moved)
+    archive.update_annotation("e1e1e1e1e1", note="Changed in the archive.")
+    [again] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    assert again.path == moved and again.changed
+    assert "Changed in the archive." in moved.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["read"]  # no second copy
+    # Edited where it now is: kept there, as at the top.
+    moved.write_text(moved.read_text(encoding="utf-8") + "\nMine.\n", encoding="utf-8")
+    archive.update_annotation("e1e1e1e1e1", note="Changed again.")
+    [kept] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    assert kept.path == moved and kept.kept and moved.read_text(encoding="utf-8").endswith("Mine.\n")
+    # Hidden folders (Obsidian's trash) and folders behind a link are not looked in.
+    (tmp_path / ".trash").mkdir()
+    moved.rename(tmp_path / ".trash" / moved.name)
+    [fresh] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    assert fresh.path.parent == tmp_path
+    fresh.path.rename(tmp_path / "read" / fresh.path.name)
+    (tmp_path / "linked").symlink_to(tmp_path / "read")
+    (tmp_path / "read" / fresh.path.name).rename(tmp_path / "read" / "x.md")
+    [found] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    assert found.path == tmp_path / "read" / "x.md"
+
+
+def test_a_place_in_the_export_folder_stays_inside_it(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "a" / "link").symlink_to(tmp_path / "out")
+    assert ex.is_safe_place(tmp_path, "x.md") and ex.is_safe_place(tmp_path, "a/x.md")
+    for bad in ("../x.md", "a/../../x.md", "a/link/x.md", ".hidden/x.md", "a//x.md", "missing/x.md", "/x.md"):
+        assert not ex.is_safe_place(tmp_path, bad), bad
