@@ -280,6 +280,17 @@ def test_omnivore_import_twice_duplicates_nothing(archive, omnivore_zip: Path) -
     assert archive.get(bridge.id).note == "This piece is the best summary of the bridge saga."
 
 
+def test_omnivore_article_note_edited_or_deleted_stays_so_on_import_again(archive, omnivore_zip: Path) -> None:  # noqa: ANN001
+    import_omnivore(archive, omnivore_zip)
+    bridge = by_url(archive)["https://example.org/news/bridge-committee"]
+    archive.set_article_note(bridge.id, "My own view of the saga")
+    import_omnivore(archive, omnivore_zip)
+    assert archive.article_note(bridge.id) == "My own view of the saga"
+    archive.set_article_note(bridge.id, "")
+    import_omnivore(archive, omnivore_zip)
+    assert archive.article_note(bridge.id) == ""
+
+
 def test_omnivore_unzipped_folder(archive, tmp_path: Path) -> None:  # noqa: ANN001
     folder = tmp_path / "Omnivore export"
     shutil.copytree(FIX / "omnivore", folder)

@@ -276,6 +276,12 @@ def place(text: str, quote: str, hint: int | None = None) -> tuple[int, int] | N
     return anchor.fuzzy_find(text, quote, "", "", hint or 0)
 
 
+def imported_note_key(source: str, note: str) -> str:
+    """What names a note an import joined to an article's note (see
+    `Archive.add_imported_note`): the service and the note's text."""
+    return hashlib.sha256(f"{source}\x00{note}".encode("utf-8")).hexdigest()[:16]
+
+
 def attach_highlights(
     archive: Any, article_id: str, text: str, highlights: list[Highlight], report: ImportReport, source: str,
     taken: set[str] | None = None,
@@ -299,8 +305,7 @@ def attach_highlights(
             # A note on no quote is a note on the article: it joins the
             # article's own note, once (an import run again adds nothing,
             # and brings back none the user deleted).
-            key = hashlib.sha256(f"{source}\x00{note}".encode("utf-8")).hexdigest()[:16]
-            archive.add_imported_note(article_id, key, note)
+            archive.add_imported_note(article_id, imported_note_key(source, note), note)
             continue
         seen[(quote, note)] += 1
         key = f"{source}\x00{article_id}\x00{quote}\x00{note}\x00{seen[(quote, note)]}"
