@@ -1368,7 +1368,8 @@ class Archive:
 
     def add_pending_many(self, entries: list[dict[str, Any]]) -> list[SaveResult]:
         """Entries to fetch later (an export's saved links): each a dict with
-        ``url`` and optionally ``title``, ``tags``, ``saved``, ``note``, ``read``
+        ``url`` and optionally ``title``, ``tags``, ``saved``, ``note`` (and
+        ``note_key``, naming it as `add_imported_note` does), ``read``
         (when it was read, or True),
         ``author``, ``published``, ``source``. An address already in the
         archive (or earlier in `entries`) is a "duplicate" and changes nothing.
@@ -1404,6 +1405,8 @@ class Archive:
                 self._write_body(placeholder, previous=None)
                 note = clean_text(str(entry.get("note") or "")).strip()
                 own: dict[str, Any] = {"note": note, "updated": now_iso()} if note else {}
+                if note and entry.get("note_key"):
+                    own["imported_notes"] = [str(entry["note_key"])]  # see add_imported_note
                 if entry.get("read"):
                     own["read"] = entry["read"] if isinstance(entry["read"], str) else now_iso()
                 if own:

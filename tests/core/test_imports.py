@@ -170,6 +170,42 @@ def test_instapaper(archive) -> None:  # noqa: ANN001
     assert len(archive.articles()) == 4
 
 
+def test_instapaper_selection_joins_a_link_already_here_once(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    # Moving from Pocket and Instapaper both: the link is here from Pocket;
+    # the text the user selected in Instapaper is not lost as a "duplicate".
+    pocket = tmp_path / "pocket.csv"
+    pocket.write_text("title,url,time_added,tags,status\n"
+                      "Deep work,https://blog.example.org/deep-work,1600000000,focus,unread\n", encoding="utf-8")
+    import_pocket(archive, pocket)
+    export = tmp_path / "instapaper-export.csv"
+    export.write_text("URL,Title,Selection,Folder,Timestamp\n"
+                      "https://blog.example.org/deep-work,Deep work,Attention is the scarce resource.,Unread,1650000000\n"
+                      "https://blog.example.org/deep-work/,Deep work,A second selection.,Unread,1650000001\n",
+                      encoding="utf-8")
+    report = import_instapaper(archive, export)
+    (row,) = archive.articles()
+    assert report.duplicates == 2 and report.notes_joined == 2
+    assert archive.article_note(row.id) == "Attention is the scarce resource.\n\nA second selection."
+    assert any("2 notes joined" in line for line in report.lines())
+    # Once: an import again joins nothing, and what the user makes of the note stays.
+    again = import_instapaper(archive, export)
+    assert again.notes_joined == 0
+    archive.set_article_note(row.id, "")
+    import_instapaper(archive, export)
+    assert archive.article_note(row.id) == ""
+
+
+def test_instapaper_selection_deleted_stays_deleted_on_import_again(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    export = tmp_path / "instapaper-export.csv"
+    export.write_text("URL,Title,Selection,Folder,Timestamp\n"
+                      "https://i.example/1,One,Picked text.,Unread,1650000000\n", encoding="utf-8")
+    import_instapaper(archive, export)
+    (row,) = archive.articles()
+    archive.set_article_note(row.id, "")
+    import_instapaper(archive, export)
+    assert archive.article_note(row.id) == ""
+
+
 def test_instapaper_tags_column(archive, tmp_path: Path) -> None:  # noqa: ANN001
     # Exports since 2025 end each row with its tags, a JSON list.
     export = tmp_path / "instapaper-export.csv"

@@ -73,6 +73,7 @@ class ImportReport:
     orphaned: int = 0
     highlights_known: int = 0  # already imported before
     highlights_deleted: int = 0  # imported before, deleted since: not brought back
+    notes_joined: int = 0  # an entry's note joined to the article already here
     #: The articles this export brought with their text so far, by address:
     #: an address the export holds twice is the first entry's article.
     seen: dict[str, str] = field(default_factory=dict, repr=False)
@@ -95,7 +96,9 @@ class ImportReport:
             if self.highlights_deleted:
                 line += f", {self.highlights_deleted} deleted by you (left deleted)"
             out.append(line)
-        out.append(f"  duplicates skipped: {self.duplicates}")
+        joined = (f" ({self.notes_joined} note{'s' if self.notes_joined != 1 else ''} joined to the note "
+                  "of the article already here)") if self.notes_joined else ""
+        out.append(f"  duplicates skipped: {self.duplicates}{joined}")
         out.append(f"  failed: {len(self.failed)}")
         for what, why in self.failed[:50]:
             out.append(f"    {what}: {why}")
@@ -241,17 +244,23 @@ def store_entries(archive: Any, entries: list[Entry], report: ImportReport, sour
         except FetchError as err:
             report.fail(f"{e.where + ': ' if e.where else ''}{e.url[:100] or '(no address)'}", str(err))
             continue
+        note = clean_text(e.note).strip()
         batch.append({"url": url, "title": clean_title(e.title, url) or url, "tags": e.tags, "saved": e.saved,
-                      "note": e.note, "author": e.author, "published": e.published, "site": site_of(url),
+                      "note": note, "note_key": imported_note_key(source, note) if note else "",
+                      "author": e.author, "published": e.published, "site": site_of(url),
                       "source": source, "read": e.read})
         where.append(i)
     if batch:
-        for i, res in zip(where, archive.add_pending_many(batch), strict=True):
+        for i, entry, res in zip(where, batch, archive.add_pending_many(batch), strict=True):
             ids[i] = res.id
             if res.status == "added":
                 report.pending += 1
-            else:
-                report.duplicates += 1
+                continue
+            report.duplicates += 1
+            # The link is here already (from another export, say): the note
+            # the user made with this entry joins the article's note, once.
+            if entry["note"] and archive.add_imported_note(res.id, entry["note_key"], entry["note"]):
+                report.notes_joined += 1
     return ids
 
 
