@@ -409,6 +409,29 @@ def test_wallabag_import(archive) -> None:  # noqa: ANN001
     assert len(archive.articles()) == 3
 
 
+def test_an_export_with_changed_text_reports_the_users_notes_it_orphans(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    def export(paragraphs: list[str]) -> Path:
+        path = tmp_path / "wallabag.json"
+        path.write_text(json.dumps([{"url": "https://science.example.org/sleep", "title": "On sleep",
+                                     "content": "".join(f"<p>{p}</p>" for p in paragraphs)}]), encoding="utf-8")
+        return path
+
+    keep = "Subjects who slept after learning recalled more words the next day than those who stayed awake."
+    gone = "The hippocampus replays the day's events during slow-wave sleep, and the replay strengthens them."
+    new = "A 2024 meta-analysis found the effect smaller than first reported, but real, across forty studies."
+    import_wallabag(archive, export([keep, gone]))
+    (row,) = archive.articles()
+    text = archive.get(row.id).text
+    archive.add_annotation(row.id, text.index(keep), text.index(keep) + len(keep), note="kept")
+    lost = archive.add_annotation(row.id, text.index(gone), text.index(gone) + len(gone), note="my key note")
+    report = import_wallabag(archive, export([keep, new]))
+    assert report.updated == 1
+    assert archive.annotation(lost.id).orphaned
+    assert report.notes_kept == 1 and report.notes_orphaned == 1
+    out = "\n".join(report.lines())
+    assert "1 orphaned" in out and f"reader notes {row.id[:8]}" in out
+
+
 def test_an_address_twice_in_one_export_keeps_the_first_entrys_text_and_highlights(archive,  # noqa: ANN001
                                                                                   tmp_path: Path) -> None:
     entries = json.loads((FIX / "wallabag.json").read_text(encoding="utf-8"))

@@ -74,6 +74,13 @@ class ImportReport:
     highlights_known: int = 0  # already imported before
     highlights_deleted: int = 0  # imported before, deleted since: not brought back
     notes_joined: int = 0  # an entry's note joined to the article already here
+    #: The notes on articles updated (given this export's text): moved to the
+    #: new text, on text that reads differently now, orphaned; and the
+    #: articles whose notes want a look.
+    notes_kept: int = 0
+    notes_changed: int = 0
+    notes_orphaned: int = 0
+    to_review: list[str] = field(default_factory=list)
     #: The articles this export brought with their text so far, by address:
     #: an address the export holds twice is the first entry's article.
     seen: dict[str, str] = field(default_factory=dict, repr=False)
@@ -89,6 +96,17 @@ class ImportReport:
                    + (f" ({self.imported} with their text, {self.pending} to fetch)" if self.pending else ""))
         if self.updated:
             out.append(f"  updated: {self.updated} (already here; the export's text kept as the new version)")
+            if self.notes_kept or self.notes_orphaned:
+                line = f"    their notes: {self.notes_kept} kept"
+                if self.notes_changed:
+                    line += f", {self.notes_changed} of them on text that changed"
+                if self.notes_orphaned:
+                    line += f", {self.notes_orphaned} orphaned (the text they were on is gone)"
+                out.append(line)
+            if self.to_review:
+                more = f" (and {len(self.to_review) - 10} more)" if len(self.to_review) > 10 else ""
+                out.append("    review them: " + ", ".join(f"`reader notes {i[:8]}`" for i in self.to_review[:10])
+                           + more)
         if self.highlights or self.highlights_known or self.highlights_deleted:
             line = f"  highlights: {self.highlights} new ({self.placed} placed, {self.orphaned} orphaned)"
             if self.highlights_known:
@@ -376,6 +394,11 @@ def save_with_content(archive: Any, article: Any, report: ImportReport, *, raw_h
             report.imported += 1
         elif status == "updated":
             report.updated += 1
+            report.notes_kept += res.reanchored
+            report.notes_changed += res.changed
+            report.notes_orphaned += res.orphaned
+            if res.changed or res.orphaned:
+                report.to_review.append(res.id)
         else:
             report.duplicates += 1
         if raw_html and status != "duplicate":
