@@ -146,6 +146,19 @@ def test_not_a_pocket_export(archive, tmp_path: Path) -> None:  # noqa: ANN001
         import_pocket(archive, tmp_path / "missing.html")
 
 
+def test_an_export_of_another_service_is_refused_with_the_right_command(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    # Read as the wrong service, an export would come in without what only its
+    # own importer reads (Instapaper's selections, folders and archive, say),
+    # and the right import then finds every link a duplicate.
+    with pytest.raises(ImportFormatError, match="reader import instapaper"):
+        import_pocket(archive, FIX / "instapaper.csv")
+    with pytest.raises(ImportFormatError, match="reader import pocket"):
+        import_instapaper(archive, FIX / "pocket.csv")
+    with pytest.raises(ImportFormatError, match="reader import omnivore"):
+        import_wallabag(archive, FIX / "omnivore" / "metadata_0_to_4.json")
+    assert archive.articles() == []
+
+
 # ---------------------------------------------------------------- Instapaper
 
 
