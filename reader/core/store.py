@@ -1467,8 +1467,9 @@ class Archive:
                     target = self.get(row.id)
                     if set(old.tags) - set(target.tags):
                         self.set_article_tags(row.id, sorted(set(target.tags) | set(old.tags)))
-                    if old.note and not target.note:
-                        self.set_article_note(row.id, old.note)
+                    if old.note and f"\n\n{old.note}\n\n" not in f"\n\n{target.note}\n\n":
+                        # The entry's note joins the article's own (never replaces it, nor is dropped).
+                        self.set_article_note(row.id, f"{target.note}\n\n{old.note}" if target.note else old.note)
                     if info.read and not row.read:
                         self.set_read(row.id, when=info.read)
                     for ann in anns:

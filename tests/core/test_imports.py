@@ -551,6 +551,15 @@ def test_fill_pending_with_text_already_here_merges(archive) -> None:  # noqa: A
     assert archive.get(kept.id).note == "a note"
 
 
+def test_fill_pending_into_an_article_with_its_own_note_keeps_both_notes(archive) -> None:  # noqa: ANN001
+    kept = archive.save(_page("https://example.org/original", "Same words in both places, word for word."))
+    archive.set_article_note(kept.id, "what I wrote on it")
+    pid = archive.add_pending("https://example.org/mirror", note="the part I selected when saving").id
+    out = archive.fill_pending(pid, _page("https://example.org/mirror", "Same words in both places, word for word."))
+    assert out.status == "duplicate" and out.id == kept.id
+    assert archive.article_note(kept.id) == "what I wrote on it\n\nthe part I selected when saving"
+
+
 def test_fetch_failures_and_statuses(archive) -> None:  # noqa: ANN001
     a = archive.add_pending("https://example.org/a").id
     b = archive.add_pending("https://example.org/b").id
