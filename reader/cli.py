@@ -179,6 +179,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             article.tags = sorted({*article.tags, *(normalise_tag(t) for t in args.tag)} - {""})
         try:
             result = archive.save(article)
+            tagged = _tag_existing(archive, result.id, args.tag) if result.status == "duplicate" else []
         except Exception as err:  # noqa: BLE001 - one bad file never stops the rest
             from reader.core.store import ArchiveBusy, StoreError
 
@@ -188,7 +189,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             failed += 1
             progress.print(f"{path}: could not be stored ({type(err).__name__}: {err})", err=True)
         else:
-            progress.print(_saved_line(result))
+            progress.print(_saved_line(result) + _tagged_note(tagged))
         progress.step()
     progress.close()
     if failed:
@@ -465,6 +466,22 @@ def _is_address(arg: str) -> bool:
     return looks_like_url(arg) or url_scheme(arg) in _REFUSED_SCHEMES
 
 
+def _tag_existing(archive, article_id: str, tags: list[str] | None) -> list[str]:  # noqa: ANN001 - Archive
+    """Give an article already in the archive the tags of `reader add --tag`;
+    returns those it did not have."""
+    from reader.core.tags import normalise_tag
+
+    wanted = {t for t in (normalise_tag(x) for x in tags or ()) if t}
+    have = set(archive.info(article_id).tags)
+    if wanted - have:
+        archive.set_article_tags(article_id, sorted(have | wanted))
+    return sorted(wanted - have)
+
+
+def _tagged_note(tags: list[str]) -> str:
+    return f"  (tagged {' '.join('#' + t for t in tags)})" if tags else ""
+
+
 def _saved_line(result) -> str:  # noqa: ANN001 - SaveResult
     """What `reader add` says of one article it stored."""
     note = {"added": "", "duplicate": "  (already in the archive)", "updated": "  (updated: new version"}.get(
@@ -496,8 +513,9 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
                 url = check_url(raw)
                 row = archive.find_url(url)
                 if row is not None and row.status not in ("pending", "failed") and not args.refresh:
+                    tagged = _tag_existing(archive, row.id, args.tag)
                     progress.print(f"{short_id(row.id)}  {row.title}  (already in the archive; not fetched again: "
-                                   "--refresh fetches it again)")
+                                   "--refresh fetches it again)" + _tagged_note(tagged))
                     progress.step()
                     continue
                 client = client or make_client(opts)
@@ -513,6 +531,7 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
                         result = archive.save(article)
                     if result.status != "duplicate":
                         archive.put_raw(result.id, page.text(), page.meta())
+                    tagged = _tag_existing(archive, result.id, args.tag) if result.status == "duplicate" else []
             except FetchError as err:
                 failed += 1
                 kept = ""
@@ -523,7 +542,7 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
                     kept = f"; kept as pending ({short_id(res.id)}): `reader fetch` will try again"
                 progress.print(f"{raw}: {err}{kept}", err=True)
             else:
-                progress.print(_saved_line(result))
+                progress.print(_saved_line(result) + _tagged_note(tagged))
             progress.step()
     finally:
         progress.close()

@@ -1368,7 +1368,8 @@ class Archive:
 
     def add_pending_many(self, entries: list[dict[str, Any]]) -> list[SaveResult]:
         """Entries to fetch later (an export's saved links): each a dict with
-        ``url`` and optionally ``title``, ``tags``, ``saved``, ``note``, ``read``
+        ``url`` and optionally ``title``, ``tags``, ``saved``, ``note`` (and
+        ``note_key``, naming it as `add_imported_note` does), ``read``
         (when it was read, or True),
         ``author``, ``published``, ``source``. An address already in the
         archive (or earlier in `entries`) is a "duplicate" and changes nothing.
@@ -1404,6 +1405,8 @@ class Archive:
                 self._write_body(placeholder, previous=None)
                 note = clean_text(str(entry.get("note") or "")).strip()
                 own: dict[str, Any] = {"note": note, "updated": now_iso()} if note else {}
+                if note and entry.get("note_key"):
+                    own["imported_notes"] = [str(entry["note_key"])]  # see add_imported_note
                 if entry.get("read"):
                     own["read"] = entry["read"] if isinstance(entry["read"], str) else now_iso()
                 if own:
@@ -1464,8 +1467,9 @@ class Archive:
                     target = self.get(row.id)
                     if set(old.tags) - set(target.tags):
                         self.set_article_tags(row.id, sorted(set(target.tags) | set(old.tags)))
-                    if old.note and not target.note:
-                        self.set_article_note(row.id, old.note)
+                    if old.note and f"\n\n{old.note}\n\n" not in f"\n\n{target.note}\n\n":
+                        # The entry's note joins the article's own (never replaces it, nor is dropped).
+                        self.set_article_note(row.id, f"{target.note}\n\n{old.note}" if target.note else old.note)
                     if info.read and not row.read:
                         self.set_read(row.id, when=info.read)
                     for ann in anns:

@@ -100,6 +100,20 @@ def test_same_content_twice_is_one_article(cli, seed_path: Path, tmp_path: Path)
     assert len(json.loads(cli("list", "--json").out)) == 1
 
 
+def test_add_with_tag_of_a_file_already_here_tags_the_article(cli, seed_path: Path, tmp_path: Path) -> None:
+    # Added once without a tag; added again (the same file, or a copy) with
+    # one: the article gets the tag, and the line says so.
+    short = _add_seed(cli, seed_path)
+    copy = tmp_path / "copy-of-seed.txt"
+    copy.write_bytes(seed_path.read_bytes())
+    again = cli("add", copy, "--tag", "Thesis", "--tag", "sources")
+    assert again.code == 0 and "already in the archive" in again.out and "tagged #sources #thesis" in again.out
+    (row,) = json.loads(cli("list", "--json").out)
+    assert row["id"].startswith(short) and row["tags"] == ["sources", "thesis"]
+    same = cli("add", seed_path, "--tag", "thesis")
+    assert same.code == 0 and "tagged" not in same.out
+
+
 def test_add_reports_bad_files_and_goes_on(cli, seed_path: Path, tmp_path: Path) -> None:
     folder = tmp_path / "saved"
     (folder / "sub").mkdir(parents=True)

@@ -79,6 +79,10 @@ def test_add_url_fetches_folds_and_keeps_the_raw_page(cli, server: PageServer, d
     again = cli("add", url)
     assert again.code == 0 and "already in the archive" in again.out
     assert server.hits["/article/harbour"] == hits
+    # ... and a tag given then is not dropped.
+    tagged = cli("add", url, "--tag", "reread")
+    assert tagged.code == 0 and "(tagged #reread)" in tagged.out
+    assert rows(cli)[url]["tags"] == ["ports", "reread"] and server.hits["/article/harbour"] == hits
 
 
 def test_add_url_refresh_fetches_a_changed_page_again_and_keeps_the_notes(cli, server: PageServer) -> None:  # noqa: ANN001

@@ -146,6 +146,19 @@ def test_not_a_pocket_export(archive, tmp_path: Path) -> None:  # noqa: ANN001
         import_pocket(archive, tmp_path / "missing.html")
 
 
+def test_an_export_of_another_service_is_refused_with_the_right_command(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    # Read as the wrong service, an export would come in without what only its
+    # own importer reads (Instapaper's selections, folders and archive, say),
+    # and the right import then finds every link a duplicate.
+    with pytest.raises(ImportFormatError, match="reader import instapaper"):
+        import_pocket(archive, FIX / "instapaper.csv")
+    with pytest.raises(ImportFormatError, match="reader import pocket"):
+        import_instapaper(archive, FIX / "pocket.csv")
+    with pytest.raises(ImportFormatError, match="reader import omnivore"):
+        import_wallabag(archive, FIX / "omnivore" / "metadata_0_to_4.json")
+    assert archive.articles() == []
+
+
 # ---------------------------------------------------------------- Instapaper
 
 
@@ -168,6 +181,42 @@ def test_instapaper(archive) -> None:  # noqa: ANN001
     again = import_instapaper(archive, FIX / "instapaper.csv")
     assert again.pending == 0 and again.duplicates == 4
     assert len(archive.articles()) == 4
+
+
+def test_instapaper_selection_joins_a_link_already_here_once(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    # Moving from Pocket and Instapaper both: the link is here from Pocket;
+    # the text the user selected in Instapaper is not lost as a "duplicate".
+    pocket = tmp_path / "pocket.csv"
+    pocket.write_text("title,url,time_added,tags,status\n"
+                      "Deep work,https://blog.example.org/deep-work,1600000000,focus,unread\n", encoding="utf-8")
+    import_pocket(archive, pocket)
+    export = tmp_path / "instapaper-export.csv"
+    export.write_text("URL,Title,Selection,Folder,Timestamp\n"
+                      "https://blog.example.org/deep-work,Deep work,Attention is the scarce resource.,Unread,1650000000\n"
+                      "https://blog.example.org/deep-work/,Deep work,A second selection.,Unread,1650000001\n",
+                      encoding="utf-8")
+    report = import_instapaper(archive, export)
+    (row,) = archive.articles()
+    assert report.duplicates == 2 and report.notes_joined == 2
+    assert archive.article_note(row.id) == "Attention is the scarce resource.\n\nA second selection."
+    assert any("2 notes joined" in line for line in report.lines())
+    # Once: an import again joins nothing, and what the user makes of the note stays.
+    again = import_instapaper(archive, export)
+    assert again.notes_joined == 0
+    archive.set_article_note(row.id, "")
+    import_instapaper(archive, export)
+    assert archive.article_note(row.id) == ""
+
+
+def test_instapaper_selection_deleted_stays_deleted_on_import_again(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    export = tmp_path / "instapaper-export.csv"
+    export.write_text("URL,Title,Selection,Folder,Timestamp\n"
+                      "https://i.example/1,One,Picked text.,Unread,1650000000\n", encoding="utf-8")
+    import_instapaper(archive, export)
+    (row,) = archive.articles()
+    archive.set_article_note(row.id, "")
+    import_instapaper(archive, export)
+    assert archive.article_note(row.id) == ""
 
 
 def test_instapaper_tags_column(archive, tmp_path: Path) -> None:  # noqa: ANN001
@@ -280,6 +329,17 @@ def test_omnivore_import_twice_duplicates_nothing(archive, omnivore_zip: Path) -
     assert archive.get(bridge.id).note == "This piece is the best summary of the bridge saga."
 
 
+def test_omnivore_article_note_edited_or_deleted_stays_so_on_import_again(archive, omnivore_zip: Path) -> None:  # noqa: ANN001
+    import_omnivore(archive, omnivore_zip)
+    bridge = by_url(archive)["https://example.org/news/bridge-committee"]
+    archive.set_article_note(bridge.id, "My own view of the saga")
+    import_omnivore(archive, omnivore_zip)
+    assert archive.article_note(bridge.id) == "My own view of the saga"
+    archive.set_article_note(bridge.id, "")
+    import_omnivore(archive, omnivore_zip)
+    assert archive.article_note(bridge.id) == ""
+
+
 def test_omnivore_unzipped_folder(archive, tmp_path: Path) -> None:  # noqa: ANN001
     folder = tmp_path / "Omnivore export"
     shutil.copytree(FIX / "omnivore", folder)
@@ -360,6 +420,29 @@ def test_wallabag_import(archive) -> None:  # noqa: ANN001
     assert again.highlights == 0 and again.highlights_known == 3
     assert len(archive.annotations(ferries.id)) == 3
     assert len(archive.articles()) == 3
+
+
+def test_an_export_with_changed_text_reports_the_users_notes_it_orphans(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    def export(paragraphs: list[str]) -> Path:
+        path = tmp_path / "wallabag.json"
+        path.write_text(json.dumps([{"url": "https://science.example.org/sleep", "title": "On sleep",
+                                     "content": "".join(f"<p>{p}</p>" for p in paragraphs)}]), encoding="utf-8")
+        return path
+
+    keep = "Subjects who slept after learning recalled more words the next day than those who stayed awake."
+    gone = "The hippocampus replays the day's events during slow-wave sleep, and the replay strengthens them."
+    new = "A 2024 meta-analysis found the effect smaller than first reported, but real, across forty studies."
+    import_wallabag(archive, export([keep, gone]))
+    (row,) = archive.articles()
+    text = archive.get(row.id).text
+    archive.add_annotation(row.id, text.index(keep), text.index(keep) + len(keep), note="kept")
+    lost = archive.add_annotation(row.id, text.index(gone), text.index(gone) + len(gone), note="my key note")
+    report = import_wallabag(archive, export([keep, new]))
+    assert report.updated == 1
+    assert archive.annotation(lost.id).orphaned
+    assert report.notes_kept == 1 and report.notes_orphaned == 1
+    out = "\n".join(report.lines())
+    assert "1 orphaned" in out and f"reader notes {row.id[:8]}" in out
 
 
 def test_an_address_twice_in_one_export_keeps_the_first_entrys_text_and_highlights(archive,  # noqa: ANN001
@@ -466,6 +549,15 @@ def test_fill_pending_with_text_already_here_merges(archive) -> None:  # noqa: A
     assert [r.id for r in archive.articles()] == [kept.id]
     assert archive.get(kept.id).tags == ["t1"]
     assert archive.get(kept.id).note == "a note"
+
+
+def test_fill_pending_into_an_article_with_its_own_note_keeps_both_notes(archive) -> None:  # noqa: ANN001
+    kept = archive.save(_page("https://example.org/original", "Same words in both places, word for word."))
+    archive.set_article_note(kept.id, "what I wrote on it")
+    pid = archive.add_pending("https://example.org/mirror", note="the part I selected when saving").id
+    out = archive.fill_pending(pid, _page("https://example.org/mirror", "Same words in both places, word for word."))
+    assert out.status == "duplicate" and out.id == kept.id
+    assert archive.article_note(kept.id) == "what I wrote on it\n\nthe part I selected when saving"
 
 
 def test_fetch_failures_and_statuses(archive) -> None:  # noqa: ANN001

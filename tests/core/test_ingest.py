@@ -286,6 +286,25 @@ def test_iter_files_recurses_and_skips_hidden(tmp_path: Path) -> None:
     assert found == [("one.html", "html"), ("two.MD", "markdown")]
 
 
+def test_iter_files_skips_the_files_folder_a_browser_saved_beside_a_page(tmp_path: Path) -> None:
+    # "Save Page As... Web Page, complete" writes "Title.html" and, beside it,
+    # "Title_files/" with the page's frames and ads as .html files: parts of
+    # that page, not articles.
+    (tmp_path / "An essay.html").write_text("<p>x</p>")
+    (tmp_path / "An essay_files").mkdir()
+    (tmp_path / "An essay_files" / "saved_resource.html").write_text("<p>ad</p>")
+    (tmp_path / "Ein Aufsatz.htm").write_text("<p>x</p>")
+    (tmp_path / "Ein Aufsatz-Dateien").mkdir()
+    (tmp_path / "Ein Aufsatz-Dateien" / "frame.html").write_text("<p>ad</p>")
+    # A folder of the user's own that only looks so is read.
+    (tmp_path / "research_files").mkdir()
+    (tmp_path / "research_files" / "notes.md").write_text("x")
+    found = [p.relative_to(tmp_path).as_posix() for p, _fmt in iter_files([tmp_path])]
+    assert found == ["An essay.html", "Ein Aufsatz.htm", "research_files/notes.md"]
+    # Named on its own, such a folder is read.
+    assert [p.name for p, _ in iter_files([tmp_path / "An essay_files"])] == ["saved_resource.html"]
+
+
 def test_site_of() -> None:
     assert site_of("https://www.Example.com:8080/a") == "example.com"
     assert site_of("not a url") is None

@@ -92,7 +92,7 @@ async def test_delete_asks_and_names_the_notes(archive) -> None:
         assert archive.articles() == []
 
 
-async def _add_by_path(pilot, folder: Path) -> None:  # noqa: ANN001
+async def _add_by_path(pilot, folder: Path | str) -> None:  # noqa: ANN001
     """`a`, the folder's path, Enter; back when the import is done."""
     await pilot.press("a")
     await pilot.pause()
@@ -110,6 +110,28 @@ async def test_add_a_folder_by_path(archive, tmp_path: Path) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await _add_by_path(pilot, folder)
         assert [t[:6] for t in _titles(app)] == ["Russia"]
+
+
+async def test_add_takes_a_path_dropped_on_the_terminal(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    # A file dragged onto the terminal arrives quoted (or with its spaces
+    # escaped, or as a file:// address), often with a space after it.
+    folder = tmp_path / "My saved pages"
+    folder.mkdir()
+    (folder / "seed copy.txt").write_bytes((FIXTURES / "seed.txt").read_bytes())
+    (folder / "the marginalia.md").write_bytes((SAMPLES / "marginalia-a-short-history.md").read_bytes())
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _add_by_path(pilot, f"'{folder / 'seed copy.txt'}' ")
+        assert [t[:6] for t in _titles(app)] == ["Russia"]
+        escaped = str(folder / "the marginalia.md").replace(" ", "\\ ")
+        await _add_by_path(pilot, escaped)
+        assert len(archive.articles()) == 2
+        archive.delete(archive.articles()[0].id)
+        await _add_by_path(pilot, (folder / "the marginalia.md").as_uri())
+        await _add_by_path(pilot, (folder / "seed copy.txt").as_uri())
+        assert len(archive.articles()) == 2
+        messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert not any("no such file" in m for m in messages), messages
 
 
 async def test_adding_a_changed_copy_says_which_notes_stand_on_changed_text(archive, tmp_path: Path) -> None:  # noqa: ANN001

@@ -73,6 +73,14 @@ class ImportReport:
     orphaned: int = 0
     highlights_known: int = 0  # already imported before
     highlights_deleted: int = 0  # imported before, deleted since: not brought back
+    notes_joined: int = 0  # an entry's note joined to the article already here
+    #: The notes on articles updated (given this export's text): moved to the
+    #: new text, on text that reads differently now, orphaned; and the
+    #: articles whose notes want a look.
+    notes_kept: int = 0
+    notes_changed: int = 0
+    notes_orphaned: int = 0
+    to_review: list[str] = field(default_factory=list)
     #: The articles this export brought with their text so far, by address:
     #: an address the export holds twice is the first entry's article.
     seen: dict[str, str] = field(default_factory=dict, repr=False)
@@ -88,6 +96,17 @@ class ImportReport:
                    + (f" ({self.imported} with their text, {self.pending} to fetch)" if self.pending else ""))
         if self.updated:
             out.append(f"  updated: {self.updated} (already here; the export's text kept as the new version)")
+            if self.notes_kept or self.notes_orphaned:
+                line = f"    their notes: {self.notes_kept} kept"
+                if self.notes_changed:
+                    line += f", {self.notes_changed} of them on text that changed"
+                if self.notes_orphaned:
+                    line += f", {self.notes_orphaned} orphaned (the text they were on is gone)"
+                out.append(line)
+            if self.to_review:
+                more = f" (and {len(self.to_review) - 10} more)" if len(self.to_review) > 10 else ""
+                out.append("    review them: " + ", ".join(f"`reader notes {i[:8]}`" for i in self.to_review[:10])
+                           + more)
         if self.highlights or self.highlights_known or self.highlights_deleted:
             line = f"  highlights: {self.highlights} new ({self.placed} placed, {self.orphaned} orphaned)"
             if self.highlights_known:
@@ -95,7 +114,9 @@ class ImportReport:
             if self.highlights_deleted:
                 line += f", {self.highlights_deleted} deleted by you (left deleted)"
             out.append(line)
-        out.append(f"  duplicates skipped: {self.duplicates}")
+        joined = (f" ({self.notes_joined} note{'s' if self.notes_joined != 1 else ''} joined to the note "
+                  "of the article already here)") if self.notes_joined else ""
+        out.append(f"  duplicates skipped: {self.duplicates}{joined}")
         out.append(f"  failed: {len(self.failed)}")
         for what, why in self.failed[:50]:
             out.append(f"    {what}: {why}")
@@ -241,17 +262,23 @@ def store_entries(archive: Any, entries: list[Entry], report: ImportReport, sour
         except FetchError as err:
             report.fail(f"{e.where + ': ' if e.where else ''}{e.url[:100] or '(no address)'}", str(err))
             continue
+        note = clean_text(e.note).strip()
         batch.append({"url": url, "title": clean_title(e.title, url) or url, "tags": e.tags, "saved": e.saved,
-                      "note": e.note, "author": e.author, "published": e.published, "site": site_of(url),
+                      "note": note, "note_key": imported_note_key(source, note) if note else "",
+                      "author": e.author, "published": e.published, "site": site_of(url),
                       "source": source, "read": e.read})
         where.append(i)
     if batch:
-        for i, res in zip(where, archive.add_pending_many(batch), strict=True):
+        for i, entry, res in zip(where, batch, archive.add_pending_many(batch), strict=True):
             ids[i] = res.id
             if res.status == "added":
                 report.pending += 1
-            else:
-                report.duplicates += 1
+                continue
+            report.duplicates += 1
+            # The link is here already (from another export, say): the note
+            # the user made with this entry joins the article's note, once.
+            if entry["note"] and archive.add_imported_note(res.id, entry["note_key"], entry["note"]):
+                report.notes_joined += 1
     return ids
 
 
@@ -274,6 +301,12 @@ def place(text: str, quote: str, hint: int | None = None) -> tuple[int, int] | N
     if span is not None:
         return span
     return anchor.fuzzy_find(text, quote, "", "", hint or 0)
+
+
+def imported_note_key(source: str, note: str) -> str:
+    """What names a note an import joined to an article's note (see
+    `Archive.add_imported_note`): the service and the note's text."""
+    return hashlib.sha256(f"{source}\x00{note}".encode("utf-8")).hexdigest()[:16]
 
 
 def attach_highlights(
@@ -299,8 +332,7 @@ def attach_highlights(
             # A note on no quote is a note on the article: it joins the
             # article's own note, once (an import run again adds nothing,
             # and brings back none the user deleted).
-            key = hashlib.sha256(f"{source}\x00{note}".encode("utf-8")).hexdigest()[:16]
-            archive.add_imported_note(article_id, key, note)
+            archive.add_imported_note(article_id, imported_note_key(source, note), note)
             continue
         seen[(quote, note)] += 1
         key = f"{source}\x00{article_id}\x00{quote}\x00{note}\x00{seen[(quote, note)]}"
@@ -362,6 +394,11 @@ def save_with_content(archive: Any, article: Any, report: ImportReport, *, raw_h
             report.imported += 1
         elif status == "updated":
             report.updated += 1
+            report.notes_kept += res.reanchored
+            report.notes_changed += res.changed
+            report.notes_orphaned += res.orphaned
+            if res.changed or res.orphaned:
+                report.to_review.append(res.id)
         else:
             report.duplicates += 1
         if raw_html and status != "duplicate":

@@ -27,6 +27,9 @@ def parse_csv(text: str) -> list[Entry]:
     fields = [f.strip().lower() for f in reader.fieldnames or ()]
     if "url" not in fields:
         raise ImportFormatError("not an Instapaper CSV export (no URL column; expected URL,Title,Selection,Folder)")
+    if {"time_added", "status"} & set(fields) and not {"selection", "folder"} & set(fields):
+        raise ImportFormatError("looks like a Pocket export (title,url,time_added,tags,status), not Instapaper's: "
+                                "use `reader import pocket`")
     entries = []
     for row in reader:
         r = {str(k).strip().lower(): (v or "") for k, v in row.items() if k is not None}

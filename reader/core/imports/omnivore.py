@@ -31,6 +31,7 @@ from reader.core.imports import (
     clean_title,
     date_only,
     decode_bytes,
+    imported_note_key,
     iso_from_text,
     open_zip,
     read_member,
@@ -214,9 +215,9 @@ def _import_item(archive: Any, export: _Export, prefix: str, item: dict[str, Any
             return
         text = ""  # highlights wait, as orphans, for `reader fetch`
     if note:
-        current = archive.get(article_id).note
-        if note not in current:
-            archive.set_article_note(article_id, (current + "\n\n" + note).strip() if current else note)
+        # Joined once: an import run again brings back no note the user
+        # edited or deleted since.
+        archive.add_imported_note(article_id, imported_note_key("omnivore", note), note)
     if highlights:
         attach_highlights(archive, article_id, text, highlights, report, "omnivore", taken)
 

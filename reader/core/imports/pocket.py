@@ -71,6 +71,9 @@ def parse_csv(text: str, name: str = "") -> list[Entry]:
     if "url" not in fields:
         raise ImportFormatError(f"{name or 'the file'} is not a Pocket CSV export (no url column; "
                                 "expected title,url,time_added,tags,status)")
+    if {"selection", "folder"} & set(fields) and "time_added" not in fields:
+        raise ImportFormatError(f"{name or 'the file'} looks like an Instapaper export (URL,Title,Selection,Folder), "
+                                "not Pocket's: use `reader import instapaper`")
     entries = []
     for row in reader:
         r = {str(k).strip().lower(): (v or "") for k, v in row.items() if k is not None}

@@ -109,6 +109,10 @@ def import_wallabag(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
     except ValueError as err:
         raise ImportFormatError(f"{p}: not valid JSON ({err})") from None
     entries = _entries(data)
+    items = [e for e in entries if isinstance(e, dict)]
+    if items and not any("content" in e for e in items) and any("slug" in e and "savedAt" in e for e in items):
+        raise ImportFormatError(f"{p}: looks like the list of an Omnivore export, not a wallabag export: "
+                                "use `reader import omnivore` on the whole export (its zip or folder)")
     taken = {aid for row in archive.articles() for aid in row.annotation_ids}
     for n, entry in enumerate(entries, 1):
         if not isinstance(entry, dict):

@@ -57,14 +57,16 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, 
     """Each file named, and each supported file under each folder named.
 
     Yields (path, format); format is None for a named file of another kind (so
-    the caller can report it) and for paths that do not exist.
+    the caller can report it) and for paths that do not exist. The folder a
+    browser saves beside a page ("Title_files") is part of that page: skipped.
     """
     for p in paths:
         path = Path(p)
         if path.is_dir():
             found = []
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                pages = {Path(n).stem.casefold() for n in files if format_of(n) == "html"}
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _page_parts(d, pages))
                 for name in files:
                     if name.startswith("."):
                         continue
@@ -75,6 +77,18 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, 
                 yield f, format_of(f)
         else:
             yield path, format_of(path) if path.is_file() else None
+
+
+#: How browsers (and their translations) name the folder of a page saved
+#: "complete": "Title_files" beside "Title.html".
+_PARTS_SUFFIXES = ("_files", "-files", "-dateien", "_fichiers", "_archivos", "_arquivos", "-bestanden", "_file")
+
+
+def _page_parts(folder: str, pages: set[str]) -> bool:
+    """Whether `folder` holds the parts (frames, ads, scripts) of a saved page
+    beside it, whose file stems are `pages`, rather than articles."""
+    name = folder.casefold()
+    return any(name.endswith(sfx) and name[: -len(sfx)] in pages for sfx in _PARTS_SUFFIXES)
 
 
 def site_of(url: str | None) -> str | None:

@@ -23,6 +23,30 @@ if TYPE_CHECKING:
 RELOAD_SECONDS = 2.0
 
 
+def typed_paths(raw: str) -> list[Path]:
+    """The files or folders a typed or pasted line names: a path as it is, or
+    as a terminal gives a file dropped on it: quoted, its spaces escaped, or a
+    file:// address; several dropped at once are several paths."""
+    import shlex
+    from urllib.parse import unquote, urlsplit
+
+    def one(token: str) -> Path:
+        if token.startswith("file://"):
+            token = unquote(urlsplit(token).path)
+        return Path(token).expanduser()
+
+    raw = raw.strip()
+    path = one(raw)
+    if path.exists():
+        return [path]
+    try:
+        tokens = shlex.split(raw)
+    except ValueError:
+        return [path]
+    found = [one(t) for t in tokens]
+    return found if found and all(p.exists() for p in found) else [path]
+
+
 class ArchiveScreen(Screen[None]):
     BINDINGS = [
         Binding("j,down", "move(1)", "Down", show=False, id="archive.down"),
@@ -211,11 +235,11 @@ class ArchiveScreen(Screen[None]):
         from reader.core.ingest import ingest_files, iter_files
         from reader.core.store import ArchiveBusy, StoreError
 
-        path = Path(raw).expanduser()
-        if not path.exists():
+        paths = typed_paths(raw)
+        if not any(p.exists() for p in paths):
             self.app.call_from_thread(self.notify, Content(f"{raw}: no such file or folder"), severity="error")
             return
-        files = list(iter_files([path]))
+        files = list(iter_files(paths))
         added = dupes = updated = changed = orphaned = 0
         failed = sum(1 for _f, fmt in files if fmt is None)
         last = None
