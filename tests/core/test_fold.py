@@ -885,3 +885,25 @@ def test_class_names_give_every_kind_of_furniture_their_words_name() -> None:
         assert hints_of(tokens) == every_kind(tokens), tokens
     assert hints_of("consentrending") == (COOKIE, RELATED)
     assert hints_of("canvas head") == () and hints_of("main-nav sidebar-ad") == (ADVERT, NAVIGATION)
+
+
+@pytest.mark.parametrize("paragraphs", [2, 3, 5])
+def test_a_short_text_shows_all_its_prose(paragraphs: int) -> None:
+    """An excerpt or a pasted passage of a few paragraphs has no page around
+    it: every paragraph of prose shows; a line of furniture still folds."""
+    story = [
+        "The council voted on Tuesday to close the old pier for repairs, after engineers found cracks "
+        "in three of its supports.",
+        "The work will take most of the summer, the mayor said, and the ferry will run from the north "
+        "quay until then.",
+        "Fishermen who moor at the pier will be given places in the marina at no charge, she added.",
+        "Engineers said the cracks had probably grown over several winters of heavy storms.",
+        "The pier, built in 1898, was last repaired in the 1970s, when its deck was replaced.",
+    ][:paragraphs]
+    bare = ingest_bytes("\n\n".join(story).encode(), "text", name="excerpt.txt")
+    assert not any(b.boilerplate for b in bare.blocks), [b.reason for b in bare.blocks]
+    text = "\n\n".join([*story, "Share this article"])
+    article = ingest_bytes(text.encode(), "text", name="excerpt.txt")
+    shown = visible_text(article.blocks)
+    assert all(p in shown for p in story), shown
+    assert "Share this article" not in shown

@@ -175,9 +175,12 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
                 # step often the headline again.
                 fold[i] = True
         _fold_outside_the_article(blocks, stats, fold)
-    if not any(s.good and not f for s, f in zip(stats, fold)):
+    if n <= _SHORT_DOCUMENT or not any(s.good and not f for s, f in zip(stats, fold)):
         # Every paragraph of prose folded: the reader would open an empty
         # page. The prose that names no furniture is the story after all.
+        # So too in a text of a few blocks (an excerpt, a pasted passage):
+        # no page's furniture around it, and the model, which learnt from
+        # whole pages, has too little to go on.
         for i, s in enumerate(stats):
             if s.good and not s.pattern:
                 fold[i] = False
@@ -211,6 +214,9 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
     inherited.update(_fold_second_copies(blocks, stats, fold))
     return fold, headline, inherited
 
+
+#: The most blocks of a text too short to be a whole page with its furniture.
+_SHORT_DOCUMENT = 8
 
 #: How far below the headline (in blocks) its date and byline may stand,
 #: and how many words a line of them has at most.
