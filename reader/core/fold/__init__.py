@@ -175,12 +175,13 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
                 # step often the headline again.
                 fold[i] = True
         _fold_outside_the_article(blocks, stats, fold)
-    if n <= _SHORT_DOCUMENT or not any(s.good and not f for s, f in zip(stats, fold)):
+    if (fmt == "text" and n <= _SHORT_DOCUMENT) or not any(s.good and not f for s, f in zip(stats, fold)):
         # Every paragraph of prose folded: the reader would open an empty
         # page. The prose that names no furniture is the story after all.
         # So too in a text of a few blocks (an excerpt, a pasted passage):
         # no page's furniture around it, and the model, which learnt from
-        # whole pages, has too little to go on.
+        # whole pages, has too little to go on. (A short HTML page has its
+        # structure to tell: its footer, what stands outside its article.)
         for i, s in enumerate(stats):
             if s.good and not s.pattern:
                 fold[i] = False
@@ -215,7 +216,7 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
     return fold, headline, inherited
 
 
-#: The most blocks of a text too short to be a whole page with its furniture.
+#: The most blocks of a text too short to be a whole page copied with its furniture.
 _SHORT_DOCUMENT = 8
 
 #: How far below the headline (in blocks) its date and byline may stand,
