@@ -482,6 +482,11 @@ def _tagged_note(tags: list[str]) -> str:
     return f"  (tagged {' '.join('#' + t for t in tags)})" if tags else ""
 
 
+def _count(n: int, word: str) -> str:
+    """ "1 article", "2 articles"."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _saved_line(result) -> str:  # noqa: ANN001 - SaveResult
     """What `reader add` says of one article it stored."""
     note = {"added": "", "duplicate": "  (already in the archive)", "updated": "  (updated: new version"}.get(
@@ -756,11 +761,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         report = doctor.check(data)
     for f in report.findings:
         _out(f.line())
-    _out(f"Checked {report.files} files: {report.articles} articles, {report.annotations} annotations"
+    _out(f"Checked {_count(report.files, 'file')}: {_count(report.articles, 'article')}, "
+         f"{_count(report.annotations, 'annotation')}"
          f"{f' ({report.orphaned} orphaned)' if report.orphaned else ''} in {report.root}")
     if report.backups:
         newest = report.backups[0]
-        _out(f"{len(report.backups)} backups, the newest from {newest.created_iso} ({newest.name})")
+        _out(f"{_count(len(report.backups), 'backup')}, the newest from {newest.created_iso} ({newest.name})")
     else:
         _out("No backups yet (one is taken before the first change of each day).")
     if report.ok:

@@ -30,7 +30,7 @@ def test_a_sound_archive(cli, filled) -> None:  # noqa: ANN001
     r = cli("doctor")
     assert r.code == 0, r.out
     assert "The archive is in order." in r.out
-    assert "1 articles, 1 annotations" in r.out
+    assert "1 article, 1 annotation in" in r.out
 
 
 def test_no_archive_at_all(cli, tmp_path: Path) -> None:
