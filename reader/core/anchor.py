@@ -426,9 +426,45 @@ def _fuzzy_at(text: str, hay: str, quote: str, d: int, slack: int, prefix: str, 
         return None
     found = _match(text, s, e, q, prefix, suffix, hint, "fuzzy")
     # Scored as aligned; placed on whole words when the quote stood on them.
-    s, e = snap_to_words(text, s, e, whole_start=quote[:1].isalnum() and not prefix[-1:].isalnum(),
-                         whole_end=quote[-1:].isalnum() and not suffix[:1].isalnum())
+    whole_start = quote[:1].isalnum() and not prefix[-1:].isalnum()
+    whole_end = quote[-1:].isalnum() and not suffix[:1].isalnum()
+    s, e = snap_to_words(text, s, e, whole_start=whole_start, whole_end=whole_end)
+    if whole_start or whole_end:
+        s, e = _to_context(text, hay, quote, s, e, prefix if whole_start else "", suffix if whole_end else "")
     return Match(s, e, found.score, found.quote_score, found.context_score, found.how)
+
+
+#: The most words between a fuzzy match and the text that stood around its
+#: quote that the match takes in (words replaced at the quote's edge).
+_EDGE_WORDS = 3
+_EDGE_CHARS = 40
+
+
+def _to_context(text: str, hay: str, quote: str, s: int, e: int, prefix: str, suffix: str) -> tuple[int, int]:
+    """[s, e) grown to the text that stood just before and after the quote,
+    when the match left out the quote's first or last words and a few words
+    stand between ("Pentagon chief Lloyd Austin", now "US Defense Secretary
+    Lloyd Austin", is matched as all four words, not "Secretary Lloyd
+    Austin"). `hay` is `text` or its lower case, as `quote` is."""
+    words = quote.split()
+    if not words:
+        return s, e
+    if prefix and not hay.startswith(words[0], s):
+        tail = " ".join(prefix.split()[-2:])
+        j = hay.rfind(tail.lower() if hay is not text else tail, max(0, s - _EDGE_CHARS - len(tail)), s)
+        if tail and j >= 0:
+            k = j + len(tail)
+            gap = text[k:s]
+            if gap[:1].isspace() and len(gap.split()) <= _EDGE_WORDS:
+                s = k + len(gap) - len(gap.lstrip())
+    if suffix and not hay.endswith(words[-1], 0, e):
+        head = " ".join(suffix.split()[:2])
+        j = hay.find(head.lower() if hay is not text else head, e, e + _EDGE_CHARS + len(head))
+        if head and j >= 0:
+            gap = text[e:j]
+            if gap[-1:].isspace() and len(gap.split()) <= _EDGE_WORDS:
+                e = j - (len(gap) - len(gap.rstrip()))
+    return s, e
 
 
 def _candidate_starts(idx: TextIndex, quote: str, m: int) -> list[int]:

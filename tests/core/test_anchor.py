@@ -260,7 +260,7 @@ def test_a_copy_of_an_article_from_another_file_is_that_article_when_it_changes(
     edited = old.replace("Pentagon chief", "US Defense Secretary")
     result = archive.save(_article(edited, "/home/me/news.txt"))
     assert (result.status, result.id, result.changed) == ("updated", first.id, 1)
-    assert len(archive.articles()) == 1 and archive.annotation(ann.id).exact == "Secretary Lloyd Austin"
+    assert len(archive.articles()) == 1 and archive.annotation(ann.id).exact == "US Defense Secretary Lloyd Austin"
     # The first file still leads to it too.
     again = archive.save(_article(old.replace("End.", "The end."), "sample:news.txt"))
     assert (again.status, again.id) == ("updated", first.id) and len(archive.articles()) == 1
@@ -413,7 +413,18 @@ def test_a_fuzzy_match_is_never_cut_mid_word() -> None:
     s0, e0 = old.index("Pentagon"), old.index(" on Friday")
     q = anchor.quote_at(old, s0, e0)
     m = anchor.reanchor(old, new, [anchor.Anchor(s0, e0, q.exact, q.prefix, q.suffix)])[0]
-    assert m is not None and new[m.start : m.end] == "Secretary Lloyd Austin"
+    # Words replaced at the quote's edge are taken in, up to the text that stood around it.
+    assert m is not None and new[m.start : m.end] == "US Defense Secretary Lloyd Austin"
+    for changed, quoted in (("Lloyd Austin", "Pentagon chief Lloyd J. Austin"),  # the edge word stays
+                            ("chief Lloyd Austin", "Pentagon boss Austin")):
+        newer = old.replace(changed, changed.replace("Lloyd Austin", "Lloyd J. Austin III")
+                            if changed == "Lloyd Austin" else "boss Austin")
+        m = anchor.reanchor(old, newer, [anchor.Anchor(s0, e0, q.exact, q.prefix, q.suffix)])[0]
+        assert m is not None and newer[m.start : m.end] == quoted
+    # Words inserted before a quote whose first word still stands are not taken in.
+    inserted = old.replace("Pentagon chief Lloyd", "the former Pentagon chief, Lloyd")
+    m = anchor.reanchor(old, inserted, [anchor.Anchor(s0, e0, q.exact, q.prefix, q.suffix)])[0]
+    assert m is not None and inserted[m.start : m.end] == "Pentagon chief, Lloyd Austin"
     text = "By the evening the members had voted twice, reversed themselves once, and ended by agreeing on nothing."
     s, e = anchor.fuzzy_find(text, "the members voted twice and reversed once")
     assert text[s:e] == "the members had voted twice, reversed themselves"
