@@ -816,3 +816,49 @@ async def test_keys_typed_ahead_of_the_tag_picker_reach_it(seeded) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen
+
+
+async def test_undo_of_b_on_a_folded_run_takes_back_every_rule_it_made(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        run = next(i for i, r in enumerate(screen.reading.runs) if r.end - r.start > 1)
+        size = screen.reading.runs[run].end - screen.reading.runs[run].start
+        screen.view.move_cursor(screen.reading.marker_stop(run))
+        stops = len(screen.reading.stops)
+        await pilot.press("b")
+        await pilot.pause()
+        assert len(archive.fold_rules()) == size
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert archive.fold_rules() == []
+        assert len(screen.reading.stops) == stops  # folded again
+
+
+async def test_undo_of_b_twice_on_one_block_puts_each_rule_back(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    sentence = "It added that the call was requested by the Russian side."
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+
+        def shown() -> bool:
+            return sentence in [screen.article.text[s.start : s.end] for s in screen.reading.stops]
+
+        await _find(pilot, "It added that")
+        await pilot.press("b")  # fold it on the site
+        await pilot.pause()
+        assert not shown()
+        await pilot.press("b")  # on its fold: show it again
+        await pilot.pause()
+        assert shown()
+        await pilot.press("ctrl+z")  # the fold rule is back
+        await pilot.pause()
+        assert not shown()
+        assert [r.action for r in archive.fold_rules()] == ["fold"]
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert shown()
+        assert archive.fold_rules() == []
+        assert app.is_running

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 class Change:
     """One undoable change: what to put back."""
 
-    kind: str  # "added", "deleted", "edited", "article_note", "rule"
+    kind: str  # "added", "deleted", "edited", "article_note", "rule" ((site, text, action) replaced, rules made)
     before: Any
     after: Any = None
 
@@ -527,9 +527,18 @@ class ArticleScreen(Screen[None]):
             self.article.note = change.before
             message = "Undone: article note restored"
         elif change.kind == "rule":
-            self.archive.remove_fold_rule(change.before.id)
+            # By site and text, not id: a rule put back by an undo has a new id.
+            made = {(r.site, r.key) for r in change.after}
+            for rule in self.archive.fold_rules():
+                if (rule.site, rule.key) in made:
+                    self.archive.remove_fold_rule(rule.id)
+            for site, text, action in change.before:
+                self.archive.add_fold_rule(site, text, action)
             self._refold()
-            message = "Undone: fold rule removed"
+            n = len(change.after)
+            message = "Undone: " + ("fold rule removed" if n == 1 else f"{n} fold rules removed")
+            if change.before:
+                message += ", the earlier one back" if len(change.before) == 1 else ", the earlier ones back"
         else:  # pragma: no cover
             return
         self._reload_annotations([span] if span else [])
@@ -621,11 +630,19 @@ class ArticleScreen(Screen[None]):
             blocks = [el.index]
             action = "show" if self.reading.labels[el.index].boilerplate else "fold"
         site = self.article.site or ""
-        last = None
+        # A new rule replaces the site's rule for the same text: undo takes
+        # back every rule made here and puts the replaced ones back.
+        earlier = {r.key: r for r in self.archive.fold_rules(site)}
+        made, replaced = [], []
         for b in blocks:
-            last = self.archive.add_fold_rule(site, self.article.blocks[b].text, action)
-        if last is not None:
-            self.undo.append(Change("rule", last))
+            text = self.article.blocks[b].text
+            rule = self.archive.add_fold_rule(site, text, action)
+            made.append(rule)
+            if rule.key in earlier:
+                # The block's own text: a rule keeps only its first 300 characters.
+                replaced.append((site, text, earlier.pop(rule.key).action))
+        if made:
+            self.undo.append(Change("rule", replaced, made))
         self._refold()
         where = site or "articles without a site"
         verb = "Folded" if action == "fold" else "Shown"
