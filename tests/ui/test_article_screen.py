@@ -862,3 +862,43 @@ async def test_undo_of_b_twice_on_one_block_puts_each_rule_back(seeded) -> None:
         assert shown()
         assert archive.fold_rules() == []
         assert app.is_running
+
+
+async def test_keys_in_the_notes_panel_act_on_the_highlighted_note(seeded) -> None:
+    archive, article_id = seeded
+    text = archive.get(article_id).text
+    i = text.index("It added that")
+    first = archive.add_annotation(article_id, i, i + len("It added that"), tags=["question"], note="Who asked?")
+    j = text.index("Britain's defence ministry")
+    second = archive.add_annotation(article_id, j, j + 30, tags=["claim"])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)  # the cursor is on neither mark
+        await pilot.press("p")
+        await pilot.pause()
+        ordered = sorted([first, second], key=lambda a: a.start)
+
+        def highlighted() -> str:
+            return screen.panel.get_option_at_index(screen.panel.highlighted).id
+
+        assert highlighted() == "ann:" + ordered[0].id
+        await pilot.press("down")
+        target = ordered[1]
+        assert highlighted() == "ann:" + target.id
+        await pilot.press("e")  # evidence on the highlighted note
+        await pilot.pause()
+        assert "evidence" in next(a for a in archive.annotations(article_id) if a.id == target.id).tags
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"seen")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert next(a for a in archive.annotations(article_id) if a.id == target.id).note.endswith("seen")
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert [a.id for a in archive.annotations(article_id)] == [ordered[0].id]
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert len(archive.annotations(article_id)) == 2

@@ -209,6 +209,26 @@ class ArticleScreen(Screen[None]):
         here = Reading.annotations_at(self.annotations, *span)
         return here[0] if here else None
 
+    def _panel_choice(self) -> Annotation | None:
+        """The note highlighted in the notes panel, while the panel has the focus."""
+        panel = self.panel
+        if not (panel.display and panel.has_focus):
+            return None
+        return panel.highlighted_annotation()
+
+    def _mark_target(self) -> tuple[tuple[int, int] | None, Annotation | None]:
+        """What t, n and x act on: (span, mark). The note highlighted in the
+        notes panel while it has the focus (no span if it is orphaned), else
+        the selection or the sentence under the cursor and the mark there."""
+        chosen = self._panel_choice()
+        if chosen is not None:
+            return (None if chosen.orphaned else (chosen.start, chosen.end)), chosen
+        return self._target_span(), self._under_cursor()
+
+    @staticmethod
+    def _span_of(ann: Annotation) -> tuple[int, int] | None:
+        return None if ann.orphaned else (ann.start, ann.end)
+
     # -- saving ----------------------------------------------------------------------
 
     def _reload_annotations(self, changed: list[tuple[int, int]] = ()) -> None:  # type: ignore[assignment]
@@ -414,13 +434,15 @@ class ArticleScreen(Screen[None]):
     # -- actions: marking ------------------------------------------------------------------
 
     def action_tag(self, tag: str) -> None:
-        span = self._target_span()
-        if span is None:
+        existing = self._panel_choice()
+        span = self._span_of(existing) if existing else self._target_span()
+        if span is None and existing is None:
             self.notify("Move the cursor to a sentence first", severity="warning", timeout=2)
             return
-        existing = self._exact(span)
         if existing is None:
-            self._create(span, [tag])
+            existing = self._exact(span)  # type: ignore[arg-type]
+        if existing is None:
+            self._create(span, [tag])  # type: ignore[arg-type]
             self._finish_mark(span, f"Marked as {tag}")
             return
         if tag in existing.tags:
@@ -436,10 +458,9 @@ class ArticleScreen(Screen[None]):
             self._finish_mark(span, f"Marked as {tag}")
 
     def action_tags(self) -> None:
-        span = self._target_span()
-        if span is None:
+        span, existing = self._mark_target()
+        if span is None and existing is None:
             return
-        existing = self._under_cursor()
         chosen = list(existing.tags) if existing else []
 
         def done(tags: list[str] | None) -> None:
@@ -447,30 +468,32 @@ class ArticleScreen(Screen[None]):
                 return
             if existing is None:
                 if tags:
-                    self._create(span, tags)
+                    self._create(span, tags)  # type: ignore[arg-type]
                     self._finish_mark(span, "Tagged " + " ".join("#" + t for t in tags))
                 return
             self._edit(existing, tags=tags)
-            self._finish_mark((existing.start, existing.end), "Tags: " + (" ".join("#" + t for t in tags) or "none"))
+            self._finish_mark(self._span_of(existing), "Tags: " + (" ".join("#" + t for t in tags) or "none"))
 
         self.app.push_screen(TagPicker(self.archive.tags(), chosen, title="Tags for this mark"), done)
 
     def action_note(self) -> None:
-        span = self._target_span()
-        if span is None:
+        span, existing = self._mark_target()
+        if span is None and existing is None:
             return
-        existing = self._under_cursor()
-        quote = self.article.text[existing.start : existing.end] if existing else self.article.text[span[0] : span[1]]
+        if existing is not None:
+            quote = existing.exact if existing.orphaned else self.article.text[existing.start : existing.end]
+        else:
+            quote = self.article.text[span[0] : span[1]]  # type: ignore[index]
 
         def done(text: str | None) -> None:
             if text is None:
                 return
             if existing is None:
-                self._create(span, [], note=text)
+                self._create(span, [], note=text)  # type: ignore[arg-type]
                 self._finish_mark(span, "Note saved")
             elif text != existing.note:
                 self._edit(existing, note=text)
-                self._finish_mark((existing.start, existing.end), "Note saved")
+                self._finish_mark(self._span_of(existing), "Note saved")
 
         self.app.push_screen(NoteEditor("Note", existing.note if existing else "", quote=quote), done)
 
@@ -489,7 +512,7 @@ class ArticleScreen(Screen[None]):
         self.app.push_screen(NoteEditor(f"Note on \u201c{shorten(self.article.title, 60)}\u201d", old), done)
 
     def action_delete(self) -> None:
-        ann = self._under_cursor()
+        _, ann = self._mark_target()
         if ann is None:
             self.notify("No note under the cursor", severity="warning", timeout=2)
             return
@@ -500,7 +523,7 @@ class ArticleScreen(Screen[None]):
         def answer(yes: bool | None) -> None:
             if yes:
                 self._remove(ann)
-                self._finish_mark((ann.start, ann.end), "Deleted (Ctrl+Z to undo)")
+                self._finish_mark(self._span_of(ann), "Deleted (Ctrl+Z to undo)")
 
         self.app.push_screen(ConfirmScreen(question, yes="Delete", no="Keep"), answer)
 
