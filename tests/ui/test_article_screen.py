@@ -902,3 +902,43 @@ async def test_keys_in_the_notes_panel_act_on_the_highlighted_note(seeded) -> No
         await pilot.press("ctrl+z")
         await pilot.pause()
         assert len(archive.annotations(article_id)) == 2
+
+
+async def test_ctrl_q_asks_before_throwing_away_a_note_being_written(seeded) -> None:
+    from reader.ui.screens.dialogs import ConfirmScreen
+    from reader.ui.screens.note_editor import NoteEditor
+
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await pilot.press("N")
+        await pilot.pause()
+        await pilot.press(*"half a thought")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")  # keep editing
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert archive.get(article_id).note == "half a thought"
+        await pilot.press("N")
+        await pilot.pause()
+        await pilot.press("ctrl+q")  # nothing changed in the editor: quits at once
+        await pilot.pause()
+    assert not app.is_running
+
+
+async def test_ctrl_q_then_yes_quits_without_the_note(seeded) -> None:
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await pilot.press("N", *"draft", "ctrl+q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert not app.is_running
+    assert archive.get(article_id).note == ""
