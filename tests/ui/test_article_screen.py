@@ -942,3 +942,28 @@ async def test_ctrl_q_then_yes_quits_without_the_note(seeded) -> None:
         await pilot.pause()
     assert not app.is_running
     assert archive.get(article_id).note == ""
+
+
+async def test_notes_panel_on_a_narrow_terminal_leaves_the_text_whole_words(seeded) -> None:
+    archive, _ = seeded
+    for size in ((60, 20), (40, 16)):
+        await _check_whole_words(ReaderApp(archive), size)
+
+
+async def _check_whole_words(app: ReaderApp, size: tuple[int, int]) -> None:
+    async with app.run_test(size=size) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.pause()
+        view = screen.view
+        words = set(screen.article.text.split())
+        shown = []
+        for y in range(view.size.height):
+            i = view.scroll_offset.y + y
+            if i < len(view.lines) and view.lines[i].marker is None and view.lines[i].element >= 0:
+                shown.append(view.render_line(y).text.replace("\u258c", " ").replace("\u2502", " ").strip())
+        assert len(shown) > 2
+        for line in shown:
+            for word in line.split():
+                assert word in words, (word, line)
