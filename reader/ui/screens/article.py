@@ -543,8 +543,8 @@ class ArticleScreen(Screen[None]):
             message = "Undone: mark restored"
         elif change.kind == "edited":
             self.archive.put_annotation(change.before)
-            span = (change.before.start, change.before.end)
-            message = "Undone: previous tags and note back"
+            span = self._span_of(change.before)
+            message = "Undone: orphaned again" if change.before.orphaned else "Undone: previous tags and note back"
         elif change.kind == "article_note":
             self.archive.set_article_note(self.article.id, change.before)
             self.article.note = change.before
@@ -709,7 +709,9 @@ class ArticleScreen(Screen[None]):
             return
         from reader.ui.screens.orphans import OrphanScreen
 
-        def done(_: object) -> None:
+        def done(changes: list[tuple[str, Annotation]] | None) -> None:
+            # Re-attaching and deleting there are undone here, one by one.
+            self.undo.extend(Change(kind, before) for kind, before in changes or [])
             self._reload_annotations()
 
         self.app.push_screen(OrphanScreen(self.archive, self.article, orphans, self._target_span()), done)
