@@ -967,3 +967,18 @@ async def _check_whole_words(app: ReaderApp, size: tuple[int, int]) -> None:
         for line in shown:
             for word in line.split():
                 assert word in words, (word, line)
+
+
+async def test_status_counts_a_one_word_selection_as_one_word(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "Later on Sunday")
+        await pilot.press("w")  # a selection of the sentence's first word
+        await pilot.pause()
+        status = str(screen.query_one("#article-status").render())
+        assert "selecting 1 word \u2014" in status
+        await pilot.press("w")
+        await pilot.pause()
+        assert "selecting 2 words" in str(screen.query_one("#article-status").render())

@@ -151,7 +151,8 @@ class ArticleScreen(Screen[None]):
             parts.append(f"{orphans} orphaned (R to review)")
         if view.selection is not None:
             s, e = sorted(view.selection)
-            parts.append(f"selecting {len(self.article.text[s:e].split())} words \u2014 c/e/t/n to mark, Escape to cancel")
+            n = len(self.article.text[s:e].split())
+            parts.append(f"selecting {n} word{'s' if n != 1 else ''} \u2014 c/e/t/n to mark, Escape to cancel")
         else:
             here = self._annotations_here()
             if here:
