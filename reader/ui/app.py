@@ -69,6 +69,24 @@ class ReaderApp(App[int]):
         if error:
             self.call_from_thread(self.notify, Content(f"Backup failed: {error}"), severity="warning")
 
+    async def action_quit(self) -> None:
+        """Quit; but a note being written is not thrown away without asking."""
+        from reader.ui.screens.dialogs import ConfirmScreen
+        from reader.ui.screens.note_editor import NoteEditor
+
+        if any(isinstance(s, ConfirmScreen) and s.id == "quit-confirm" for s in self.screen_stack):
+            return
+        if not any(isinstance(s, NoteEditor) and s.changed for s in self.screen_stack):
+            self.exit()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmScreen("Quit and throw away the note you are writing?", yes="Quit",
+                                       no="Keep editing", id="quit-confirm"), answer)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (Ctrl+P) lists this screen's keys as commands."""
         yield from super().get_system_commands(screen)

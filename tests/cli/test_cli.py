@@ -237,7 +237,7 @@ def test_re_adding_changed_text_says_which_notes_now_stand_on_changed_text(cli, 
     assert result.code == 0
     assert f"2 notes kept, 1 of them on text that changed (`reader notes {short}`)" in result.out
     shown = cli("notes", short).out
-    assert "\u201cSecretary Lloyd Austin\u201d" in shown
+    assert "\u201cUS Defense Secretary Lloyd Austin\u201d" in shown
     assert "(the text changed; when marked it read \u201cPentagon chief Lloyd Austin\u201d)" in shown
     notes = json.loads(cli("notes", short, "--json").out)["annotations"]
     assert [n["was"] for n in notes if n["note"] == "check"] == ["Pentagon chief Lloyd Austin"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from reader.ui.app import ReaderApp
 from reader.ui.screens.archive import ArchiveScreen
-from reader.ui.widgets.archive_list import ArchiveList
+from reader.ui.widgets.archive_list import ArchiveHeader, ArchiveList
 
 from .conftest import FIXTURES, SAMPLES, add, view_text
 
@@ -154,7 +154,7 @@ async def test_adding_a_changed_copy_says_which_notes_stand_on_changed_text(arch
         assert any("Added 0, 1 updated" in m and "1 note now on text that changed" in m for m in messages), messages
         moved = archive.annotation(ann.id)
         shown = str(annotation_prompt(moved))
-        assert "\u201cSecretary Lloyd Austin\u201d" in shown
+        assert "\u201cUS Defense Secretary Lloyd Austin\u201d" in shown
         assert "the text changed; it read \u201cPentagon chief Lloyd Austin\u201d" in shown
         # The sentence gone: the note is an orphan, and the notice says so.
         page.write_text(page.read_text(encoding="utf-8").replace("US Defense Secretary Lloyd Austin", "a colleague"),
@@ -479,3 +479,19 @@ async def test_filter_word_with_a_hash_matches_tags(archive) -> None:
         assert [t[:10] for t in _titles(app)] == ["Marginalia"]
         await pilot.press("escape", "slash", *"#russia")  # in a title, not a tag
         assert _titles(app) == []
+
+
+async def test_columns_stay_under_their_titles_while_filtering(archive) -> None:
+    add(archive, SAMPLES / "marginalia-a-short-history.md")
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = app.screen
+        header = screen.query_one(ArchiveHeader)
+        lst = screen.query_one(ArchiveList)
+        for keys in ((), ("slash", *"margin")):
+            await pilot.press(*keys)
+            await pilot.pause()
+            titles = header.render_line(0).text
+            row = lst.render_line(0).text
+            assert row.index("example.org") == titles.index("Site"), keys
+            assert row.index("2024-05-01") == titles.index("Saved"), keys

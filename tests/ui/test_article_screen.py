@@ -871,3 +871,169 @@ async def test_the_note_editors_open_on_notes_changed_by_another_process(seeded)
         await pilot.pause()
     assert archive.annotation(ann.id).note == "From the vault."
     assert archive.get(article_id).note == "Article note from the vault."
+
+
+async def test_undo_of_b_on_a_folded_run_takes_back_every_rule_it_made(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        run = next(i for i, r in enumerate(screen.reading.runs) if r.end - r.start > 1)
+        size = screen.reading.runs[run].end - screen.reading.runs[run].start
+        screen.view.move_cursor(screen.reading.marker_stop(run))
+        stops = len(screen.reading.stops)
+        await pilot.press("b")
+        await pilot.pause()
+        assert len(archive.fold_rules()) == size
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert archive.fold_rules() == []
+        assert len(screen.reading.stops) == stops  # folded again
+
+
+async def test_undo_of_b_twice_on_one_block_puts_each_rule_back(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    sentence = "It added that the call was requested by the Russian side."
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+
+        def shown() -> bool:
+            return sentence in [screen.article.text[s.start : s.end] for s in screen.reading.stops]
+
+        await _find(pilot, "It added that")
+        await pilot.press("b")  # fold it on the site
+        await pilot.pause()
+        assert not shown()
+        await pilot.press("b")  # on its fold: show it again
+        await pilot.pause()
+        assert shown()
+        await pilot.press("ctrl+z")  # the fold rule is back
+        await pilot.pause()
+        assert not shown()
+        assert [r.action for r in archive.fold_rules()] == ["fold"]
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert shown()
+        assert archive.fold_rules() == []
+        assert app.is_running
+
+
+async def test_keys_in_the_notes_panel_act_on_the_highlighted_note(seeded) -> None:
+    archive, article_id = seeded
+    text = archive.get(article_id).text
+    i = text.index("It added that")
+    first = archive.add_annotation(article_id, i, i + len("It added that"), tags=["question"], note="Who asked?")
+    j = text.index("Britain's defence ministry")
+    second = archive.add_annotation(article_id, j, j + 30, tags=["claim"])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)  # the cursor is on neither mark
+        await pilot.press("p")
+        await pilot.pause()
+        ordered = sorted([first, second], key=lambda a: a.start)
+
+        def highlighted() -> str:
+            return screen.panel.get_option_at_index(screen.panel.highlighted).id
+
+        assert highlighted() == "ann:" + ordered[0].id
+        await pilot.press("down")
+        target = ordered[1]
+        assert highlighted() == "ann:" + target.id
+        await pilot.press("e")  # evidence on the highlighted note
+        await pilot.pause()
+        assert "evidence" in next(a for a in archive.annotations(article_id) if a.id == target.id).tags
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"seen")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert next(a for a in archive.annotations(article_id) if a.id == target.id).note.endswith("seen")
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert [a.id for a in archive.annotations(article_id)] == [ordered[0].id]
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert len(archive.annotations(article_id)) == 2
+
+
+async def test_ctrl_q_asks_before_throwing_away_a_note_being_written(seeded) -> None:
+    from reader.ui.screens.dialogs import ConfirmScreen
+    from reader.ui.screens.note_editor import NoteEditor
+
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await pilot.press("N")
+        await pilot.pause()
+        await pilot.press(*"half a thought")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")  # keep editing
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert archive.get(article_id).note == "half a thought"
+        await pilot.press("N")
+        await pilot.pause()
+        await pilot.press("ctrl+q")  # nothing changed in the editor: quits at once
+        await pilot.pause()
+    assert not app.is_running
+
+
+async def test_ctrl_q_then_yes_quits_without_the_note(seeded) -> None:
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await pilot.press("N", *"draft", "ctrl+q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert not app.is_running
+    assert archive.get(article_id).note == ""
+
+
+async def test_notes_panel_on_a_narrow_terminal_leaves_the_text_whole_words(seeded) -> None:
+    archive, _ = seeded
+    for size in ((60, 20), (40, 16)):
+        await _check_whole_words(ReaderApp(archive), size)
+
+
+async def _check_whole_words(app: ReaderApp, size: tuple[int, int]) -> None:
+    async with app.run_test(size=size) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.pause()
+        view = screen.view
+        words = set(screen.article.text.split())
+        shown = []
+        for y in range(view.size.height):
+            i = view.scroll_offset.y + y
+            if i < len(view.lines) and view.lines[i].marker is None and view.lines[i].element >= 0:
+                shown.append(view.render_line(y).text.replace("\u258c", " ").replace("\u2502", " ").strip())
+        assert len(shown) > 2
+        for line in shown:
+            for word in line.split():
+                assert word in words, (word, line)
+
+
+async def test_status_counts_a_one_word_selection_as_one_word(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "Later on Sunday")
+        await pilot.press("w")  # a selection of the sentence's first word
+        await pilot.pause()
+        status = str(screen.query_one("#article-status").render())
+        assert "selecting 1 word \u2014" in status
+        await pilot.press("w")
+        await pilot.pause()
+        assert "selecting 2 words" in str(screen.query_one("#article-status").render())

@@ -88,3 +88,41 @@ async def test_orphan_can_be_deleted_from_the_review(archive) -> None:
         await pilot.press("y")
         await pilot.pause()
     assert archive.annotations(first.id) == []
+
+
+async def test_reattaching_and_deleting_orphans_can_be_undone(archive) -> None:
+    first = _save(archive, BEFORE)
+    text = first.article.text
+    i = text.index("Critics said")
+    archive.add_annotation(first.id, i, i + len("Critics said"), tags=["claim"], note="one")
+    j = text.index("40 million")
+    archive.add_annotation(first.id, j, j + len("40 million"), tags=["question"], note="two")
+    _save(archive, AFTER)
+    assert all(a.orphaned for a in archive.annotations(first.id))
+
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("slash", *"Opponents", "enter")
+        await pilot.press("v")
+        await pilot.press("R")
+        await pilot.pause()
+        await pilot.press("a")  # re-attach the first to the selection
+        await pilot.pause()
+        assert sum(a.orphaned for a in archive.annotations(first.id)) == 1
+        await pilot.press("x")  # delete the other
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is screen
+        notes = archive.annotations(first.id)
+        assert len(notes) == 1 and not notes[0].orphaned
+        await pilot.press("ctrl+z")  # the deleted one is back
+        await pilot.pause()
+        assert sorted(a.note for a in archive.annotations(first.id)) == ["one", "two"]
+        await pilot.press("ctrl+z")  # the re-attached one is an orphan again
+        await pilot.pause()
+        assert all(a.orphaned for a in archive.annotations(first.id))
+        assert "2 orphaned" in str(screen.query_one("#article-status").render())

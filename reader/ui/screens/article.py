@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 class Change:
     """One undoable change: what to put back."""
 
-    kind: str  # "added", "deleted", "edited", "article_note", "rule"
+    kind: str  # "added", "deleted", "edited", "article_note", "rule" ((site, text, action) replaced, rules made)
     before: Any
     after: Any = None
 
@@ -151,7 +151,8 @@ class ArticleScreen(Screen[None]):
             parts.append(f"{orphans} orphaned (R to review)")
         if view.selection is not None:
             s, e = sorted(view.selection)
-            parts.append(f"selecting {len(self.article.text[s:e].split())} words \u2014 c/e/t/n to mark, Escape to cancel")
+            n = len(self.article.text[s:e].split())
+            parts.append(f"selecting {n} word{'s' if n != 1 else ''} \u2014 c/e/t/n to mark, Escape to cancel")
         else:
             here = self._annotations_here()
             if here:
@@ -208,6 +209,26 @@ class ArticleScreen(Screen[None]):
             return self._exact(span)
         here = Reading.annotations_at(self.annotations, *span)
         return here[0] if here else None
+
+    def _panel_choice(self) -> Annotation | None:
+        """The note highlighted in the notes panel, while the panel has the focus."""
+        panel = self.panel
+        if not (panel.display and panel.has_focus):
+            return None
+        return panel.highlighted_annotation()
+
+    def _mark_target(self) -> tuple[tuple[int, int] | None, Annotation | None]:
+        """What t, n and x act on: (span, mark). The note highlighted in the
+        notes panel while it has the focus (no span if it is orphaned), else
+        the selection or the sentence under the cursor and the mark there."""
+        chosen = self._panel_choice()
+        if chosen is not None:
+            return (None if chosen.orphaned else (chosen.start, chosen.end)), chosen
+        return self._target_span(), self._under_cursor()
+
+    @staticmethod
+    def _span_of(ann: Annotation) -> tuple[int, int] | None:
+        return None if ann.orphaned else (ann.start, ann.end)
 
     # -- saving ----------------------------------------------------------------------
 
@@ -426,13 +447,15 @@ class ArticleScreen(Screen[None]):
     # -- actions: marking ------------------------------------------------------------------
 
     def action_tag(self, tag: str) -> None:
-        span = self._target_span()
-        if span is None:
+        existing = self._panel_choice()
+        span = self._span_of(existing) if existing else self._target_span()
+        if span is None and existing is None:
             self.notify("Move the cursor to a sentence first", severity="warning", timeout=2)
             return
-        existing = self._exact(span)
         if existing is None:
-            self._create(span, [tag])
+            existing = self._exact(span)  # type: ignore[arg-type]
+        if existing is None:
+            self._create(span, [tag])  # type: ignore[arg-type]
             self._finish_mark(span, f"Marked as {tag}")
             return
         if tag in existing.tags:
@@ -448,10 +471,9 @@ class ArticleScreen(Screen[None]):
             self._finish_mark(span, f"Marked as {tag}")
 
     def action_tags(self) -> None:
-        span = self._target_span()
-        if span is None:
+        span, existing = self._mark_target()
+        if span is None and existing is None:
             return
-        existing = self._under_cursor()
         if existing is not None:
             existing = self._current(existing)
         chosen = list(existing.tags) if existing else []
@@ -461,32 +483,33 @@ class ArticleScreen(Screen[None]):
                 return
             if existing is None:
                 if tags:
-                    self._create(span, tags)
+                    self._create(span, tags)  # type: ignore[arg-type]
                     self._finish_mark(span, "Tagged " + " ".join("#" + t for t in tags))
                 return
             self._edit(existing, tags=tags)
-            self._finish_mark((existing.start, existing.end), "Tags: " + (" ".join("#" + t for t in tags) or "none"))
+            self._finish_mark(self._span_of(existing), "Tags: " + (" ".join("#" + t for t in tags) or "none"))
 
         self.app.push_screen(TagPicker(self.archive.tags(), chosen, title="Tags for this mark"), done)
 
     def action_note(self) -> None:
-        span = self._target_span()
-        if span is None:
+        span, existing = self._mark_target()
+        if span is None and existing is None:
             return
-        existing = self._under_cursor()
-        quote = self.article.text[existing.start : existing.end] if existing else self.article.text[span[0] : span[1]]
         if existing is not None:
             existing = self._current(existing)
+            quote = existing.exact if existing.orphaned else self.article.text[existing.start : existing.end]
+        else:
+            quote = self.article.text[span[0] : span[1]]  # type: ignore[index]
 
         def done(text: str | None) -> None:
             if text is None:
                 return
             if existing is None:
-                self._create(span, [], note=text)
+                self._create(span, [], note=text)  # type: ignore[arg-type]
                 self._finish_mark(span, "Note saved")
             elif text != existing.note:
                 self._edit(existing, note=text)
-                self._finish_mark((existing.start, existing.end), "Note saved")
+                self._finish_mark(self._span_of(existing), "Note saved")
 
         self.app.push_screen(NoteEditor("Note", existing.note if existing else "", quote=quote), done)
 
@@ -511,7 +534,7 @@ class ArticleScreen(Screen[None]):
         self.app.push_screen(NoteEditor(f"Note on \u201c{shorten(self.article.title, 60)}\u201d", old), done)
 
     def action_delete(self) -> None:
-        ann = self._under_cursor()
+        _, ann = self._mark_target()
         if ann is None:
             self.notify("No note under the cursor", severity="warning", timeout=2)
             return
@@ -522,7 +545,7 @@ class ArticleScreen(Screen[None]):
         def answer(yes: bool | None) -> None:
             if yes:
                 self._remove(ann)
-                self._finish_mark((ann.start, ann.end), "Deleted (Ctrl+Z to undo)")
+                self._finish_mark(self._span_of(ann), "Deleted (Ctrl+Z to undo)")
 
         self.app.push_screen(ConfirmScreen(question, yes="Delete", no="Keep"), answer)
 
@@ -542,16 +565,25 @@ class ArticleScreen(Screen[None]):
             message = "Undone: mark restored"
         elif change.kind == "edited":
             self.archive.put_annotation(change.before)
-            span = (change.before.start, change.before.end)
-            message = "Undone: previous tags and note back"
+            span = self._span_of(change.before)
+            message = "Undone: orphaned again" if change.before.orphaned else "Undone: previous tags and note back"
         elif change.kind == "article_note":
             self.archive.set_article_note(self.article.id, change.before)
             self.article.note = change.before
             message = "Undone: article note restored"
         elif change.kind == "rule":
-            self.archive.remove_fold_rule(change.before.id)
+            # By site and text, not id: a rule put back by an undo has a new id.
+            made = {(r.site, r.key) for r in change.after}
+            for rule in self.archive.fold_rules():
+                if (rule.site, rule.key) in made:
+                    self.archive.remove_fold_rule(rule.id)
+            for site, text, action in change.before:
+                self.archive.add_fold_rule(site, text, action)
             self._refold()
-            message = "Undone: fold rule removed"
+            n = len(change.after)
+            message = "Undone: " + ("fold rule removed" if n == 1 else f"{n} fold rules removed")
+            if change.before:
+                message += ", the earlier one back" if len(change.before) == 1 else ", the earlier ones back"
         else:  # pragma: no cover
             return
         self._reload_annotations([span] if span else [])
@@ -643,11 +675,19 @@ class ArticleScreen(Screen[None]):
             blocks = [el.index]
             action = "show" if self.reading.labels[el.index].boilerplate else "fold"
         site = self.article.site or ""
-        last = None
+        # A new rule replaces the site's rule for the same text: undo takes
+        # back every rule made here and puts the replaced ones back.
+        earlier = {r.key: r for r in self.archive.fold_rules(site)}
+        made, replaced = [], []
         for b in blocks:
-            last = self.archive.add_fold_rule(site, self.article.blocks[b].text, action)
-        if last is not None:
-            self.undo.append(Change("rule", last))
+            text = self.article.blocks[b].text
+            rule = self.archive.add_fold_rule(site, text, action)
+            made.append(rule)
+            if rule.key in earlier:
+                # The block's own text: a rule keeps only its first 300 characters.
+                replaced.append((site, text, earlier.pop(rule.key).action))
+        if made:
+            self.undo.append(Change("rule", replaced, made))
         self._refold()
         where = site or "articles without a site"
         verb = "Folded" if action == "fold" else "Shown"
@@ -691,7 +731,9 @@ class ArticleScreen(Screen[None]):
             return
         from reader.ui.screens.orphans import OrphanScreen
 
-        def done(_: object) -> None:
+        def done(changes: list[tuple[str, Annotation]] | None) -> None:
+            # Re-attaching and deleting there are undone here, one by one.
+            self.undo.extend(Change(kind, before) for kind, before in changes or [])
             self._reload_annotations()
 
         self.app.push_screen(OrphanScreen(self.archive, self.article, orphans, self._target_span()), done)

@@ -18,8 +18,8 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
-    def __init__(self, question: str | Content, *, yes: str = "Yes", no: str = "No") -> None:
-        super().__init__()
+    def __init__(self, question: str | Content, *, yes: str = "Yes", no: str = "No", id: str | None = None) -> None:
+        super().__init__(id=id)
         self.question = question if isinstance(question, Content) else Content(question)
         self.yes, self.no = yes, no
 

@@ -78,11 +78,16 @@ class NoteEditor(TypeAhead, ModalScreen[str | None]):
     def text(self) -> str:
         return self.query_one(TextArea).text
 
+    @property
+    def changed(self) -> bool:
+        """Whether the text differs from what the note held."""
+        return self.text != self.original
+
     def action_save(self) -> None:
         self.dismiss(self.text.strip("\n"))
 
     def action_cancel(self) -> None:
-        if self.text == self.original:
+        if not self.changed:
             self.dismiss(None)
             return
 

@@ -7,6 +7,7 @@ passage, to the selection made before opening this screen, or deleted.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -25,7 +26,10 @@ if TYPE_CHECKING:
     from reader.core.store import Archive
 
 
-class OrphanScreen(ModalScreen[None]):
+class OrphanScreen(ModalScreen[list[tuple[str, Annotation]]]):
+    """Dismisses the changes made, for the reading screen's undo: ("edited",
+    the orphan as it was) for a re-attach, ("deleted", the orphan) for a delete."""
+
     BINDINGS = [
         Binding("g", "attach_guess", "Attach to best match", id="orphans.attach_guess"),
         Binding("a", "attach_selection", "Attach to my selection", id="orphans.attach_selection"),
@@ -41,6 +45,7 @@ class OrphanScreen(ModalScreen[None]):
         self.orphans = list(orphans)
         self.selection = selection
         self._contexts: dict[str, object] = {}
+        self.changes: list[tuple[str, Annotation]] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog orphans"):
@@ -66,7 +71,7 @@ class OrphanScreen(ModalScreen[None]):
             lst.highlighted = 0
             self._show(self.orphans[0])
         else:
-            self.dismiss(None)
+            self.dismiss(self.changes)
 
     def _current(self) -> Annotation | None:
         lst = self.query_one(OptionList)
@@ -116,6 +121,7 @@ class OrphanScreen(ModalScreen[None]):
 
     def _reattach(self, ann: Annotation, span: tuple[int, int]) -> None:
         self.archive.reattach(ann.id, span[0], span[1])
+        self.changes.append(("edited", replace(ann, tags=list(ann.tags))))
         self.orphans = [a for a in self.orphans if a.id != ann.id]
         self.notify(Content(f"Re-attached to \u201c{shorten(self.article.text[span[0]:span[1]], 60)}\u201d"),
                     timeout=2)
@@ -148,6 +154,7 @@ class OrphanScreen(ModalScreen[None]):
         def answer(yes: bool | None) -> None:
             if yes:
                 self.archive.delete_annotation(ann.id)
+                self.changes.append(("deleted", ann))
                 self.orphans = [a for a in self.orphans if a.id != ann.id]
                 self._fill()
 
@@ -156,4 +163,4 @@ class OrphanScreen(ModalScreen[None]):
                                            yes="Delete", no="Keep"), answer)
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.dismiss(self.changes)

@@ -132,7 +132,7 @@ class ArticleView(CachedLinesView, can_focus=True):
 
     def relayout(self, *, keep_cursor: bool = True) -> None:
         width = self.scrollable_content_region.width or self.size.width or 80
-        measure = min(MEASURE, max(20, width - 4))
+        measure = min(MEASURE, max(10, width - 4))
         self._margin = max(1, (width - measure) // 2)
         self._layout_width = width
         self.lines = self._build_lines(measure)

@@ -88,6 +88,14 @@ class NotesPanel(OptionList):
         except Exception:  # noqa: BLE001 - not in the list
             pass
 
+    def highlighted_annotation(self) -> Annotation | None:
+        if self.highlighted is None:
+            return None
+        oid = self.get_option_at_index(self.highlighted).id or ""
+        if not oid.startswith("ann:"):
+            return None
+        return next((a for a in self.annotations if a.id == oid[4:]), None)
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         oid = event.option.id or ""
