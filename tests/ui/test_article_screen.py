@@ -315,6 +315,30 @@ async def test_help_lists_every_key_and_escape_goes_back(seeded) -> None:
         assert type(app.screen).__name__ == "ArchiveScreen"
 
 
+async def test_help_on_a_small_terminal_scrolls_by_key_and_keeps_one_line_per_key(seeded) -> None:
+    from textual.containers import VerticalScroll
+
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_text = str(app.screen.query_one("#help-keys").render())
+        assert "Claim" in help_text and "article.claim" not in help_text  # no id wrapped under each key
+        box = app.screen.query_one(VerticalScroll)
+        assert box.max_scroll_y > 0 and box.scroll_offset.y == 0
+        await pilot.press("j", "j")
+        await pilot.pause()
+        assert box.scroll_offset.y == 2
+        await pilot.press("k")
+        await pilot.pause()
+        assert box.scroll_offset.y == 1
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ArticleScreen"
+
+
 async def test_keys_can_be_remapped_in_config(seeded) -> None:
     archive, article_id = seeded
     (archive.data_dir / "config.toml").write_text('[keys]\n"article.claim" = "C"\n')

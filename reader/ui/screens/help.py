@@ -34,8 +34,19 @@ def binding_rows(screen: Screen) -> list[tuple[str, str, str]]:
     return rows
 
 
+#: The help dialog's widest, and what its border and padding take of it.
+_WIDTH = 100
+_FRAME = 8
+
+
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss_help", "Close", id="help.close")]
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss_help", "Close", id="help.close"),
+        Binding("j,down", "scroll(1)", "Down", show=False, id="help.down"),
+        Binding("k,up", "scroll(-1)", "Up", show=False, id="help.up"),
+        Binding("space,pagedown", "page(1)", "Page down", show=False, id="help.page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="help.page_up"),
+    ]
 
     def __init__(self, title: str, rows: list[tuple[str, str, str]], intro: str = "") -> None:
         super().__init__()
@@ -46,8 +57,14 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         width = max((len(k) for k, _, _ in self.rows), default=4) + 2
         dwidth = max((len(d) for _, d, _ in self.rows), default=10) + 2
+        iwidth = max((len(i) for _, _, i in self.rows), default=0)
+        # The binding ids (for config.toml) only where they fit on the line:
+        # wrapped under each key they would halve what a small terminal shows.
+        room = min(_WIDTH, self.app.size.width) - _FRAME
+        ids = width + dwidth + iwidth <= room
         lines = [
-            Content.assemble((k.ljust(width), "bold $accent"), d.ljust(dwidth), (i, "$text-muted"))
+            Content.assemble((k.ljust(width), "bold $accent"), d.ljust(dwidth) if ids else d,
+                             (i if ids else "", "$text-muted"))
             for k, d, i in self.rows
         ]
         body = Content("\n").join(lines)
@@ -58,9 +75,17 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll():
                 yield Static(body, id="help-keys")
             yield Label(
-                Content("Keys can be changed in config.toml in the data folder ([keys] binding-id = \"key\"). Escape closes."),
+                Content("Keys can be changed in config.toml in the data folder ([keys] binding-id = \"key\""
+                        + ("" if ids else "; the ids show on a wider terminal") + "). Escape closes."),
                 classes="dialog-hint",
             )
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one(VerticalScroll).scroll_relative(y=lines, animate=False)
+
+    def action_page(self, direction: int) -> None:
+        box = self.query_one(VerticalScroll)
+        box.scroll_relative(y=direction * max(1, box.size.height - 1), animate=False)
