@@ -204,6 +204,30 @@ async def test_overlapping_annotations_and_navigation(seeded) -> None:
         assert screen.article.text[screen.reading.stops[screen.view.cursor].start :].startswith("In the three calls")
 
 
+async def test_next_and_previous_note_say_when_they_go_round(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        await pilot.press("c")
+        await _find(pilot, "It added that")
+        await pilot.press("e")
+        app._notifications.clear()  # noqa: SLF001
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert "dirty bomb" in _cursor_text(screen)
+        assert [str(n.message) for n in app._notifications] == ["Back to the first note"]  # noqa: SLF001
+        app._notifications.clear()  # noqa: SLF001
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert _cursor_text(screen).startswith("It added that") and not app._notifications  # noqa: SLF001
+        await pilot.press("g", "left_square_bracket")
+        await pilot.pause()
+        assert _cursor_text(screen).startswith("It added that")
+        assert [str(n.message) for n in app._notifications] == ["On to the last note"]  # noqa: SLF001
+
+
 async def test_delete_asks_and_undo_restores(seeded) -> None:
     archive, article_id = seeded
     app = ReaderApp(archive)

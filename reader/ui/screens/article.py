@@ -598,10 +598,14 @@ class ArticleScreen(Screen[None]):
         if direction > 0:
             after = [a for a in placed if a.start > here]
             target = after[0] if after else placed[0]
+            wrapped = not after and len(placed) > 1
         else:
             before = [a for a in placed if a.start < here]
             target = before[-1] if before else placed[-1]
+            wrapped = not before and len(placed) > 1
         self._jump_to(target)
+        if wrapped:
+            self.notify("Back to the first note" if direction > 0 else "On to the last note", timeout=2)
 
     def _jump_to(self, ann: Annotation) -> None:
         if ann.orphaned:
