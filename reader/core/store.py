@@ -1859,6 +1859,17 @@ class Archive:
                           "text": text[:300], "created": created})
         return FoldRule(rule_id, site, key, action, text[:300], created)
 
+    def restore_fold_rule(self, rule: FoldRule) -> None:
+        """Put back a rule as it was (its id, key and text): undoing the
+        change that replaced or removed it."""
+        with self.transaction():
+            table = self._meta_db().table("fold_rules", cache_size=0)
+            for d in table.all():
+                if d.get("site") == rule.site and d.get("key") == rule.key:
+                    table.remove(doc_ids=[d.doc_id])
+            table.insert({"id": rule.id, "site": rule.site, "key": rule.key, "action": rule.action,
+                          "text": rule.text, "created": rule.created})
+
     def remove_fold_rule(self, rule_id: str) -> FoldRule:
         with self.transaction():
             table = self._meta_db().table("fold_rules", cache_size=0)

@@ -549,9 +549,18 @@ class ArticleScreen(Screen[None]):
             self.article.note = change.before
             message = "Undone: article note restored"
         elif change.kind == "rule":
-            self.archive.remove_fold_rule(change.before.id)
+            from reader.core.store import NotFound
+
+            added, replaced = change.before, change.after
+            for rule in added:
+                try:
+                    self.archive.remove_fold_rule(rule.id)
+                except NotFound:
+                    pass  # removed meanwhile (`reader fold-rule remove`)
+            for rule in replaced:
+                self.archive.restore_fold_rule(rule)
             self._refold()
-            message = "Undone: fold rule removed"
+            message = "Undone: fold rule removed" if len(added) == 1 else f"Undone: {len(added)} fold rules removed"
         else:  # pragma: no cover
             return
         self._reload_annotations([span] if span else [])
@@ -643,11 +652,15 @@ class ArticleScreen(Screen[None]):
             blocks = [el.index]
             action = "show" if self.reading.labels[el.index].boilerplate else "fold"
         site = self.article.site or ""
-        last = None
+        prior = {r.key: r for r in self.archive.fold_rules(site)}
+        added: dict[str, Any] = {}
         for b in blocks:
-            last = self.archive.add_fold_rule(site, self.article.blocks[b].text, action)
-        if last is not None:
-            self.undo.append(Change("rule", last))
+            rule = self.archive.add_fold_rule(site, self.article.blocks[b].text, action)
+            added[rule.key] = rule  # two blocks of one text make one rule
+        if added:
+            # Undo takes back every rule this added, and puts back those it replaced.
+            replaced = [prior[k] for k in added if k in prior]
+            self.undo.append(Change("rule", list(added.values()), replaced))
         self._refold()
         where = site or "articles without a site"
         verb = "Folded" if action == "fold" else "Shown"
