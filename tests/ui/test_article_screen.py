@@ -329,6 +329,30 @@ async def test_undo_after_b_on_a_fold_marker_folds_the_whole_run_again(seeded) -
         assert any(r.describe().endswith("marked by you") for r in screen.reading.runs)
 
 
+async def test_b_folds_the_block_while_a_fold_below_stays_open(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("G", "z")  # open the newsletter and donation run
+        await pilot.pause()
+        await _find(pilot, "It added that")
+        await pilot.press("b")
+        await pilot.pause()
+        texts = [screen.article.text[s.start : s.end] for s in screen.reading.stops]
+        assert "It added that the call was requested by the Russian side." not in texts
+        assert "Sign up for our free weekly newsletter" in texts  # still open
+        assert screen.reading.stops[screen.view.cursor].is_marker
+        marked = screen.reading.runs[screen.reading.run_at_stop(screen.view.cursor)]
+        assert marked.reasons == ("marked by you",)
+        # Ctrl+Z: the block is back, the run below still open.
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        texts = [screen.article.text[s.start : s.end] for s in screen.reading.stops]
+        assert "It added that the call was requested by the Russian side." in texts
+        assert "Sign up for our free weekly newsletter" in texts
+
+
 async def test_help_lists_every_key_and_escape_goes_back(seeded) -> None:
     archive, _ = seeded
     app = ReaderApp(archive)

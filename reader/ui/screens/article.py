@@ -627,12 +627,21 @@ class ArticleScreen(Screen[None]):
         self.view.rebuild(keep_offset=offset)
         self.notify("All folds open" if opened else "Boilerplate folded", timeout=2)
 
-    def _refold(self) -> None:
-        expanded = set(self.reading.expanded)
-        stops = self.reading.stops
+    def _refold(self, folded: tuple[int, ...] = ()) -> None:
+        """Labels read again (a rule changed). A run stays open when it holds
+        blocks of a run that was open, unless it holds a block just folded
+        (`folded`): runs are matched by their blocks, since a new fold above
+        shifts their numbers."""
+        old = self.reading
+        was_open = {b for r in old.expanded for b in range(old.runs[r].start, old.runs[r].end)}
+        stops = old.stops
         offset = stops[self.view.cursor].start if stops else 0
         self.reading = Reading(self.article, labels_in_archive(self.article, self.archive))
-        self.reading.expanded = {i for i in expanded if i < len(self.reading.runs)}
+        self.reading.expanded = {
+            i for i, run in enumerate(self.reading.runs)
+            if any(b in was_open for b in range(run.start, run.end))
+            and not any(run.start <= b < run.end for b in folded)
+        }
         self.reading.rebuild()
         self.view.reading = self.reading
         self.view.rebuild(keep_offset=offset)
@@ -661,7 +670,7 @@ class ArticleScreen(Screen[None]):
             # Undo takes back every rule this added, and puts back those it replaced.
             replaced = [prior[k] for k in added if k in prior]
             self.undo.append(Change("rule", list(added.values()), replaced))
-        self._refold()
+        self._refold(tuple(blocks) if action == "fold" else ())
         where = site or "articles without a site"
         verb = "Folded" if action == "fold" else "Shown"
         self.notify(Content(f"{verb} on {where} from now on (Ctrl+Z to undo)"), timeout=3)
