@@ -1039,6 +1039,11 @@ class Archive:
             self._add_copy(existing.id, article.source_path, old.source_path)
         article.id = existing.id
         article.note = old.note
+        if not article.url and not article.site and old.site:
+            # A file read again says nothing of where it came from: it stays
+            # an article of its site (`reader add --site`, a fetched page), so
+            # the site's rules and repetition still apply to it.
+            article.url, article.site = old.url, old.site
         article.tags = sorted(set(old.tags) | set(article.tags))
         article.saved = old.saved or article.saved
         annotations = self.annotations(existing.id)
