@@ -277,6 +277,8 @@ def cmd_fold(args: argparse.Namespace) -> int:
 
     failed = 0
     files = list(iter_files(args.paths))
+    if not files:
+        raise CommandError("nothing to fold: no .html, .htm, .txt, .md or .markdown files there")
     timing = getattr(args, "timing", False)
     for path, fmt in files:
         t0 = time.perf_counter()

@@ -166,6 +166,17 @@ def test_fold_takes_a_thousand_paths(cli, seed_path: Path, tmp_path: Path) -> No
     assert len(result.out.splitlines()) == 1000
 
 
+def test_fold_on_a_folder_without_articles_says_so(cli, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "pdfs").mkdir()
+    (tmp_path / "pdfs" / "paper.pdf").write_bytes(b"%PDF-1.4")
+    for folder in ("empty", "pdfs"):
+        result = cli("fold", tmp_path / folder)
+        assert result.code == 1
+        assert result.out == ""
+        assert "nothing to fold" in result.err
+
+
 def test_fold_text_format_names_reasons(cli, seed_path: Path) -> None:
     out = cli("fold", seed_path).out
     assert out.startswith(f"== {seed_path}: Russia Discusses Ukraine")
