@@ -172,7 +172,9 @@ def cmd_add(args: argparse.Namespace) -> int:
             article.url = args.url
             article.site = site_of(args.url)
         if args.site:
-            article.site = args.site.lower()
+            from reader.core.ingest import site_name
+
+            article.site = site_name(args.site) or None
         if args.tag:
             from reader.core.tags import normalise_tag
 
@@ -414,7 +416,11 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def cmd_fold_rule(args: argparse.Namespace) -> int:
+    from reader.core.ingest import site_name
+
     archive = _open_archive(args)
+    if getattr(args, "site", None) is not None:
+        args.site = site_name(args.site)  # as articles' sites are written: "example.com"
     if args.rule_cmd == "add":
         article = None
         if args.article:
@@ -502,7 +508,7 @@ def _saved_line(result) -> str:  # noqa: ANN001 - SaveResult
 def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noqa: ANN001 - Archive
     """`reader add URL...`: fetch each page and store it; returns how many failed."""
     from reader.core.fetch import FetchError, FetchOptions, check_url, fetch_article, fetch_with_retries, make_client
-    from reader.core.ingest import site_of
+    from reader.core.ingest import site_name, site_of
     from reader.core.tags import normalise_tag
 
     opts = FetchOptions.from_env(allow_local=True)  # addresses the user typed
@@ -525,7 +531,7 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
                 if args.tag:
                     article.tags = sorted({*article.tags, *(normalise_tag(t) for t in args.tag)} - {""})
                 if args.site:
-                    article.site = args.site.lower()
+                    article.site = site_name(args.site) or None
                 with archive.transaction():
                     if row is not None and row.status in ("pending", "failed"):
                         result = archive.fill_pending(row.id, article)

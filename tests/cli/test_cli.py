@@ -296,6 +296,18 @@ def test_fold_rules_cli(cli, seed_path: Path) -> None:
     assert text in cli("show", short).out
 
 
+def test_a_site_is_named_as_the_user_types_it(cli, seed_path: Path) -> None:
+    added = cli("add", "--site", "WWW.TheMoscowTimes.com", seed_path)
+    short = added.out.split()[0]
+    assert " themoscowtimes.com " in cli("list").out
+    text = "It added that the call was requested by the Russian side."
+    rule = cli("fold-rule", "add", "--site", "https://www.themoscowtimes.com/news", text)
+    assert rule.code == 0 and "on themoscowtimes.com:" in rule.out
+    assert "1 block folded: marked by you" in cli("show", short).out
+    listed = cli("fold-rule", "list", "--site", "www.TheMoscowTimes.com").out
+    assert rule.out.split()[0] in listed and "themoscowtimes.com" in listed
+
+
 def test_data_dir_option_beats_the_environment(cli, seed_path: Path, tmp_path: Path) -> None:
     other = tmp_path / "elsewhere"
     assert cli("add", seed_path, "--data-dir", other).code == 0

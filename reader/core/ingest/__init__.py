@@ -108,6 +108,15 @@ def site_of(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
+def site_name(value: str) -> str:
+    """A site as a person types it ("Example.com", "www.example.com", an
+    address on it) written as an article's site is: "example.com"."""
+    value = value.strip()
+    if not value:
+        return ""
+    return site_of(value if "://" in value else "http://" + value) or value.lower()
+
+
 def content_hash(text: str) -> str:
     norm = " ".join(text.split())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
