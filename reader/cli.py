@@ -48,6 +48,12 @@ def _err(line: str) -> None:
     sys.stderr.write(_safe(line) + "\n")
 
 
+def _one_line(text: str, width: int = 80) -> str:
+    """A text on one line (its line breaks as spaces), cut with "…" past `width`."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1].rstrip() + "\u2026"
+
+
 def short_id(article_id: str) -> str:
     return article_id[:8]
 
@@ -429,7 +435,7 @@ def cmd_fold_rule(args: argparse.Namespace) -> int:
         else:
             site = args.site or ""
         rule = archive.add_fold_rule(site, args.text, "show" if args.show else "fold")
-        _out(f"{rule.id}  {rule.action} on {rule.site or '(articles with no site)'}: {rule.text[:80]}")
+        _out(f"{rule.id}  {rule.action} on {rule.site or '(articles with no site)'}: {_one_line(rule.text)}")
         if article is not None:
             from reader.core.fold import block_key
 
@@ -446,7 +452,7 @@ def cmd_fold_rule(args: argparse.Namespace) -> int:
             _out("No fold rules.")
         else:
             for r in rules:
-                _out(f"{r.id}  {r.action:<4}  {r.site or '(no site)'}  {r.text[:80]}")
+                _out(f"{r.id}  {r.action:<4}  {r.site or '(no site)'}  {_one_line(r.text)}")
     elif args.rule_cmd == "remove":
         rule = archive.remove_fold_rule(args.rule_id)
         _out(f"removed {rule.id}")

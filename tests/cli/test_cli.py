@@ -308,6 +308,18 @@ def test_a_site_is_named_as_the_user_types_it(cli, seed_path: Path) -> None:
     assert rule.out.split()[0] in listed and "themoscowtimes.com" in listed
 
 
+def test_fold_rules_list_one_rule_a_line(cli) -> None:
+    poem = "The first line of a verse\nthe second line of it"
+    long = "A long appeal to the readers of the site " * 4
+    for text in (poem, long):
+        assert cli("fold-rule", "add", "--site", "example.com", text).out.count("\n") == 1
+    lines = cli("fold-rule", "list").out.splitlines()
+    assert len(lines) == 2
+    assert any(line.endswith("The first line of a verse the second line of it") for line in lines)
+    cut = next(line for line in lines if "A long appeal" in line)
+    assert cut.endswith("\u2026") and len(cut[cut.index("A long appeal"):]) == 80
+
+
 def test_data_dir_option_beats_the_environment(cli, seed_path: Path, tmp_path: Path) -> None:
     other = tmp_path / "elsewhere"
     assert cli("add", seed_path, "--data-dir", other).code == 0
