@@ -197,6 +197,20 @@ def test_importing_a_second_article_refolds_the_first(archive) -> None:  # noqa:
     assert _SITE_FOOTER in folded
 
 
+def test_a_run_names_its_repeated_blocks_once() -> None:
+    labels = [
+        Label(True, "repeated on 3 articles from example.com"),
+        Label(True, NAVIGATION),
+        Label(True, "repeated on 2 articles from example.com"),
+        Label(True, "repeated on 3 articles from example.com"),
+        Label(False, ""),
+        Label(True, "repeated on 2 articles from example.com"),
+    ]
+    first, second = fold_runs(labels)
+    assert first.describe() == "4 blocks folded: repeated on 2\u20133 articles from example.com, navigation"
+    assert second.reasons == ("repeated on 2 articles from example.com",)
+
+
 def test_a_paragraph_quoted_by_two_articles_stays() -> None:
     quoted = Block("paragraph", "The mayor said the bridge would reopen in May, two months later than planned, "
                                 "because the steel arrived late.")
