@@ -48,6 +48,12 @@ def _err(line: str) -> None:
     sys.stderr.write(_safe(line) + "\n")
 
 
+def _one_line(text: str, width: int = 80) -> str:
+    """A text on one line (its line breaks as spaces), cut with "…" past `width`."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1].rstrip() + "\u2026"
+
+
 def short_id(article_id: str) -> str:
     return article_id[:8]
 
@@ -172,7 +178,9 @@ def cmd_add(args: argparse.Namespace) -> int:
             article.url = args.url
             article.site = site_of(args.url)
         if args.site:
-            article.site = args.site.lower()
+            from reader.core.ingest import site_name
+
+            article.site = site_name(args.site) or None
         if args.tag:
             from reader.core.tags import normalise_tag
 
@@ -277,6 +285,8 @@ def cmd_fold(args: argparse.Namespace) -> int:
 
     failed = 0
     files = list(iter_files(args.paths))
+    if not files:
+        raise CommandError("nothing to fold: no .html, .htm, .txt, .md or .markdown files there")
     timing = getattr(args, "timing", False)
     for path, fmt in files:
         t0 = time.perf_counter()
@@ -412,7 +422,11 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def cmd_fold_rule(args: argparse.Namespace) -> int:
+    from reader.core.ingest import site_name
+
     archive = _open_archive(args)
+    if getattr(args, "site", None) is not None:
+        args.site = site_name(args.site)  # as articles' sites are written: "example.com"
     if args.rule_cmd == "add":
         article = None
         if args.article:
@@ -421,7 +435,7 @@ def cmd_fold_rule(args: argparse.Namespace) -> int:
         else:
             site = args.site or ""
         rule = archive.add_fold_rule(site, args.text, "show" if args.show else "fold")
-        _out(f"{rule.id}  {rule.action} on {rule.site or '(articles with no site)'}: {rule.text[:80]}")
+        _out(f"{rule.id}  {rule.action} on {rule.site or '(articles with no site)'}: {_one_line(rule.text)}")
         if article is not None:
             from reader.core.fold import block_key
 
@@ -438,7 +452,7 @@ def cmd_fold_rule(args: argparse.Namespace) -> int:
             _out("No fold rules.")
         else:
             for r in rules:
-                _out(f"{r.id}  {r.action:<4}  {r.site or '(no site)'}  {r.text[:80]}")
+                _out(f"{r.id}  {r.action:<4}  {r.site or '(no site)'}  {_one_line(r.text)}")
     elif args.rule_cmd == "remove":
         rule = archive.remove_fold_rule(args.rule_id)
         _out(f"removed {rule.id}")
@@ -505,7 +519,7 @@ def _saved_line(result) -> str:  # noqa: ANN001 - SaveResult
 def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noqa: ANN001 - Archive
     """`reader add URL...`: fetch each page and store it; returns how many failed."""
     from reader.core.fetch import FetchError, FetchOptions, check_url, fetch_article, fetch_with_retries, make_client
-    from reader.core.ingest import site_of
+    from reader.core.ingest import site_name, site_of
     from reader.core.tags import normalise_tag
 
     opts = FetchOptions.from_env(allow_local=True)  # addresses the user typed
@@ -528,7 +542,7 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
                 if args.tag:
                     article.tags = sorted({*article.tags, *(normalise_tag(t) for t in args.tag)} - {""})
                 if args.site:
-                    article.site = args.site.lower()
+                    article.site = site_name(args.site) or None
                 with archive.transaction():
                     if row is not None and row.status in ("pending", "failed"):
                         result = archive.fill_pending(row.id, article)

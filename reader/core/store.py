@@ -1039,6 +1039,11 @@ class Archive:
             self._add_copy(existing.id, article.source_path, old.source_path)
         article.id = existing.id
         article.note = old.note
+        if not article.url and not article.site and old.site:
+            # A file read again says nothing of where it came from: it stays
+            # an article of its site (`reader add --site`, a fetched page), so
+            # the site's rules and repetition still apply to it.
+            article.url, article.site = old.url, old.site
         article.tags = sorted(set(old.tags) | set(article.tags))
         article.saved = old.saved or article.saved
         annotations = self.annotations(existing.id)
@@ -1858,6 +1863,17 @@ class Archive:
             table.insert({"id": rule_id, "site": site, "key": key, "action": action,
                           "text": text[:300], "created": created})
         return FoldRule(rule_id, site, key, action, text[:300], created)
+
+    def restore_fold_rule(self, rule: FoldRule) -> None:
+        """Put back a rule as it was (its id, key and text): undoing the
+        change that replaced or removed it."""
+        with self.transaction():
+            table = self._meta_db().table("fold_rules", cache_size=0)
+            for d in table.all():
+                if d.get("site") == rule.site and d.get("key") == rule.key:
+                    table.remove(doc_ids=[d.doc_id])
+            table.insert({"id": rule.id, "site": rule.site, "key": rule.key, "action": rule.action,
+                          "text": rule.text, "created": rule.created})
 
     def remove_fold_rule(self, rule_id: str) -> FoldRule:
         with self.transaction():

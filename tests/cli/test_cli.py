@@ -166,6 +166,17 @@ def test_fold_takes_a_thousand_paths(cli, seed_path: Path, tmp_path: Path) -> No
     assert len(result.out.splitlines()) == 1000
 
 
+def test_fold_on_a_folder_without_articles_says_so(cli, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "pdfs").mkdir()
+    (tmp_path / "pdfs" / "paper.pdf").write_bytes(b"%PDF-1.4")
+    for folder in ("empty", "pdfs"):
+        result = cli("fold", tmp_path / folder)
+        assert result.code == 1
+        assert result.out == ""
+        assert "nothing to fold" in result.err
+
+
 def test_fold_text_format_names_reasons(cli, seed_path: Path) -> None:
     out = cli("fold", seed_path).out
     assert out.startswith(f"== {seed_path}: Russia Discusses Ukraine")
@@ -283,6 +294,30 @@ def test_fold_rules_cli(cli, seed_path: Path) -> None:
     assert rules[0]["id"] == rule_id and rules[0]["action"] == "fold"
     assert cli("fold-rule", "remove", rule_id).code == 0
     assert text in cli("show", short).out
+
+
+def test_a_site_is_named_as_the_user_types_it(cli, seed_path: Path) -> None:
+    added = cli("add", "--site", "WWW.TheMoscowTimes.com", seed_path)
+    short = added.out.split()[0]
+    assert " themoscowtimes.com " in cli("list").out
+    text = "It added that the call was requested by the Russian side."
+    rule = cli("fold-rule", "add", "--site", "https://www.themoscowtimes.com/news", text)
+    assert rule.code == 0 and "on themoscowtimes.com:" in rule.out
+    assert "1 block folded: marked by you" in cli("show", short).out
+    listed = cli("fold-rule", "list", "--site", "www.TheMoscowTimes.com").out
+    assert rule.out.split()[0] in listed and "themoscowtimes.com" in listed
+
+
+def test_fold_rules_list_one_rule_a_line(cli) -> None:
+    poem = "The first line of a verse\nthe second line of it"
+    long = "A long appeal to the readers of the site " * 4
+    for text in (poem, long):
+        assert cli("fold-rule", "add", "--site", "example.com", text).out.count("\n") == 1
+    lines = cli("fold-rule", "list").out.splitlines()
+    assert len(lines) == 2
+    assert any(line.endswith("The first line of a verse the second line of it") for line in lines)
+    cut = next(line for line in lines if "A long appeal" in line)
+    assert cut.endswith("\u2026") and len(cut[cut.index("A long appeal"):]) == 80
 
 
 def test_data_dir_option_beats_the_environment(cli, seed_path: Path, tmp_path: Path) -> None:

@@ -197,6 +197,20 @@ def test_importing_a_second_article_refolds_the_first(archive) -> None:  # noqa:
     assert _SITE_FOOTER in folded
 
 
+def test_a_run_names_its_repeated_blocks_once() -> None:
+    labels = [
+        Label(True, "repeated on 3 articles from example.com"),
+        Label(True, NAVIGATION),
+        Label(True, "repeated on 2 articles from example.com"),
+        Label(True, "repeated on 3 articles from example.com"),
+        Label(False, ""),
+        Label(True, "repeated on 2 articles from example.com"),
+    ]
+    first, second = fold_runs(labels)
+    assert first.describe() == "4 blocks folded: repeated on 2\u20133 articles from example.com, navigation"
+    assert second.reasons == ("repeated on 2 articles from example.com",)
+
+
 def test_a_paragraph_quoted_by_two_articles_stays() -> None:
     quoted = Block("paragraph", "The mayor said the bridge would reopen in May, two months later than planned, "
                                 "because the steel arrived late.")
@@ -244,6 +258,26 @@ def test_a_user_rule_changes_the_fold_and_survives_reopening(data_dir, archive) 
         assert not labels[article.blocks.index(folded)].boilerplate
     finally:
         reopened.close()
+
+
+def test_a_changed_text_read_again_keeps_its_site_and_its_rules(archive, tmp_path, seed_path) -> None:  # noqa: ANN001
+    path = tmp_path / "moscow.txt"
+    text = seed_path.read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    article = ingest_file(path)
+    article.site = "themoscowtimes.com"  # as `reader add --site` sets it
+    saved = archive.save(article).id
+    target = "It added that the call was requested by the Russian side."
+    archive.add_fold_rule("themoscowtimes.com", target, "fold")
+    # The file changed, and is added again without --site.
+    path.write_text(text.replace("Later on Sunday", "Later on that Sunday"), encoding="utf-8")
+    result = archive.save(ingest_file(path))
+    assert (result.id, result.status) == (saved, "updated")
+    again = archive.get(saved)
+    assert again.site == "themoscowtimes.com"
+    labels = labels_in_archive(again, archive)
+    assert [label for b, label in zip(again.blocks, labels) if b.text == target] == [Label(True, MARKED)]
+    assert archive.site_article_count("themoscowtimes.com") == 1
 
 
 def test_rules_of_another_site_do_not_apply(archive) -> None:  # noqa: ANN001

@@ -275,6 +275,26 @@ def test_empty_and_binary_files_fail_with_a_reason(tmp_path: Path) -> None:
         ingest_file(other)
 
 
+def test_a_compressed_page_is_refused_as_binary(tmp_path: Path) -> None:
+    import gzip
+    import random
+
+    page = (Path(__file__).parent.parent / "fixtures" / "fold" / "de_article.html").read_bytes()
+    squeezed = tmp_path / "page.html"
+    squeezed.write_bytes(gzip.compress(page, mtime=1_700_000_000))  # a page saved compressed: few NUL bytes
+    assert squeezed.read_bytes().count(b"\x00") <= 16
+    with pytest.raises(IngestError, match="binary"):
+        ingest_file(squeezed)
+    noise = tmp_path / "noise.txt"
+    noise.write_bytes(random.Random(7).randbytes(3000))
+    with pytest.raises(IngestError, match="binary"):
+        ingest_file(noise)
+    # A text with a few stray control characters is still a text.
+    stray = tmp_path / "stray.txt"
+    stray.write_bytes(b"A title\n\n" + b"Some words of a story\x07 that a terminal bell got into.\x01\n\n" * 5)
+    assert "Some words of a story" in ingest_file(stray).text
+
+
 def test_iter_files_recurses_and_skips_hidden(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "one.html").write_text("<p>x</p>")

@@ -322,6 +322,61 @@ async def test_mark_block_as_boilerplate_for_the_site(seeded) -> None:
     assert archive.fold_rules() == []
 
 
+async def test_undo_after_b_on_a_fold_marker_folds_the_whole_run_again(seeded) -> None:
+    archive, _ = seeded
+    target = "It added that the call was requested by the Russian side."
+    kept = archive.add_fold_rule("", target, "fold")  # the user's earlier rule
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        # b on the newsletter and donation run: every block of it is shown.
+        await pilot.press("G")
+        run = screen.reading.runs[screen.reading.run_at_stop(screen.view.cursor)]
+        assert run.count > 5
+        await pilot.press("b")
+        await pilot.pause()
+        assert "Remind me later." in [screen.article.text[s.start : s.end] for s in screen.reading.stops]
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert [r.id for r in archive.fold_rules()] == [kept.id]
+        assert screen.reading.runs[-1].count == run.count
+        assert "Remind me later." not in [screen.article.text[s.start : s.end] for s in screen.reading.stops]
+        # b on the block the earlier rule folds shows it; Ctrl+Z puts that rule back.
+        await _find(pilot, "It added that")
+        assert screen.reading.run_at_stop(screen.view.cursor) is not None
+        await pilot.press("b")
+        await pilot.pause()
+        assert target in [screen.article.text[s.start : s.end] for s in screen.reading.stops]
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert archive.fold_rules() == [kept]
+        assert any(r.describe().endswith("marked by you") for r in screen.reading.runs)
+
+
+async def test_b_folds_the_block_while_a_fold_below_stays_open(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("G", "z")  # open the newsletter and donation run
+        await pilot.pause()
+        await _find(pilot, "It added that")
+        await pilot.press("b")
+        await pilot.pause()
+        texts = [screen.article.text[s.start : s.end] for s in screen.reading.stops]
+        assert "It added that the call was requested by the Russian side." not in texts
+        assert "Sign up for our free weekly newsletter" in texts  # still open
+        assert screen.reading.stops[screen.view.cursor].is_marker
+        marked = screen.reading.runs[screen.reading.run_at_stop(screen.view.cursor)]
+        assert marked.reasons == ("marked by you",)
+        # Ctrl+Z: the block is back, the run below still open.
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        texts = [screen.article.text[s.start : s.end] for s in screen.reading.stops]
+        assert "It added that the call was requested by the Russian side." in texts
+        assert "Sign up for our free weekly newsletter" in texts
+
+
 async def test_help_lists_every_key_and_escape_goes_back(seeded) -> None:
     archive, _ = seeded
     app = ReaderApp(archive)

@@ -66,6 +66,9 @@ def repeated_reason(count: int, site: str) -> str:
     return f"repeated on {count} articles from {site}"
 
 
+_REPEATED_ON = re.compile(r"repeated on (\d+) articles from (.+)")
+
+
 # ------------------------------------------------------------ the page itself
 
 #: Furniture whose words are unmistakable in a short block ("Share",
@@ -784,11 +787,26 @@ def fold_runs(labels: list[Label]) -> list[FoldRun]:
             continue
         j = i
         reasons: list[str] = []
+        # Blocks repeated on different numbers of a site's articles are named
+        # once: "repeated on 2-3 articles from example.com".
+        counts: dict[str, tuple[int, int, int]] = {}  # site -> (place in reasons, fewest, most)
         while j < n and labels[j].boilerplate:
             r = labels[j].reason or NAVIGATION
+            m = _REPEATED_ON.fullmatch(r)
+            if m:
+                count, site = int(m.group(1)), m.group(2)
+                if site in counts:
+                    at, low, high = counts[site]
+                    counts[site] = (at, min(low, count), max(high, count))
+                    r = reasons[at]
+                else:
+                    counts[site] = (len(reasons), count, count)
             if r not in reasons:
                 reasons.append(r)
             j += 1
+        for site, (at, low, high) in counts.items():
+            if low != high:
+                reasons[at] = f"repeated on {low}\u2013{high} articles from {site}"
         runs.append(FoldRun(i, j, tuple(reasons)))
         i = j
     return runs

@@ -39,6 +39,10 @@ MAX_TEXT_BYTES = {"text": 8 << 20, "markdown": 4 << 20, "html": 12 << 20}
 _DATA_URI = re.compile(rb"data:[\w.+/-]{0,100};base64,[A-Za-z0-9+/=\s]{256,}")
 #: Blocks beyond this are kept as one last block (a runaway page).
 MAX_BLOCKS = 20_000
+#: Control bytes no text encoding writes (tab, newlines, form feed,
+#: backspace, and the escapes and shifts of ISO-2022 left out): compressed or
+#: binary data is a tenth of them, a text at most a stray few.
+_BINARY_BYTES = re.compile(rb"[\x00-\x07\x10-\x1a\x1c-\x1f\x7f]")
 
 
 class IngestError(Exception):
@@ -102,6 +106,15 @@ def site_of(url: str | None) -> str | None:
         return None
     host = host.lower().rstrip(".")
     return host[4:] if host.startswith("www.") else host
+
+
+def site_name(value: str) -> str:
+    """A site as a person types it ("Example.com", "www.example.com", an
+    address on it) written as an article's site is: "example.com"."""
+    value = value.strip()
+    if not value:
+        return ""
+    return site_of(value if "://" in value else "http://" + value) or value.lower()
 
 
 def content_hash(text: str) -> str:
@@ -204,10 +217,11 @@ def _ingest_bytes(
         raise IngestError(
             f"too much text ({len(data) // (1024 * 1024)} MB; the limit is {text_limit // (1024 * 1024)} MB)"
         )
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        # NUL bytes in the first page and no UTF-16 mark: a binary file.
-        nul = data[:8192].count(b"\x00")
-        if nul > 16:
+    head = data[:8192]
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # NUL bytes in the first page and no UTF-16 mark, or control bytes
+        # in one of its fifty bytes (a page saved compressed): a binary file.
+        if head.count(b"\x00") > 16 or len(_BINARY_BYTES.findall(head)) > max(16, len(head) // 50):
             raise IngestError("not a text file (binary content)")
     text, _encoding = decode(data, html=(fmt == "html"))
     title = author = published = None

@@ -572,18 +572,18 @@ class ArticleScreen(Screen[None]):
             self.article.note = change.before
             message = "Undone: article note restored"
         elif change.kind == "rule":
-            # By site and text, not id: a rule put back by an undo has a new id.
-            made = {(r.site, r.key) for r in change.after}
-            for rule in self.archive.fold_rules():
-                if (rule.site, rule.key) in made:
+            from reader.core.store import NotFound
+
+            added, replaced = change.before, change.after
+            for rule in added:
+                try:
                     self.archive.remove_fold_rule(rule.id)
-            for site, text, action in change.before:
-                self.archive.add_fold_rule(site, text, action)
+                except NotFound:
+                    pass  # removed meanwhile (`reader fold-rule remove`)
+            for rule in replaced:
+                self.archive.restore_fold_rule(rule)
             self._refold()
-            n = len(change.after)
-            message = "Undone: " + ("fold rule removed" if n == 1 else f"{n} fold rules removed")
-            if change.before:
-                message += ", the earlier one back" if len(change.before) == 1 else ", the earlier ones back"
+            message = "Undone: fold rule removed" if len(added) == 1 else f"Undone: {len(added)} fold rules removed"
         else:  # pragma: no cover
             return
         self._reload_annotations([span] if span else [])
@@ -654,12 +654,21 @@ class ArticleScreen(Screen[None]):
         self.view.rebuild(keep_offset=offset)
         self.notify("All folds open" if opened else "Boilerplate folded", timeout=2)
 
-    def _refold(self) -> None:
-        expanded = set(self.reading.expanded)
-        stops = self.reading.stops
+    def _refold(self, folded: tuple[int, ...] = ()) -> None:
+        """Labels read again (a rule changed). A run stays open when it holds
+        blocks of a run that was open, unless it holds a block just folded
+        (`folded`): runs are matched by their blocks, since a new fold above
+        shifts their numbers."""
+        old = self.reading
+        was_open = {b for r in old.expanded for b in range(old.runs[r].start, old.runs[r].end)}
+        stops = old.stops
         offset = stops[self.view.cursor].start if stops else 0
         self.reading = Reading(self.article, labels_in_archive(self.article, self.archive))
-        self.reading.expanded = {i for i in expanded if i < len(self.reading.runs)}
+        self.reading.expanded = {
+            i for i, run in enumerate(self.reading.runs)
+            if any(b in was_open for b in range(run.start, run.end))
+            and not any(run.start <= b < run.end for b in folded)
+        }
         self.reading.rebuild()
         self.view.reading = self.reading
         self.view.rebuild(keep_offset=offset)
@@ -679,20 +688,16 @@ class ArticleScreen(Screen[None]):
             blocks = [el.index]
             action = "show" if self.reading.labels[el.index].boilerplate else "fold"
         site = self.article.site or ""
-        # A new rule replaces the site's rule for the same text: undo takes
-        # back every rule made here and puts the replaced ones back.
-        earlier = {r.key: r for r in self.archive.fold_rules(site)}
-        made, replaced = [], []
+        prior = {r.key: r for r in self.archive.fold_rules(site)}
+        added: dict[str, Any] = {}
         for b in blocks:
-            text = self.article.blocks[b].text
-            rule = self.archive.add_fold_rule(site, text, action)
-            made.append(rule)
-            if rule.key in earlier:
-                # The block's own text: a rule keeps only its first 300 characters.
-                replaced.append((site, text, earlier.pop(rule.key).action))
-        if made:
-            self.undo.append(Change("rule", replaced, made))
-        self._refold()
+            rule = self.archive.add_fold_rule(site, self.article.blocks[b].text, action)
+            added[rule.key] = rule  # two blocks of one text make one rule
+        if added:
+            # Undo takes back every rule this added, and puts back those it replaced.
+            replaced = [prior[k] for k in added if k in prior]
+            self.undo.append(Change("rule", list(added.values()), replaced))
+        self._refold(tuple(blocks) if action == "fold" else ())
         where = site or "articles without a site"
         verb = "Folded" if action == "fold" else "Shown"
         self.notify(Content(f"{verb} on {where} from now on (Ctrl+Z to undo)"), timeout=3)
