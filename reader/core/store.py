@@ -1145,7 +1145,12 @@ class Archive:
             words=article.word_count,
         )
         row.update(summary)
-        self._index_table(article.id).upsert(Document(compact_row(row), doc_id=self._doc_id(article.id)))
+        table = self._index_table(article.id)
+        if table.contains(doc_id=self._doc_id(article.id)):
+            # Fields that are now empty go (an upsert would keep their old value).
+            self._update_row(article.id, row)
+        else:
+            table.insert(Document(compact_row(row), doc_id=self._doc_id(article.id)))
 
     def _update_row(self, article_id: str, fields: dict[str, Any]) -> None:
         """Change some of an index row's fields (an empty value removes one)."""
