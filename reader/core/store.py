@@ -1838,6 +1838,9 @@ class Archive:
             for d in docs
         ]
         if site is not None:
+            from reader.core.ingest import site_name
+
+            site = site_name(site)
             rules = [r for r in rules if r.site == site]
         return sorted(rules, key=lambda r: (r.site, r.created, r.id))
 
@@ -1851,7 +1854,9 @@ class Archive:
         text = clean_text(text).strip()
         if not text:
             raise StoreError("a rule needs the text of the block")
-        site = site or ""
+        from reader.core.ingest import site_name
+
+        site = site_name(site)
         key = block_key(text)
         with self.transaction():
             table = self._meta_db().table("fold_rules", cache_size=0)

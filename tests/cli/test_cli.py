@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from reader.cli import build_parser
 
 STORY_START = "Russia's Defence Minister Sergei Shoigu on Sunday held rare calls"
 STORY_END = 'did not mention the alleged "dirty bomb" provocation in its statement.'
 
 
-def _add_seed(cli, seed_path: Path) -> str:
-    result = cli("add", seed_path)
+def _add_seed(cli, seed_path: Path, *options: str) -> str:
+    result = cli("add", seed_path, *options)
     assert result.code == 0, result.err
     return result.out.split()[0]
 
@@ -283,6 +285,20 @@ def test_fold_rules_cli(cli, seed_path: Path) -> None:
     assert rules[0]["id"] == rule_id and rules[0]["action"] == "fold"
     assert cli("fold-rule", "remove", rule_id).code == 0
     assert text in cli("show", short).out
+
+
+@pytest.mark.parametrize("site", ["TheMoscowTimes.com", "www.themoscowtimes.com", "https://www.themoscowtimes.com/news/"])
+def test_a_fold_rule_site_is_written_as_articles_name_their_site(cli, seed_path: Path, site: str) -> None:
+    """A site typed with capitals, www. or as an address names the same site
+    as the articles' (a rule on "NPR.org" folds on npr.org articles)."""
+    short = _add_seed(cli, seed_path, "--url", "https://www.themoscowtimes.com/2022/10/23/x")
+    text = "It added that the call was requested by the Russian side."
+    added = cli("fold-rule", "add", "--site", site, text)
+    assert added.code == 0, added.err
+    assert "fold on themoscowtimes.com:" in added.out
+    assert text not in cli("show", short).out
+    assert [r["site"] for r in json.loads(cli("fold-rule", "list", "--site", site, "--json").out)] == \
+        ["themoscowtimes.com"]
 
 
 def test_data_dir_option_beats_the_environment(cli, seed_path: Path, tmp_path: Path) -> None:

@@ -104,6 +104,15 @@ def site_of(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
+def site_name(text: str | None) -> str:
+    """A site as the user types it ("NPR.org", "www.npr.org", an address)
+    written the way articles name their site ("npr.org"); "" for none."""
+    text = clean_line(text or "")
+    if not text:
+        return ""
+    return site_of(text if "://" in text else f"http://{text}") or text.lower()
+
+
 def content_hash(text: str) -> str:
     norm = " ".join(text.split())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
