@@ -301,6 +301,25 @@ def test_a_fold_rule_site_is_written_as_articles_name_their_site(cli, seed_path:
         ["themoscowtimes.com"]
 
 
+@pytest.mark.parametrize("option,value,why", [
+    ("--url", "javascript:alert(1)", "only http and https"),
+    ("--url", "not an address", "not a web address"),
+    ("--site", "Evil\nSite\x1b]0;owned\x07", "not a site name"),
+    ("--site", "   ", "not a site name"),
+])
+def test_add_refuses_a_url_or_site_that_is_not_one(cli, seed_path: Path, option: str, value: str, why: str) -> None:
+    result = cli("add", seed_path, option, value)
+    assert result.code == 2, result.out
+    assert why in result.err and "\x1b" not in result.err
+    assert json.loads(cli("list", "--json").out) == []  # nothing stored
+
+
+def test_add_writes_a_site_as_articles_name_theirs(cli, seed_path: Path) -> None:
+    _add_seed(cli, seed_path, "--site", "WWW.TheMoscowTimes.com", "--url", " https://www.themoscowtimes.com/x ")
+    row = json.loads(cli("list", "--json").out)[0]
+    assert row["site"] == "themoscowtimes.com" and row["url"] == "https://www.themoscowtimes.com/x"
+
+
 def test_data_dir_option_beats_the_environment(cli, seed_path: Path, tmp_path: Path) -> None:
     other = tmp_path / "elsewhere"
     assert cli("add", seed_path, "--data-dir", other).code == 0
