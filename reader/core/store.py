@@ -892,8 +892,8 @@ class Archive:
         if not p or any(c not in "0123456789abcdef" for c in p):
             raise NotFound(f"no article {prefix!r} (ids are hexadecimal; see `reader list`)")
         if len(p) >= ARTICLE_ID_LEN:
-            if self._index_table(p[:ARTICLE_ID_LEN]).contains(doc_id=self._doc_id(p[:ARTICLE_ID_LEN])):
-                return p[:ARTICLE_ID_LEN]
+            if len(p) == ARTICLE_ID_LEN and self._index_table(p).contains(doc_id=self._doc_id(p)):
+                return p
             raise NotFound(f"no article {prefix}")
         hits = [r.id for shard in prefix_shards(p) for r in self._shard_rows(shard) if r.id.startswith(p)]
         if not hits:

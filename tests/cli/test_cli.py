@@ -320,6 +320,18 @@ def test_add_writes_a_site_as_articles_name_theirs(cli, seed_path: Path) -> None
     assert row["site"] == "themoscowtimes.com" and row["url"] == "https://www.themoscowtimes.com/x"
 
 
+def test_an_id_longer_than_any_article_id_names_none(cli, seed_path: Path) -> None:
+    """Extra characters after a whole id are a typo, not a prefix: `mark-read`
+    of two ids run together must not mark the first."""
+    _add_seed(cli, seed_path)
+    full = json.loads(cli("list", "--json").out)[0]["id"]
+    for extra in ("0", "abc", full):
+        result = cli("mark-read", full + extra)
+        assert result.code == 1 and f"no article {full + extra}" in result.err
+    assert json.loads(cli("list", "--json").out)[0]["read"] is False
+    assert cli("show", full).code == 0
+
+
 def test_data_dir_option_beats_the_environment(cli, seed_path: Path, tmp_path: Path) -> None:
     other = tmp_path / "elsewhere"
     assert cli("add", seed_path, "--data-dir", other).code == 0
