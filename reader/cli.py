@@ -540,7 +540,13 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
                     progress.step()
                     continue
                 client = client or make_client(opts)
-                article, page = fetch_with_retries(url, opts, client=client, fetch=fetch_article)
+
+                def retrying(err: FetchError, attempt: int, pause: float, raw: str = raw) -> None:
+                    # A slow server can take minutes over every attempt: say so as it happens.
+                    progress.print(f"{raw}: {err}; trying again{f' in {pause:.0f} s' if pause >= 1 else ''} "
+                                   f"(attempt {attempt} of {opts.retries + 1})", err=True)
+
+                article, page = fetch_with_retries(url, opts, client=client, fetch=fetch_article, on_retry=retrying)
                 if args.tag:
                     article.tags = sorted({*article.tags, *(normalise_tag(t) for t in args.tag)} - {""})
                 if args.site:
