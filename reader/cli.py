@@ -178,9 +178,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             article.url = args.url
             article.site = site_of(args.url)
         if args.site:
-            from reader.core.ingest import site_name
-
-            article.site = site_name(args.site) or None
+            article.site = args.site
         if args.tag:
             from reader.core.tags import normalise_tag
 
@@ -474,6 +472,27 @@ def _positive_int(value: str) -> int:
     return n
 
 
+def _web_address(value: str) -> str:
+    """An argparse type: an http(s) address, cleaned."""
+    from reader.core.fetch import FetchError, check_url
+
+    try:
+        return check_url(value)
+    except FetchError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _site_name(value: str) -> str:
+    """An argparse type: a site such as example.com, written as articles name theirs."""
+    from reader.core.ingest import site_name
+    from reader.core.sanitize import clean_line, clean_text
+
+    site = site_name(value)
+    if not site or clean_text(value) != value or any(c.isspace() for c in site):
+        raise argparse.ArgumentTypeError(f"not a site name: {clean_line(value)[:60]!r}; give one such as example.com")
+    return site
+
+
 def _is_address(arg: str) -> bool:
     from reader.core.fetch import looks_like_url, url_scheme
 
@@ -538,11 +557,17 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
                     progress.step()
                     continue
                 client = client or make_client(opts)
-                article, page = fetch_with_retries(url, opts, client=client, fetch=fetch_article)
+
+                def retrying(err: FetchError, attempt: int, pause: float, raw: str = raw) -> None:
+                    # A slow server can take minutes over every attempt: say so as it happens.
+                    progress.print(f"{raw}: {err}; trying again{f' in {pause:.0f} s' if pause >= 1 else ''} "
+                                   f"(attempt {attempt} of {opts.retries + 1})", err=True)
+
+                article, page = fetch_with_retries(url, opts, client=client, fetch=fetch_article, on_retry=retrying)
                 if args.tag:
                     article.tags = sorted({*article.tags, *(normalise_tag(t) for t in args.tag)} - {""})
                 if args.site:
-                    article.site = site_name(args.site) or None
+                    article.site = args.site
                 with archive.transaction():
                     if row is not None and row.status in ("pending", "failed"):
                         result = archive.fill_pending(row.id, article)
@@ -827,8 +852,9 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
                 "or http(s) addresses to fetch)",
                 epilog="example: reader add ~/Downloads/article.html ~/saved/ https://example.org/story")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders to search recursively, or web addresses")
-    p.add_argument("--url", help="the address the article came from (for a plain-text copy)")
-    p.add_argument("--site", help="the site it came from, e.g. example.com (for a plain-text copy)")
+    p.add_argument("--url", type=_web_address, help="the address the article came from (for a plain-text copy)")
+    p.add_argument("--site", type=_site_name,
+                   help="the site it came from, e.g. example.com (for a plain-text copy)")
     p.add_argument("--tag", action="append", metavar="TAG", help="tag the imported articles (repeatable)")
     p.add_argument("--jobs", type=_positive_int, metavar="N",
                    help="processes reading files at once (default: one per processor)")

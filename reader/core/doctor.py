@@ -295,6 +295,20 @@ def check(data_dir: str | os.PathLike[str]) -> Report:
         article = body[0]
         if article is None or anns is None:
             continue  # reported above
+        listed = row_list(row.get("annotation_ids"))
+        if aid not in notes and listed:
+            # The notes file is gone while the list still names its marks:
+            # put it back from a backup, or say they are lost.
+            notes_path = root / "notes" / aid[:2] / f"{aid}.json"
+            n = len(listed)
+            good = _good_copy(data, notes_path)
+            if good is not None:
+                report.add("error", "data", notes_path, f"missing, while the list names {n} annotation"
+                           f"{'s' if n != 1 else ''} of it", backup=good)
+                continue
+            report.add("error", "row", row_path, f"row {aid} names {n} annotation{'s' if n != 1 else ''} whose "
+                       f"notes file {notes_path} is missing and no backup holds (they are lost)", article_id=aid)
+            continue
         report.articles += 1
         report.annotations += len(anns)
         report.orphaned += sum(1 for a in anns if a.orphaned)

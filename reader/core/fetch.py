@@ -435,10 +435,12 @@ def fetch_with_retries(
     client: httpx.Client | None = None,
     sleep: Callable[[float], None] = time.sleep,
     fetch: Callable[..., Any] | None = None,
+    on_retry: Callable[[FetchError, int, float], None] | None = None,
 ) -> Any:
     """`fetch(url, opts, client=client)` (default: `fetch_page`), asked again
     after a retryable failure, up to `opts.retries` times, pausing
-    backoff × 2ⁿ seconds (with jitter, or what Retry-After asks)."""
+    backoff × 2ⁿ seconds (with jitter, or what Retry-After asks).
+    `on_retry(error, next attempt number, pause)` is told before each pause."""
     opts = opts or FetchOptions.from_env()
     fetch = fetch or fetch_page
     attempt = 0
@@ -453,6 +455,8 @@ def fetch_with_retries(
             if err.retry_after is not None:
                 delay = max(delay, err.retry_after)
             attempt += 1
+            if on_retry is not None:
+                on_retry(err, attempt + 1, delay)
             sleep(delay)
 
 

@@ -892,8 +892,8 @@ class Archive:
         if not p or any(c not in "0123456789abcdef" for c in p):
             raise NotFound(f"no article {prefix!r} (ids are hexadecimal; see `reader list`)")
         if len(p) >= ARTICLE_ID_LEN:
-            if self._index_table(p[:ARTICLE_ID_LEN]).contains(doc_id=self._doc_id(p[:ARTICLE_ID_LEN])):
-                return p[:ARTICLE_ID_LEN]
+            if len(p) == ARTICLE_ID_LEN and self._index_table(p).contains(doc_id=self._doc_id(p)):
+                return p
             raise NotFound(f"no article {prefix}")
         hits = [r.id for shard in prefix_shards(p) for r in self._shard_rows(shard) if r.id.startswith(p)]
         if not hits:
@@ -1150,7 +1150,12 @@ class Archive:
             words=article.word_count,
         )
         row.update(summary)
-        self._index_table(article.id).upsert(Document(compact_row(row), doc_id=self._doc_id(article.id)))
+        table = self._index_table(article.id)
+        if table.contains(doc_id=self._doc_id(article.id)):
+            # Fields that are now empty go (an upsert would keep their old value).
+            self._update_row(article.id, row)
+        else:
+            table.insert(Document(compact_row(row), doc_id=self._doc_id(article.id)))
 
     def _update_row(self, article_id: str, fields: dict[str, Any]) -> None:
         """Change some of an index row's fields (an empty value removes one)."""
@@ -1838,6 +1843,9 @@ class Archive:
             for d in docs
         ]
         if site is not None:
+            from reader.core.ingest import site_name
+
+            site = site_name(site)
             rules = [r for r in rules if r.site == site]
         return sorted(rules, key=lambda r: (r.site, r.created, r.id))
 
@@ -1851,7 +1859,9 @@ class Archive:
         text = clean_text(text).strip()
         if not text:
             raise StoreError("a rule needs the text of the block")
-        site = site or ""
+        from reader.core.ingest import site_name
+
+        site = site_name(site)
         key = block_key(text)
         with self.transaction():
             table = self._meta_db().table("fold_rules", cache_size=0)

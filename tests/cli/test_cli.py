@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from reader.cli import build_parser
 
 STORY_START = "Russia's Defence Minister Sergei Shoigu on Sunday held rare calls"
 STORY_END = 'did not mention the alleged "dirty bomb" provocation in its statement.'
 
 
-def _add_seed(cli, seed_path: Path) -> str:
-    result = cli("add", seed_path)
+def _add_seed(cli, seed_path: Path, *options: str) -> str:
+    result = cli("add", seed_path, *options)
     assert result.code == 0, result.err
     return result.out.split()[0]
 
@@ -318,6 +320,51 @@ def test_fold_rules_list_one_rule_a_line(cli) -> None:
     assert any(line.endswith("The first line of a verse the second line of it") for line in lines)
     cut = next(line for line in lines if "A long appeal" in line)
     assert cut.endswith("\u2026") and len(cut[cut.index("A long appeal"):]) == 80
+
+
+@pytest.mark.parametrize("site", ["TheMoscowTimes.com", "www.themoscowtimes.com", "https://www.themoscowtimes.com/news/"])
+def test_a_fold_rule_site_is_written_as_articles_name_their_site(cli, seed_path: Path, site: str) -> None:
+    """A site typed with capitals, www. or as an address names the same site
+    as the articles' (a rule on "NPR.org" folds on npr.org articles)."""
+    short = _add_seed(cli, seed_path, "--url", "https://www.themoscowtimes.com/2022/10/23/x")
+    text = "It added that the call was requested by the Russian side."
+    added = cli("fold-rule", "add", "--site", site, text)
+    assert added.code == 0, added.err
+    assert "fold on themoscowtimes.com:" in added.out
+    assert text not in cli("show", short).out
+    assert [r["site"] for r in json.loads(cli("fold-rule", "list", "--site", site, "--json").out)] == \
+        ["themoscowtimes.com"]
+
+
+@pytest.mark.parametrize("option,value,why", [
+    ("--url", "javascript:alert(1)", "only http and https"),
+    ("--url", "not an address", "not a web address"),
+    ("--site", "Evil\nSite\x1b]0;owned\x07", "not a site name"),
+    ("--site", "   ", "not a site name"),
+])
+def test_add_refuses_a_url_or_site_that_is_not_one(cli, seed_path: Path, option: str, value: str, why: str) -> None:
+    result = cli("add", seed_path, option, value)
+    assert result.code == 2, result.out
+    assert why in result.err and "\x1b" not in result.err
+    assert json.loads(cli("list", "--json").out) == []  # nothing stored
+
+
+def test_add_writes_a_site_as_articles_name_theirs(cli, seed_path: Path) -> None:
+    _add_seed(cli, seed_path, "--site", "WWW.TheMoscowTimes.com", "--url", " https://www.themoscowtimes.com/x ")
+    row = json.loads(cli("list", "--json").out)[0]
+    assert row["site"] == "themoscowtimes.com" and row["url"] == "https://www.themoscowtimes.com/x"
+
+
+def test_an_id_longer_than_any_article_id_names_none(cli, seed_path: Path) -> None:
+    """Extra characters after a whole id are a typo, not a prefix: `mark-read`
+    of two ids run together must not mark the first."""
+    _add_seed(cli, seed_path)
+    full = json.loads(cli("list", "--json").out)[0]["id"]
+    for extra in ("0", "abc", full):
+        result = cli("mark-read", full + extra)
+        assert result.code == 1 and f"no article {full + extra}" in result.err
+    assert json.loads(cli("list", "--json").out)[0]["read"] is False
+    assert cli("show", full).code == 0
 
 
 def test_data_dir_option_beats_the_environment(cli, seed_path: Path, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import orjson
@@ -68,6 +69,42 @@ def test_damaged_notes_are_reported_by_every_command_and_put_back_from_a_backup(
     assert len(kept) == 1 and kept[0].read_bytes() == damage
     r = cli("notes", aid, "--json")
     assert [n["note"] for n in json.loads(r.out)["annotations"]] == ["my note"]
+
+
+def test_a_deleted_notes_file_is_put_back_from_a_backup(cli, data_dir: Path, filled) -> None:  # noqa: ANN001
+    """The list still names the marks of an article whose notes file is gone:
+    doctor says the marks are missing and --repair puts the file back from the
+    backup that holds it (it never rewrites the row as if they never were)."""
+    aid, ann = filled
+    assert cli("doctor", "--backup").code == 0
+    notes = data_dir / "archive" / "notes" / aid[:2] / f"{aid}.json"
+    notes.unlink()
+    r = cli("doctor")
+    assert r.code == 1
+    line = next(x for x in r.out.splitlines() if str(notes) in x)
+    assert "missing" in line and "1 annotation" in line and "--repair puts back the copy from backup" in line
+    r = cli("doctor", "--repair")
+    assert r.code == 0, r.out
+    assert f"put back {notes}" in r.out
+    assert [n["note"] for n in json.loads(cli("notes", aid, "--json").out)["annotations"]] == ["my note"]
+    assert cli("doctor").code == 0
+
+
+def test_a_deleted_notes_file_no_backup_holds_is_said_to_be_lost(cli, data_dir: Path, filled) -> None:  # noqa: ANN001
+    aid, _ = filled
+    for b in backup.list_backups(data_dir):
+        shutil.rmtree(b.path)
+    notes = data_dir / "archive" / "notes" / aid[:2] / f"{aid}.json"
+    notes.unlink()
+    r = cli("doctor")
+    assert r.code == 1
+    assert any(str(notes) in x and "missing" in x and "1 annotation" in x and "no backup" in x
+               for x in r.out.splitlines()), r.out
+    # The repair takes the loss into the list (the count goes to 0), once.
+    r = cli("doctor", "--repair")
+    assert r.code == 0, r.out
+    assert json.loads(cli("list", "--json").out)[0]["annotations"] == 0
+    assert cli("doctor").code == 0
 
 
 def test_a_damaged_index_is_rebuilt_from_the_articles(cli, data_dir: Path, filled) -> None:  # noqa: ANN001

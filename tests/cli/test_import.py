@@ -133,6 +133,19 @@ def test_add_url_offline_says_so_and_keeps_it_pending(cli, monkeypatch: pytest.M
     assert marked.code == 1 and "has no text yet (`reader fetch` fetches it)" in marked.err
 
 
+def test_add_url_says_when_it_tries_again(cli, server: PageServer) -> None:  # noqa: ANN001
+    """A page that times out is asked for again; each wait is said as it
+    begins, not only at the end (20 s × 3 attempts is a minute of silence)."""
+    server.slow_delay = 1.5
+    url = server.url("/slow")
+    res = cli("add", url)
+    assert res.code == 1
+    lines = res.err.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith(f"{url}: timed out") and lines[0].endswith("(attempt 2 of 2)")
+    assert lines[1].startswith(f"{url}: timed out") and "kept as pending" in lines[1]
+
+
 def test_add_url_refused(cli) -> None:  # noqa: ANN001
     url = f"http://127.0.0.1:{closed_port()}/x"
     res = cli("add", url)

@@ -108,13 +108,13 @@ def site_of(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
-def site_name(value: str) -> str:
-    """A site as a person types it ("Example.com", "www.example.com", an
-    address on it) written as an article's site is: "example.com"."""
-    value = value.strip()
-    if not value:
+def site_name(text: str | None) -> str:
+    """A site as the user types it ("NPR.org", "www.npr.org", an address)
+    written the way articles name their site ("npr.org"); "" for none."""
+    text = clean_line(text or "")
+    if not text:
         return ""
-    return site_of(value if "://" in value else "http://" + value) or value.lower()
+    return site_of(text if "://" in text else f"http://{text}") or text.lower()
 
 
 def content_hash(text: str) -> str:
