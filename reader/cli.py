@@ -369,6 +369,17 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         near = near_matches(article.text, args.quote)
         hint = "; near matches:\n" + "\n".join(f"  {s}" for s in near) if near else ""
         raise CommandError(f"the quote is not in {short_id(article.id)}{hint}")
+    from reader.core.tags import normalise_tag
+
+    tags = sorted({normalise_tag(t) for t in args.tag or ()} - {""})
+    note = (args.note or "").strip()
+    same = next((a for a in archive.annotations(article.id) if not a.orphaned and (a.start, a.end) == span
+                 and sorted(a.tags) == tags and a.note.strip() == note), None)
+    if same is not None:
+        # A script run again marks nothing twice.
+        _err(f"already marked so: {same.id}")
+        _out(same.id)
+        return EXIT_OK
     ann = archive.add_annotation(article.id, span[0], span[1], tags=args.tag or [], note=args.note or "",
                                  text=article.text)
     _out(ann.id)

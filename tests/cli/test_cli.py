@@ -211,6 +211,19 @@ def test_annotate_notes_note(cli, seed_path: Path) -> None:
     assert len(json.loads(cli("notes", short, "--json").out)["annotations"]) == 1
 
 
+def test_annotate_run_again_marks_nothing_twice(cli, seed_path: Path) -> None:
+    short = _add_seed(cli, seed_path)
+    args = ("annotate", short, "--quote", "dirty bomb", "--tag", "Claim", "--note", "Unsourced ")
+    first = cli(*args)
+    again = cli(*args)
+    assert again.code == 0 and again.out == first.out and "already marked so" in again.err
+    assert len(json.loads(cli("notes", short, "--json").out)["annotations"]) == 1
+    # Another tag or note on the same words is another mark.
+    other = cli("annotate", short, "--quote", "dirty bomb", "--tag", "question")
+    assert other.code == 0 and other.out != first.out
+    assert len(json.loads(cli("notes", short, "--json").out)["annotations"]) == 2
+
+
 def test_the_article_note_is_set_shown_and_removed(cli, seed_path: Path) -> None:
     short = _add_seed(cli, seed_path)
     ann = cli("annotate", short, "--quote", "dirty bomb", "--tag", "claim", "--note", "Unsourced").out.strip()
