@@ -36,6 +36,7 @@ from reader.core.store import (
     SCHEMA_VERSION,
     ArchiveCorrupt,
     acquire_lock,
+    holds_articles,
     index_path,
     read_archive_file,
     read_lock_state,
@@ -198,6 +199,12 @@ def check(data_dir: str | os.PathLike[str]) -> Report:
 
     # meta
     meta_path = root / "meta.json"
+    if not meta_path.exists() and holds_articles(root):
+        good = _good_copy(data, meta_path)
+        report.add("error", "data", meta_path,
+                   "missing: it held the tags, fold rules and settings"
+                   + ("" if good else "; no backup holds it (`reader doctor --repair` starts an empty one)"),
+                   backup=good)
     if meta_path.exists():
         meta = _read(meta_path, report, "data", data)
         if meta is not None:
@@ -425,7 +432,11 @@ def repair(data_dir: str | os.PathLike[str], *, lock_timeout: float = 10.0) -> t
     # 3. Derived data, through the store (this also completes interrupted changes
     #    and removes temporary files).
     try:
-        archive = Archive(data, lock_timeout=lock_timeout, backups=False)
+        lost_meta = not (root / "meta.json").exists()
+        archive = Archive(data, lock_timeout=lock_timeout, backups=False, new_meta=True)
+        if lost_meta:
+            done.append(f"started an empty {root / 'meta.json'}: no backup held it (its fold rules and settings "
+                        "are lost; tags come back with the articles that carry them)")
     except ArchiveCorrupt as err:
         done.append(f"cannot open the archive to repair the rest: {err}")
         return done, check(data)

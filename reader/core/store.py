@@ -444,13 +444,29 @@ class FoldRule:
     created: str
 
 
+def holds_articles(root: Path) -> bool:
+    """Whether the archive at `root` has any article file."""
+    try:
+        with os.scandir(root / "articles") as shards:
+            for shard in shards:
+                if shard.is_dir(follow_symlinks=False) and any(True for _ in os.scandir(shard.path)):
+                    return True
+    except OSError:
+        return False
+    return False
+
+
 class Archive:
     """An open archive. Reading needs no lock; every change takes it."""
 
     def __init__(
-        self, data_dir: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT, backups: bool = True
+        self, data_dir: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT, backups: bool = True,
+        new_meta: bool = False,
     ) -> None:
+        """`new_meta`: start an empty meta.json even when the archive holds
+        articles (`reader doctor --repair`, when no backup holds one)."""
         self.data_dir = Path(data_dir)
+        self._new_meta = new_meta
         self.root = self.data_dir / "archive"
         self.root_str = str(self.root)
         self.lock_timeout = lock_timeout
@@ -503,6 +519,14 @@ class Archive:
                 raise ArchiveCorrupt(
                     f"{self.root / 'meta.json'} is not a reader archive file (no schema version); "
                     "move it away or run `reader doctor`"
+                )
+            if not self._new_meta and holds_articles(self.root):
+                # Gone while the archive holds articles: the tags, fold rules
+                # and settings were in it. Not started afresh behind the
+                # user's back: a backup may hold it.
+                raise ArchiveCorrupt(
+                    f"{self.root / 'meta.json'} is missing (it held your tags, fold rules and settings); "
+                    "`reader doctor --repair` puts it back from a backup"
                 )
             with self.transaction():
                 if meta.table("schema", cache_size=0).get(doc_id=1) is None:
@@ -1836,15 +1860,17 @@ class Archive:
         return len(self._site_db(site).table("articles", cache_size=0))
 
     def fold_rules(self, site: str | None = None) -> list[FoldRule]:
+        from reader.core.ingest import site_name
+
         docs = self._meta_db().table("fold_rules", cache_size=0).all()
+        # A site stored as it was typed before sites were written alike
+        # ("NPR.org", "www.npr.org") is read as articles name theirs.
         rules = [
-            FoldRule(str(d["id"]), str(d["site"]), str(d["key"]), str(d["action"]), str(d.get("text", "")),
-                     str(d.get("created", "")))
+            FoldRule(str(d["id"]), site_name(str(d["site"])), str(d["key"]), str(d["action"]),
+                     str(d.get("text", "")), str(d.get("created", "")))
             for d in docs
         ]
         if site is not None:
-            from reader.core.ingest import site_name
-
             site = site_name(site)
             rules = [r for r in rules if r.site == site]
         return sorted(rules, key=lambda r: (r.site, r.created, r.id))
@@ -1866,7 +1892,7 @@ class Archive:
         with self.transaction():
             table = self._meta_db().table("fold_rules", cache_size=0)
             for d in table.all():
-                if d.get("site") == site and d.get("key") == key:
+                if site_name(str(d.get("site") or "")) == site and d.get("key") == key:
                     table.remove(doc_ids=[d.doc_id])
             rule_id = secrets.token_hex(4)
             created = now_iso()

@@ -107,6 +107,36 @@ def test_a_deleted_notes_file_no_backup_holds_is_said_to_be_lost(cli, data_dir: 
     assert cli("doctor").code == 0
 
 
+def test_a_deleted_meta_file_is_not_started_afresh_behind_the_users_back(cli, data_dir: Path, filled) -> None:  # noqa: ANN001
+    """meta.json holds the fold rules, the user's tags and settings: gone, no
+    command makes an empty one in its place; doctor --repair puts it back
+    from a backup (or, with none, starts an empty one and says what is lost)."""
+    aid, _ = filled
+    assert cli("fold-rule", "add", "--article", aid, "It added that the call was requested by the Russian side.").code == 0
+    assert cli("doctor", "--backup").code == 0
+    meta = data_dir / "archive" / "meta.json"
+    meta.unlink()
+    for args in (("list",), ("annotate", aid, "--quote", "Shoigu", "--tag", "claim")):
+        r = cli(*args)
+        assert r.code == 1 and "meta.json is missing" in r.err and "reader doctor --repair" in r.err
+        assert len(r.err.strip().splitlines()) == 1 and not meta.exists()
+    r = cli("doctor")
+    assert r.code == 1 and any(str(meta) in x and "missing" in x for x in r.out.splitlines()), r.out
+    r = cli("doctor", "--repair")
+    assert r.code == 0 and f"put back {meta}" in r.out, r.out
+    assert len(json.loads(cli("fold-rule", "list", "--json").out)) == 1
+    # No backup holds it: the repair starts an empty one, and says so.
+    for b in backup.list_backups(data_dir):
+        shutil.rmtree(b.path)
+    meta.unlink()
+    r = cli("doctor")
+    assert r.code == 1 and any("no backup holds it" in x for x in r.out.splitlines()), r.out
+    r = cli("doctor", "--repair")
+    assert r.code == 0 and "started an empty" in r.out, r.out
+    assert json.loads(cli("list", "--json").out)[0]["id"] == aid
+    assert json.loads(cli("fold-rule", "list", "--json").out) == []
+
+
 def test_a_damaged_index_is_rebuilt_from_the_articles(cli, data_dir: Path, filled) -> None:  # noqa: ANN001
     aid, ann = filled
     shard = index_path(data_dir / "archive", shard_of(aid))

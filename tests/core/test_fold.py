@@ -288,6 +288,24 @@ def test_rules_of_another_site_do_not_apply(archive) -> None:  # noqa: ANN001
     assert MARKED not in {label.reason for label in labels}
 
 
+def test_a_rule_stored_with_its_site_as_typed_applies_to_the_site(archive) -> None:  # noqa: ANN001
+    """A rule an earlier version stored with the site as the user typed it
+    ("WWW.Example.org") folds on that site's articles, and a new rule for the
+    same block replaces it."""
+    article = ingest_bytes(_site_article(0, *_STORIES[0]), "html")
+    saved = archive.save(article)
+    site, text = saved.article.site, _STORIES[0][1][0]
+    with archive.transaction():  # as an earlier version wrote it
+        archive._meta_db().table("fold_rules", cache_size=0).insert(  # noqa: SLF001
+            {"id": "0ld0ld00", "site": "WWW." + site.upper(), "key": fold.block_key(text), "action": "fold",
+             "text": text, "created": "2026-01-01T00:00:00Z"})
+    assert [r.site for r in archive.fold_rules(site)] == [site]
+    labels = labels_in_archive(archive.get(saved.id), archive)
+    assert MARKED in {label.reason for label in labels}
+    archive.add_fold_rule(site, text, "show")
+    assert [(r.id != "0ld0ld00", r.action) for r in archive.fold_rules()] == [(True, "show")]
+
+
 # ---------------------------------------------------------------- small cases
 
 
