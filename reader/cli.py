@@ -148,11 +148,16 @@ def cmd_add(args: argparse.Namespace) -> int:
     from reader.core.ingest import ingest_files, iter_files
 
     archive = _open_archive(args)
-    urls = [p for p in args.paths if _is_address(p)]
+    pasted = "-" in args.paths
+    paths = [p for p in args.paths if p != "-"]
+    if args.title is not None and not (pasted and not paths):
+        raise CommandError("--title is for an article read from standard input (`reader add -`)")
+    urls = [p for p in paths if _is_address(p)]
     url_failed = _add_urls(args, archive, urls) if urls else 0
-    if len(urls) == len(args.paths):
-        return EXIT_FAIL if url_failed else EXIT_OK
-    files = list(iter_files([p for p in args.paths if not _is_address(p)]))
+    stdin_failed = _add_stdin(args, archive) if pasted else 0
+    if len(urls) == len(paths):
+        return EXIT_FAIL if url_failed or stdin_failed else EXIT_OK
+    files = list(iter_files([p for p in paths if not _is_address(p)]))
     if not files:
         raise CommandError("nothing to add: no .html, .htm, .txt, .md or .markdown files there")
     progress = Progress(len(files), "Adding")
@@ -170,37 +175,76 @@ def cmd_add(args: argparse.Namespace) -> int:
         if article is None:
             failed += 1
             progress.print(f"{path}: {why}", err=True)
-            progress.step()
-            continue
-        if args.url:
-            from reader.core.ingest import site_of
-
-            article.url = args.url
-            article.site = site_of(args.url)
-        if args.site:
-            article.site = args.site
-        if args.tag:
-            from reader.core.tags import normalise_tag
-
-            article.tags = sorted({*article.tags, *(normalise_tag(t) for t in args.tag)} - {""})
-        try:
-            result = archive.save(article)
-            tagged = _tag_existing(archive, result.id, args.tag) if result.status == "duplicate" else []
-        except Exception as err:  # noqa: BLE001 - one bad file never stops the rest
-            from reader.core.store import ArchiveBusy, StoreError
-
-            if isinstance(err, ArchiveBusy | StoreError):
-                progress.close()
-                raise CommandError(str(err)) from None
-            failed += 1
-            progress.print(f"{path}: could not be stored ({type(err).__name__}: {err})", err=True)
         else:
-            progress.print(_saved_line(result) + _tagged_note(tagged))
+            failed += not _store_added(args, archive, article, str(path), progress)
         progress.step()
     progress.close()
     if failed:
         _err(f"{failed} of {len(files)} files could not be added")
-    return EXIT_FAIL if failed or url_failed else EXIT_OK
+    return EXIT_FAIL if failed or url_failed or stdin_failed else EXIT_OK
+
+
+#: The most bytes `reader add -` reads from standard input.
+MAX_STDIN_BYTES = 50 * 1024 * 1024
+
+
+def _add_stdin(args: argparse.Namespace, archive) -> int:  # noqa: ANN001 - Archive
+    """`reader add -`: an article's text (or page) pasted or piped in; 1 when it failed."""
+    from reader.core.ingest import IngestError, ingest_bytes
+
+    if sys.stdin is None:
+        raise CommandError("no standard input to read the article from")
+    if sys.stdin.isatty():
+        _err("Paste the article's text, then press Ctrl+D on a line of its own.")
+    data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+    if len(data) > MAX_STDIN_BYTES:
+        raise CommandError(f"standard input holds more than {MAX_STDIN_BYTES // 2**20} MB; save it to a file")
+    if not data.strip():
+        raise CommandError("nothing on standard input: paste or pipe the article's text")
+    head = data.lstrip()[:2048].lower()
+    page = head.startswith((b"<!doctype html", b"<html")) or (head.startswith(b"<") and b"<body" in head)
+    try:
+        article = ingest_bytes(data, "html" if page else "text", name="Pasted text", url=args.url)
+    except IngestError as err:
+        _err(f"standard input: {err}")
+        return 1
+    if args.title:
+        from reader.core.sanitize import clean_line
+
+        article.title = clean_line(args.title)[:500] or article.title
+    progress = Progress(1, "Adding")
+    ok = _store_added(args, archive, article, "standard input", progress)
+    progress.close()
+    return 0 if ok else 1
+
+
+def _store_added(args: argparse.Namespace, archive, article, where: str, progress) -> bool:  # noqa: ANN001
+    """Give `article` what `reader add`'s options say, store it and say so;
+    False when it could not be stored."""
+    if args.url:
+        from reader.core.ingest import site_of
+
+        article.url = args.url
+        article.site = site_of(args.url)
+    if args.site:
+        article.site = args.site
+    if args.tag:
+        from reader.core.tags import normalise_tag
+
+        article.tags = sorted({*article.tags, *(normalise_tag(t) for t in args.tag)} - {""})
+    try:
+        result = archive.save(article)
+        tagged = _tag_existing(archive, result.id, args.tag) if result.status == "duplicate" else []
+    except Exception as err:  # noqa: BLE001 - one bad file never stops the rest
+        from reader.core.store import ArchiveBusy, StoreError
+
+        if isinstance(err, ArchiveBusy | StoreError):
+            progress.close()
+            raise CommandError(str(err)) from None
+        progress.print(f"{where}: could not be stored ({type(err).__name__}: {err})", err=True)
+        return False
+    progress.print(_saved_line(result) + _tagged_note(tagged))
+    return True
 
 
 def _summary_json(info) -> dict[str, Any]:  # noqa: ANN001 - ArticleInfo
@@ -860,9 +904,14 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p = command("tui", cmd_tui, "open the archive in the terminal UI (the default)")
 
     p = command("add", cmd_add, "import saved articles (.html/.htm, .txt, .md/.markdown files or folders, "
-                "or http(s) addresses to fetch)",
-                epilog="example: reader add ~/Downloads/article.html ~/saved/ https://example.org/story")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders to search recursively, or web addresses")
+                "http(s) addresses to fetch, or - for text pasted or piped in)",
+                epilog="examples: reader add ~/Downloads/article.html ~/saved/ https://example.org/story\n"
+                       "          xclip -o | reader add - --url https://example.org/story",
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="files, folders to search recursively, web addresses, or - (standard input: an article's "
+                        "text as copied from the browser, or a page)")
+    p.add_argument("--title", help="the title of the article read from standard input (default: its headline)")
     p.add_argument("--url", type=_web_address, help="the address the article came from (for a plain-text copy)")
     p.add_argument("--site", type=_site_name,
                    help="the site it came from, e.g. example.com (for a plain-text copy)")

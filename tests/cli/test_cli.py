@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -437,3 +438,32 @@ def test_add_many_files_keeps_their_order_and_reports_the_bad_one(cli, seed_path
     assert (one.code, one.out) == (1, result.out)  # one process reads the same
     bad = cli("add", folder, "--jobs", "0")
     assert bad.code == 2 and "must be at least 1" in bad.err
+
+
+def test_add_reads_a_pasted_article_from_standard_input(cli, seed_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """`reader add -`: text copied from a browser, pasted or piped in, is an
+    article like a saved .txt file (its junk folded), with --title and --url."""
+    import io
+
+    text = seed_path.read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text)))
+    result = cli("add", "-", "--url", "https://www.themoscowtimes.com/2022/10/23/russia", "--tag", "ukraine")
+    assert result.code == 0, result.err
+    assert "Russia Discusses Ukraine" in result.out and "folded" in result.out
+    [row] = json.loads(cli("list", "--json").out)
+    assert row["site"] == "themoscowtimes.com" and row["tags"] == ["ukraine"]
+    shown = cli("show", row["id"]).out
+    assert "Shoigu on Sunday held rare calls" in shown and "donation appeal" in shown
+    # The same text again is the same article; a title of one's own is taken.
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text)))
+    assert "(already in the archive)" in cli("add", "-").out
+    page = b"<!DOCTYPE html><html><head><title>Pier</title></head><body><p>" + b"The pier will close for repairs. " * 5 + b"</p></body></html>"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(page)))
+    added = cli("add", "-", "--title", "The pier closes\x1b[31m")
+    assert added.code == 0 and "The pier closes" in added.out and "\x1b" not in added.out
+    assert "The pier will close" in cli("show", added.out.split()[0]).out
+    # Nothing piped in, or --title without -: one clear line.
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"  \n")))
+    empty = cli("add", "-")
+    assert empty.code == 1 and "nothing on standard input" in empty.err
+    assert cli("add", seed_path, "--title", "x").code == 1

@@ -495,3 +495,38 @@ async def test_columns_stay_under_their_titles_while_filtering(archive) -> None:
             row = lst.render_line(0).text
             assert row.index("example.org") == titles.index("Site"), keys
             assert row.index("2024-05-01") == titles.index("Saved"), keys
+
+
+async def test_an_article_pasted_into_the_archive_is_added_and_opened(archive) -> None:  # noqa: ANN001
+    """P, then the text copied from a browser pasted in and Ctrl+S: the
+    article is added (its junk folded, as a saved .txt file's) and opened."""
+    from textual import events
+
+    from reader.ui.screens.article import ArticleScreen
+
+    text = (FIXTURES / "seed.txt").read_text(encoding="utf-8")
+    app = ReaderApp(archive)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.press("P")
+        await pilot.pause()
+        app.post_message(events.Paste(text))
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ArticleScreen)
+        assert screen.article.title.startswith("Russia Discusses Ukraine")
+        assert any(b.boilerplate and b.reason == "donation appeal" for b in screen.article.blocks)
+        [row] = archive.articles()
+        assert row.id == screen.article.id
+        # The same text again is the article already there.
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("P")
+        await pilot.pause()
+        app.post_message(events.Paste(text))
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert len(archive.articles()) == 1
+        assert any("Already in the archive" in str(n.message) for n in app._notifications)  # noqa: SLF001

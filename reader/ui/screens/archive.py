@@ -59,6 +59,7 @@ class ArchiveScreen(Screen[None]):
         Binding("slash", "filter", "Filter", id="archive.filter"),
         Binding("s", "sort", "Sort", id="archive.sort"),
         Binding("a", "add", "Add", id="archive.add"),
+        Binding("P", "paste", "Paste an article", show=False, id="archive.paste"),
         Binding("m", "toggle_read", "Read/unread", id="archive.read"),
         Binding("x", "delete", "Delete", id="archive.delete"),
         Binding("X", "export", "Export all", id="archive.export"),
@@ -229,6 +230,34 @@ class ArchiveScreen(Screen[None]):
         self.app.push_screen(
             PromptScreen("Add a file or folder (.html, .txt, .md):", placeholder="~/Downloads/article.html"), got
         )
+
+    def action_paste(self) -> None:
+        """An article's text as copied from the browser, pasted into a box:
+        stored like a saved .txt file (its junk folded), then opened."""
+        from reader.ui.screens.note_editor import NoteEditor
+
+        def got(text: str | None) -> None:
+            if text and text.strip():
+                self._add_pasted(text)
+
+        self.app.push_screen(NoteEditor("Paste an article's text, as copied from the browser", ""), got)
+
+    def _add_pasted(self, text: str) -> None:
+        from reader.core.ingest import IngestError, ingest_bytes
+        from reader.core.store import StoreError
+
+        try:
+            article = ingest_bytes(text.encode("utf-8", "surrogatepass"), "text", name="Pasted text")
+            result = self.archive.save(article)
+        except (IngestError, StoreError) as err:
+            self.notify(Content(f"Not added: {err}"), severity="error")
+            return
+        self.reload(keep_id=result.id)
+        folded = sum(1 for b in result.article.blocks if b.boilerplate)
+        said = "Already in the archive" if result.status == "duplicate" else "Added"
+        self.notify(Content(f"{said}: \u201c{result.article.title}\u201d ({folded} block{'s' if folded != 1 else ''} "
+                            "folded)"), timeout=3)
+        self._open(result.id, "ok")
 
     @work(thread=True, exclusive=True, group="add")
     def _add(self, raw: str) -> None:
