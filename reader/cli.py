@@ -474,6 +474,34 @@ def cmd_note(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_tag(args: argparse.Namespace) -> int:
+    archive = _open_archive(args)
+    if args.tag_cmd == "rename":
+        from reader.core.tags import normalise_tag
+
+        old, new = normalise_tag(args.old), normalise_tag(args.new)
+        in_use = archive.tag_counts()
+        if old and not any(t == old or t.startswith(old + "/") for t in in_use):
+            raise CommandError(f"no tag #{old} (`reader tag list` lists them)")
+        merged = new in in_use
+        marks, articles = archive.rename_tag(args.old, args.new)
+        what = "merged into" if merged else "renamed to"
+        _out(f"#{old} {what} #{new}: {marks} mark{'s' * (marks != 1)} on "
+             f"{articles} article{'s' * (articles != 1)}")
+        return EXIT_OK
+    counts = archive.tag_counts()
+    if args.json:
+        _out(json.dumps([{"tag": t, "marks": m, "articles": a} for t, (m, a) in counts.items()],
+                        ensure_ascii=False, indent=2))
+    elif not counts:
+        _out("No tags yet.")
+    else:
+        _out("marks  articles  tag")
+        for t, (m, a) in counts.items():
+            _out(f"{m:>5}  {a:>8}  #{t}")
+    return EXIT_OK
+
+
 def cmd_fold_rule(args: argparse.Namespace) -> int:
     from reader.core.ingest import site_name
 
@@ -970,6 +998,20 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--tag", action="append", metavar="TAG", help="add a tag (repeatable)")
     p.add_argument("--untag", action="append", metavar="TAG", help="remove a tag (repeatable)")
     p.add_argument("--delete", action="store_true", help="delete the annotation")
+
+    p = command("tag", cmd_tag, "list the tags in use, or rename (or merge) one across the archive")
+    tsub = p.add_subparsers(dest="tag_cmd", metavar="ACTION", required=True)
+    r = tsub.add_parser("list", parents=[common], help="every tag with its marks and articles",
+                        description="every tag with how many marks and articles carry it, most used first")
+    r.add_argument("--json", action="store_true", help="print JSON")
+    r = tsub.add_parser("rename", parents=[common], help="rename a tag on every mark and article",
+                        description="rename a tag on every mark and article, and the tags nested under it "
+                                    "(topic/a/x becomes topic/b/x); renaming onto a tag in use merges the two",
+                        epilog="examples: reader tag rename topic/mindfulness topic/meditation\n"
+                               "          reader tag rename claims claim",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("old", metavar="OLD", help="the tag to rename (with or without #)")
+    r.add_argument("new", metavar="NEW", help="its new name (a tag in use: the two become one)")
 
     p = command("fold-rule", cmd_fold_rule, "fold (or always show) a block on every article of a site")
     rsub = p.add_subparsers(dest="rule_cmd", metavar="ACTION", required=True)

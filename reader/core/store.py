@@ -1843,6 +1843,92 @@ class Archive:
                 table.insert({"name": tag, "created": now_iso()})
         return tag
 
+    def tag_counts(self) -> dict[str, tuple[int, int]]:
+        """Every tag in use (and each of the user's own) -> (marks carrying it,
+        articles carrying it or a mark with it), most used first."""
+        counts: dict[str, list[int]] = {}
+        for doc in self._meta_db().table("tags", cache_size=0).all():
+            t = str(doc.get("name", ""))
+            if t:
+                counts.setdefault(t, [0, 0])
+        for row in self.articles():
+            if not row.tags and not row.annotation_tags:
+                continue
+            here: Counter[str] = Counter()
+            if row.annotation_tags:
+                for ann in self.annotations(row.id):
+                    here.update(set(ann.tags))
+            for t in set(row.tags) | set(here):
+                c = counts.setdefault(t, [0, 0])
+                c[0] += here.get(t, 0)
+                c[1] += 1
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+        return {t: (c[0], c[1]) for t, c in ordered}
+
+    def rename_tag(self, old: str, new: str) -> tuple[int, int]:
+        """Rename tag `old` to `new` on every mark and article of the archive,
+        and every tag nested under it (`old/sub` becomes `new/sub`). A mark or
+        article that has both keeps one: renaming onto a tag in use merges the
+        two. Returns (marks changed, articles changed)."""
+        src, dst = normalise_tag(old), normalise_tag(new)
+        if not src:
+            raise StoreError(f"{old!r} is not a usable tag")
+        if not dst:
+            raise StoreError(f"{new!r} is not a usable tag")
+        if src in BUILTIN:
+            raise StoreError(f"#{src} is built in (the {src} key marks with it): it cannot be renamed")
+        if src == dst:
+            return 0, 0
+
+        def renamed(tags: list[str]) -> list[str]:
+            out: list[str] = []
+            for t in tags:
+                if t == src:
+                    t = dst
+                elif t.startswith(src + "/"):
+                    t = dst + t[len(src):]
+                if t not in out:
+                    out.append(t)
+            return out
+
+        def hit(tags: list[str]) -> bool:
+            return any(t == src or t.startswith(src + "/") for t in tags)
+
+        marks = articles = 0
+        with self.transaction():
+            stamp = now_iso()
+            for row in self.articles():
+                changed = False
+                if hit(row.annotation_tags):
+                    anns = [a for a in self.annotations(row.id) if hit(a.tags)]
+                    if anns:
+                        self._intend(row.id, "notes")
+                        table = self._notes_db(row.id).table("annotations", cache_size=0)
+                        for ann in anns:
+                            ann.tags = renamed(ann.tags)
+                            ann.updated = stamp
+                            table.upsert(Document(ann.to_dict(), doc_id=self._doc_id(ann.id)))
+                        self._refresh_summary(row.id)
+                        marks += len(anns)
+                        changed = True
+                if hit(row.tags):
+                    self.set_article_tags(row.id, renamed(row.tags))
+                    changed = True
+                articles += changed
+            table = self._meta_db().table("tags", cache_size=0)
+            docs = table.all()
+            names = {str(d.get("name", "")) for d in docs}
+            for doc in docs:
+                name = str(doc.get("name", ""))
+                if hit([name]):
+                    to = renamed([name])[0]
+                    if to in names:
+                        table.remove(doc_ids=[doc.doc_id])
+                    else:
+                        table.update({"name": to}, doc_ids=[doc.doc_id])
+                        names.add(to)
+        return marks, articles
+
     # -- folding knowledge ------------------------------------------------------
 
     def site_repeats(self, site: str | None, article_id: str) -> dict[str, int]:

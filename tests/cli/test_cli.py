@@ -467,3 +467,27 @@ def test_add_reads_a_pasted_article_from_standard_input(cli, seed_path: Path, mo
     empty = cli("add", "-")
     assert empty.code == 1 and "nothing on standard input" in empty.err
     assert cli("add", seed_path, "--title", "x").code == 1
+
+
+def test_tag_list_and_rename_across_the_archive(cli, seed_path: Path) -> None:
+    short = _add_seed(cli, seed_path)
+    first = cli("annotate", short, "--quote", "dirty bomb", "--tag", "claim", "--tag", "topic/Nuclear").out.strip()
+    second = cli("annotate", short, "--quote", "Wallace", "--tag", "topic/nuclear/uk").out.strip()
+    listed = cli("tag", "list")
+    assert listed.code == 0
+    assert "#topic/nuclear/uk" in listed.out and "#claim" in listed.out
+    assert {"tag": "topic/nuclear", "marks": 1, "articles": 1} in json.loads(cli("tag", "list", "--json").out)
+
+    result = cli("tag", "rename", "topic/nuclear", "topic/nukes")
+    assert result.code == 0, result.err
+    assert "#topic/nuclear renamed to #topic/nukes: 2 marks on 1 article" in result.out
+    tags = {a["id"]: a["tags"] for a in json.loads(cli("notes", short, "--json").out)["annotations"]}
+    assert tags == {first: ["claim", "topic/nukes"], second: ["topic/nukes/uk"]}
+
+    merged = cli("tag", "rename", "topic/nukes/uk", "topic/nukes")
+    assert "merged into #topic/nukes" in merged.out
+
+    missing = cli("tag", "rename", "nothing", "x")
+    assert missing.code != 0 and "no tag #nothing" in missing.err
+    builtin = cli("tag", "rename", "claim", "assertion")
+    assert builtin.code != 0 and "built in" in builtin.err
