@@ -1140,3 +1140,28 @@ async def test_status_counts_a_one_word_selection_as_one_word(seeded) -> None:
         await pilot.press("w")
         await pilot.pause()
         assert "selecting 2 words" in str(screen.query_one("#article-status").render())
+
+
+async def test_Q_marks_an_open_question_in_one_key_as_c_and_e_do(seeded) -> None:
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "It added that")
+        await pilot.press("Q")
+        await pilot.pause()
+        anns = archive.annotations(article_id)
+        assert [a.tags for a in anns] == [[QUESTION]]
+        assert anns[0].exact.startswith("It added that")
+        await pilot.press("c")  # the same mark, now a claim too
+        await pilot.press("Q")  # and no longer a question
+        await pilot.pause()
+        assert [a.tags for a in archive.annotations(article_id)] == [[CLAIM]]
+        # In the notes panel, Q acts on the mark highlighted there.
+        await _find(pilot, "Later on Sunday")
+        await pilot.press("p")
+        await pilot.pause()
+        assert screen.panel.has_focus
+        await pilot.press("Q")
+        await pilot.pause()
+        assert [a.tags for a in archive.annotations(article_id)] == [[CLAIM, QUESTION]]

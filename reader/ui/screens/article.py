@@ -62,6 +62,7 @@ class ArticleScreen(Screen[None]):
         Binding("b", "word(-1)", "Selection: back by word", show=False, id="article.word_back"),
         Binding("c", "tag('claim')", "Claim", id="article.claim"),
         Binding("e", "tag('evidence')", "Evidence", id="article.evidence"),
+        Binding("Q", "tag('question')", "Question", show=False, id="article.question"),
         Binding("t", "tags", "Tags", id="article.tags"),
         Binding("n", "note", "Note", id="article.note"),
         Binding("N", "article_note", "Article note", show=False, id="article.article_note"),

@@ -63,7 +63,7 @@ class NotesPanel(OptionList):
                                 id="article-note", disabled=True))
             items.append(None)
         if not placed and not orphans:
-            items.append(Option(Content("No annotations yet: c claim, e evidence, t tags, n note."), disabled=True))
+            items.append(Option(Content("No annotations yet: c claim, e evidence, Q question, t tags, n note."), disabled=True))
         for a in placed:
             items.append(Option(annotation_prompt(a, self.tag_colors, self.plain_color), id="ann:" + a.id))
         if orphans:
