@@ -1069,7 +1069,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
                    help="md: Markdown with YAML front matter; json: W3C Web Annotations (default: md, or json "
                         "for --out *.json)")
     p.add_argument("--tag", metavar="TAG", help="only annotations with this tag (or one nested under it)")
-    p.add_argument("--since", metavar="DATE", help="only annotations created or changed since DATE (2026-11-01)")
+    p.add_argument("--since", metavar="DATE", help="only annotations created or changed since DATE (2026-11-01), and article notes written since")
     p.add_argument("--group-by", choices=("tag",), dest="group_by",
                    help="tag: sections for claims, evidence, questions and each other tag")
     p.add_argument("--force", action="store_true",

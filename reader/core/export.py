@@ -195,8 +195,8 @@ def collect(
     Ids (any unique prefix) are exported in the order given, even without notes.
     `tag` keeps the annotations carrying it (or a tag nested under it); an article
     tagged with it keeps all of them. `since` keeps annotations created or changed
-    at or after that time (the store keeps no time for an article's own note: it
-    goes along with its article's changed annotations). With a filter, an
+    at or after that time; the article's own note goes along with them, and is
+    kept on its own when it was written since. With a filter, an
     article's file holds only the annotations selected; `reader import-notes`
     knows which were exported and never reads the others as deleted.
     """
@@ -226,7 +226,8 @@ def collect(
             keep_note = False
         if since is not None:
             anns = [a for a in anns if (_when(a.updated or a.created) or since) >= since]
-            keep_note = keep_note and bool(anns)
+            note_written = _when(archive.article_note_updated(article_id))
+            keep_note = keep_note and (bool(anns) or (note_written is not None and note_written >= since))
         if not explicit and not anns and not (keep_note and article.note):
             continue
         out.append(ArticleExport(article, anns, article.note if keep_note else None))

@@ -947,6 +947,10 @@ class Archive:
         self.info(article_id)
         return self._article_note(article_id)
 
+    def article_note_updated(self, article_id: str) -> str:
+        """When the article's own note was last written (ISO time; "" if never)."""
+        return str(self._article_doc(article_id).get("updated") or "")
+
     def _article_note(self, article_id: str) -> str:
         return str(self._article_doc(article_id).get("note") or "")
 

@@ -484,12 +484,15 @@ def test_yaml_strings_cannot_break_the_front_matter() -> None:
 # ---------------------------------------------------------------- selection
 
 
-def test_default_selection_and_filters(archive) -> None:
+def test_default_selection_and_filters(archive, monkeypatch) -> None:
+    from reader.core import store as store_mod
+
     plain = make_article("cafe00000001", "Nothing noted", ["Just text."])
     noted = make_article("cafe00000002", "Only a note", ["More text."])
     marked = make_article("cafe00000003", "Marked", ["Alpha beta. Gamma delta. Epsilon zeta."])
     for a in (plain, noted, marked):
         archive.save(a)
+    monkeypatch.setattr(store_mod, "now_iso", lambda: FIXED)  # the note is older than --since below
     archive.set_article_note(noted.id, "a note")
     annotate(archive, marked, "aaaaaaaaa1", "Alpha beta.", ["topic/sub"])
     annotate(archive, marked, "aaaaaaaaa2", "Gamma delta.", ["claim"], updated=LATER)
@@ -559,3 +562,21 @@ def test_a_place_in_the_export_folder_stays_inside_it(tmp_path: Path) -> None:
     assert ex.is_safe_place(tmp_path, "x.md") and ex.is_safe_place(tmp_path, "a/x.md")
     for bad in ("../x.md", "a/../../x.md", "a/link/x.md", ".hidden/x.md", "a//x.md", "missing/x.md", "/x.md"):
         assert not ex.is_safe_place(tmp_path, bad), bad
+
+
+def test_since_keeps_an_article_note_written_since_even_without_new_marks(archive, monkeypatch) -> None:
+    from reader.core import store as store_mod
+
+    old = make_article("cafe00000011", "Noted long ago", ["Old text."])
+    new = make_article("cafe00000012", "Noted today", ["New text. More."])
+    for a in (old, new):
+        archive.save(a)
+    monkeypatch.setattr(store_mod, "now_iso", lambda: "2026-10-01T09:00:00Z")
+    archive.set_article_note(old.id, "written in October")
+    monkeypatch.setattr(store_mod, "now_iso", lambda: "2026-11-05T09:00:00Z")
+    archive.set_article_note(new.id, "the best summary so far")
+    annotate(archive, new, "aaaaaaaa11", "New text.", ["claim"], updated="2026-10-02T00:00:00Z")
+
+    since = ex.collect(archive, since=ex.parse_since("2026-11-01"))
+    assert [(i.article.id, i.note, i.annotations) for i in since] == [(new.id, "the best summary so far", [])]
+    assert ex.collect(archive, since=ex.parse_since("2026-12-01")) == []
