@@ -211,7 +211,8 @@ def collect(
                 ids.append(full)
     else:
         rows = [r for r in archive.articles() if r.annotation_count or r.note]
-        rows.sort(key=lambda r: (r.saved, r.id))
+        # Oldest saved first; articles saved together (one import) by title.
+        rows.sort(key=lambda r: (r.saved, r.title.casefold(), r.id))
         ids = [r.id for r in rows]
     wanted_tag = normalise_tag(tag) if tag else None
     if tag and not wanted_tag:

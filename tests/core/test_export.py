@@ -496,7 +496,7 @@ def test_default_selection_and_filters(archive, monkeypatch) -> None:
     archive.set_article_note(noted.id, "a note")
     annotate(archive, marked, "aaaaaaaaa1", "Alpha beta.", ["topic/sub"])
     annotate(archive, marked, "aaaaaaaaa2", "Gamma delta.", ["claim"], updated=LATER)
-    assert [i.article.id for i in ex.collect(archive)] == [noted.id, marked.id]
+    assert [i.article.id for i in ex.collect(archive)] == [marked.id, noted.id]  # saved together: by title
     # Named articles are exported even with nothing noted.
     assert [i.article.id for i in ex.collect(archive, ["cafe00000001"])] == [plain.id]
     by_tag = ex.collect(archive, tag="topic")
@@ -580,3 +580,17 @@ def test_since_keeps_an_article_note_written_since_even_without_new_marks(archiv
     since = ex.collect(archive, since=ex.parse_since("2026-11-01"))
     assert [(i.article.id, i.note, i.annotations) for i in since] == [(new.id, "the best summary so far", [])]
     assert ex.collect(archive, since=ex.parse_since("2026-12-01")) == []
+
+
+def test_articles_saved_together_are_exported_in_title_order(archive, tmp_path: Path) -> None:
+    """One import saves its articles at one time: a combined document lists
+    them by title, not in the order of their ids."""
+    for aid, title in (("000000000001", "Zebra crossings"), ("000000000003", "apple harvest"),
+                       ("000000000002", "Mountain passes"), ("000000000000", "Written before")):
+        article = make_article(aid, title, [f"On {title.lower()}. One two three."])
+        if title == "Written before":
+            article.saved = "2025-06-01T00:00:00Z"
+        archive.save(article)
+        annotate(archive, article, aid[-1] * 10, "One two three.", ["claim"])
+    assert [i.article.title for i in ex.collect(archive)] == [
+        "Written before", "apple harvest", "Mountain passes", "Zebra crossings"]
