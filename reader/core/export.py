@@ -544,7 +544,7 @@ def _sections(anns: list[Annotation], group_by: str | None) -> list[tuple[str, l
             sections.append((TAGGED_PREFIX + obsidian_tag(key), buckets[key]))
         if untagged:
             sections.append((UNTAGGED_HEADING, untagged))
-    else:
+    elif live:
         sections.append((ANNOTATIONS_HEADING, live))
     if orphans:
         sections.append((ORPHANED_HEADING, orphans))

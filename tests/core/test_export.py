@@ -594,3 +594,20 @@ def test_articles_saved_together_are_exported_in_title_order(archive, tmp_path: 
         annotate(archive, article, aid[-1] * 10, "One two three.", ["claim"])
     assert [i.article.title for i in ex.collect(archive)] == [
         "Written before", "apple harvest", "Mountain passes", "Zebra crossings"]
+
+
+def test_an_article_with_only_a_note_has_no_empty_annotations_section(archive, tmp_path: Path) -> None:
+    article = make_article("0000000000aa", "Only a note", ["Nothing marked here. Nor here."])
+    archive.save(article)
+    archive.set_article_note(article.id, "Worth reading again.")
+    text = ex.render_article_markdown(ex.collect(archive)[0])
+    assert "## Note" in text and "Worth reading again." in text
+    assert "## Annotations" not in text
+    # The note still goes back from the file.
+    from reader.core.notes_import import import_notes
+
+    [path] = ex.export_to_folder(archive, None, tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace("Worth reading again.", "Read it twice."),
+                    encoding="utf-8")
+    import_notes(archive, [path])
+    assert archive.article_note(article.id) == "Read it twice."
