@@ -47,8 +47,15 @@ class ReaderApp(App[int]):
         self.archive = archive
         self.notice = notice
         self.config = config or Config.load(archive.data_dir)
+        #: What in config.toml could not be used, said once the screen is up.
+        self.config_problems: list[str] = []
         if self.config.theme:
-            self.theme = self.config.theme
+            if self.config.theme in self.available_themes:
+                self.theme = self.config.theme
+            else:
+                self.config_problems.append(
+                    f"{self.config.path}: [ui] theme \u201c{self.config.theme}\u201d is not a theme; using the "
+                    f"default (themes: {', '.join(sorted(self.available_themes))})")
 
     def on_mount(self) -> None:
         if self.config.keys:
@@ -56,6 +63,8 @@ class ReaderApp(App[int]):
         self.push_screen(ArchiveScreen(self.archive))
         if self.notice:
             self.notify(Content(self.notice), timeout=6)
+        for problem in self.config_problems:
+            self.notify(Content(problem), severity="warning", timeout=10)
         # The day's backup, taken in the background once the screen is up, so
         # that no edit waits for it.
         self.set_timer(BACKUP_DELAY, self._backup)

@@ -530,3 +530,22 @@ async def test_an_article_pasted_into_the_archive_is_added_and_opened(archive) -
         await pilot.pause()
         assert len(archive.articles()) == 1
         assert any("Already in the archive" in str(n.message) for n in app._notifications)  # noqa: SLF001
+
+
+async def test_a_theme_misspelt_in_config_starts_with_the_default_and_says_so(archive) -> None:
+    add(archive, FIXTURES / "seed.txt")
+    (archive.data_dir / "config.toml").write_text('[ui]\ntheme = "gruvbx"\n')
+    app = ReaderApp(archive)
+    default = app.theme
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ArchiveScreen)
+        assert app.theme == default
+        said = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert any("gruvbx" in m and "gruvbox" in m for m in said), said
+    (archive.data_dir / "config.toml").write_text('[ui]\ntheme = "gruvbox"\n')
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert app.theme == "gruvbox"
+        assert not list(app._notifications)  # noqa: SLF001
