@@ -36,6 +36,21 @@ def settle(archive: Archive) -> None:
     gc.freeze()
 
 
+def binding_ids() -> set[str]:
+    """The id of every key binding of the app: what [keys] in config.toml remaps."""
+    from reader.ui.screens.article import ArticleScreen
+    from reader.ui.screens.dialogs import ConfirmScreen, PromptScreen
+    from reader.ui.screens.help import HelpScreen
+    from reader.ui.screens.links import LinksScreen
+    from reader.ui.screens.note_editor import NoteEditor
+    from reader.ui.screens.orphans import OrphanScreen
+    from reader.ui.screens.tag_picker import TagPicker
+
+    owners = (ReaderApp, ArchiveScreen, ArticleScreen, ConfirmScreen, PromptScreen, HelpScreen, LinksScreen,
+              NoteEditor, OrphanScreen, TagPicker)
+    return {b.id for owner in owners for b in owner.BINDINGS if isinstance(b, Binding) and b.id}
+
+
 class ReaderApp(App[int]):
     TITLE = "reader"
     CSS_PATH = [str(p) for p in styles()]
@@ -56,6 +71,13 @@ class ReaderApp(App[int]):
                 self.config_problems.append(
                     f"{self.config.path}: [ui] theme \u201c{self.config.theme}\u201d is not a theme; using the "
                     f"default (themes: {', '.join(sorted(self.available_themes))})")
+        if self.config.keys:
+            unknown = sorted(set(self.config.keys) - binding_ids())
+            if unknown:
+                self.config_problems.append(
+                    f"{self.config.path}: [keys] {', '.join(unknown)}: no binding has "
+                    f"{'this id' if len(unknown) == 1 else 'these ids'}, so no key changed for "
+                    f"{'it' if len(unknown) == 1 else 'them'} (? lists each screen's ids)")
 
     def on_mount(self) -> None:
         if self.config.keys:
