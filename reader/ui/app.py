@@ -45,9 +45,10 @@ def binding_ids() -> set[str]:
     from reader.ui.screens.note_editor import NoteEditor
     from reader.ui.screens.orphans import OrphanScreen
     from reader.ui.screens.tag_picker import TagPicker
+    from reader.ui.widgets.notes_panel import NotesPanel
 
     owners = (ReaderApp, ArchiveScreen, ArticleScreen, ConfirmScreen, PromptScreen, HelpScreen, LinksScreen,
-              NoteEditor, OrphanScreen, TagPicker)
+              NoteEditor, OrphanScreen, TagPicker, NotesPanel)
     return {b.id for owner in owners for b in owner.BINDINGS if isinstance(b, Binding) and b.id}
 
 
