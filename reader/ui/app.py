@@ -36,6 +36,22 @@ def settle(archive: Archive) -> None:
     gc.freeze()
 
 
+def binding_ids() -> set[str]:
+    """The id of every key binding of the app: what [keys] in config.toml remaps."""
+    from reader.ui.screens.article import ArticleScreen
+    from reader.ui.screens.dialogs import ConfirmScreen, PromptScreen
+    from reader.ui.screens.help import HelpScreen
+    from reader.ui.screens.links import LinksScreen
+    from reader.ui.screens.note_editor import NoteEditor
+    from reader.ui.screens.orphans import OrphanScreen
+    from reader.ui.screens.tag_picker import TagPicker
+    from reader.ui.widgets.notes_panel import NotesPanel
+
+    owners = (ReaderApp, ArchiveScreen, ArticleScreen, ConfirmScreen, PromptScreen, HelpScreen, LinksScreen,
+              NoteEditor, OrphanScreen, TagPicker, NotesPanel)
+    return {b.id for owner in owners for b in owner.BINDINGS if isinstance(b, Binding) and b.id}
+
+
 class ReaderApp(App[int]):
     TITLE = "reader"
     CSS_PATH = [str(p) for p in styles()]
@@ -47,8 +63,22 @@ class ReaderApp(App[int]):
         self.archive = archive
         self.notice = notice
         self.config = config or Config.load(archive.data_dir)
+        #: What in config.toml could not be used, said once the screen is up.
+        self.config_problems: list[str] = []
         if self.config.theme:
-            self.theme = self.config.theme
+            if self.config.theme in self.available_themes:
+                self.theme = self.config.theme
+            else:
+                self.config_problems.append(
+                    f"{self.config.path}: [ui] theme \u201c{self.config.theme}\u201d is not a theme; using the "
+                    f"default (themes: {', '.join(sorted(self.available_themes))})")
+        if self.config.keys:
+            unknown = sorted(set(self.config.keys) - binding_ids())
+            if unknown:
+                self.config_problems.append(
+                    f"{self.config.path}: [keys] {', '.join(unknown)}: no binding has "
+                    f"{'this id' if len(unknown) == 1 else 'these ids'}, so no key changed for "
+                    f"{'it' if len(unknown) == 1 else 'them'} (? lists each screen's ids)")
 
     def on_mount(self) -> None:
         if self.config.keys:
@@ -56,6 +86,8 @@ class ReaderApp(App[int]):
         self.push_screen(ArchiveScreen(self.archive))
         if self.notice:
             self.notify(Content(self.notice), timeout=6)
+        for problem in self.config_problems:
+            self.notify(Content(problem), severity="warning", timeout=10)
         # The day's backup, taken in the background once the screen is up, so
         # that no edit waits for it.
         self.set_timer(BACKUP_DELAY, self._backup)

@@ -530,3 +530,41 @@ async def test_an_article_pasted_into_the_archive_is_added_and_opened(archive) -
         await pilot.pause()
         assert len(archive.articles()) == 1
         assert any("Already in the archive" in str(n.message) for n in app._notifications)  # noqa: SLF001
+
+
+async def test_a_theme_misspelt_in_config_starts_with_the_default_and_says_so(archive) -> None:
+    add(archive, FIXTURES / "seed.txt")
+    (archive.data_dir / "config.toml").write_text('[ui]\ntheme = "gruvbx"\n')
+    app = ReaderApp(archive)
+    default = app.theme
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ArchiveScreen)
+        assert app.theme == default
+        said = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert any("gruvbx" in m and "gruvbox" in m for m in said), said
+    (archive.data_dir / "config.toml").write_text('[ui]\ntheme = "gruvbox"\n')
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert app.theme == "gruvbox"
+        assert not list(app._notifications)  # noqa: SLF001
+
+
+async def test_a_binding_id_misspelt_in_config_is_named(archive) -> None:
+    add(archive, FIXTURES / "seed.txt")
+    (archive.data_dir / "config.toml").write_text('[keys]\n"article.clam" = "C"\n"archive.sort" = "S"\n')
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        said = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert len(said) == 1 and "article.clam" in said[0] and "archive.sort" not in said[0], said
+        await pilot.press("S")  # the id spelt right still takes effect
+        assert app.screen.query_one(ArchiveList).sort_key == "title"
+    # Every binding's id is known, whichever screen it is on.
+    (archive.data_dir / "config.toml").write_text(
+        '[keys]\n"article.claim" = "C"\n"tags.down" = "down,ctrl+n"\n"help.close" = "escape,q"\n"app.quit" = "ctrl+q"\n')
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert not list(app._notifications)  # noqa: SLF001

@@ -1022,6 +1022,33 @@ async def test_undo_of_b_twice_on_one_block_puts_each_rule_back(seeded) -> None:
         assert app.is_running
 
 
+async def test_j_and_k_move_in_the_notes_panel_not_the_text_behind_it(seeded) -> None:
+    archive, article_id = seeded
+    text = archive.get(article_id).text
+    i = text.index("It added that")
+    first = archive.add_annotation(article_id, i, i + len("It added that"), tags=["question"])
+    j = text.index("Britain's defence ministry")
+    second = archive.add_annotation(article_id, j, j + 30, tags=["claim"])
+    ordered = sorted([first, second], key=lambda a: a.start)
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)
+        cursor = screen.view.cursor
+        await pilot.press("p")
+        await pilot.pause()
+
+        def highlighted() -> str:
+            return screen.panel.get_option_at_index(screen.panel.highlighted).id
+
+        assert highlighted() == "ann:" + ordered[0].id
+        await pilot.press("j")
+        assert highlighted() == "ann:" + ordered[1].id
+        assert screen.view.cursor == cursor
+        await pilot.press("k")
+        assert highlighted() == "ann:" + ordered[0].id
+        assert screen.view.cursor == cursor
+
+
 async def test_keys_in_the_notes_panel_act_on_the_highlighted_note(seeded) -> None:
     archive, article_id = seeded
     text = archive.get(article_id).text

@@ -3,6 +3,7 @@ quote shortened, the note - then the orphaned ones. Enter jumps to one."""
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.color import Color
 from textual.content import Content
 from textual.message import Message
@@ -39,6 +40,12 @@ def annotation_prompt(ann: Annotation, colors: dict[str, Color] | None = None, p
 
 
 class NotesPanel(OptionList):
+    #: j and k move in the list, as they do in the archive's (the arrows too).
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="panel.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="panel.up"),
+    ]
+
     class Jump(Message):
         def __init__(self, annotation: Annotation) -> None:
             super().__init__()
