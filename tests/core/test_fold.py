@@ -959,3 +959,13 @@ def test_a_short_text_shows_all_its_prose(paragraphs: int) -> None:
     shown = visible_text(article.blocks)
     assert all(p in shown for p in story), shown
     assert "Share this article" not in shown
+
+
+def test_a_short_pasted_text_keeps_its_short_sentences_and_takes_its_headline() -> None:
+    text = b"Piped Headline\n\nPiped body text is here. It is a text.\n"
+    article = ingest_bytes(text, "text", name="Pasted text")
+    assert article.title == "Piped Headline"
+    assert visible_text(article.blocks).strip() == "Piped body text is here. It is a text."
+    # A line of furniture in it still folds.
+    shared = ingest_bytes(text + b"\nShare this article\n", "text", name="Pasted text")
+    assert "Share this article" not in visible_text(shared.blocks)

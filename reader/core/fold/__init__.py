@@ -178,13 +178,19 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
                 # step often the headline again.
                 fold[i] = True
         _fold_outside_the_article(blocks, stats, fold)
-    if (fmt == "text" and n <= _SHORT_DOCUMENT) or not any(s.good and not f for s, f in zip(stats, fold)):
+    if fmt == "text" and n <= _SHORT_DOCUMENT:
+        # A text of a few blocks (an excerpt, a pasted passage) has no page's
+        # furniture around it, and the model, which learnt from whole pages,
+        # has too little to go on: what names no furniture shows, sentences
+        # however short, and a first line (its headline, most likely).
+        # (A short HTML page has its structure to tell: its footer, what
+        # stands outside its article.)
+        for i, s in enumerate(stats):
+            if not s.pattern and (s.good or s.terminal or s.sents or (i == 0 and s.words <= 15)):
+                fold[i] = False
+    elif not any(s.good and not f for s, f in zip(stats, fold)):
         # Every paragraph of prose folded: the reader would open an empty
         # page. The prose that names no furniture is the story after all.
-        # So too in a text of a few blocks (an excerpt, a pasted passage):
-        # no page's furniture around it, and the model, which learnt from
-        # whole pages, has too little to go on. (A short HTML page has its
-        # structure to tell: its footer, what stands outside its article.)
         for i, s in enumerate(stats):
             if s.good and not s.pattern:
                 fold[i] = False
@@ -519,7 +525,7 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
         # The last step of a breadcrumb just above may be short ("Book Reviews").
         stepped = 0 <= i - trail <= 5 and trail_step == text.lower()
         if ("\n" in text or b.kind not in ("paragraph", "heading", "list_item")
-                or not (3 <= s.words <= 25 or (stepped and s.words))
+                or not ((3 if n > _SHORT_DOCUMENT else 2) <= s.words <= 25 or (stepped and s.words))
                 or text[-1] in ".:,;" or not (text[0].isupper() or text[0].isdigit() or not text[0].isascii())
                 or s.pattern or _NOT_HEADLINE.search(text)):
             continue
