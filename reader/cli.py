@@ -364,7 +364,7 @@ def cmd_fold(args: argparse.Namespace) -> int:
     return EXIT_FAIL if failed else EXIT_OK
 
 
-def _print_notes(archive, article_id: str, as_json: bool) -> None:  # noqa: ANN001
+def _print_notes(archive, article_id: str, as_json: bool, *, full: bool = False) -> None:  # noqa: ANN001
     note = archive.article_note(article_id)
     anns = archive.annotations(article_id)
     if as_json:
@@ -384,16 +384,27 @@ def _print_notes(archive, article_id: str, as_json: bool) -> None:  # noqa: ANN0
     elif not anns:
         _out("No annotations yet.")
         return
+    def shown(text: str) -> str:
+        text = " ".join(text.split())
+        return text if full or len(text) <= 100 else text[:97] + "..."
+
+    def lines(text: str) -> list[str]:
+        if not full:
+            return ["    " + text]
+        import shutil
+        import textwrap
+
+        width = max(40, shutil.get_terminal_size((100, 24)).columns - 1)
+        return textwrap.wrap(text, width, initial_indent="    ", subsequent_indent="     ") or ["    "]
+
     for a in anns:
         tags = " ".join("#" + t for t in a.tags) or "(highlight)"
-        quote = " ".join(a.exact.split())
-        if len(quote) > 100:
-            quote = quote[:97] + "..."
         _out(f"{a.id}  {tags}{'  [orphaned]' if a.orphaned else ''}")
-        _out(f"    \u201c{quote}\u201d")
+        for line in lines(f"\u201c{shown(a.exact)}\u201d"):
+            _out(line)
         if a.was and not a.orphaned:
-            was = " ".join(a.was.split())
-            _out(f"    (the text changed; when marked it read \u201c{was[:97] + '...' if len(was) > 100 else was}\u201d)")
+            for line in lines(f"(the text changed; when marked it read \u201c{shown(a.was)}\u201d)"):
+                _out(line)
         if a.note:
             for line in a.note.splitlines():
                 _out(f"    {line}")
@@ -432,7 +443,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 
 def cmd_notes(args: argparse.Namespace) -> int:
     archive = _open_archive(args)
-    _print_notes(archive, archive.resolve(args.id), args.json)
+    _print_notes(archive, archive.resolve(args.id), args.json, full=args.full)
     return EXIT_OK
 
 
@@ -986,6 +997,8 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p.add_argument("id", metavar="ID", help="article id (any unique prefix)")
     p.add_argument("--json", action="store_true",
                    help='print a JSON object: {"article", "note", "annotations": [...]}')
+    p.add_argument("--full", action="store_true",
+                   help="each quote whole, wrapped to the terminal (by default one cut at 100 characters)")
 
     p = command("note", cmd_note, "change one annotation (its note, its tags, or delete it) or an article's note",
                 formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -491,3 +491,16 @@ def test_tag_list_and_rename_across_the_archive(cli, seed_path: Path) -> None:
     assert missing.code != 0 and "no tag #nothing" in missing.err
     builtin = cli("tag", "rename", "claim", "assertion")
     assert builtin.code != 0 and "built in" in builtin.err
+
+
+def test_notes_full_shows_each_quote_whole(cli, seed_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    short = _add_seed(cli, seed_path)
+    quote = ("Britain's defence ministry said in a statement that Wallace \"refuted\" claims that Western "
+             "countries sought to help Ukraine escalate the conflict")
+    assert cli("annotate", short, "--quote", quote, "--tag", "claim").code == 0
+    cut = cli("notes", short).out
+    assert "escalate the conflict" not in cut and "...\u201d" in cut
+    monkeypatch.setenv("COLUMNS", "60")
+    whole = cli("notes", short, "--full").out
+    assert "escalate the conflict" in " ".join(whole.split())
+    assert all(len(line) <= 59 for line in whole.splitlines())
