@@ -417,6 +417,9 @@ class _ShardMaps:
     tags: dict[str, None]  # tags in use, in order of appearance
     #: Other files found to hold an article (see Archive._add_copy).
     by_copy: dict[str, str]
+    #: The file an article with an address was read from (`reader add FILE
+    #: --url`): None where two such articles came from one file.
+    by_source_url: dict[str, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -852,7 +855,7 @@ class Archive:
         cached = self._maps.get(shard)
         if cached is not None and cached[0][0] is storage and cached[0][1] == storage.version:
             return cached[1]
-        maps = _ShardMaps({}, {}, {}, {}, {}, {})
+        maps = _ShardMaps({}, {}, {}, {}, {}, {}, {})
         try:
             for row in ((data or {}).get("articles") or {}).values():
                 rid = str(row["id"])
@@ -861,6 +864,8 @@ class Archive:
                     maps.by_hash.setdefault(h, rid)
                 if url:
                     maps.by_url.setdefault(url, rid)
+                    if src:
+                        maps.by_source_url[src] = rid if maps.by_source_url.get(src, rid) == rid else None
                 elif src:
                     maps.by_source.setdefault(src, rid)
                 for copy in (row.get("copies") or "").split("\n"):
@@ -1007,6 +1012,12 @@ class Archive:
             found = next((m.by_source[article.source_path] for m in maps if article.source_path in m.by_source), None)
             if found is None:
                 found = next((m.by_copy[article.source_path] for m in maps if article.source_path in m.by_copy), None)
+            if found is None and not article.url:
+                # The file of an article added with its address, read again
+                # without it: a new version of that article (when only one
+                # such article came from the file).
+                held = {m.by_source_url[article.source_path] for m in maps if article.source_path in m.by_source_url}
+                found = held.pop() if len(held) == 1 else None
             status = "updated"
         if found is None:
             return None, "added"

@@ -266,6 +266,28 @@ def test_a_copy_of_an_article_from_another_file_is_that_article_when_it_changes(
     assert (again.status, again.id) == ("updated", first.id) and len(archive.articles()) == 1
 
 
+def test_a_file_added_with_its_address_and_read_again_without_it_is_that_article(archive) -> None:  # noqa: ANN001
+    """`reader add story.txt --url X`, then the changed file added again
+    without --url: a new version of the same article, its address kept."""
+    old = "Intro.\n\nThe council met on Tuesday and argued about the bridge for hours.\n\nEnd."
+    first = _article(old, "/home/me/story.txt")
+    first.url, first.site = "https://news.example/bridge", "news.example"
+    saved = archive.save(first)
+    s = saved.article.text.index("argued")
+    ann = archive.add_annotation(saved.id, s, s + len("argued about the bridge"))
+    again = archive.save(_article(old.replace("End.", "The end."), "/home/me/story.txt"))
+    assert (again.status, again.id) == ("updated", saved.id) and len(archive.articles()) == 1
+    info = archive.info(saved.id)
+    assert info.url == "https://news.example/bridge" and info.site == "news.example"
+    assert archive.annotation(ann.id).exact == "argued about the bridge"
+    # Two articles with addresses from one file: which one is not known, so a new article.
+    other = _article("Another story from the same file, about the ferry.", "/home/me/story.txt")
+    other.url = "https://news.example/ferry"
+    archive.save(other)
+    third = archive.save(_article(old.replace("End.", "Fin."), "/home/me/story.txt"))
+    assert third.status == "added" and len(archive.articles()) == 3
+
+
 def test_a_copy_never_takes_another_articles_file_nor_an_article_with_an_address(archive) -> None:  # noqa: ANN001
     story = "Intro.\n\nThe council met on Tuesday and argued about the bridge for hours.\n\nEnd."
     other = "Other.\n\nTomatoes grow well in the summer when the soil is kept moist.\n\nEnd."
