@@ -95,6 +95,29 @@ async def test_cursor_movement(seeded) -> None:
         assert screen.view.cursor == 0
 
 
+async def test_arrow_page_home_and_end_keys_move_the_cursor_in_an_article_longer_than_the_screen(seeded) -> None:
+    """The view scrolls: its scroll bindings (up, down, page, home, end) took
+    these keys from the screen's, so the cursor stayed put while the page
+    moved, and the next j jumped back to it."""
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 12)) as pilot:
+        screen = await _open(pilot)
+        assert len(screen.view.lines) > 2 * screen.view.size.height
+        await pilot.press("down", "down")
+        assert screen.view.cursor == 2
+        await pilot.press("up")
+        assert screen.view.cursor == 1
+        await pilot.press("pagedown")
+        assert screen.view.cursor > 2
+        await pilot.press("end")
+        assert screen.view.cursor == len(screen.reading.stops) - 1
+        await pilot.press("home")
+        assert screen.view.cursor == 0
+        await pilot.press("pagedown", "pageup")
+        assert screen.view.cursor == 0
+
+
 async def test_find_and_find_next(seeded) -> None:
     archive, _ = seeded
     app = ReaderApp(archive)
