@@ -118,6 +118,30 @@ async def test_arrow_page_home_and_end_keys_move_the_cursor_in_an_article_longer
         assert screen.view.cursor == 0
 
 
+async def test_opening_the_find_box_does_not_wrap_the_article_again(seeded, monkeypatch) -> None:
+    """A resize that keeps the measure (the find box takes a line of the
+    view's height) keeps the wrapped lines: on a page of 120,000 paragraphs
+    wrapping again took over a second per key."""
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open(pilot)
+        view = screen.view
+        lines = list(view.lines)
+        built = []
+        real = view._build_lines
+        monkeypatch.setattr(view, "_build_lines", lambda measure: built.append(measure) or real(measure))
+        await pilot.press("slash")
+        await pilot.pause()
+        assert screen.find_box.display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert built == [] and view.lines == lines
+        await pilot.resize_terminal(60, 30)  # a narrower measure: wrapped again
+        await pilot.pause()
+        assert built and len(view.lines) > len(lines)
+
+
 async def test_find_and_find_next(seeded) -> None:
     archive, _ = seeded
     app = ReaderApp(archive)

@@ -8,6 +8,7 @@ cost does not grow with the article.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -38,34 +39,37 @@ class Line:
     marker: str | None = None  # a fold marker's text
 
 
+#: A word and the spaces after it (str.isspace's spaces, as \s is).
+_WORD = re.compile(r"(\S*)\s*")
+
+
 def wrap(text: str, width: int) -> list[tuple[int, int]]:
     """Greedy word wrap of `text` into (start, end) spans at most `width`
     cells wide; newlines break lines; words longer than a line are split."""
     width = max(4, width)
     out: list[tuple[int, int]] = []
     pos = 0
+    ascii_only = text.isascii()
     for para in text.split("\n"):
-        _wrap_line(text, pos, pos + len(para), width, out)
+        if ascii_only and len(para) <= width:
+            out.append((pos, pos + len(para)))  # fits on one line
+        else:
+            _wrap_line(text, pos, pos + len(para), width, out, ascii_only)
         pos += len(para) + 1
     return out
 
 
-def _wrap_line(text: str, lo: int, hi: int, width: int, out: list[tuple[int, int]]) -> None:
+def _wrap_line(text: str, lo: int, hi: int, width: int, out: list[tuple[int, int]], ascii_only: bool) -> None:
     if lo == hi:
         out.append((lo, hi))
         return
-    ascii_only = text.isascii()
     line_start = lo
     line_w = 0
-    i = lo
-    while i < hi:
-        # The next word with its trailing spaces.
-        j = i
-        while j < hi and not text[j].isspace():
-            j += 1
-        k = j
-        while k < hi and text[k].isspace():
-            k += 1
+    for m in _WORD.finditer(text, lo, hi):
+        # The next word (i:j) with its trailing spaces (j:k).
+        i, j, k = m.start(), m.end(1), m.end()
+        if k == i:
+            break
         word_w = (j - i) if ascii_only else cell_len(text[i:j])
         if line_w and line_w + word_w > width:
             out.append((line_start, i))
@@ -84,7 +88,6 @@ def _wrap_line(text: str, lo: int, hi: int, width: int, out: list[tuple[int, int
         else:
             line_w += word_w
         line_w += k - j
-        i = k
     out.append((line_start, hi))
 
 
@@ -125,19 +128,26 @@ class ArticleView(CachedLinesView, can_focus=True, inherit_bindings=False):
         self.lines: list[Line] = []
         self._element_lines: list[int] = []
         self._layout_width = -1
+        self._measure = -1
         self._margin = 0
 
     # -- layout ----------------------------------------------------------------
 
     def on_resize(self) -> None:
-        self.relayout()
+        self.relayout(rewrap=False)
 
-    def relayout(self, *, keep_cursor: bool = True) -> None:
+    def relayout(self, *, keep_cursor: bool = True, rewrap: bool = True) -> None:
+        """Lay the lines out for the view's width. Unless `rewrap`, lines
+        already wrapped to the same measure are kept: a resize that leaves
+        the measure as it was (a taller or shorter view, the find box, the
+        notes panel beside a wide view) only moves the margin."""
         width = self.scrollable_content_region.width or self.size.width or 80
         measure = min(MEASURE, max(10, width - 4))
         self._margin = max(1, (width - measure) // 2)
         self._layout_width = width
-        self.lines = self._build_lines(measure)
+        if rewrap or measure != self._measure:
+            self.lines = self._build_lines(measure)
+            self._measure = measure
         self._cache.clear()
         self.virtual_size = Size(width, len(self.lines))
         if keep_cursor:
