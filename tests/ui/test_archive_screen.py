@@ -530,3 +530,25 @@ async def test_an_article_pasted_into_the_archive_is_added_and_opened(archive) -
         await pilot.pause()
         assert len(archive.articles()) == 1
         assert any("Already in the archive" in str(n.message) for n in app._notifications)  # noqa: SLF001
+
+
+async def test_arrow_page_home_and_end_keys_move_the_selection_in_a_list_longer_than_the_screen(archive) -> None:
+    """The list scrolls: its scroll bindings took these keys from the
+    screen's, so down moved the page and not the selection, and Enter then
+    opened an article no longer on the screen."""
+    archive.add_pending_many([{"url": f"https://example.org/{i}", "title": f"Saved link {i:02d}",
+                               "saved": f"2024-01-{1 + i % 28:02d}T{i % 24:02d}:00:00Z"} for i in range(60)])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 16)) as pilot:
+        lst = app.screen.query_one(ArchiveList)
+        assert len(lst.rows) == 60 > 2 * lst.size.height
+        await pilot.press("down", "down")
+        assert lst.cursor == 2 and lst.scroll_offset.y == 0
+        await pilot.press("up")
+        assert lst.cursor == 1
+        await pilot.press("pagedown")
+        assert lst.cursor > 2
+        await pilot.press("end")
+        assert lst.cursor == 59
+        await pilot.press("home")
+        assert lst.cursor == 0 and lst.scroll_offset.y == 0

@@ -91,9 +91,7 @@ def _wrap_line(text: str, lo: int, hi: int, width: int, out: list[tuple[int, int
     out.append((line_start, hi))
 
 
-class ArticleView(CachedLinesView, can_focus=True, inherit_bindings=False):
-    # The screen's keys move the cursor: the scroll bindings a ScrollView
-    # inherits (arrows, page up/down, home, end) would only move the page.
+class ArticleView(CachedLinesView, can_focus=True):
     COMPONENT_CLASSES = {
         "article-view--heading",
         "article-view--quote",
