@@ -552,3 +552,38 @@ async def test_arrow_page_home_and_end_keys_move_the_selection_in_a_list_longer_
         assert lst.cursor == 59
         await pilot.press("home")
         assert lst.cursor == 0 and lst.scroll_offset.y == 0
+
+
+async def test_export_all_leaves_the_list_answering_keys_while_it_writes(archive, monkeypatch) -> None:
+    """X wrote every export file before the screen took the next key: at
+    10,000 articles the screen froze for about six seconds."""
+    import threading
+
+    import reader.core.export as export
+
+    article_id = add(archive, FIXTURES / "seed.txt")
+    add(archive, SAMPLES / "marginalia-a-short-history.md")
+    archive.add_annotation(article_id, 0, 10, tags=["claim"])
+    release = threading.Event()
+    events: list[str] = []
+    real = export.export_folder
+
+    def slow_export(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        release.wait(5)
+        events.append("written")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export, "export_folder", slow_export)
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        lst = app.screen.query_one(ArchiveList)
+        await pilot.press("X")
+        await pilot.press("j")
+        events.append(f"cursor {lst.cursor}")
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert events == ["cursor 1", "written"]
+        assert len(list((archive.data_dir / "exports").glob("*.md"))) == 1
+        messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert any("Exported 1 file" in m for m in messages)

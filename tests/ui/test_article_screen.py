@@ -500,6 +500,12 @@ async def test_cursor_move_redraws_only_nearby_lines(seeded) -> None:
         assert 0 < len(set(drawn)) <= 6
 
 
+async def _exported(pilot) -> None:  # noqa: ANN001
+    """Wait for the export X started (a thread) to finish and say so."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def test_X_exports_the_open_article_and_says_where(seeded) -> None:
     archive, article_id = seeded
     text = archive.get(article_id).text
@@ -509,7 +515,7 @@ async def test_X_exports_the_open_article_and_says_where(seeded) -> None:
     async with app.run_test(size=(100, 40)) as pilot:
         await _open(pilot)
         await pilot.press("X")
-        await pilot.pause()
+        await _exported(pilot)
         exports = archive.data_dir / "exports"
         files = list(exports.glob("*.md"))
         assert len(files) == 1
@@ -521,7 +527,7 @@ async def test_X_exports_the_open_article_and_says_where(seeded) -> None:
         await pilot.press("q")
         await pilot.pause()
         await pilot.press("X")
-        await pilot.pause()
+        await _exported(pilot)
         messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
         assert any("Exported 1 file" in m for m in messages)
 
@@ -535,13 +541,13 @@ async def test_X_keeps_an_exported_file_edited_since_and_says_so(seeded) -> None
     async with app.run_test(size=(100, 40)) as pilot:
         await _open(pilot)
         await pilot.press("X")
-        await pilot.pause()
+        await _exported(pilot)
         [path] = list((archive.data_dir / "exports").glob("*.md"))
         edited = path.read_text(encoding="utf-8").replace("Unsourced", "Unsourced, says who?")
         path.write_text(edited, encoding="utf-8")
         archive.update_annotation(ann.id, note="Changed in the archive")
         await pilot.press("X")
-        await pilot.pause()
+        await _exported(pilot)
         assert path.read_text(encoding="utf-8") == edited
         messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
         assert any(str(path) in m and "edited since the last export; kept" in m for m in messages)
