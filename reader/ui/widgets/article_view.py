@@ -91,6 +91,17 @@ def _wrap_line(text: str, lo: int, hi: int, width: int, out: list[tuple[int, int
     out.append((line_start, hi))
 
 
+def _changed(old: range, new: range) -> list[range]:
+    """The lines to draw again when a selection drawn on `old` lines moves
+    to `new` ones: where the two differ, and the lines at their ends (a
+    selection may start or end inside a line)."""
+    if not old or not new or old.stop <= new.start or new.stop <= old.start:
+        return [old, new]
+    lo = range(min(old.start, new.start), max(old.start, new.start) + 1)
+    hi = range(min(old.stop, new.stop) - 1, max(old.stop, new.stop))
+    return [lo, hi]
+
+
 class ArticleView(CachedLinesView, can_focus=True):
     COMPONENT_CLASSES = {
         "article-view--heading",
@@ -233,10 +244,24 @@ class ArticleView(CachedLinesView, can_focus=True):
 
     # -- state changes ------------------------------------------------------------------
 
-    def _invalidate(self, lines: range | list[int]) -> None:
-        for i in lines:
-            self._cache.pop(i, None)
-            self.refresh_line(i)
+    def _invalidate(self, *spans: range) -> None:
+        """Draw the lines of `spans` again. Only lines drawn before (cached)
+        and lines on screen are touched, so a selection over a whole long
+        article costs no more than a short one."""
+        cache = self._cache
+        top = self.scroll_offset.y
+        shown = range(top, top + max(1, self.size.height))
+        for span in spans:
+            if not span:
+                continue
+            if len(span) > len(cache):
+                for i in [i for i in cache if i in span]:
+                    del cache[i]
+            else:
+                for i in span:
+                    cache.pop(i, None)
+            for i in range(max(span.start, shown.start), min(span.stop, shown.stop)):
+                self.refresh_line(i)
 
     def _selection_span(self) -> tuple[int, int] | None:
         if self.selection is None:
@@ -264,7 +289,7 @@ class ArticleView(CachedLinesView, can_focus=True):
             self.selection = self._spanning(head)
         self.cursor = index
         new_sel = self._lines_of_span(self._selection_span())
-        self._invalidate(sorted(set(old_lines) | set(self.lines_of_stop(index)) | set(old_sel) | set(new_sel)))
+        self._invalidate(old_lines, self.lines_of_stop(index), *_changed(old_sel, new_sel))
         self.scroll_to_cursor()
         self.post_message(self.CursorMoved(self))
 
@@ -292,7 +317,7 @@ class ArticleView(CachedLinesView, can_focus=True):
         elif not keep_anchor or self.anchor_span is None:
             self.anchor_span = (min(selection), max(selection))
         new = self._lines_of_span(self._selection_span())
-        self._invalidate(sorted(set(old) | set(new)))
+        self._invalidate(*_changed(old, new))
         if selection is not None:
             self.cursor = self.reading.stop_at(max(0, selection[1] - 1) if selection[1] > selection[0] else selection[1])
         self.post_message(self.CursorMoved(self))
@@ -300,10 +325,7 @@ class ArticleView(CachedLinesView, can_focus=True):
     def set_annotations(self, annotations: list[Annotation], changed: list[tuple[int, int]] = ()) -> None:  # type: ignore[assignment]
         self.annotations = annotations
         if changed:
-            lines: set[int] = set()
-            for span in changed:
-                lines.update(self._lines_of_span(span))
-            self._invalidate(sorted(lines))
+            self._invalidate(*(self._lines_of_span(span) for span in changed))
         else:
             self._cache.clear()
             self.refresh()
