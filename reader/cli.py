@@ -625,7 +625,13 @@ def _saved_line(result) -> str:  # noqa: ANN001 - SaveResult
         if result.orphaned:
             note += f", {result.orphaned} orphaned"
         note += ")"
+    from reader.core import ingest
+
     folded = result.article.folded_count
+    blocks = len(result.article.blocks)
+    if blocks > ingest.MAX_BLOCKS:
+        note += (f"  (a page of {blocks:,} blocks: only the first {ingest.MAX_BLOCKS:,} were looked at for folding; "
+                 "the rest is all shown, as saved)")
     return f"{short_id(result.id)}  {result.article.title}  ({folded} block{'s' if folded != 1 else ''} folded){note}"
 
 

@@ -55,6 +55,7 @@ class Reading:
         self.elements: list[Element] = []
         self.stops: list[Stop] = []
         self._stop_starts: list[int] = []
+        self._words_before: list[int] | None = None
         self.rebuild()
 
     # -- structure ---------------------------------------------------------
@@ -234,6 +235,27 @@ class Reading:
                 if hits:
                     return hits[-1]
         return max(0, min(offset, len(self.article.text)))
+
+    def words_between(self, start: int, end: int) -> int:
+        """How many words text[start:end] holds, as str.split counts them.
+        A long span is counted from each block's count, kept, and its two
+        ends: a selection over a whole long page is counted at every key
+        without reading all of it."""
+        text = self.article.text
+        if end - start < 20_000:
+            return len(text[start:end].split())
+        blocks = self.article.blocks
+        if self._words_before is None:
+            counts = [0]
+            for block in blocks:
+                counts.append(counts[-1] + len(block.text.split()))
+            self._words_before = counts
+        first, last = self.article.block_at(start), self.article.block_at(end)
+        if first == last:
+            return len(text[start:end].split())
+        # Blocks are joined by blank lines: no word runs across two.
+        ends = len(text[start : blocks[first].end].split()) + len(text[blocks[last].start : end].split())
+        return ends + self._words_before[last] - self._words_before[first + 1]
 
     def _shown_blocks_around(self, block_index: int, direction: int) -> list[int]:
         shown = [el.index for el in self.elements if el.kind == BLOCK]

@@ -138,25 +138,36 @@ class ReaderApp(App[int]):
 
     def export_articles(self, article_ids: list[str] | None) -> None:
         """Export notes of these articles (None: every annotated article) to
-        the export folder, and say where."""
+        the export folder, and say where. The files are written by a thread:
+        thousands of them take seconds, and the screens keep answering."""
+        if any(w.group == "export" and not w.is_finished for w in self.workers):
+            self.notify("An export is already running", severity="warning", timeout=3)
+            return
+        if article_ids is None:
+            self.notify("Exporting notes\u2026", timeout=2)
+        self.run_worker(lambda: self._export_in_thread(article_ids), thread=True, group="export",
+                        exit_on_error=False)
+
+    def _export_in_thread(self, article_ids: list[str] | None) -> None:
         from reader.core.export import KEPT, ExportError, export_folder
         from reader.core.store import StoreError
 
+        notify = self.call_from_thread
         folder = self.config.exports()
         try:
             results = export_folder(self.archive, article_ids, folder)
         except (ExportError, StoreError, OSError) as err:
-            self.notify(Content(f"Export failed: {err}"), severity="error")
+            notify(self.notify, Content(f"Export failed: {err}"), severity="error")
             return
         if not results:
-            self.notify("Nothing to export yet: no notes or article notes", severity="warning")
+            notify(self.notify, "Nothing to export yet: no notes or article notes", severity="warning")
             return
         written = [w.path for w in results if not w.kept]
         kept = [w.path for w in results if w.kept]
         if written:
             where = written[0] if len(written) == 1 else folder
-            self.notify(Content(f"Exported {len(written)} file{'s' if len(written) != 1 else ''} to {where}"),
-                        timeout=6)
+            notify(self.notify, Content(f"Exported {len(written)} file{'s' if len(written) != 1 else ''} to {where}"),
+                   timeout=6)
         if kept:
             which = kept[0] if len(kept) == 1 else f"{len(kept)} files in {folder}"
-            self.notify(Content(f"{which}: {KEPT}"), severity="warning", timeout=10)
+            notify(self.notify, Content(f"{which}: {KEPT}"), severity="warning", timeout=10)

@@ -504,3 +504,18 @@ def test_notes_full_shows_each_quote_whole(cli, seed_path: Path, monkeypatch) ->
     whole = cli("notes", short, "--full").out
     assert "escalate the conflict" in " ".join(whole.split())
     assert all(len(line) <= 59 for line in whole.splitlines())
+
+
+def test_add_says_when_a_page_has_more_blocks_than_are_folded(cli, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import reader.core.ingest as ingest
+
+    monkeypatch.setattr(ingest, "MAX_BLOCKS", 30)
+    page = tmp_path / "runaway.html"
+    page.write_text("<html><body><h1>A runaway page</h1>" + "".join(
+        f"<p>Paragraph {i} of the story, which goes on.</p>" for i in range(80)) + "</body></html>")
+    res = cli("add", page)
+    assert res.code == 0
+    assert "a page of 81 blocks: only the first 30 were looked at for folding; the rest is all shown" in res.out
+    [article_id] = [line.split()[0] for line in res.out.splitlines() if "runaway" in line.lower()]
+    shown = cli("show", article_id).out
+    assert "Paragraph 79 of the story" in shown

@@ -265,6 +265,30 @@ def test_a_page_with_large_images_inline_keeps_all_its_text() -> None:
     assert seconds < SECONDS_PER_FILE
 
 
+@pytest.mark.parametrize("fmt", ["html", "text"])
+def test_a_page_past_the_block_limit_keeps_every_block_and_shows_its_end(
+        fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_BLOCKS the page's end was merged into one block that folded
+    as "related links": the rest of the page hidden, and nothing said."""
+    import reader.core.ingest as ingest
+
+    monkeypatch.setattr(ingest, "MAX_BLOCKS", 40)
+    paras = [f"Paragraph {i} of a very long story, which goes on and on." for i in range(150)]
+    paras.append("The very end of the story.")
+    if fmt == "html":
+        data = ("<html><body><article><h1>A runaway page</h1>"
+                + "".join(f"<p>{p}</p>" for p in paras) + "</article></body></html>").encode()
+    else:
+        data = ("A runaway page\n\n" + "\n\n".join(paras)).encode()
+    article = ingest_bytes(data, fmt)
+    texts = [b.text for b in article.blocks]
+    for p in paras:
+        assert p in texts  # each its own block, as on the page
+    tail = article.blocks[ingest.MAX_BLOCKS:]
+    assert tail and not any(b.boilerplate for b in tail)
+    check_article(article)
+
+
 @pytest.mark.parametrize("doc", [
     "<div>" * 10_000 + "deep text" + "</div>" * 10_000,
     "<b>" * 10_000 + "deep text",

@@ -91,3 +91,19 @@ def test_annotations_at_prefers_the_tightest() -> None:
     tight = Annotation("a2", "abc", 10, 20, "y")
     orphan = Annotation("a3", "abc", 10, 20, "z", orphaned=True)
     assert [a.id for a in Reading.annotations_at([wide, tight, orphan], 12, 15)] == ["a2", "a1"]
+
+
+def test_words_between_counts_as_split_does_on_long_spans() -> None:
+    import random
+
+    rng = random.Random(7)
+    words = ["alpha", "beta,", "gamma.", "δέλτα", "x", "a-b", "(c)"]
+    blocks = [Block("paragraph", " ".join(rng.choice(words) for _ in range(rng.randint(1, 40))) + (" " if i % 5 else ""))
+              for i in range(3000)]
+    blocks[10] = Block("code", "line one\n  line two\n")
+    article = Article(id="long", title="Long", blocks=blocks)
+    r = Reading(article, [Label(False, "")] * len(blocks))
+    n = len(article.text)
+    spans = [(0, n), (1, n - 1)] + [tuple(sorted((rng.randrange(n + 1), rng.randrange(n + 1)))) for _ in range(300)]
+    for start, end in spans:
+        assert r.words_between(start, end) == len(article.text[start:end].split()), (start, end)

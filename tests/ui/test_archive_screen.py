@@ -568,3 +568,60 @@ async def test_a_binding_id_misspelt_in_config_is_named(archive) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         assert not list(app._notifications)  # noqa: SLF001
+
+
+async def test_arrow_page_home_and_end_keys_move_the_selection_in_a_list_longer_than_the_screen(archive) -> None:
+    """The list scrolls: its scroll bindings took these keys from the
+    screen's, so down moved the page and not the selection, and Enter then
+    opened an article no longer on the screen."""
+    archive.add_pending_many([{"url": f"https://example.org/{i}", "title": f"Saved link {i:02d}",
+                               "saved": f"2024-01-{1 + i % 28:02d}T{i % 24:02d}:00:00Z"} for i in range(60)])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 16)) as pilot:
+        lst = app.screen.query_one(ArchiveList)
+        assert len(lst.rows) == 60 > 2 * lst.size.height
+        await pilot.press("down", "down")
+        assert lst.cursor == 2 and lst.scroll_offset.y == 0
+        await pilot.press("up")
+        assert lst.cursor == 1
+        await pilot.press("pagedown")
+        assert lst.cursor > 2
+        await pilot.press("end")
+        assert lst.cursor == 59
+        await pilot.press("home")
+        assert lst.cursor == 0 and lst.scroll_offset.y == 0
+
+
+async def test_export_all_leaves_the_list_answering_keys_while_it_writes(archive, monkeypatch) -> None:
+    """X wrote every export file before the screen took the next key: at
+    10,000 articles the screen froze for about six seconds."""
+    import threading
+
+    import reader.core.export as export
+
+    article_id = add(archive, FIXTURES / "seed.txt")
+    add(archive, SAMPLES / "marginalia-a-short-history.md")
+    archive.add_annotation(article_id, 0, 10, tags=["claim"])
+    release = threading.Event()
+    events: list[str] = []
+    real = export.export_folder
+
+    def slow_export(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        release.wait(5)
+        events.append("written")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export, "export_folder", slow_export)
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        lst = app.screen.query_one(ArchiveList)
+        await pilot.press("X")
+        await pilot.press("j")
+        events.append(f"cursor {lst.cursor}")
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert events == ["cursor 1", "written"]
+        assert len(list((archive.data_dir / "exports").glob("*.md"))) == 1
+        messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert any("Exported 1 file" in m for m in messages)

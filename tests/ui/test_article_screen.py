@@ -9,7 +9,7 @@ from reader.ui.app import ReaderApp
 from reader.ui.screens.article import ArticleScreen
 from reader.ui.widgets.article_view import ArticleView
 
-from .conftest import view_text
+from .conftest import add, view_text
 
 STORY_START = "Russia's Defence Minister Sergei Shoigu on Sunday held rare calls"
 
@@ -93,6 +93,53 @@ async def test_cursor_movement(seeded) -> None:
         assert screen.view.cursor > 0
         await pilot.press("pageup")
         assert screen.view.cursor == 0
+
+
+async def test_arrow_page_home_and_end_keys_move_the_cursor_in_an_article_longer_than_the_screen(seeded) -> None:
+    """The view scrolls: its scroll bindings (up, down, page, home, end) took
+    these keys from the screen's, so the cursor stayed put while the page
+    moved, and the next j jumped back to it."""
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 12)) as pilot:
+        screen = await _open(pilot)
+        assert len(screen.view.lines) > 2 * screen.view.size.height
+        await pilot.press("down", "down")
+        assert screen.view.cursor == 2
+        await pilot.press("up")
+        assert screen.view.cursor == 1
+        await pilot.press("pagedown")
+        assert screen.view.cursor > 2
+        await pilot.press("end")
+        assert screen.view.cursor == len(screen.reading.stops) - 1
+        await pilot.press("home")
+        assert screen.view.cursor == 0
+        await pilot.press("pagedown", "pageup")
+        assert screen.view.cursor == 0
+
+
+async def test_opening_the_find_box_does_not_wrap_the_article_again(seeded, monkeypatch) -> None:
+    """A resize that keeps the measure (the find box takes a line of the
+    view's height) keeps the wrapped lines: on a page of 120,000 paragraphs
+    wrapping again took over a second per key."""
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open(pilot)
+        view = screen.view
+        lines = list(view.lines)
+        built = []
+        real = view._build_lines
+        monkeypatch.setattr(view, "_build_lines", lambda measure: built.append(measure) or real(measure))
+        await pilot.press("slash")
+        await pilot.pause()
+        assert screen.find_box.display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert built == [] and view.lines == lines
+        await pilot.resize_terminal(60, 30)  # a narrower measure: wrapped again
+        await pilot.pause()
+        assert built and len(view.lines) > len(lines)
 
 
 async def test_find_and_find_next(seeded) -> None:
@@ -453,6 +500,12 @@ async def test_cursor_move_redraws_only_nearby_lines(seeded) -> None:
         assert 0 < len(set(drawn)) <= 6
 
 
+async def _exported(pilot) -> None:  # noqa: ANN001
+    """Wait for the export X started (a thread) to finish and say so."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def test_X_exports_the_open_article_and_says_where(seeded) -> None:
     archive, article_id = seeded
     text = archive.get(article_id).text
@@ -462,7 +515,7 @@ async def test_X_exports_the_open_article_and_says_where(seeded) -> None:
     async with app.run_test(size=(100, 40)) as pilot:
         await _open(pilot)
         await pilot.press("X")
-        await pilot.pause()
+        await _exported(pilot)
         exports = archive.data_dir / "exports"
         files = list(exports.glob("*.md"))
         assert len(files) == 1
@@ -474,7 +527,7 @@ async def test_X_exports_the_open_article_and_says_where(seeded) -> None:
         await pilot.press("q")
         await pilot.pause()
         await pilot.press("X")
-        await pilot.pause()
+        await _exported(pilot)
         messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
         assert any("Exported 1 file" in m for m in messages)
 
@@ -488,13 +541,13 @@ async def test_X_keeps_an_exported_file_edited_since_and_says_so(seeded) -> None
     async with app.run_test(size=(100, 40)) as pilot:
         await _open(pilot)
         await pilot.press("X")
-        await pilot.pause()
+        await _exported(pilot)
         [path] = list((archive.data_dir / "exports").glob("*.md"))
         edited = path.read_text(encoding="utf-8").replace("Unsourced", "Unsourced, says who?")
         path.write_text(edited, encoding="utf-8")
         archive.update_annotation(ann.id, note="Changed in the archive")
         await pilot.press("X")
-        await pilot.pause()
+        await _exported(pilot)
         assert path.read_text(encoding="utf-8") == edited
         messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
         assert any(str(path) in m and "edited since the last export; kept" in m for m in messages)
@@ -1192,3 +1245,32 @@ async def test_Q_marks_an_open_question_in_one_key_as_c_and_e_do(seeded) -> None
         await pilot.press("Q")
         await pilot.pause()
         assert [a.tags for a in archive.annotations(article_id)] == [[CLAIM, QUESTION]]
+
+
+async def test_moving_a_selection_that_spans_a_long_article_redraws_only_its_ends(archive, tmp_path) -> None:
+    """Each key that moved a selection's end refreshed every line of the
+    selection: over a page of 120,000 paragraphs one k took 4 s."""
+    path = tmp_path / "long.txt"
+    path.write_text("A long story\n\n" + "\n\n".join(
+        f"Paragraph {i} says one thing. Then it says another thing about it." for i in range(400)))
+    add(archive, path)
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open(pilot)
+        view: ArticleView = screen.view
+        await pilot.press("j", "v", "G")
+        await pilot.pause()
+        assert len(view.lines) > 800
+        refreshed: list[int] = []
+        refresh_line = view.refresh_line
+
+        def counting(y: int) -> None:
+            refreshed.append(y)
+            refresh_line(y)
+
+        view.refresh_line = counting  # type: ignore[method-assign]
+        await pilot.press("k")
+        await pilot.pause()
+        sel = sorted(view.selection)
+        assert "Paragraph 398 says" in screen.article.text[sel[0]:sel[1]]
+        assert 0 < len(refreshed) <= view.size.height

@@ -152,7 +152,7 @@ class ArticleScreen(Screen[None]):
             parts.append(f"{orphans} orphaned (R to review)")
         if view.selection is not None:
             s, e = sorted(view.selection)
-            n = len(self.article.text[s:e].split())
+            n = self.reading.words_between(s, e)
             parts.append(f"selecting {n} word{'s' if n != 1 else ''} \u2014 c/e/t/n to mark, Escape to cancel")
         else:
             here = self._annotations_here()

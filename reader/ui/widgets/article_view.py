@@ -8,6 +8,7 @@ cost does not grow with the article.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -38,34 +39,37 @@ class Line:
     marker: str | None = None  # a fold marker's text
 
 
+#: A word and the spaces after it (str.isspace's spaces, as \s is).
+_WORD = re.compile(r"(\S*)\s*")
+
+
 def wrap(text: str, width: int) -> list[tuple[int, int]]:
     """Greedy word wrap of `text` into (start, end) spans at most `width`
     cells wide; newlines break lines; words longer than a line are split."""
     width = max(4, width)
     out: list[tuple[int, int]] = []
     pos = 0
+    ascii_only = text.isascii()
     for para in text.split("\n"):
-        _wrap_line(text, pos, pos + len(para), width, out)
+        if ascii_only and len(para) <= width:
+            out.append((pos, pos + len(para)))  # fits on one line
+        else:
+            _wrap_line(text, pos, pos + len(para), width, out, ascii_only)
         pos += len(para) + 1
     return out
 
 
-def _wrap_line(text: str, lo: int, hi: int, width: int, out: list[tuple[int, int]]) -> None:
+def _wrap_line(text: str, lo: int, hi: int, width: int, out: list[tuple[int, int]], ascii_only: bool) -> None:
     if lo == hi:
         out.append((lo, hi))
         return
-    ascii_only = text.isascii()
     line_start = lo
     line_w = 0
-    i = lo
-    while i < hi:
-        # The next word with its trailing spaces.
-        j = i
-        while j < hi and not text[j].isspace():
-            j += 1
-        k = j
-        while k < hi and text[k].isspace():
-            k += 1
+    for m in _WORD.finditer(text, lo, hi):
+        # The next word (i:j) with its trailing spaces (j:k).
+        i, j, k = m.start(), m.end(1), m.end()
+        if k == i:
+            break
         word_w = (j - i) if ascii_only else cell_len(text[i:j])
         if line_w and line_w + word_w > width:
             out.append((line_start, i))
@@ -84,8 +88,18 @@ def _wrap_line(text: str, lo: int, hi: int, width: int, out: list[tuple[int, int
         else:
             line_w += word_w
         line_w += k - j
-        i = k
     out.append((line_start, hi))
+
+
+def _changed(old: range, new: range) -> list[range]:
+    """The lines to draw again when a selection drawn on `old` lines moves
+    to `new` ones: where the two differ, and the lines at their ends (a
+    selection may start or end inside a line)."""
+    if not old or not new or old.stop <= new.start or new.stop <= old.start:
+        return [old, new]
+    lo = range(min(old.start, new.start), max(old.start, new.start) + 1)
+    hi = range(min(old.stop, new.stop) - 1, max(old.stop, new.stop))
+    return [lo, hi]
 
 
 class ArticleView(CachedLinesView, can_focus=True):
@@ -123,19 +137,26 @@ class ArticleView(CachedLinesView, can_focus=True):
         self.lines: list[Line] = []
         self._element_lines: list[int] = []
         self._layout_width = -1
+        self._measure = -1
         self._margin = 0
 
     # -- layout ----------------------------------------------------------------
 
     def on_resize(self) -> None:
-        self.relayout()
+        self.relayout(rewrap=False)
 
-    def relayout(self, *, keep_cursor: bool = True) -> None:
+    def relayout(self, *, keep_cursor: bool = True, rewrap: bool = True) -> None:
+        """Lay the lines out for the view's width. Unless `rewrap`, lines
+        already wrapped to the same measure are kept: a resize that leaves
+        the measure as it was (a taller or shorter view, the find box, the
+        notes panel beside a wide view) only moves the margin."""
         width = self.scrollable_content_region.width or self.size.width or 80
         measure = min(MEASURE, max(10, width - 4))
         self._margin = max(1, (width - measure) // 2)
         self._layout_width = width
-        self.lines = self._build_lines(measure)
+        if rewrap or measure != self._measure:
+            self.lines = self._build_lines(measure)
+            self._measure = measure
         self._cache.clear()
         self.virtual_size = Size(width, len(self.lines))
         if keep_cursor:
@@ -223,10 +244,24 @@ class ArticleView(CachedLinesView, can_focus=True):
 
     # -- state changes ------------------------------------------------------------------
 
-    def _invalidate(self, lines: range | list[int]) -> None:
-        for i in lines:
-            self._cache.pop(i, None)
-            self.refresh_line(i)
+    def _invalidate(self, *spans: range) -> None:
+        """Draw the lines of `spans` again. Only lines drawn before (cached)
+        and lines on screen are touched, so a selection over a whole long
+        article costs no more than a short one."""
+        cache = self._cache
+        top = self.scroll_offset.y
+        shown = range(top, top + max(1, self.size.height))
+        for span in spans:
+            if not span:
+                continue
+            if len(span) > len(cache):
+                for i in [i for i in cache if i in span]:
+                    del cache[i]
+            else:
+                for i in span:
+                    cache.pop(i, None)
+            for i in range(max(span.start, shown.start), min(span.stop, shown.stop)):
+                self.refresh_line(i)
 
     def _selection_span(self) -> tuple[int, int] | None:
         if self.selection is None:
@@ -254,7 +289,7 @@ class ArticleView(CachedLinesView, can_focus=True):
             self.selection = self._spanning(head)
         self.cursor = index
         new_sel = self._lines_of_span(self._selection_span())
-        self._invalidate(sorted(set(old_lines) | set(self.lines_of_stop(index)) | set(old_sel) | set(new_sel)))
+        self._invalidate(old_lines, self.lines_of_stop(index), *_changed(old_sel, new_sel))
         self.scroll_to_cursor()
         self.post_message(self.CursorMoved(self))
 
@@ -282,7 +317,7 @@ class ArticleView(CachedLinesView, can_focus=True):
         elif not keep_anchor or self.anchor_span is None:
             self.anchor_span = (min(selection), max(selection))
         new = self._lines_of_span(self._selection_span())
-        self._invalidate(sorted(set(old) | set(new)))
+        self._invalidate(*_changed(old, new))
         if selection is not None:
             self.cursor = self.reading.stop_at(max(0, selection[1] - 1) if selection[1] > selection[0] else selection[1])
         self.post_message(self.CursorMoved(self))
@@ -290,10 +325,7 @@ class ArticleView(CachedLinesView, can_focus=True):
     def set_annotations(self, annotations: list[Annotation], changed: list[tuple[int, int]] = ()) -> None:  # type: ignore[assignment]
         self.annotations = annotations
         if changed:
-            lines: set[int] = set()
-            for span in changed:
-                lines.update(self._lines_of_span(span))
-            self._invalidate(sorted(lines))
+            self._invalidate(*(self._lines_of_span(span) for span in changed))
         else:
             self._cache.clear()
             self.refresh()

@@ -6,9 +6,13 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 
-class CachedLinesView(ScrollView):
+class CachedLinesView(ScrollView, inherit_bindings=False):
     """Subclasses say how many lines there are (`line_count`) and draw one
-    (`_draw`); a drawn line is kept in `_cache` until it is dropped from it."""
+    (`_draw`); a drawn line is kept in `_cache` until it is dropped from it.
+
+    The scroll bindings a ScrollView has (arrows, page up/down, home, end)
+    are left out: the screen's bindings for these keys move its cursor, and
+    the view follows the cursor."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
