@@ -506,13 +506,17 @@ async def test_an_article_pasted_into_the_archive_is_added_and_opened(archive) -
 
     text = (FIXTURES / "seed.txt").read_text(encoding="utf-8")
     app = ReaderApp(archive)
-    async with app.run_test(size=(110, 40)) as pilot:
+
+    async def paste(pilot) -> None:  # noqa: ANN001
         await pilot.press("P")
         await pilot.pause()
         app.post_message(events.Paste(text))
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
+
+    async with app.run_test(size=(110, 40)) as pilot:
+        await paste(pilot)
         screen = app.screen
         assert isinstance(screen, ArticleScreen)
         assert screen.article.title.startswith("Russia Discusses Ukraine")
@@ -522,12 +526,7 @@ async def test_an_article_pasted_into_the_archive_is_added_and_opened(archive) -
         # The same text again is the article already there.
         await pilot.press("q")
         await pilot.pause()
-        await pilot.press("P")
-        await pilot.pause()
-        app.post_message(events.Paste(text))
-        await pilot.pause()
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await paste(pilot)
         assert len(archive.articles()) == 1
         assert any("Already in the archive" in str(n.message) for n in app._notifications)  # noqa: SLF001
 
