@@ -679,8 +679,7 @@ class Archive:
             write_lock_state(fd, {"gen": secrets.token_hex(8), "dirty": left})
             state = read_lock_state(fd)
         if self.backups and not self._backup_checked:
-            self._backup_checked = True
-            self._backup_if_due()
+            self._backup_checked = self._backup_if_due()
         return str(state.get("gen") or "")
 
     def _end(self, fd: int, ok: bool, gen_before: str | None) -> None:
@@ -1311,15 +1310,21 @@ class Archive:
 
     # -- backups -------------------------------------------------------------------
 
-    def _backup_if_due(self) -> None:
+    def _backup_if_due(self) -> bool:
         """Before the first change of a session: a snapshot of the archive as it
-        is, if the newest is a day old (a backup never stops the change)."""
+        is, if the newest is a day old (a backup never stops the change).
+        Whether that is settled for the session: not while the archive holds
+        no article (its first articles, the samples say, are backed up before
+        the session's next change, not the next session's)."""
         from reader.core import backup
 
+        if not holds_articles(self.root):
+            return False
         try:
             backup.snapshot_if_due(self)
         except (OSError, StoreError) as err:
             self.backup_error = str(err)
+        return True
 
     def backup_if_due(self) -> None:
         """Take the day's backup now if one is due (otherwise the session's

@@ -46,6 +46,21 @@ def test_a_backup_before_the_first_change_of_a_session_at_most_daily(data_dir) -
     assert len(backup.list_backups(data_dir)) == 1  # not twice a day
 
 
+def test_a_session_that_began_on_an_empty_archive_is_backed_up_before_its_next_change(data_dir) -> None:  # noqa: ANN001
+    """The first run imports the samples into an empty archive (nothing to
+    back up then); the notes made after them in that session are not left
+    without a backup until the next session."""
+    a = Archive(data_dir)
+    first = a.save(_article(0)).id  # the samples, say
+    assert backup.list_backups(data_dir) == []
+    a.add_annotation(first, 0, 5, note="made in the first session")
+    [snap] = backup.list_backups(data_dir)
+    assert (snap.path / "articles" / first[:2] / f"{first}.json").exists()
+    a.add_annotation(first, 0, 5, note="a second one")
+    assert len(backup.list_backups(data_dir)) == 1  # once a session, as ever
+    a.close()
+
+
 def test_snapshots_link_bulky_files_and_copy_the_users_own(data_dir) -> None:  # noqa: ANN001
     ids = _fill(data_dir)
     a = Archive(data_dir)
