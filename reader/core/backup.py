@@ -252,11 +252,9 @@ def snapshot_if_due(archive: Archive, *, interval: float = INTERVAL) -> Path | N
     backups = list_backups(archive.data_dir)
     if backups and time.time() - backups[0].created < interval:
         return None
-    try:
-        with os.scandir(archive.root / "articles") as it:
-            if next(it, None) is None:
-                return None
-    except FileNotFoundError:
+    from reader.core.store import holds_articles
+
+    if not holds_articles(archive.root):
         return None
     archive.articles()  # raises ArchiveCorrupt on a damaged list file
     path = snapshot(archive.root, archive.data_dir)
