@@ -2,7 +2,12 @@
 
 Every article, title, note and tag passes through `clean_text` on its way in:
 terminal escape sequences (CSI, OSC, DCS...) are removed whole, and every other
-control character except newline and tab is dropped.
+control character except newline and tab is dropped, and so are the explicit
+bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069):
+an unclosed override in a title or a note turns the rest of a line around in
+anything that renders it (an exported note in a vault), so that text reads
+other than it is. The marks that cannot reach past themselves (LRM, RLM, ALM)
+stay, with the joiners right-to-left and emoji text needs.
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ _ESCAPES = re.compile(
     re.VERBOSE,
 )
 
-# C0 controls but \t and \n, DEL, C1 controls, and the byte-order mark.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff]")
+# C0 controls but \t and \n, DEL, C1 controls, the byte-order mark, and the
+# explicit bidirectional formatting characters.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(text: str) -> str:
