@@ -108,20 +108,36 @@ def _open_archive(args: argparse.Namespace):  # -> Archive
 
 def import_samples(archive) -> list[str]:  # noqa: ANN001 - Archive
     """Import the bundled sample articles; returns their ids."""
+    import time
+
     from reader.core.ingest import IngestError, ingest_file, iter_files
     from reader.resources import sample_articles
 
+    files = [(path, fmt) for path, fmt in iter_files([sample_articles()])
+             if fmt is not None and path.name.lower() != "readme.md"]
+    # The archive lists the newest first: each sample is saved a second
+    # before the one listed above it, so that the list opens on the news page
+    # (the shape most readers arrive with) and ends with the page of hostile
+    # markup, not in the order of random ids.
+    files.sort(key=lambda pf: (_SAMPLE_ORDER.index(pf[0].name) if pf[0].name in _SAMPLE_ORDER
+                               else len(_SAMPLE_ORDER), pf[0].name))
+    start = time.time()
     ids = []
-    for path, fmt in iter_files([sample_articles()]):
-        if fmt is None or path.name.lower() == "readme.md":
-            continue
+    for k, (path, _fmt) in enumerate(files):
         try:
             article = ingest_file(path)
         except IngestError:
             continue
         article.source_path = f"sample:{path.name}"
+        article.saved = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start - k))
         ids.append(archive.save(article).id)
     return ids
+
+
+#: The samples as the archive lists them on a first run, top first.
+_SAMPLE_ORDER = ("moscow-times-shoigu-calls.txt", "npr-plumbers-substitute-teachers.html",
+                 "coryd-brief-intro-to-git.html", "marginalia-a-short-history.md", "rossiya-chitateli-zametki.html",
+                 "hostile-markup-and-escapes.html")
 
 
 # ------------------------------------------------------------------ commands

@@ -519,3 +519,18 @@ def test_add_says_when_a_page_has_more_blocks_than_are_folded(cli, tmp_path: Pat
     [article_id] = [line.split()[0] for line in res.out.splitlines() if "runaway" in line.lower()]
     shown = cli("show", article_id).out
     assert "Paragraph 79 of the story" in shown
+
+
+def test_a_first_run_lists_the_samples_news_page_first_and_the_hostile_page_last(cli, archive) -> None:  # noqa: ANN001
+    """The samples are saved a second apart, so the archive's default order
+    (newest first) is the same on every first run, not that of their ids."""
+    from reader.cli import _SAMPLE_ORDER, import_samples
+    from reader.ui.widgets.archive_list import sort_rows
+
+    ids = import_samples(archive)
+    assert len(ids) == len(_SAMPLE_ORDER)
+    rows = sort_rows(archive.articles(), "saved")
+    assert [r.source_path for r in rows] == [f"sample:{name}" for name in _SAMPLE_ORDER]
+    assert rows[0].title.startswith("Russia Discusses Ukraine")
+    listed = cli("list").out.splitlines()
+    assert "Russia Discusses Ukraine" in listed[0] and "[bold]x[/bold]" in listed[-1]
