@@ -111,9 +111,11 @@ class Reading:
         self.rebuild()
 
     def toggle_all(self) -> bool:
-        """Unfold every run (or fold them all if all are open); returns
-        whether they are now unfolded."""
-        if len(self.expanded) == len(self.runs):
+        """Unfold every run, or fold them all when most are open; returns
+        whether they are now unfolded. Most, not all: after opening every
+        run and folding one more block (a rule), the next press folds
+        everything back, as the reader who opened them all means it to."""
+        if self.expanded and 2 * len(self.expanded) > len(self.runs):
             self.expanded.clear()
         else:
             self.expanded = set(range(len(self.runs)))

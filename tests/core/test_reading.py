@@ -50,6 +50,21 @@ def test_toggle_fold_shows_and_hides_the_run() -> None:
     assert r.toggle_all() is False
 
 
+def test_all_folds_toggle_by_what_most_runs_are() -> None:
+    """One run opened among folded ones: all open. All open but one (a
+    block just folded by a rule): all fold, not all open again."""
+    article, _labels = _article()
+    labels = [Label(True, "newsletter sign-up"), Label(False, ""), Label(True, "related links"), Label(False, ""),
+              Label(True, "donation appeal"), Label(False, "")]
+    r = Reading(article, labels)
+    assert len(r.runs) == 3
+    r.toggle_fold(0)
+    assert r.toggle_all() is True and r.expanded == {0, 1, 2}
+    r.toggle_fold(1)  # as the run of a block just folded is, under open ones
+    assert r.toggle_all() is False and not r.expanded
+    assert r.toggle_all() is True
+
+
 def test_block_jumps_and_find() -> None:
     article, labels = _article()
     r = Reading(article, labels)
