@@ -138,7 +138,9 @@ class Article:
 
     @property
     def word_count(self) -> int:
-        return len(self.text.split())
+        from reader.core.sentences import count_words
+
+        return count_words(self.text)
 
     def block_at(self, offset: int) -> int:
         """Index of the block holding (or nearest before) a text offset."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from reader.core.fold import FoldRun, Label, fold_runs
 from reader.core.models import Annotation, Article
-from reader.core.sentences import sentence_spans, word_spans
+from reader.core.sentences import count_words, sentence_spans, word_spans
 
 BLOCK = "block"
 FOLD = "fold"
@@ -239,24 +239,24 @@ class Reading:
         return max(0, min(offset, len(self.article.text)))
 
     def words_between(self, start: int, end: int) -> int:
-        """How many words text[start:end] holds, as str.split counts them.
+        """How many words text[start:end] holds, as count_words counts them.
         A long span is counted from each block's count, kept, and its two
         ends: a selection over a whole long page is counted at every key
         without reading all of it."""
         text = self.article.text
         if end - start < 20_000:
-            return len(text[start:end].split())
+            return count_words(text[start:end])
         blocks = self.article.blocks
         if self._words_before is None:
             counts = [0]
             for block in blocks:
-                counts.append(counts[-1] + len(block.text.split()))
+                counts.append(counts[-1] + count_words(block.text))
             self._words_before = counts
         first, last = self.article.block_at(start), self.article.block_at(end)
         if first == last:
-            return len(text[start:end].split())
+            return count_words(text[start:end])
         # Blocks are joined by blank lines: no word runs across two.
-        ends = len(text[start : blocks[first].end].split()) + len(text[blocks[last].start : end].split())
+        ends = count_words(text[start : blocks[first].end]) + count_words(text[blocks[last].start : end])
         return ends + self._words_before[last] - self._words_before[first + 1]
 
     def _shown_blocks_around(self, block_index: int, direction: int) -> list[int]:

@@ -21,7 +21,14 @@ _ABBREVIATIONS = frozenset(
 # End of a sentence: terminal punctuation, closing quotes/brackets, then space.
 _BOUNDARY = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s+)|[\u3002\uff01\uff1f]+[\u300d\u300f\u201d\uff09]*")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
-_WORD = re.compile(r"\w[\w'\u2019-]*|[^\w\s]", re.UNICODE)
+# Chinese and Japanese are written without spaces: each of their characters
+# counts as a word, and a selection grows by one at a time (Korean puts
+# spaces between its words, and is read like the rest).
+_CJ = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+_WORD = re.compile(rf"[{_CJ}]|[^\W{_CJ}](?:[^\W{_CJ}]|['\u2019-])*|[^\w\s]", re.UNICODE)
+# Words as a reader counts them: runs of non-space, each Chinese or Japanese
+# character alone, their punctuation (、。「」，！ ...) not at all.
+_COUNTED = re.compile(rf"[{_CJ}]|[^\s{_CJ}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+")
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
@@ -83,6 +90,14 @@ def _emit(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
         end -= 1
     if end > start:
         out.append((start, end))
+
+
+def count_words(text: str) -> int:
+    """How many words `text` holds: what str.split counts, but for text in
+    Chinese or Japanese, where each character counts as one."""
+    if text.isascii():
+        return len(text.split())
+    return len(_COUNTED.findall(text))
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:

@@ -108,11 +108,13 @@ def test_annotations_at_prefers_the_tightest() -> None:
     assert [a.id for a in Reading.annotations_at([wide, tight, orphan], 12, 15)] == ["a2", "a1"]
 
 
-def test_words_between_counts_as_split_does_on_long_spans() -> None:
+def test_words_between_counts_as_count_words_does_on_long_spans() -> None:
     import random
 
+    from reader.core.sentences import count_words
+
     rng = random.Random(7)
-    words = ["alpha", "beta,", "gamma.", "δέλτα", "x", "a-b", "(c)"]
+    words = ["alpha", "beta,", "gamma.", "δέλτα", "x", "a-b", "(c)", "读者在页边", "テキスト。"]
     blocks = [Block("paragraph", " ".join(rng.choice(words) for _ in range(rng.randint(1, 40))) + (" " if i % 5 else ""))
               for i in range(3000)]
     blocks[10] = Block("code", "line one\n  line two\n")
@@ -121,4 +123,4 @@ def test_words_between_counts_as_split_does_on_long_spans() -> None:
     n = len(article.text)
     spans = [(0, n), (1, n - 1)] + [tuple(sorted((rng.randrange(n + 1), rng.randrange(n + 1)))) for _ in range(300)]
     for start, end in spans:
-        assert r.words_between(start, end) == len(article.text[start:end].split()), (start, end)
+        assert r.words_between(start, end) == count_words(article.text[start:end]), (start, end)
