@@ -358,6 +358,16 @@ _STORY = (
              "Council approves the new bridge over the river", "Find A Location"]),
         # The breadcrumb's last step is the only headline the copy has.
         (4, ["Home > Blog > Council approves the new bridge over the river", "Find A Location"]),
+        # A credit line under the headline that no furniture pattern names
+        # ("Recipe by", "Fact checked by"): it is no headline, and lifts
+        # the line above it.
+        (4, ["Bridges, Town Hall, River Guides", "Council approves the new bridge over the river", "Recipe by Jane Doe",
+             "67 Reviews"]),
+        (4, ["Council approves the new bridge over the river", "Reviewed by Sam Roe", "Fact checked by",
+             "Jane Doe", "Fact checked by Jane Doe"]),
+        # Authors' names under a lone "By", the date beyond the byline's reach.
+        (4, ["Council approves the new bridge over the river", "By", "Jane Doe", ",", "Sam Roe", ", and",
+             "Town Desk Team", "Updated on March 3, 2025"]),
     ],
 )
 def test_a_browser_copy_finds_its_headline_among_the_lines_before_the_story(menu_items: int, head: list[str]) -> None:

@@ -457,6 +457,19 @@ _NOT_HEADLINE = re.compile(
     re.I,
 )
 _CRUMB = re.compile(r"[»›>/|]")
+#: Bylines the furniture patterns leave to the model ("Recipe by PJ Hamel",
+#: "Fact checked by ...", a lone "By" over the authors' names): never the
+#: headline, and what stands under it.
+_CREDIT_LINE = re.compile(
+    r"^(by|((recipe|words|story|text|reporting|review(ed)?|interview|article|written|edited|compiled|curated"
+    r"|translated|narrated|produced|photos?|photographs?|illustrations?|illustrated|(medically |expert )?reviewed"
+    r"|fact[- ]?checked|checked)\s+by\s+\S.*))$",
+    re.I)
+
+
+def _is_byline(text: str, s) -> bool:  # noqa: ANN001 - BlockStats
+    """A byline or a date line (under a headline)."""
+    return s.pattern == BYLINE or (s.words <= 8 and bool(_CREDIT_LINE.match(text.strip())))
 
 
 #: What a browser copy's headline gains per share of its words the story
@@ -527,7 +540,7 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
         if ("\n" in text or b.kind not in ("paragraph", "heading", "list_item")
                 or not ((3 if n > _SHORT_DOCUMENT else 2) <= s.words <= 25 or (stepped and s.words))
                 or text[-1] in ".:,;" or not (text[0].isupper() or text[0].isdigit() or not text[0].isascii())
-                or s.pattern or _NOT_HEADLINE.search(text)):
+                or s.pattern or _NOT_HEADLINE.search(text) or _CREDIT_LINE.match(text)):
             continue
         words = text.split()
         score = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit()) / len(words)
@@ -542,7 +555,7 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
             signs.append(3)
         elif seen.get(s.norm, 0) > 1:
             signs.append(-1.5)  # a menu item or a teaser that stands elsewhere too
-        byline = any(stats[j].pattern == BYLINE for j in range(i + 1, min(n, i + 7)))
+        byline = any(_is_byline(blocks[j].text, stats[j]) for j in range(i + 1, min(n, i + 7)))
         if byline:
             signs.append(2)
         if b.kind == "heading":
