@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -676,8 +677,7 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
 
                 def retrying(err: FetchError, attempt: int, pause: float, raw: str = raw) -> None:
                     # A slow server can take minutes over every attempt: say so as it happens.
-                    progress.print(f"{raw}: {err}; trying again{f' in {pause:.0f} s' if pause >= 1 else ''} "
-                                   f"(attempt {attempt} of {opts.retries + 1})", err=True)
+                    progress.print(_retry_line(raw, err, attempt, pause, opts.retries), err=True)
 
                 article, page = fetch_with_retries(url, opts, client=client, fetch=fetch_article, on_retry=retrying)
                 if args.tag:
@@ -728,6 +728,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_FAIL if report.failed else EXIT_OK
 
 
+def _retry_line(url: str, err: Exception, attempt: int, pause: float, retries: int) -> str:
+    """What `reader add URL` and `reader fetch` say before asking a page again."""
+    return f"{url}: {err}; trying again{f' in {pause:.0f} s' if pause >= 1 else ''} (attempt {attempt} of {retries + 1})"
+
+
 def cmd_fetch(args: argparse.Namespace) -> int:
     from reader.core.fetch import FetchOptions
     from reader.core.imports.pending import fetch_pending
@@ -747,16 +752,24 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         return EXIT_OK
     opts = FetchOptions.from_env(jobs=args.jobs, allow_local=True if args.allow_local else None)
     progress = Progress(len(rows), "Fetching", min_items=1)
+    # Retries are told from the fetching threads, outcomes from this one.
+    said = threading.Lock()
 
     def shown(outcome) -> None:  # noqa: ANN001 - Outcome
-        if outcome.status == "fetched":
-            progress.print(f"{short_id(outcome.article_id)}  {outcome.title}")
-        elif outcome.status == "duplicate":
-            progress.print(f"{short_id(outcome.article_id)}  {outcome.title}  (already in the archive)")
-        progress.step()
+        with said:
+            if outcome.status == "fetched":
+                progress.print(f"{short_id(outcome.article_id)}  {outcome.title}")
+            elif outcome.status == "duplicate":
+                progress.print(f"{short_id(outcome.article_id)}  {outcome.title}  (already in the archive)")
+            progress.step()
+
+    def retrying(row, err, attempt: int, pause: float) -> None:  # noqa: ANN001 - ArticleInfo, FetchError
+        # A slow or busy server can take minutes over every attempt: say so as it happens.
+        with said:
+            progress.print(_retry_line(row.url or row.title, err, attempt, pause, opts.retries), err=True)
 
     try:
-        report = fetch_pending(archive, rows, opts, on_outcome=shown)
+        report = fetch_pending(archive, rows, opts, on_outcome=shown, on_retry=retrying)
     finally:
         progress.close()
     for line in report.lines():

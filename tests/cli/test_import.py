@@ -209,6 +209,8 @@ def test_import_then_fetch(cli, server: PageServer, tmp_path: Path) -> None:  # 
     assert f"  {server.url('/pdf')}: not an HTML page (application/pdf)" in res.out
     assert "still pending: 0" in res.out
     assert server.hits["/flaky/two"] == 2
+    # The retry is told as it happens, on stderr, even when nobody watches a bar.
+    assert f"{server.url('/flaky/two')}: " in res.err and "; trying again" in res.err and "(attempt 2 of " in res.err
     listed = rows(cli)
     one = listed[server.url("/article/one")]
     assert one["status"] == "ok" and one["title"] == "The story of one"

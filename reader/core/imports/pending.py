@@ -60,9 +60,14 @@ def fetch_pending(
     opts: FetchOptions | None = None,
     *,
     on_outcome: Callable[[Outcome], None] | None = None,
+    on_retry: Callable[[ArticleInfo, FetchError, int, float], None] | None = None,
     sleep: Callable[[float], None] | None = None,
 ) -> FetchReport:
-    """Fetch `rows` (pending entries) with at most `opts.jobs` at once."""
+    """Fetch `rows` (pending entries) with at most `opts.jobs` at once.
+
+    `on_outcome(outcome)` is told of each entry done (in this thread);
+    `on_retry(row, error, next attempt number, pause)` before each pause of
+    an entry asked again (in the worker's thread)."""
     import time
 
     opts = opts or FetchOptions.from_env()
@@ -72,8 +77,12 @@ def fetch_pending(
     inflight: dict[Future[Any], ArticleInfo] = {}
 
     def work(row: ArticleInfo) -> Any:
+        def retrying(err: FetchError, attempt: int, pause: float) -> None:
+            if on_retry is not None:
+                on_retry(row, err, attempt, pause)
+
         return fetch_with_retries(row.url or "", opts, client=client, sleep=sleep or time.sleep,
-                                  fetch=fetch_article)
+                                  fetch=fetch_article, on_retry=retrying)
 
     try:
         with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
