@@ -365,6 +365,9 @@ _STORY = (
              "67 Reviews"]),
         (4, ["Council approves the new bridge over the river", "Reviewed by Sam Roe", "Fact checked by",
              "Jane Doe", "Fact checked by Jane Doe"]),
+        # The categories the post is filed under, capitalised, above it.
+        (4, ["Council, Traffic, River Guides", "Council approves the new bridge over the river",
+             "Last updated on March 12, 2026", "comments 36"]),
         # Authors' names under a lone "By", the date beyond the byline's reach.
         (4, ["Council approves the new bridge over the river", "By", "Jane Doe", ",", "Sam Roe", ", and",
              "Town Desk Team", "Updated on March 3, 2025"]),

@@ -451,6 +451,7 @@ def _headline(blocks: list[Block], feats: list[dict[str, float]], stats: list, f
 #: furniture ("Skip to content", "Table of contents", "Recommended: ...").
 _NOT_HEADLINE = re.compile(
     rf"^(by|von|par|por)\b|^(posted|published|updated|written|last updated|on)\b|{DATE}"
+    r"|^(about\s+)?(\d+|an?|one)\s+(seconds?|minutes?|mins?|hours?|days?|weeks?|months?|years?)\s+ago\b"
     r"|^(skip to|jump to|table of contents|contents|in this (section|article)|on this page|recommended|related"
     r"|read more|read next|see also|sign (in|up)|log ?in|subscribe|never miss|why trust|advertis|sponsored|menu"
     r"|search|share|follow us|you may also like|most popular|trending)\b",
@@ -465,6 +466,12 @@ _CREDIT_LINE = re.compile(
     r"|translated|narrated|produced|photos?|photographs?|illustrations?|illustrated|(medically |expert )?reviewed"
     r"|fact[- ]?checked|checked)\s+by\s+\S.*))$",
     re.I)
+
+
+#: A list of a post's categories or tags ("Best Of, Japan, Travel Guides"):
+#: three or more short capitalised names, commas between them, none of
+#: them joined by "and".
+_CATEGORY_LIST = re.compile(r"^[A-Z0-9][\w&'’-]*( [A-Z0-9&][\w&'’-]*){0,2}(, [A-Z0-9][\w&'’-]*( [A-Z0-9&][\w&'’-]*){0,2}){2,}$")
 
 
 def _is_byline(text: str, s) -> bool:  # noqa: ANN001 - BlockStats
@@ -562,6 +569,8 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
             signs.append(0.5)
         elif b.kind == "list_item":
             signs.append(-1)
+        if _CATEGORY_LIST.match(text):
+            signs.append(-1.5)  # the categories a post is filed under
         candidates.append((i, score, signs, crumb or byline, text))
     best, best_score, best_told = -1, float("-inf"), False
     if len(candidates) > 1:
