@@ -596,13 +596,7 @@ def _is_address(arg: str) -> bool:
 def _tag_existing(archive, article_id: str, tags: list[str] | None) -> list[str]:  # noqa: ANN001 - Archive
     """Give an article already in the archive the tags of `reader add --tag`;
     returns those it did not have."""
-    from reader.core.tags import normalise_tag
-
-    wanted = {t for t in (normalise_tag(x) for x in tags or ()) if t}
-    have = set(archive.info(article_id).tags)
-    if wanted - have:
-        archive.set_article_tags(article_id, sorted(have | wanted))
-    return sorted(wanted - have)
+    return archive.add_article_tags(article_id, tags or [])
 
 
 def _tagged_note(tags: list[str]) -> str:

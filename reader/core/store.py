@@ -1393,6 +1393,16 @@ class Archive:
             body.update({"tags": clean}, doc_ids=[1])
             self._update_row(article_id, {"tags": clean})
 
+    def add_article_tags(self, article_id: str, tags: list[str]) -> list[str]:
+        """Give an article the tags of `tags` it does not have (none of its
+        own is removed); returns those added, normalised, sorted."""
+        wanted = set(_clean_tags(tags))
+        with self.transaction():
+            have = set(self.info(article_id).tags)
+            if wanted - have:
+                self.set_article_tags(article_id, sorted(have | wanted))
+        return sorted(wanted - have)
+
     # -- pending entries: known by address, not fetched yet ----------------------
 
     def url_index(self) -> dict[str, str]:
@@ -1519,8 +1529,7 @@ class Archive:
             for row in self.articles():
                 if row.id != article_id and row.content_hash and row.content_hash == article.content_hash:
                     target = self.get(row.id)
-                    if set(old.tags) - set(target.tags):
-                        self.set_article_tags(row.id, sorted(set(target.tags) | set(old.tags)))
+                    self.add_article_tags(row.id, old.tags)
                     if old.note and f"\n\n{old.note}\n\n" not in f"\n\n{target.note}\n\n":
                         # The entry's note joins the article's own (never replaces it, nor is dropped).
                         self.set_article_note(row.id, f"{target.note}\n\n{old.note}" if target.note else old.note)
