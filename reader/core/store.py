@@ -1384,6 +1384,13 @@ class Archive:
             table.upsert(Document({"read": stamp}, doc_id=1))
             self._update_row(article_id, {"read": stamp})
 
+    def marked_unread(self, article_id: str) -> bool:
+        """Whether the user marked the article unread (`set_read(..., False)`
+        leaves its "read" empty in the notes file, where an article never
+        marked read has none): an import that says it was read leaves it so."""
+        doc = self._article_doc(article_id)
+        return "read" in doc and not doc["read"]
+
     def set_article_tags(self, article_id: str, tags: list[str]) -> None:
         clean = sorted({t for t in (normalise_tag(x) for x in tags) if t})
         with self.transaction():
