@@ -1410,6 +1410,35 @@ class Archive:
                 self.set_article_tags(article_id, sorted(have | wanted))
         return sorted(wanted - have)
 
+    def record_source(self, article_id: str, *, url: str | None = None, site: str | None = None) -> list[str]:
+        """Give an article the address (`url`, with its site when `site` is not
+        given) and the site it lacks: `reader add FILE --url` of a file already
+        here. One it has is never replaced, and an address another article has
+        is not taken (an address names one article). Returns what was
+        recorded: "url", "site", both or none."""
+        from reader.core.ingest import site_of
+
+        url, site = (clean_text(v).strip() if v else None for v in (url, site))
+        with self.transaction():
+            info = self.info(article_id)
+            fields: dict[str, str] = {}
+            if url and not info.url:
+                other = self.find_url(url)
+                if other is None or other.id == article_id:
+                    fields["url"] = url
+            site = site or (site_of(fields["url"]) if "url" in fields else None)
+            if site and not info.site:
+                fields["site"] = site
+            if not fields:
+                return []
+            self._intend(article_id, "save")
+            self._body_db(article_id).table("body", cache_size=0).update(fields, doc_ids=[1])
+            self._update_row(article_id, fields)
+            if "site" in fields:
+                # The site's repeated blocks and fold rules now count it in.
+                self._write_site_keys(self.get(article_id))
+            return sorted(fields)
+
     # -- pending entries: known by address, not fetched yet ----------------------
 
     def url_index(self) -> dict[str, str]:
