@@ -251,7 +251,10 @@ def _store_added(args: argparse.Namespace, archive, article, where: str, progres
         article.tags = sorted({*article.tags, *(normalise_tag(t) for t in args.tag)} - {""})
     try:
         result = archive.save(article)
-        tagged = _tag_existing(archive, result.id, args.tag) if result.status == "duplicate" else []
+        tagged, said = [], ""
+        if result.status == "duplicate":
+            tagged = _tag_existing(archive, result.id, args.tag)
+            said = _source_existing(archive, result.id, args.url, args.site)
     except Exception as err:  # noqa: BLE001 - one bad file never stops the rest
         from reader.core.store import ArchiveBusy, StoreError
 
@@ -260,7 +263,7 @@ def _store_added(args: argparse.Namespace, archive, article, where: str, progres
             raise CommandError(str(err)) from None
         progress.print(f"{where}: could not be stored ({type(err).__name__}: {err})", err=True)
         return False
-    progress.print(_saved_line(result) + _tagged_note(tagged))
+    progress.print(_saved_line(result, said) + _tagged_note(tagged))
     return True
 
 
@@ -613,13 +616,33 @@ def _is_address(arg: str) -> bool:
 def _tag_existing(archive, article_id: str, tags: list[str] | None) -> list[str]:  # noqa: ANN001 - Archive
     """Give an article already in the archive the tags of `reader add --tag`;
     returns those it did not have."""
-    from reader.core.tags import normalise_tag
+    return archive.add_article_tags(article_id, tags or [])
 
-    wanted = {t for t in (normalise_tag(x) for x in tags or ()) if t}
-    have = set(archive.info(article_id).tags)
-    if wanted - have:
-        archive.set_article_tags(article_id, sorted(have | wanted))
-    return sorted(wanted - have)
+
+def _source_existing(archive, article_id: str, url: str | None, site: str | None) -> str:  # noqa: ANN001 - Archive
+    """Give an article already in the archive the address (`reader add --url`)
+    and site (--site) it lacks; one it has is never replaced, and the line
+    says which it has. Returns what to say ("" for nothing)."""
+    if not url and not site:
+        return ""
+    from reader.core.fetch import url_key
+
+    info = archive.info(article_id)
+    recorded = archive.record_source(article_id, url=url, site=site)
+    said = []
+    if "url" in recorded:
+        said.append("source URL and site recorded" if site and "site" in recorded else "source URL recorded")
+    elif url and info.url and url_key(info.url) != url_key(url):
+        said.append(f"it already has the source URL {info.url}: --url not recorded")
+    elif url and not info.url:
+        other = archive.find_url(url)
+        owner = short_id(other.id) if other is not None else "another article"
+        said.append(f"{url} is the source URL of {owner} already: --url not recorded")
+    if site and "site" in recorded and "url" not in recorded:
+        said.append("site recorded")
+    elif site and "site" not in recorded and info.site and info.site != site:
+        said.append(f"it already has the site {info.site}: --site not recorded")
+    return "; ".join(said)
 
 
 def _tagged_note(tags: list[str]) -> str:
@@ -631,10 +654,11 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _saved_line(result) -> str:  # noqa: ANN001 - SaveResult
-    """What `reader add` says of one article it stored."""
-    note = {"added": "", "duplicate": "  (already in the archive)", "updated": "  (updated: new version"}.get(
-        result.status, "")
+def _saved_line(result, said: str = "") -> str:  # noqa: ANN001 - SaveResult
+    """What `reader add` says of one article it stored (`said`: what it did
+    with an article already in the archive, see `_source_existing`)."""
+    note = {"added": "", "duplicate": f"  (already in the archive{'; ' + said if said else ''})",
+            "updated": "  (updated: new version"}.get(result.status, "")
     if result.status == "updated":
         note += f"; {result.reanchored} note{'s' if result.reanchored != 1 else ''} kept"
         if result.changed:

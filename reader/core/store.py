@@ -1384,6 +1384,13 @@ class Archive:
             table.upsert(Document({"read": stamp}, doc_id=1))
             self._update_row(article_id, {"read": stamp})
 
+    def marked_unread(self, article_id: str) -> bool:
+        """Whether the user marked the article unread (`set_read(..., False)`
+        leaves its "read" empty in the notes file, where an article never
+        marked read has none): an import that says it was read leaves it so."""
+        doc = self._article_doc(article_id)
+        return "read" in doc and not doc["read"]
+
     def set_article_tags(self, article_id: str, tags: list[str]) -> None:
         clean = sorted({t for t in (normalise_tag(x) for x in tags) if t})
         with self.transaction():
@@ -1392,6 +1399,45 @@ class Archive:
             body = self._body_db(article_id).table("body", cache_size=0)
             body.update({"tags": clean}, doc_ids=[1])
             self._update_row(article_id, {"tags": clean})
+
+    def add_article_tags(self, article_id: str, tags: list[str]) -> list[str]:
+        """Give an article the tags of `tags` it does not have (none of its
+        own is removed); returns those added, normalised, sorted."""
+        wanted = set(_clean_tags(tags))
+        with self.transaction():
+            have = set(self.info(article_id).tags)
+            if wanted - have:
+                self.set_article_tags(article_id, sorted(have | wanted))
+        return sorted(wanted - have)
+
+    def record_source(self, article_id: str, *, url: str | None = None, site: str | None = None) -> list[str]:
+        """Give an article the address (`url`, with its site when `site` is not
+        given) and the site it lacks: `reader add FILE --url` of a file already
+        here. One it has is never replaced, and an address another article has
+        is not taken (an address names one article). Returns what was
+        recorded: "url", "site", both or none."""
+        from reader.core.ingest import site_of
+
+        url, site = (clean_text(v).strip() if v else None for v in (url, site))
+        with self.transaction():
+            info = self.info(article_id)
+            fields: dict[str, str] = {}
+            if url and not info.url:
+                other = self.find_url(url)
+                if other is None or other.id == article_id:
+                    fields["url"] = url
+            site = site or (site_of(fields["url"]) if "url" in fields else None)
+            if site and not info.site:
+                fields["site"] = site
+            if not fields:
+                return []
+            self._intend(article_id, "save")
+            self._body_db(article_id).table("body", cache_size=0).update(fields, doc_ids=[1])
+            self._update_row(article_id, fields)
+            if "site" in fields:
+                # The site's repeated blocks and fold rules now count it in.
+                self._write_site_keys(self.get(article_id))
+            return sorted(fields)
 
     # -- pending entries: known by address, not fetched yet ----------------------
 
@@ -1519,8 +1565,7 @@ class Archive:
             for row in self.articles():
                 if row.id != article_id and row.content_hash and row.content_hash == article.content_hash:
                     target = self.get(row.id)
-                    if set(old.tags) - set(target.tags):
-                        self.set_article_tags(row.id, sorted(set(target.tags) | set(old.tags)))
+                    self.add_article_tags(row.id, old.tags)
                     if old.note and f"\n\n{old.note}\n\n" not in f"\n\n{target.note}\n\n":
                         # The entry's note joins the article's own (never replaces it, nor is dropped).
                         self.set_article_note(row.id, f"{target.note}\n\n{old.note}" if target.note else old.note)

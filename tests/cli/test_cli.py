@@ -117,6 +117,74 @@ def test_add_with_tag_of_a_file_already_here_tags_the_article(cli, seed_path: Pa
     assert same.code == 0 and "tagged" not in same.out
 
 
+def test_add_with_url_of_a_file_already_here_records_the_url_it_lacks(cli, seed_path: Path, tmp_path: Path) -> None:
+    # Added once from the file alone; added again with the address it came
+    # from: the article takes the address (and its site), and the line says so.
+    short = _add_seed(cli, seed_path)
+    copy = tmp_path / "copy-of-seed.txt"
+    copy.write_bytes(seed_path.read_bytes())
+    url = "https://www.themoscowtimes.com/2022/10/23/russia"
+    again = cli("add", copy, "--url", url, "--tag", "ukraine")
+    assert again.code == 0, again.err
+    assert "(already in the archive; source URL recorded)  (tagged #ukraine)" in again.out
+    (row,) = json.loads(cli("list", "--json").out)
+    assert row["id"].startswith(short) and row["url"] == url and row["site"] == "themoscowtimes.com"
+    # A fold rule of that site now applies to it.
+    text = "It added that the call was requested by the Russian side."
+    assert cli("fold-rule", "add", "--site", "themoscowtimes.com", text).code == 0
+    assert text not in cli("show", short).out
+    # An address it has is never replaced: the line says which it has.
+    other = cli("add", seed_path, "--url", "https://example.org/elsewhere")
+    assert other.code == 0, other.err
+    assert f"(already in the archive; it already has the source URL {url}: --url not recorded)" in other.out
+    assert json.loads(cli("list", "--json").out)[0]["url"] == url
+    same = cli("add", seed_path, "--url", url)
+    assert same.code == 0 and same.out.rstrip().endswith("(already in the archive)")
+    assert cli("doctor").code == 0
+
+
+def test_add_with_url_of_another_article_records_nothing(cli, seed_path: Path, tmp_path: Path) -> None:
+    # An address names one article: a file already here (without one) is not
+    # given the address of another.
+    short = _add_seed(cli, seed_path)
+    note = tmp_path / "note.txt"
+    note.write_text("The pier will close for repairs next spring, the council said on Monday.\n")
+    url = "https://example.org/pier"
+    pier = cli("add", note, "--url", url).out.split()[0]
+    again = cli("add", seed_path, "--url", url)
+    assert again.code == 0, again.err
+    assert f"(already in the archive; {url} is the source URL of {pier} already: --url not recorded)" in again.out
+    rows = {r["id"][:8]: r for r in json.loads(cli("list", "--json").out)}
+    assert rows[short]["url"] is None and rows[short]["site"] is None and rows[pier]["url"] == url
+
+
+def test_add_with_site_of_a_file_already_here_records_the_site_it_lacks(cli, seed_path: Path) -> None:
+    short = _add_seed(cli, seed_path)
+    again = cli("add", seed_path, "--site", "WWW.TheMoscowTimes.com")
+    assert again.code == 0 and "(already in the archive; site recorded)" in again.out
+    (row,) = json.loads(cli("list", "--json").out)
+    assert row["id"].startswith(short) and row["site"] == "themoscowtimes.com" and row["url"] is None
+    other = cli("add", seed_path, "--site", "example.org")
+    assert other.code == 0
+    assert "(already in the archive; it already has the site themoscowtimes.com: --site not recorded)" in other.out
+    assert json.loads(cli("list", "--json").out)[0]["site"] == "themoscowtimes.com"
+    # The address it lacks is still taken; its site stays the one given.
+    url = "https://www.themoscowtimes.com/2022/10/23/russia"
+    both = cli("add", seed_path, "--url", url)
+    assert both.code == 0 and "(already in the archive; source URL recorded)" in both.out
+    (row,) = json.loads(cli("list", "--json").out)
+    assert row["url"] == url and row["site"] == "themoscowtimes.com"
+
+
+def test_add_with_url_and_site_of_a_file_already_here(cli, seed_path: Path) -> None:
+    _add_seed(cli, seed_path)
+    url = "https://mirror.example.net/russia"
+    res = cli("add", seed_path, "--url", url, "--site", "themoscowtimes.com")
+    assert res.code == 0 and "(already in the archive; source URL and site recorded)" in res.out
+    (row,) = json.loads(cli("list", "--json").out)
+    assert row["url"] == url and row["site"] == "themoscowtimes.com"
+
+
 def test_add_reports_bad_files_and_goes_on(cli, seed_path: Path, tmp_path: Path) -> None:
     folder = tmp_path / "saved"
     (folder / "sub").mkdir(parents=True)

@@ -193,7 +193,7 @@ def test_import_then_fetch(cli, server: PageServer, tmp_path: Path) -> None:  # 
     res = cli("import", "pocket", export)
     assert res.code == 0, res.err
     assert "imported: 5 (0 with their text, 5 to fetch)" in res.out
-    assert "duplicates skipped: 0" in res.out and "failed: 0" in res.out
+    assert "already in the archive: 0" in res.out and "failed: 0" in res.out
     assert "reader fetch" in res.out
     listed = rows(cli)
     assert {r["status"] for r in listed.values()} == {"pending"}
@@ -227,7 +227,7 @@ def test_import_then_fetch(cli, server: PageServer, tmp_path: Path) -> None:  # 
 
     # Importing the export again adds nothing.
     res = cli("import", "pocket", export)
-    assert "imported: 0" in res.out and "duplicates skipped: 5" in res.out
+    assert "imported: 0" in res.out and "already in the archive: 5" in res.out
     assert len(rows(cli)) == 5
 
 
@@ -308,7 +308,7 @@ def test_omnivore_import_then_fetch_anchors_waiting_highlights(cli, server: Page
     assert len(orphans) == 1 and orphans[0]["quote"].startswith("a quote from some other page")
     # Importing again duplicates neither the article nor its highlights.
     res = cli("import", "omnivore", export)
-    assert "duplicates skipped: 1" in res.out and "2 already imported" in res.out
+    assert "already in the archive: 1" in res.out and "2 already imported" in res.out
     assert len(json.loads(cli("notes", entry["id"], "--json").out)["annotations"]) == 2
 
 
@@ -321,7 +321,28 @@ def test_import_summaries_for_each_service(cli) -> None:  # noqa: ANN001
     assert "imported: 3 (1 with their text, 2 to fetch)" in res.out
     assert "highlights: 3 new (2 placed, 1 orphaned)" in res.out
     res = cli("import", "wallabag", FIX / "wallabag.json")
-    assert "imported: 0" in res.out and "duplicates skipped: 3" in res.out
+    assert "imported: 0" in res.out and "already in the archive: 3" in res.out
+
+
+def test_import_again_of_a_later_export_adds_its_tags_and_read_state(cli, tmp_path: Path) -> None:  # noqa: ANN001
+    head = "title,url,time_added,tags,status\n"
+    first = tmp_path / "part_1.csv"
+    first.write_text(head + "One,https://example.org/one,1700000000,news,unread\n"
+                     "Two,https://example.org/two,1700000001,,unread\n")
+    assert cli("import", "pocket", first).code == 0
+    one = rows(cli)["https://example.org/one"]["id"]
+    assert cli("note", "--article", one, "--set", "mine").code == 0
+    later = tmp_path / "part_2.csv"
+    later.write_text(head + "One,https://example.org/one,1700000000,news|Long Read,archive\n"
+                     "Two,https://example.org/two,1700000001,,unread\n")
+    res = cli("import", "pocket", later)
+    assert res.code == 0, res.err
+    assert "  already in the archive: 2 (1 given new tags, 1 marked read)" in res.out.splitlines()
+    listed = rows(cli)
+    assert listed["https://example.org/one"]["tags"] == ["long-read", "news"] and listed["https://example.org/one"]["read"]
+    assert listed["https://example.org/two"]["tags"] == [] and not listed["https://example.org/two"]["read"]
+    again = cli("import", "pocket", later)
+    assert "  already in the archive: 2" in again.out.splitlines()
 
 
 def test_notes_shows_the_article_note_an_import_brought(cli) -> None:  # noqa: ANN001

@@ -638,6 +638,102 @@ def test_read_state_is_the_users_after_import(archive) -> None:  # noqa: ANN001
     assert archive.info(bridge.id).status == "ok"
 
 
+# ---------------------------------------------------------------- an export again
+
+
+def test_a_pocket_export_again_brings_its_new_tags_and_read_state(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    """Exported again later, with more tags and more read: the tags the
+    articles lack join theirs (none removed, none twice), and read there is
+    read here."""
+    head = "title,url,time_added,tags,status\n"
+    first = tmp_path / "first.csv"
+    first.write_text(head + "Bridge,https://example.org/bridge,1600000000,politics|long read,unread\n"
+                     "Tides,https://example.org/tides,1600000001,science,unread\n"
+                     "Budget,https://example.org/budget,1600000002,,unread\n")
+    import_pocket(archive, first)
+    rows = by_url(archive)
+    bridge, tides, budget = (rows[f"https://example.org/{k}"] for k in ("bridge", "tides", "budget"))
+    archive.add_article_tags(bridge.id, ["mine"])
+    later = tmp_path / "later.csv"
+    later.write_text(head + "Bridge,https://example.org/bridge,1600000000,Politics|transport,archive\n"
+                     "Tides,https://example.org/tides/,1600000001,science,unread\n"
+                     "Budget,https://example.org/budget,1600000002,money|Money,archive\n")
+    report = import_pocket(archive, later)
+    assert (report.pending, report.duplicates) == (0, 3)
+    assert archive.info(bridge.id).tags == ["long-read", "mine", "politics", "transport"]
+    assert archive.info(tides.id).tags == ["science"] and not archive.info(tides.id).read
+    assert archive.info(budget.id).tags == ["money"]
+    assert archive.info(bridge.id).read and archive.info(budget.id).read
+    assert "  already in the archive: 3 (2 given new tags, 2 marked read)" in report.lines()
+    # Once: the same export again changes nothing, and says so.
+    again = import_pocket(archive, later)
+    assert "  already in the archive: 3" in again.lines()
+    assert archive.info(bridge.id).tags == ["long-read", "mine", "politics", "transport"]
+
+
+def test_an_instapaper_export_again_brings_its_tags_and_archive(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    head = "URL,Title,Selection,Folder,Timestamp,Tags\n"
+    first = tmp_path / "first.csv"
+    first.write_text(head + 'https://i.example/1,One,,Unread,1650000000,"[""ml""]"\n'
+                     "https://i.example/2,Two,,Unread,1650000001,[]\n"
+                     "https://i.example/3,Three,,Archive,1650000002,[]\n", encoding="utf-8")
+    import_instapaper(archive, first)
+    rows = by_url(archive)
+    one, two, three = (rows[f"https://i.example/{n}"] for n in (1, 2, 3))
+    archive.set_read(three.id, False)  # read there, marked unread here: the user's choice stands
+    later = tmp_path / "later.csv"
+    later.write_text(head + 'https://i.example/1,One,,Archive,1650000000,"[""ml"", ""Papers""]"\n'
+                     "https://i.example/2,Two,,Research,1650000001,[]\n"
+                     "https://i.example/3,Three,,Archive,1650000002,[]\n", encoding="utf-8")
+    report = import_instapaper(archive, later)
+    assert report.duplicates == 3
+    assert archive.info(one.id).tags == ["ml", "papers"] and archive.info(one.id).read
+    assert archive.info(two.id).tags == ["research"] and not archive.info(two.id).read  # a folder of the user's
+    assert not archive.info(three.id).read
+    assert "  already in the archive: 3 (2 given new tags, 1 marked read)" in report.lines()
+
+
+def test_an_omnivore_export_again_brings_its_new_labels_and_archived_state(archive, omnivore_zip: Path,  # noqa: ANN001
+                                                                         tmp_path: Path) -> None:
+    import_omnivore(archive, omnivore_zip)
+    rows = by_url(archive)
+    tides = rows["https://example.com/science/tides-and-the-moon"]
+    never = rows["https://example.net/never-fetched"]
+    assert not tides.read and tides.tags == []
+    src = tmp_path / "omnivore"
+    shutil.copytree(FIX / "omnivore", src)
+    meta = src / "metadata_0_to_4.json"
+    items = json.loads(meta.read_text(encoding="utf-8"))
+    for item in items:
+        if item["url"] == tides.url:  # saved with its text
+            item.update(labels=[{"name": "Moon"}], state="ARCHIVED", archivedAt="2024-08-01T09:00:00.000Z")
+        if item["url"] == never.url:  # a link still to fetch
+            item["labels"] = ["later", "Tides"]
+    meta.write_text(json.dumps(items), encoding="utf-8")
+    report = import_omnivore(archive, zip_dir(src, tmp_path / "later.zip"))
+    assert (report.imported, report.updated, report.duplicates) == (0, 0, 3)
+    assert archive.info(tides.id).tags == ["moon"] and archive.info(tides.id).read == "2024-08-01T09:00:00Z"
+    assert archive.info(never.id).tags == ["later", "tides"]
+    assert "  already in the archive: 3 (2 given new tags, 1 marked read)" in report.lines()
+
+
+def test_an_export_again_with_changed_text_brings_its_read_state(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    def export(body: str, **more: object) -> Path:
+        path = tmp_path / "wallabag.json"
+        path.write_text(json.dumps([{"url": "https://science.example.org/sleep", "title": "On sleep",
+                                     "content": f"<p>{body}</p>", **more}]), encoding="utf-8")
+        return path
+
+    import_wallabag(archive, export("Subjects who slept after learning recalled more words the next day."))
+    (row,) = archive.articles()
+    report = import_wallabag(archive, export("Subjects who slept after learning recalled more words, and faster.",
+                                             tags=[{"label": "Sleep"}], is_archived=1))
+    assert report.updated == 1
+    assert archive.info(row.id).tags == ["sleep"] and archive.info(row.id).read
+    assert any(line.startswith("  updated: 1 (") and line.endswith("; 1 given new tags, 1 marked read)")
+               for line in report.lines())
+
+
 def test_read_state_survives_an_article_imported_again_with_changed_text(archive) -> None:  # noqa: ANN001
     first = archive.save(_page("https://example.org/changing", "The first version of the story, as saved."))
     archive.set_article_note(first.id, "my note")

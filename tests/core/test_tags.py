@@ -73,3 +73,12 @@ def test_a_built_in_or_unusable_tag_is_refused(archive: Archive, old: str, new: 
     with pytest.raises(StoreError):
         archive.rename_tag(old, new)
     assert archive.annotation(ann.id).tags == ["claim", "topic"]
+
+
+def test_adding_tags_to_an_article_keeps_its_own_and_doubles_none(archive: Archive) -> None:
+    one, _two = _two_articles(archive)
+    archive.set_article_tags(one, ["health", "to-check"])
+    assert archive.add_article_tags(one, ["#Health", "Sleep", "sleep", " "]) == ["sleep"]
+    assert archive.info(one).tags == archive.get(one).tags == ["health", "sleep", "to-check"]
+    assert archive.add_article_tags(one, ["health"]) == []
+    assert archive.info(one).tags == ["health", "sleep", "to-check"]

@@ -6,6 +6,8 @@ returns an `ImportReport`. Links without content become pending entries (see
 export is folded at once, and its highlights anchored in our text (the exact
 quote, then a fuzzy match), or kept as orphans, never dropped. Importing the
 same file again adds nothing: addresses, texts and highlight ids all repeat.
+An export made later (with more tags, more read) gives the articles already
+here the tags they lack and their read state (`join_known`).
 """
 
 from __future__ import annotations
@@ -67,6 +69,10 @@ class ImportReport:
     pending: int = 0  # links to fetch
     updated: int = 0  # an article already here, given this export's text
     duplicates: int = 0
+    #: Of the articles already here (by status: "duplicate", "updated"), those
+    #: this export gave tags they lacked, and those it marked read.
+    given_tags: Counter[str] = field(default_factory=Counter)
+    marked_read: Counter[str] = field(default_factory=Counter)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
     highlights: int = 0  # new annotations
     placed: int = 0
@@ -88,6 +94,15 @@ class ImportReport:
     def fail(self, what: str, why: str) -> None:
         self.failed.append((clean_line(what)[:160], clean_line(why)[:200]))
 
+    def joined(self, status: str) -> list[str]:
+        """What the export changed on the articles of `status` already here."""
+        out = []
+        if self.given_tags[status]:
+            out.append(f"{self.given_tags[status]} given new tags")
+        if self.marked_read[status]:
+            out.append(f"{self.marked_read[status]} marked read")
+        return out
+
     def lines(self) -> list[str]:
         """The summary, as printed by `reader import`."""
         total = self.imported + self.pending + self.updated + self.duplicates + len(self.failed)
@@ -95,7 +110,8 @@ class ImportReport:
         out.append(f"  imported: {self.imported + self.pending}"
                    + (f" ({self.imported} with their text, {self.pending} to fetch)" if self.pending else ""))
         if self.updated:
-            out.append(f"  updated: {self.updated} (already here; the export's text kept as the new version)")
+            joined = "; " + ", ".join(self.joined("updated")) if self.joined("updated") else ""
+            out.append(f"  updated: {self.updated} (already here; the export's text kept as the new version{joined})")
             if self.notes_kept or self.notes_orphaned:
                 line = f"    their notes: {self.notes_kept} kept"
                 if self.notes_changed:
@@ -114,9 +130,11 @@ class ImportReport:
             if self.highlights_deleted:
                 line += f", {self.highlights_deleted} deleted by you (left deleted)"
             out.append(line)
-        joined = (f" ({self.notes_joined} note{'s' if self.notes_joined != 1 else ''} joined to the note "
-                  "of the article already here)") if self.notes_joined else ""
-        out.append(f"  duplicates skipped: {self.duplicates}{joined}")
+        known = self.joined("duplicate")
+        if self.notes_joined:
+            known.append(f"{self.notes_joined} note{'s' if self.notes_joined != 1 else ''} joined to the note "
+                         "of the article")
+        out.append(f"  already in the archive: {self.duplicates}" + (f" ({', '.join(known)})" if known else ""))
         out.append(f"  failed: {len(self.failed)}")
         for what, why in self.failed[:50]:
             out.append(f"    {what}: {why}")
@@ -247,6 +265,20 @@ def clean_title(title: Any, url: str) -> str:
 # ---------------------------------------------------------------- storing
 
 
+def join_known(archive: Any, article_id: str, tags: list[str], read: bool | str, report: ImportReport,
+               status: str) -> None:
+    """What an export says of an article already here joins it: the tags it
+    lacks (the user's own stay, none is doubled: an export made later, with
+    more tags, adds those), and read there (when, if known) is read here,
+    unless the user marked it unread here since: that choice stands."""
+    with archive.transaction():
+        if archive.add_article_tags(article_id, tags):
+            report.given_tags[status] += 1
+        if read and not archive.info(article_id).read and not archive.marked_unread(article_id):
+            archive.set_read(article_id, when=read if isinstance(read, str) else None)
+            report.marked_read[status] += 1
+
+
 def store_entries(archive: Any, entries: list[Entry], report: ImportReport, source: str) -> list[str | None]:
     """Add links as pending entries; each result is the entry's article id
     (new or the one already here), or None when the link was refused."""
@@ -275,8 +307,10 @@ def store_entries(archive: Any, entries: list[Entry], report: ImportReport, sour
                 report.pending += 1
                 continue
             report.duplicates += 1
-            # The link is here already (from another export, say): the note
-            # the user made with this entry joins the article's note, once.
+            # The link is here already (from another export, or this one run
+            # before): the entry's tags and read state join the article, and
+            # the note the user made with it joins the article's note, once.
+            join_known(archive, res.id, entries[i].tags, entries[i].read, report, "duplicate")
             if entry["note"] and archive.add_imported_note(res.id, entry["note_key"], entry["note"]):
                 report.notes_joined += 1
     return ids
@@ -367,24 +401,19 @@ def save_with_content(archive: Any, article: Any, report: ImportReport, *, raw_h
                       raw_meta: dict[str, Any] | None = None, read: bool | str = False) -> tuple[str, str]:
     """Store an article that came with its text: it fills a pending entry of
     the same address, or is added, or is recognised. Returns (id, status).
-    `read` (read or archived where it comes from; when, if known) marks an
-    article new here as read; one already here keeps what the user made of it."""
+    `read` (read or archived where it comes from; when, if known) marks the
+    article read, new here or already here (see `join_known`)."""
     if article.url and article.url in report.seen:
         # The export's second entry for an address: its text does not replace
         # the first's (and orphan the highlights that came with it); its tags
         # join the first's, and read there is read here.
         article_id = report.seen[article.url]
         report.duplicates += 1
-        with archive.transaction():
-            info = archive.info(article_id)
-            tags = sorted(set(info.tags) | set(article.tags))
-            if tags != sorted(info.tags):
-                archive.set_article_tags(article_id, tags)
-            if read and not info.read:
-                archive.set_read(article_id, when=read if isinstance(read, str) else None)
+        join_known(archive, article_id, article.tags, read, report, "duplicate")
         return article_id, "duplicate"
     with archive.transaction():
         row = archive.find_url(article.url) if article.url else None
+        had = set(row.tags) if row is not None else set()
         if row is not None and row.status in ("pending", "failed"):
             res = archive.fill_pending(row.id, article)
         else:
@@ -403,8 +432,19 @@ def save_with_content(archive: Any, article: Any, report: ImportReport, *, raw_h
             report.duplicates += 1
         if raw_html and status != "duplicate":
             archive.put_raw(res.id, raw_html, raw_meta or {})
-        if read and status == "added" and not archive.info(res.id).read:
-            archive.set_read(res.id, when=read if isinstance(read, str) else None)
+        if status == "added":
+            # New here, or a pending entry of this address filled: read there
+            # is read here, unless the user marked the entry unread.
+            if read and not archive.info(res.id).read and not archive.marked_unread(res.id):
+                archive.set_read(res.id, when=read if isinstance(read, str) else None)
+        elif status == "updated":
+            # The new version took the export's tags with its text (see
+            # `Archive.save`): counted here, as those of a duplicate are.
+            if row is not None and row.id == res.id and set(res.article.tags) - had:
+                report.given_tags[status] += 1
+            join_known(archive, res.id, article.tags, read, report, status)
+        elif status == "duplicate":
+            join_known(archive, res.id, article.tags, read, report, status)
         if article.url:
             report.seen[article.url] = res.id
         return res.id, status
