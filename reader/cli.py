@@ -693,8 +693,9 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
                 row = archive.find_url(url)
                 if row is not None and row.status not in ("pending", "failed") and not args.refresh:
                     tagged = _tag_existing(archive, row.id, args.tag)
+                    said = _source_existing(archive, row.id, None, args.site)
                     progress.print(f"{short_id(row.id)}  {row.title}  (already in the archive; not fetched again: "
-                                   "--refresh fetches it again)" + _tagged_note(tagged))
+                                   f"--refresh fetches it again{'; ' + said if said else ''})" + _tagged_note(tagged))
                     progress.step()
                     continue
                 client = client or make_client(opts)

@@ -364,3 +364,15 @@ def test_import_wrong_file_is_one_line(cli, tmp_path: Path) -> None:  # noqa: AN
     assert res.code == 1 and res.err.strip().count("\n") == 0 and "no such file" in res.err
     res = cli("import", "pocket")
     assert res.code == 2  # usage
+
+
+def test_add_url_site_of_a_page_already_here_is_answered_not_ignored(cli, server: PageServer) -> None:  # noqa: ANN001
+    """As for a file: the site an article has is never replaced, and the line says so."""
+    url = server.url("/article/sited")
+    assert cli("add", url).code == 0
+    site = rows(cli)[url]["site"]
+    assert site
+    res = cli("add", url, "--site", "other.example")
+    assert res.code == 0
+    assert f"--refresh fetches it again; it already has the site {site}: --site not recorded)" in res.out
+    assert rows(cli)[url]["site"] == site
