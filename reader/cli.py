@@ -1098,7 +1098,9 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p = command("import-notes", cmd_import_notes, "take edits made to exported Markdown back into the archive",
                 formatter_class=argparse.RawDescriptionHelpFormatter,
                 epilog="example: reader import-notes ~/vault/reading --dry-run\n\n"
-                       "Edited notes, Tags: lines and the article's note are applied by ^id. A section deleted\n"
+                       "Edited notes, Tags: lines and the article's note are applied by ^id; a note (and a\n"
+                       "Tags: line first) written under the ^id of a mark exported without them is taken too,\n"
+                       "as is an article note written under its <!-- reader:note --> line. A section deleted\n"
                        "from a file is reported and deleted only with --apply-deletions. Conflicts (changed in\n"
                        "the archive since the export, and in the file), unknown ids and quotes edited beyond\n"
                        "recognition are reported, never applied; --force settles conflicts for the file.")

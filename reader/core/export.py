@@ -16,7 +16,7 @@ Markdown, one file per article (``reader export --out DIR``)::
 
     Source: [site](<https://...>)
 
-    ## Note
+    ## Note                        only over a note
 
     <!-- reader:note base=... -->
     The article's own note.
@@ -30,15 +30,22 @@ Markdown, one file per article (``reader export --out DIR``)::
 
     ^3f2a9c1b0d
 
-    Tags: #claim #topic/sub
+    Tags: #claim #topic/sub       only when it has tags to show
 
-    The annotation's note.
+    The annotation's note.        only when it has one
 
     ## Orphaned
     ...
 
 The HTML comments are invisible in Obsidian's reading view; `reader
-import-notes` (reader.core.notes_import) uses them to take edits back. The
+import-notes` (reader.core.notes_import) uses them to take edits back. Nothing
+empty is written for a vault to show: an article without a note has no
+``## Note`` heading, only its note marker, and a note written under that marker
+is imported; an annotation without tags has no ``Tags:`` line, and one without
+a note ends at its ``^id``: a note written under the ``^id``, and a ``Tags:``
+line put first, are imported. A section without a ``Tags:`` line leaves the
+annotation's tags as they are (an empty ``Tags:`` line removes them). The one
+empty line kept: ``Tags:`` over a note whose first line would read as one. The
 ``base`` of a marker is a fingerprint of what was exported (tags and note), so
 an import can tell an edit in the file from a change in the archive since the
 export. The article marker lists every annotation exported, so a section the
@@ -114,6 +121,15 @@ ANNOTATION_MARKER = re.compile(r"^<!-- reader:annotation base=(?P<base>[0-9a-f]*
 ANY_MARKER = re.compile(r"^<!-- reader:")
 BLOCK_ID = re.compile(r"^\^(?P<id>[A-Za-z0-9-]+)\s*$")
 TAGS_LINE = re.compile(r"^tags:(?P<tags>.*)$", re.IGNORECASE)
+
+
+def tags_line_match(line: str) -> re.Match[str] | None:
+    """`line` read as an annotation's Tags: line (the first line after its
+    ^id that is not blank), or None. The export asks it of a note's first
+    line, import-notes of the file's: the two read the file alike."""
+    return TAGS_LINE.match(line.strip())
+
+
 #: Before the ^id line: what the quote read when the note was made, when the
 #: article's text has changed under it since (import-notes leaves it out).
 WAS_PREFIX = "When marked, it read: "
@@ -518,10 +534,22 @@ def _annotation_block(ann: Annotation, fingerprint: str) -> list[str]:
     lines += render_quote(ann.exact)
     if ann.was:
         lines += ["", WAS_PREFIX + "\u201c" + escape_inline(one_line(ann.was)) + "\u201d"]
-    lines += ["", f"^{ann.id}", "", tags_line(ann.tags)]
-    note = render_note(ann.note)
-    if note:
-        lines += [""] + note
+    return lines + ["", f"^{ann.id}"] + annotation_tail(ann.tags, ann.note)
+
+
+def annotation_tail(tags: Iterable[str], note: str) -> list[str]:
+    """What follows an annotation's ^id line: its Tags: line and its note,
+    each after a blank line, and only when there is something to show."""
+    lines: list[str] = []
+    rendered = render_note(note)
+    # No empty "Tags:" line in a vault: import-notes reads a section without
+    # one as tags not edited, and a Tags: line the user puts under the ^id as
+    # the tags. Only a note whose first line would itself be read as that line
+    # keeps an empty one above it.
+    if rendered_tags(tags) or (rendered and tags_line_match(rendered[0])):
+        lines += ["", tags_line(tags)]
+    if rendered:
+        lines += [""] + rendered
     return lines
 
 
@@ -571,8 +599,13 @@ def render_article_markdown(item: ArticleExport, *, group_by: str | None = None,
         marker += " head=" + header_fingerprint("\n".join(lines))
     lines.insert(marker_at, marker + " -->")
     if item.note is not None:
-        lines += [NOTE_HEADING, "", f"<!-- reader:note base={note_fingerprint(item.note)} -->"]
-        lines += render_note(item.note) + [""]
+        note = render_note(item.note)
+        # The heading only over a note (an empty one is clutter in a vault);
+        # the marker, invisible in Obsidian, either way: it is where a note
+        # written in the file is taken from.
+        if note:
+            lines += [NOTE_HEADING, ""]
+        lines += [f"<!-- reader:note base={note_fingerprint(item.note)} -->"] + note + [""]
     for heading, anns in _sections(item.annotations, group_by):
         lines.append(heading)
         for ann in anns:

@@ -208,7 +208,7 @@ def test_group_by_tag_puts_other_tags_in_their_sections(archive) -> None:
     annotate(archive, article, "3333333333", "Seven eight nine.", ["question", "alpha"])
     text = ex.render_article_markdown(ex.collect(archive)[0], group_by="tag")
     headings = re.findall(r"^## .*$", text, re.M)
-    assert headings == ["## Note", "## Questions", "## Tagged alpha", "## Tagged topic/sub"]
+    assert headings == ["## Questions", "## Tagged alpha", "## Tagged topic/sub"]  # no note: no "## Note"
     # Each annotation once (block ids are unique in a file).
     assert sorted(re.findall(r"^\^(\w+)$", text, re.M)) == ["1111111111", "2222222222", "3333333333"]
 
@@ -611,3 +611,40 @@ def test_an_article_with_only_a_note_has_no_empty_annotations_section(archive, t
                     encoding="utf-8")
     import_notes(archive, [path])
     assert archive.article_note(article.id) == "Read it twice."
+
+
+def test_nothing_empty_is_written(archive, tmp_path: Path) -> None:
+    """No empty heading and no bare "Tags:" line: an article without a note
+    has only its (invisible) note marker, a highlight without tags or a note
+    ends at its ^id."""
+    article = make_article("0000000000bb", "Bare marks", ["A plain highlight here. Another one there."])
+    archive.save(article)
+    annotate(archive, article, "bbbbbbbbb1", "A plain highlight here.", [])
+    annotate(archive, article, "bbbbbbbbb2", "Another one there.", [], "Only a note.")
+    [path] = ex.export_to_folder(archive, None, tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert "## Note" not in text and "<!-- reader:note base=" in text
+    assert not re.search(r"^Tags:", text, re.M)  # (the front matter's tags: key is not one)
+    assert "^bbbbbbbbb1\n\n<!-- reader:annotation" in text
+    assert text.endswith("^bbbbbbbbb2\n\nOnly a note.\n")
+    # No heading is left without text under it before the next heading.
+    lines = [x for x in text.split("\n") if x.strip() and not x.startswith("<!-- ")]
+    for n, line in enumerate(lines):
+        if line.startswith("#"):
+            assert n + 1 < len(lines) and not lines[n + 1].startswith("#"), line
+    # With a note, the heading is there.
+    archive.set_article_note(article.id, "Worth a second look.")
+    text = ex.render_article_markdown(ex.collect(archive)[0])
+    assert "## Note\n\n<!-- reader:note base=" in text and "Worth a second look." in text
+
+
+def test_a_note_that_reads_as_a_tags_line_keeps_an_empty_one_over_it(archive) -> None:
+    """The one empty line kept: with no Tags: line, import-notes would read a
+    note's first line "Tags: ..." as the tags."""
+    article = make_article("0000000000cc", "Tags in a note", ["Some words to mark."])
+    archive.save(article)
+    annotate(archive, article, "ccccccccc1", "Some words", [], "tags: none yet, think of some")
+    text = ex.render_article_markdown(ex.collect(archive)[0])
+    assert "^ccccccccc1\n\nTags:\n\ntags: none yet, think of some\n" in text
+    assert ex.annotation_tail([], "Not tags: this") == ["", "Not tags: this"]
+    assert ex.annotation_tail(["\U0001f525"], "") == []  # a tag Obsidian cannot show shows no line
