@@ -799,7 +799,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     _out(f"{len(items)} article{'s' if len(items) != 1 else ''}, {count} annotation{'s' if count != 1 else ''} "
          f"exported to {where}{but}")
     if kept:
-        _err(f"{kept} file{'s' if kept != 1 else ''} {ex.KEPT}")
+        _err(f"{kept} file{'s' if kept != 1 else ''} {ex.KEPT if fmt == 'md' else ex.KEPT_JSON}")
         return EXIT_FAIL
     return EXIT_OK
 
@@ -1092,8 +1092,8 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--group-by", choices=("tag",), dest="group_by",
                    help="tag: sections for claims, evidence, questions and each other tag")
     p.add_argument("--force", action="store_true",
-                   help="overwrite Markdown files edited since the last export (by default they are kept, "
-                        "and listed: `reader import-notes` takes their edits back)")
+                   help="overwrite files edited since the last export (by default they are kept, and "
+                        "listed: `reader import-notes` takes the edits of Markdown files back)")
 
     p = command("import-notes", cmd_import_notes, "take edits made to exported Markdown back into the archive",
                 formatter_class=argparse.RawDescriptionHelpFormatter,
