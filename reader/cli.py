@@ -853,7 +853,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     _out(f"{len(items)} article{'s' if len(items) != 1 else ''}, {count} annotation{'s' if count != 1 else ''} "
          f"exported to {where}{but}")
     if kept:
-        _err(f"{kept} file{'s' if kept != 1 else ''} {ex.KEPT}")
+        _err(f"{kept} file{'s' if kept != 1 else ''} {ex.KEPT if fmt == 'md' else ex.KEPT_JSON}")
         return EXIT_FAIL
     return EXIT_OK
 
@@ -1146,13 +1146,15 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--group-by", choices=("tag",), dest="group_by",
                    help="tag: sections for claims, evidence, questions and each other tag")
     p.add_argument("--force", action="store_true",
-                   help="overwrite Markdown files edited since the last export (by default they are kept, "
-                        "and listed: `reader import-notes` takes their edits back)")
+                   help="overwrite files edited since the last export (by default they are kept, and "
+                        "listed: `reader import-notes` takes the edits of Markdown files back)")
 
     p = command("import-notes", cmd_import_notes, "take edits made to exported Markdown back into the archive",
                 formatter_class=argparse.RawDescriptionHelpFormatter,
                 epilog="example: reader import-notes ~/vault/reading --dry-run\n\n"
-                       "Edited notes, Tags: lines and the article's note are applied by ^id. A section deleted\n"
+                       "Edited notes, Tags: lines and the article's note are applied by ^id; a note (and a\n"
+                       "Tags: line first) written under the ^id of a mark exported without them is taken too,\n"
+                       "as is an article note written under its <!-- reader:note --> line. A section deleted\n"
                        "from a file is reported and deleted only with --apply-deletions. Conflicts (changed in\n"
                        "the archive since the export, and in the file), unknown ids and quotes edited beyond\n"
                        "recognition are reported, never applied; --force settles conflicts for the file.")

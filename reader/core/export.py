@@ -16,7 +16,7 @@ Markdown, one file per article (``reader export --out DIR``)::
 
     Source: [site](<https://...>)
 
-    ## Note
+    ## Note                        only over a note
 
     <!-- reader:note base=... -->
     The article's own note.
@@ -30,15 +30,22 @@ Markdown, one file per article (``reader export --out DIR``)::
 
     ^3f2a9c1b0d
 
-    Tags: #claim #topic/sub
+    Tags: #claim #topic/sub       only when it has tags to show
 
-    The annotation's note.
+    The annotation's note.        only when it has one
 
     ## Orphaned
     ...
 
 The HTML comments are invisible in Obsidian's reading view; `reader
-import-notes` (reader.core.notes_import) uses them to take edits back. The
+import-notes` (reader.core.notes_import) uses them to take edits back. Nothing
+empty is written for a vault to show: an article without a note has no
+``## Note`` heading, only its note marker, and a note written under that marker
+is imported; an annotation without tags has no ``Tags:`` line, and one without
+a note ends at its ``^id``: a note written under the ``^id``, and a ``Tags:``
+line put first, are imported. A section without a ``Tags:`` line leaves the
+annotation's tags as they are (an empty ``Tags:`` line removes them). The one
+empty line kept: ``Tags:`` over a note whose first line would read as one. The
 ``base`` of a marker is a fingerprint of what was exported (tags and note), so
 an import can tell an edit in the file from a change in the archive since the
 export. The article marker lists every annotation exported, so a section the
@@ -59,16 +66,20 @@ links to javascript:, vbscript:, data: or file: addresses.
 Output is deterministic: the same archive gives the same bytes (no export
 time in the files; stable order of articles, annotations, tags and names).
 
-Edits to exported Markdown are never overwritten: the files of an export
-folder and a single document written with ``--out FILE.md`` (JSON exports are
-rewritten as before). Such a file carries, as ``export_hash``, a fingerprint of
-its own text as written (CRLF line ends and a byte-order mark aside): the last key of a file's front matter (computed with
-the value left empty), or the first line of a single document, an HTML comment
-``<!-- export_hash=... -->`` (computed over the rest). Exporting again rewrites
-a file only if it still matches its fingerprint, or already reads as the new
-export would; a file edited since (or one without a fingerprint that differs)
-is kept, and reported, unless
-``force`` is given: ``reader import-notes`` takes its edits back first.
+Edits to an exported file are never overwritten: the files of an export
+folder and a single document written with ``--out FILE.md`` or ``FILE.json``.
+Such a file carries, as ``export_hash``, a fingerprint of its own text as
+written (CRLF line ends and a byte-order mark aside): the last key of a
+Markdown file's front matter or the last top-level key of a JSON export
+(computed with the value left empty), or the first line of a single Markdown
+document, an HTML comment ``<!-- export_hash=... -->`` (computed over the
+rest). In JSON it is a key the W3C context does not define: JSON-LD processors
+drop it, and readers of plain JSON pass over it as over the ``reader:`` keys.
+Exporting again rewrites a file only if it still matches its fingerprint, or
+already reads as the new export would; a file edited since (or one without a
+fingerprint that differs) is kept, and reported, unless ``force`` is given:
+``reader import-notes`` takes the edits of a Markdown file back first.
+Standard output (``--out -``) gets no fingerprint: nothing is overwritten there.
 """
 
 from __future__ import annotations
@@ -114,6 +125,15 @@ ANNOTATION_MARKER = re.compile(r"^<!-- reader:annotation base=(?P<base>[0-9a-f]*
 ANY_MARKER = re.compile(r"^<!-- reader:")
 BLOCK_ID = re.compile(r"^\^(?P<id>[A-Za-z0-9-]+)\s*$")
 TAGS_LINE = re.compile(r"^tags:(?P<tags>.*)$", re.IGNORECASE)
+
+
+def tags_line_match(line: str) -> re.Match[str] | None:
+    """`line` read as an annotation's Tags: line (the first line after its
+    ^id that is not blank), or None. The export asks it of a note's first
+    line, import-notes of the file's: the two read the file alike."""
+    return TAGS_LINE.match(line.strip())
+
+
 #: Before the ^id line: what the quote read when the note was made, when the
 #: article's text has changed under it since (import-notes leaves it out).
 WAS_PREFIX = "When marked, it read: "
@@ -518,10 +538,22 @@ def _annotation_block(ann: Annotation, fingerprint: str) -> list[str]:
     lines += render_quote(ann.exact)
     if ann.was:
         lines += ["", WAS_PREFIX + "\u201c" + escape_inline(one_line(ann.was)) + "\u201d"]
-    lines += ["", f"^{ann.id}", "", tags_line(ann.tags)]
-    note = render_note(ann.note)
-    if note:
-        lines += [""] + note
+    return lines + ["", f"^{ann.id}"] + annotation_tail(ann.tags, ann.note)
+
+
+def annotation_tail(tags: Iterable[str], note: str) -> list[str]:
+    """What follows an annotation's ^id line: its Tags: line and its note,
+    each after a blank line, and only when there is something to show."""
+    lines: list[str] = []
+    rendered = render_note(note)
+    # No empty "Tags:" line in a vault: import-notes reads a section without
+    # one as tags not edited, and a Tags: line the user puts under the ^id as
+    # the tags. Only a note whose first line would itself be read as that line
+    # keeps an empty one above it.
+    if rendered_tags(tags) or (rendered and tags_line_match(rendered[0])):
+        lines += ["", tags_line(tags)]
+    if rendered:
+        lines += [""] + rendered
     return lines
 
 
@@ -571,8 +603,13 @@ def render_article_markdown(item: ArticleExport, *, group_by: str | None = None,
         marker += " head=" + header_fingerprint("\n".join(lines))
     lines.insert(marker_at, marker + " -->")
     if item.note is not None:
-        lines += [NOTE_HEADING, "", f"<!-- reader:note base={note_fingerprint(item.note)} -->"]
-        lines += render_note(item.note) + [""]
+        note = render_note(item.note)
+        # The heading only over a note (an empty one is clutter in a vault);
+        # the marker, invisible in Obsidian, either way: it is where a note
+        # written in the file is taken from.
+        if note:
+            lines += [NOTE_HEADING, ""]
+        lines += [f"<!-- reader:note base={note_fingerprint(item.note)} -->"] + note + [""]
     for heading, anns in _sections(item.annotations, group_by):
         lines.append(heading)
         for ann in anns:
@@ -876,13 +913,17 @@ def assign_names(items: Sequence[ArticleExport], folder: Path, fmt: str = "md") 
 # ---------------------------------------------------------------- edits since the export
 
 HASH_KEY = "export_hash"
+#: The fingerprint as a key (its value the group): the last of a standalone
+#: Markdown file's front matter, or the last top-level key of a JSON export.
 _HASH_LINE = re.compile(rf'^{HASH_KEY}: "([0-9a-f]{{16}})"\n', re.M)
-_EMPTY_HASH = f'{HASH_KEY}: ""\n'
-#: A combined document's fingerprint, its first line.
+_JSON_HASH_KEY = re.compile(rf',\n  "{HASH_KEY}": "([0-9a-f]{{16}})"(?=\n\}}\n\Z)')
+#: A combined Markdown document's fingerprint, its first line.
 _DOC_HASH_LINE = re.compile(rf"<!-- {HASH_KEY}=([0-9a-f]{{16}}) -->\n")
 #: What the export says of a file it kept.
 KEPT = ("edited since the last export; kept (`reader import-notes` takes the edits back, "
         "`reader export --force` overwrites them)")
+#: The same of a JSON export, whose edits import-notes does not read.
+KEPT_JSON = "edited since the last export; kept (`reader export --force` overwrites them)"
 
 
 def _front_matter_end(text: str) -> int:
@@ -894,27 +935,58 @@ def _front_matter_end(text: str) -> int:
     return end + 1 if end >= 0 else -1
 
 
+def _is_json(text: str) -> bool:
+    """A JSON export as written (indented by two, ending in a line "}")."""
+    return text.startswith("{\n") and text.endswith("\n}\n")
+
+
+def _key_place(text: str) -> tuple[int, str] | None:
+    """Where `stamp` puts the fingerprint of an export that has keys: the
+    index the key goes at, and the key with {} for its value; None for a
+    combined Markdown document (which has none)."""
+    end = _front_matter_end(text)
+    if end >= 0:
+        return end, HASH_KEY + ': "{}"\n'
+    if _is_json(text):
+        # Last, after the collection itself: "@context" stays the first key,
+        # where JSON-LD processors that stream look for it.
+        return len(text) - len("\n}\n"), ',\n  "' + HASH_KEY + '": "{}"'
+    return None
+
+
+def _hash_key(text: str) -> re.Match[str] | None:
+    """The fingerprint key of a stamped export (its value the group), or None."""
+    end = _front_matter_end(text)
+    if end >= 0:
+        return _HASH_LINE.search(text, 0, end)
+    if _is_json(text):
+        return _JSON_HASH_KEY.search(text, max(0, len(text) - 64))
+    return None
+
+
 def _content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def stamp(text: str) -> str:
-    """An export with its own fingerprint: the last key of a standalone file's
-    front matter, or the first line of a combined document (which has none)."""
-    end = _front_matter_end(text)
-    if end < 0:
+    """An export with its own fingerprint: a key (the last of a standalone
+    Markdown file's front matter, the last top-level one of a JSON export),
+    computed with its value left empty; or the first line of a combined
+    Markdown document (which has no keys), computed over the rest."""
+    place = _key_place(text)
+    if place is None:
         return f"<!-- {HASH_KEY}={_content_hash(text)} -->\n" + text
-    blank = text[:end] + _EMPTY_HASH + text[end:]
-    return text[:end] + f'{HASH_KEY}: "{_content_hash(blank)}"\n' + text[end:]
+    at, key = place
+    blank = text[:at] + key.format("") + text[at:]
+    return text[:at] + key.format(_content_hash(blank)) + text[at:]
 
 
 def unstamped(text: str) -> str:
-    """The text without its fingerprint line (as rendered, before `stamp`)."""
+    """The text without its fingerprint (as rendered, before `stamp`)."""
     m = _DOC_HASH_LINE.match(text)
     if m:
         return text[m.end():]
-    end = _front_matter_end(text)
-    m = _HASH_LINE.search(text, 0, end) if end >= 0 else None
+    m = _hash_key(text)
     return text[: m.start()] + text[m.end():] if m else text
 
 
@@ -938,15 +1010,12 @@ def edited_since_export(data: bytes, new_text: str) -> bool:
         return True
     m = _DOC_HASH_LINE.match(text)
     if m is not None:
-        if _content_hash(text[m.end():]) == m.group(1):
-            return False
+        hashed = text[m.end():]
     else:
-        end = _front_matter_end(text)
-        m = _HASH_LINE.search(text, 0, end) if end >= 0 else None
-        if m is not None:
-            blank = text[: m.start()] + _EMPTY_HASH + text[m.end():]
-            if _content_hash(blank) == m.group(1):
-                return False
+        m = _hash_key(text)
+        hashed = text[: m.start(1)] + text[m.end(1):] if m else ""  # the value left empty
+    if m is not None and _content_hash(hashed) == m.group(1):
+        return False
     return unstamped(text) != new_text
 
 
@@ -980,8 +1049,8 @@ def write_folder(
     items: Sequence[ArticleExport], folder: Path, fmt: str = "md", *, group_by: str | None = None,
     force: bool = False,
 ) -> list[Written]:
-    """One file per article in `folder` (created if needed). A Markdown file
-    edited since it was exported is kept (``kept``), unless `force`."""
+    """One file per article in `folder` (created if needed). A file edited
+    since it was exported is kept (``kept``), unless `force`."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (md or json)")
     folder = Path(folder).expanduser()
@@ -998,14 +1067,10 @@ def write_folder(
         path = folder / name
         if not is_safe_place(folder, name):  # pragma: no cover - assign_names guarantees it
             raise ExportError(f"refusing to write {name!r} outside {folder}")
-        if fmt == "md":
-            rendered = render_article_markdown(item, group_by=group_by)
-            text = stamp(rendered)
-        else:
-            rendered = text = render_article_json(item)
-        data = text.encode("utf-8")
+        rendered = render_article_markdown(item, group_by=group_by) if fmt == "md" else render_article_json(item)
+        data = stamp(rendered).encode("utf-8")
         try:
-            if fmt == "md" and not force and not path.is_symlink() and path.is_file():
+            if not force and not path.is_symlink() and path.is_file():
                 current = path.read_bytes()
                 if current != data and edited_since_export(current, rendered):
                     out.append(Written(path, False, item.article.id, kept=True))
@@ -1039,17 +1104,16 @@ def write_file(
 ) -> Written:
     """One combined document. An existing file is replaced only if it is an
     earlier export (or empty): a user's own note is never overwritten. A
-    Markdown document edited since it was exported is kept (``kept``), unless
-    `force`."""
+    document edited since it was exported is kept (``kept``), unless `force`."""
     path = Path(path).expanduser()
     if path.is_dir():
         raise ExportError(f"{path} is a folder; give a file name ending in .md or .json, or the folder itself")
     if path.exists() and path.stat().st_size and not looks_like_export(path):
         raise ExportError(f"{path} exists and is not a reader export; choose another name")
     rendered = render_combined(items, fmt, group_by=group_by)
-    data = (stamp(rendered) if fmt == "md" else rendered).encode("utf-8")
+    data = stamp(rendered).encode("utf-8")
     try:
-        if fmt == "md" and not force and not path.is_symlink() and path.is_file():
+        if not force and not path.is_symlink() and path.is_file():
             current = path.read_bytes()
             if current and current != data and edited_since_export(current, rendered):
                 return Written(path, False, kept=True)

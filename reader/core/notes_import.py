@@ -4,8 +4,16 @@
 The file is read by the markers `reader.core.export` writes (HTML comments,
 invisible in Obsidian) and by each annotation's block id `^<id>`:
 
-- an annotation's note or its ``Tags:`` line edited: the annotation changes;
-- the article's note (under ``## Note``) edited: the article's note changes;
+- an annotation's note or its ``Tags:`` line edited: the annotation changes.
+  The note is what follows the ``^id`` (and the ``Tags:`` line, if any): one
+  written under the ``^id`` of an annotation exported without a note is
+  taken, and so is a ``Tags:`` line put first under an annotation exported
+  without tags. A section without a ``Tags:`` line leaves the tags as they
+  are: it is how an annotation without tags is exported, and a line deleted
+  from a tagged one is reported, not read as "remove them all" (an empty
+  ``Tags:`` line says that);
+- the article's note (under its marker, with or without the ``## Note``
+  heading over it) edited: the article's note changes;
 - an annotation's section deleted (its ``^id`` gone from a file whose article
   marker lists it as exported): the user asks to delete it. That is only
   reported — "deleted in the file; kept" — unless ``apply_deletions`` is
@@ -14,7 +22,7 @@ invisible in Obsidian) and by each annotation's block id `^<id>`:
 - a section whose annotation changed in the archive since the export *and* in
   the file (the marker's ``base`` fingerprint tells them apart) is a conflict:
   reported, not applied (``force`` applies the file's version anyway);
-- unknown ids, sections without an id or a ``Tags:`` line, a quote edited
+- unknown ids, sections without an id, a quote edited
   beyond recognition (the quote itself is never imported: it is the article's
   text), text outside any section: reported, not applied.
 
@@ -62,6 +70,8 @@ class Section:
     base: str
     ann_id: str | None = None
     quote: list[str] = field(default_factory=list)
+    #: The Tags: line's tags; None when the section has no Tags: line (its
+    #: tags are not edited in the file).
     tags: list[str] | None = None
     note: str = ""
     problem: str = ""
@@ -124,12 +134,11 @@ def _close_section(section: Section, body: list[tuple[int, str]]) -> None:
     k = 0
     while k < len(rest) and not rest[k][1].strip():
         k += 1
-    tm = ex.TAGS_LINE.match(rest[k][1].strip()) if k < len(rest) else None
-    if tm is None:
-        section.problem = "no Tags: line after the ^id"
-        return
-    section.tags = ex.parse_tags_line(tm.group("tags"))
-    section.note = ex.parse_note(t for _, t in rest[k + 1 :])
+    tm = ex.tags_line_match(rest[k][1]) if k < len(rest) else None
+    if tm is not None:
+        section.tags = ex.parse_tags_line(tm.group("tags"))
+        k += 1
+    section.note = ex.parse_note(t for _, t in rest[k:])
 
 
 def parse_export(text: str) -> ParsedFile:
@@ -402,7 +411,7 @@ class _FileImport:
 
     def section(self, part: ArticlePart, s: Section) -> str:
         """Apply one section; returns the base its marker should carry."""
-        assert s.ann_id is not None and s.tags is not None
+        assert s.ann_id is not None
         ann_id = s.ann_id
         with self.archive.transaction():
             ann = _exact_annotation(self.archive, ann_id)
@@ -421,12 +430,18 @@ class _FileImport:
                     return s.base
                 self.event("notice", ann_id, "the quote was edited: the archive keeps the article's own text",
                            s.line)
-            tags = _desired_tags(s.tags, ann.tags)
-            same_tags = set(tags) == set(ann.tags)
+            if s.tags is None:
+                # No Tags: line: the file shows no tags (the export writes
+                # none for an annotation that shows none), and edits none.
+                shown, tags = [], list(ann.tags)
+                same_tags = not ex.rendered_tags(ann.tags)
+            else:
+                shown, tags = s.tags, _desired_tags(s.tags, ann.tags)
+                same_tags = set(tags) == set(ann.tags)
             same_note = ex.canonical_note(ann.note) == s.note
             if same_tags and same_note:
                 return ex.fingerprint_of(ann)
-            if ex.annotation_fingerprint(s.tags, s.note) == s.base:
+            if ex.annotation_fingerprint(shown, s.note) == s.base:
                 return s.base  # the file is as exported; the archive changed since
             over = ""
             if ex.fingerprint_of(ann) != s.base:
@@ -437,15 +452,20 @@ class _FileImport:
                 over = " (over a change in the archive: --force)"
             if not same_note:
                 self.event("change", ann_id, "note " + ("removed" if not s.note else "changed") + over, s.line)
-            if not same_tags:
+            retag = not same_tags and s.tags is not None
+            if retag:
                 added = [t for t in tags if t not in ann.tags]
                 removed = [t for t in ann.tags if t not in tags]
                 diff = " ".join(["+" + t for t in added] + ["-" + t for t in removed])
                 self.event("change", ann_id, f"tags {diff}{over}", s.line)
-            if self.dry_run:
+            elif not same_tags:
+                shown_tags = " ".join("#" + t for t in ex.rendered_tags(ann.tags))
+                self.event("notice", ann_id, f"no Tags: line: its tags ({shown_tags}) are kept (an empty "
+                           "Tags: line removes them)", s.line)
+            if self.dry_run or (same_note and not retag):
                 return s.base
             new = self.archive.update_annotation(
-                ann_id, note=None if same_note else s.note, tags=None if same_tags else tags
+                ann_id, note=None if same_note else s.note, tags=tags if retag else None
             )
             return ex.fingerprint_of(new)
 
@@ -541,11 +561,16 @@ def import_file(archive: Archive, path: Path, report: ImportReport, *, dry_run: 
         _restamp(archive, path, parsed.articles[0], report)
 
 
+#: Where a standalone export's header ends: its first section heading, or the
+#: article's note marker (which has no heading over it when the note was empty).
+_HEADER_END = re.compile(r"\n(?:## |<!-- reader:note )")
+
+
 def _header(text: str) -> str:
     """A standalone export up to its first section: front matter, title and
     source line, which are not imported."""
-    end = text.find("\n## ")
-    return text if end < 0 else text[:end]
+    m = _HEADER_END.search(text)
+    return text if m is None else text[: m.start()]
 
 
 def _restamp(archive: Archive, path: Path, part: ArticlePart, report: ImportReport) -> None:

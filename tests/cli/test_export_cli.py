@@ -61,6 +61,16 @@ def test_export_to_stdout_file_and_json(cli, noted, tmp_path: Path) -> None:
         "claim", "evidence", "question"}
     r = cli("export", "--format", "json", "--out", tmp_path / "jsonfolder")
     assert r.code == 0 and len(list((tmp_path / "jsonfolder").glob("*.json"))) == 1
+    # A JSON file edited since is kept, and said so (import-notes reads Markdown only).
+    [path] = (tmp_path / "jsonfolder").glob("*.json")
+    path.write_text(path.read_text(encoding="utf-8").replace('"label": "', '"label": "Mine: '), encoding="utf-8")
+    assert cli("note", noted["claim"], "--set", "Changed in the archive.").code == 0
+    r = cli("export", "--format", "json", "--out", tmp_path / "jsonfolder")
+    assert r.code == 1 and r.out.splitlines()[0] == f"kept       {path}  (edited since the last export)"
+    assert "1 file edited since the last export; kept (`reader export --force` overwrites them)" in r.err
+    assert '"label": "Mine: ' in path.read_text(encoding="utf-8")
+    r = cli("export", "--format", "json", "--out", tmp_path / "jsonfolder", "--force")
+    assert r.code == 0 and "Changed in the archive." in path.read_text(encoding="utf-8")
 
 
 def test_export_filters_and_errors(cli, noted, tmp_path: Path) -> None:

@@ -208,7 +208,7 @@ def test_group_by_tag_puts_other_tags_in_their_sections(archive) -> None:
     annotate(archive, article, "3333333333", "Seven eight nine.", ["question", "alpha"])
     text = ex.render_article_markdown(ex.collect(archive)[0], group_by="tag")
     headings = re.findall(r"^## .*$", text, re.M)
-    assert headings == ["## Note", "## Questions", "## Tagged alpha", "## Tagged topic/sub"]
+    assert headings == ["## Questions", "## Tagged alpha", "## Tagged topic/sub"]  # no note: no "## Note"
     # Each annotation once (block ids are unique in a file).
     assert sorted(re.findall(r"^\^(\w+)$", text, re.M)) == ["1111111111", "2222222222", "3333333333"]
 
@@ -611,3 +611,94 @@ def test_an_article_with_only_a_note_has_no_empty_annotations_section(archive, t
                     encoding="utf-8")
     import_notes(archive, [path])
     assert archive.article_note(article.id) == "Read it twice."
+
+
+def test_nothing_empty_is_written(archive, tmp_path: Path) -> None:
+    """No empty heading and no bare "Tags:" line: an article without a note
+    has only its (invisible) note marker, a highlight without tags or a note
+    ends at its ^id."""
+    article = make_article("0000000000bb", "Bare marks", ["A plain highlight here. Another one there."])
+    archive.save(article)
+    annotate(archive, article, "bbbbbbbbb1", "A plain highlight here.", [])
+    annotate(archive, article, "bbbbbbbbb2", "Another one there.", [], "Only a note.")
+    [path] = ex.export_to_folder(archive, None, tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert "## Note" not in text and "<!-- reader:note base=" in text
+    assert not re.search(r"^Tags:", text, re.M)  # (the front matter's tags: key is not one)
+    assert "^bbbbbbbbb1\n\n<!-- reader:annotation" in text
+    assert text.endswith("^bbbbbbbbb2\n\nOnly a note.\n")
+    # No heading is left without text under it before the next heading.
+    lines = [x for x in text.split("\n") if x.strip() and not x.startswith("<!-- ")]
+    for n, line in enumerate(lines):
+        if line.startswith("#"):
+            assert n + 1 < len(lines) and not lines[n + 1].startswith("#"), line
+    # With a note, the heading is there.
+    archive.set_article_note(article.id, "Worth a second look.")
+    text = ex.render_article_markdown(ex.collect(archive)[0])
+    assert "## Note\n\n<!-- reader:note base=" in text and "Worth a second look." in text
+
+
+def test_a_note_that_reads_as_a_tags_line_keeps_an_empty_one_over_it(archive) -> None:
+    """The one empty line kept: with no Tags: line, import-notes would read a
+    note's first line "Tags: ..." as the tags."""
+    article = make_article("0000000000cc", "Tags in a note", ["Some words to mark."])
+    archive.save(article)
+    annotate(archive, article, "ccccccccc1", "Some words", [], "tags: none yet, think of some")
+    text = ex.render_article_markdown(ex.collect(archive)[0])
+    assert "^ccccccccc1\n\nTags:\n\ntags: none yet, think of some\n" in text
+    assert ex.annotation_tail([], "Not tags: this") == ["", "Not tags: this"]
+    assert ex.annotation_tail(["\U0001f525"], "") == []  # a tag Obsidian cannot show shows no line
+
+
+@pytest.mark.parametrize("combined", [False, True])
+def test_a_json_export_edited_since_is_kept_unless_forced(archive, seeded, tmp_path: Path, combined: bool) -> None:
+    """JSON exports carry their fingerprint as their last top-level key, and
+    are kept when edited, as Markdown ones are."""
+    def export(**kw) -> ex.Written:
+        if combined:
+            return ex.write_file(ex.collect(archive), tmp_path / "notes.json", "json", **kw)
+        [w] = ex.write_folder(ex.collect(archive), tmp_path, "json", **kw)
+        return w
+
+    first = export()
+    path = first.path
+    text = path.read_text(encoding="utf-8")
+    doc = json.loads(text)
+    assert list(doc)[0] == "@context" and list(doc)[-1] == "export_hash" and re.fullmatch("[0-9a-f]{16}",
+                                                                                           doc["export_hash"])
+    rendered = ex.render_json(ex.collect(archive)) if combined else ex.render_article_json(ex.collect(archive)[0])
+    assert text == ex.stamp(rendered) and ex.unstamped(text) == rendered
+    # Unedited: a change in the archive is written.
+    archive.update_annotation("e1e1e1e1e1", note="Changed in the archive.")
+    again = export()
+    assert again.changed and not again.kept and "Changed in the archive." in path.read_text(encoding="utf-8")
+    assert not export().changed
+    # CRLF line ends and a byte-order mark are no edit.
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    archive.update_annotation("e1e1e1e1e1", note="Changed once more.")
+    assert export().changed and "Changed once more." in path.read_text(encoding="utf-8")
+    # Edited: kept, however the archive changes, until forced.
+    edited = path.read_text(encoding="utf-8").replace('"label": "', '"label": "Mine: ')
+    path.write_text(edited, encoding="utf-8")
+    archive.update_annotation("e1e1e1e1e1", note="Changed again.")
+    kept = export()
+    assert kept.kept and not kept.changed and path.read_text(encoding="utf-8") == edited
+    forced = export(force=True)
+    assert forced.changed and not forced.kept
+    assert "Changed again." in path.read_text(encoding="utf-8") and "Mine: " not in path.read_text(encoding="utf-8")
+    # A file an earlier version wrote (no fingerprint) is rewritten only when it
+    # reads as the export would.
+    rendered = ex.render_json(ex.collect(archive)) if combined else ex.render_article_json(ex.collect(archive)[0])
+    path.write_text(rendered, encoding="utf-8")
+    assert export().changed and path.read_text(encoding="utf-8") == ex.stamp(rendered)
+    path.write_text(rendered.replace("Changed again.", "Mine."), encoding="utf-8")
+    assert export().kept
+
+
+def test_the_json_fingerprint_sees_any_change() -> None:
+    text = ex.stamp('{\n  "a": "x",\n  "b": [\n    1\n  ]\n}\n')
+    assert text.endswith(',\n  "export_hash": "' + json.loads(text)["export_hash"] + '"\n}\n')
+    assert ex.unstamped(text) == '{\n  "a": "x",\n  "b": [\n    1\n  ]\n}\n'
+    assert not ex.edited_since_export(text.encode(), "anything else")
+    for changed in (text.replace('"x"', '"y"'), text.replace("1", "2"), text.replace("\n  ", "\n   ")):
+        assert ex.edited_since_export(changed.encode(), "anything else")

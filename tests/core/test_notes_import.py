@@ -311,10 +311,56 @@ def test_tags_obsidian_cannot_show_survive_an_edit_of_the_tags_line(archive, exp
 
 
 def test_missing_tags_line_is_not_read_as_no_tags(archive, exported: Path) -> None:
+    """A Tags: line deleted from a tagged annotation leaves its tags (and says
+    so); the rest of the section is imported. An empty Tags: line removes them."""
     edit(exported, "Tags: #claim\n", "")
+    edit(exported, "Their figure.", "Their figure, checked.")
     report = import_notes(archive, [exported])
-    assert kinds(report) == [("problem", "aaaaaaaaa1")]
-    assert archive.annotation("aaaaaaaaa1").tags == ["claim"]
+    assert kinds(report) == [("change", "aaaaaaaaa1"), ("notice", "aaaaaaaaa1")]
+    assert "its tags (#claim) are kept" in report.events[1].message
+    kept = archive.annotation("aaaaaaaaa1")
+    assert kept.tags == ["claim"] and kept.note == "Their figure, checked."
+    # Said again at the next import (the file still lacks the line), nothing else.
+    assert kinds(import_notes(archive, [exported])) == [("notice", "aaaaaaaaa1")]
+    # Not taken back, so the next export keeps the file.
+    assert ex.export_folder(archive, None, exported.parent)[0].kept
+    edit(exported, "^aaaaaaaaa1\n", "^aaaaaaaaa1\n\nTags:\n")
+    assert kinds(import_notes(archive, [exported])) == [("change", "aaaaaaaaa1")]
+    assert archive.annotation("aaaaaaaaa1").tags == []
+
+
+def test_a_note_and_tags_written_where_the_export_left_none_are_imported(archive, tmp_path: Path) -> None:
+    """An article without a note, a highlight without tags or a note: the
+    export writes no empty heading and no empty Tags: line, and what the user
+    writes under the note marker and under the ^id is taken back all the same."""
+    article = make_article("abc000000002")
+    archive.save(article)
+    put(archive, article, "eeeeeeeee1", "the plan would cut costs by half", [])
+    put(archive, article, "eeeeeeeee2", "Nobody asked who would pay for it.", [])
+    put(archive, article, "eeeeeeeee3", "the figures were never published", [], "tags: to do")
+    [path] = ex.export_to_folder(archive, None, tmp_path / "vault")
+    text = path.read_text(encoding="utf-8")
+    assert "## Note" not in text and "\nTags:\n\ntags: to do\n" in text and text.count("Tags:") == 1
+    assert import_notes(archive, [path]).events == []
+    note_marker = next(line for line in text.splitlines() if line.startswith("<!-- reader:note "))
+    edit(path, note_marker + "\n", note_marker + "\nMy note on the whole piece.\n")
+    edit(path, "^eeeeeeeee1\n", "^eeeeeeeee1\n\nA note of my own.\n\nSecond paragraph.\n")
+    edit(path, "^eeeeeeeee2\n", "^eeeeeeeee2\n\nTags: #question #follow-up\n\nWho pays?\n")
+    report = import_notes(archive, [path])
+    assert sorted(kinds(report)) == [("change", "article abc000000002"), ("change", "eeeeeeeee1"),
+                                     ("change", "eeeeeeeee2"), ("change", "eeeeeeeee2")]
+    assert archive.get("abc000000002").note == "My note on the whole piece."
+    first, second, third = (archive.annotation(f"eeeeeeeee{n}") for n in (1, 2, 3))
+    assert (first.tags, first.note) == ([], "A note of my own.\n\nSecond paragraph.")
+    assert (second.tags, second.note) == (["question", "follow-up"], "Who pays?")
+    assert (third.tags, third.note) == ([], "tags: to do")
+    assert import_notes(archive, [path]).events == []
+    # All taken back: the next export writes the file again, headings and all.
+    [w] = ex.export_folder(archive, None, path.parent)
+    assert w.changed and not w.kept
+    text = path.read_text(encoding="utf-8")
+    assert "## Note\n\n<!-- reader:note base=" in text and "My note on the whole piece." in text
+    assert "^eeeeeeeee1\n\nA note of my own." in text and "Tags: #question #follow-up\n\nWho pays?" in text
 
 
 def test_crlf_files_and_combined_documents(archive, exported: Path, tmp_path: Path) -> None:
@@ -428,18 +474,20 @@ def test_export_then_import_round_trips(paragraphs, anns, note, new_notes) -> No
             # Re-export: the same bytes.
             ex.export_to_folder(archive, ["abc0000000ff"], Path(tmp) / "out")
             assert path.read_bytes() == raw
-            # Every note rewritten in the file (as the exporter writes a note):
-            # the archive gets exactly those notes.
+            # Every note rewritten in the file (under its ^id, as the exporter
+            # writes a note, a Tags: line included): the archive gets exactly
+            # those notes.
             text = path.read_text(encoding="utf-8")
             ids = re.findall(r"^\^([0-9a-f]{10})$", text, re.M)
             parsed = parse_export(text)
             lines = text.split("\n")
             for section, new in sorted(zip(parsed.articles[0].sections, new_notes, strict=False),
                                        key=lambda x: -x[0].line):
-                start = next(i for i in range(section.line, len(lines)) if lines[i].startswith("Tags:")) + 1
+                start = lines.index(f"^{section.ann_id}", section.line) + 1
                 end = next((i for i in range(start, len(lines)) if lines[i].startswith("<!-- reader:")
                             or ex.SECTION_HEADING.match(lines[i])), len(lines))
-                lines[start:end] = [""] + ex.render_note(new) + [""]
+                tags = archive.annotation(section.ann_id).tags
+                lines[start:end] = ex.annotation_tail(tags, new) + [""]
             path.write_text("\n".join(lines), encoding="utf-8")
             import_notes(archive, [path])
             wanted = dict(zip([s.ann_id for s in parsed.articles[0].sections], new_notes, strict=False))
