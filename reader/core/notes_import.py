@@ -57,7 +57,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 #: How to settle a conflict, said with each one.
-RESOLVE = "keep the file's version with --force, or the archive's by exporting again"
+RESOLVE = ("keep the file's version with `reader import-notes --force`, or the archive's with "
+           "`reader export --force` (an export without it keeps the edited file)")
 
 # ---------------------------------------------------------------- parsing
 
