@@ -1157,7 +1157,9 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
                        "as is an article note written under its <!-- reader:note --> line. A section deleted\n"
                        "from a file is reported and deleted only with --apply-deletions. Conflicts (changed in\n"
                        "the archive since the export, and in the file), unknown ids and quotes edited beyond\n"
-                       "recognition are reported, never applied; --force settles conflicts for the file.")
+                       "recognition are reported, never applied; --force settles conflicts for the file.\n"
+                       "The front matter, title and source line come from the archive: edits there are\n"
+                       "reported, not imported.")
     p.add_argument("paths", nargs="+", metavar="FILE.md|DIR", help="exported files, or folders of them")
     p.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
     p.add_argument("--apply-deletions", action="store_true",

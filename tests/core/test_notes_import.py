@@ -165,9 +165,24 @@ def test_a_header_changed_in_the_archive_does_not_keep_a_file_taken_back(archive
     edit(exported, "# Cost cuts", "# Cost cuts (my title)")
     edit(exported, "Made in the app.", "Made in the app, and here.")
     archive.set_article_tags(AID, ["politics", "budget"])
-    assert kinds(import_notes(archive, [exported])) == [("change", "ddddddddd4")]
+    assert kinds(import_notes(archive, [exported])) == [("change", "ddddddddd4"), ("notice", "article " + AID)]
     [w] = ex.export_folder(archive, None, exported.parent)
     assert w.kept and "(my title)" in exported.read_text(encoding="utf-8")
+
+
+def test_a_header_edited_in_the_file_is_said_not_to_be_imported(archive, exported: Path) -> None:
+    """Tags added to the front matter (as Obsidian's properties do) are not
+    taken back and keep the file from the next export: the import says so
+    rather than report nothing."""
+    edit(exported, "tags: []", 'aliases: ["cuts"]\ntags: ["to-read"]')
+    for dry_run in (True, False):
+        report = import_notes(archive, [exported], dry_run=dry_run)
+        [event] = report.events
+        assert (event.kind, event.target, event.line) == ("notice", "article " + AID, 1)
+        assert "not imported" in event.message and "reader export --force" in event.message
+    assert archive.get(AID).tags == []
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert w.kept and "to-read" in exported.read_text(encoding="utf-8")
 
 
 def test_a_quote_edited_in_the_vault_keeps_the_file_from_the_next_export(archive, exported: Path) -> None:
@@ -412,7 +427,7 @@ def test_folders_skip_files_that_are_not_exports(archive, exported: Path) -> Non
 
 def test_parse_ignores_front_matter_edits(archive, exported: Path) -> None:
     edit(exported, 'title: "Cost cuts"', 'title: "Renamed in Obsidian"\naliases: [x]')
-    assert import_notes(archive, [exported]).events == []
+    assert kinds(import_notes(archive, [exported])) == [("notice", "article " + AID)]  # and nothing else
     parsed = parse_export(exported.read_text(encoding="utf-8"))
     assert [s.ann_id for s in parsed.articles[0].sections] == ["aaaaaaaaa1", "bbbbbbbbb2", "ccccccccc3"]
 
