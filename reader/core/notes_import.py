@@ -546,7 +546,10 @@ def import_file(archive: Archive, path: Path, report: ImportReport, *, dry_run: 
         return
     parsed = parse_export(text)
     if not parsed.articles:
-        if named:
+        if named and "urn:reader:" in text:
+            report.events.append(Event(path, "problem", "", "a JSON export: import-notes reads the Markdown "
+                                       "exports only (`reader export --format md`); not imported"))
+        elif named:
             report.events.append(Event(path, "problem", "", "not a reader export (no reader markers); not imported"))
         else:
             report.skipped.append(path)

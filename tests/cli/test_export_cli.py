@@ -208,3 +208,9 @@ def test_import_notes_on_something_else(cli, tmp_path: Path) -> None:
     assert r.code == 1 and "not a reader export" in r.out
     r = cli("import-notes", tmp_path / "missing.md")
     assert r.code == 1 and "no such file" in r.out
+
+
+def test_import_notes_on_a_json_export_says_it_reads_markdown(cli, noted, tmp_path: Path) -> None:
+    assert cli("export", "--out", tmp_path / "notes.json").code == 0
+    r = cli("import-notes", tmp_path / "notes.json")
+    assert r.code == 1 and "a JSON export" in r.out and "not a reader export" not in r.out
