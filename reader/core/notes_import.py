@@ -428,7 +428,10 @@ class _FileImport:
                 self.event("problem", ann_id, f"belongs to article {ann.article_id}, not {part.article_id}; "
                            "not imported", s.line)
                 return s.base
-            if s.quote != ex.render_quote(ann.exact):
+            # A quote that reads as the mark did when it was made is the
+            # article's text as exported, changed in the archive since (a new
+            # version): no edit of the file's.
+            if s.quote != ex.render_quote(ann.exact) and not (ann.was and s.quote == ex.render_quote(ann.was)):
                 if not quote_recognisable(s.quote, ann.exact):
                     self.event("problem", ann_id, "the quote was edited beyond recognition; nothing in this "
                                "section is imported", s.line)

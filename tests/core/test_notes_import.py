@@ -415,6 +415,23 @@ def test_what_the_text_read_when_marked_is_exported_and_not_imported(archive, tm
     assert kept.note == "Their figure, since revised." and kept.was == "the plan would cut costs by half"
 
 
+def test_a_quote_the_archive_changed_since_the_export_is_no_edit_of_the_file(archive, exported: Path) -> None:
+    """A new version of the article changed a marked sentence after the export:
+    the file's quote is the old text, which the user did not edit. Their note
+    is taken without an 'edited quote' notice, and the next export writes the
+    file again with the new text rather than keep it as edited for ever."""
+    ann = archive.annotation("aaaaaaaaa1")
+    ann.exact, ann.was = "the plan would cut costs by a third", ann.exact
+    archive.put_annotation(ann)
+    edit(exported, "Their figure.", "Their figure, since revised.")
+    report = import_notes(archive, [exported])
+    assert kinds(report) == [("change", "aaaaaaaaa1")]
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert w.changed and not w.kept
+    text = exported.read_text(encoding="utf-8")
+    assert "> the plan would cut costs by a third" in text and "Their figure, since revised." in text
+
+
 def test_folders_skip_files_that_are_not_exports(archive, exported: Path) -> None:
     (exported.parent / "my-own-note.md").write_text("# Mine\n\nNothing to import.\n")
     (exported.parent / ".obsidian").mkdir()
