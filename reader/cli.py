@@ -423,7 +423,11 @@ def _print_notes(archive, article_id: str, as_json: bool, *, full: bool = False)
         for line in lines(f"\u201c{shown(a.exact)}\u201d"):
             _out(line)
         if a.was and not a.orphaned:
-            for line in lines(f"(the text changed; when marked it read \u201c{shown(a.was)}\u201d)"):
+            if shown(a.was) == shown(a.exact):  # the change is past the cut: both would read alike
+                said = "(the text changed past the first 97 characters; --full shows what it read when marked)"
+            else:
+                said = f"(the text changed; when marked it read \u201c{shown(a.was)}\u201d)"
+            for line in lines(said):
                 _out(line)
         if a.note:
             for line in a.note.splitlines():
