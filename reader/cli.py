@@ -423,7 +423,11 @@ def _print_notes(archive, article_id: str, as_json: bool, *, full: bool = False)
         for line in lines(f"\u201c{shown(a.exact)}\u201d"):
             _out(line)
         if a.was and not a.orphaned:
-            for line in lines(f"(the text changed; when marked it read \u201c{shown(a.was)}\u201d)"):
+            if shown(a.was) == shown(a.exact):  # the change is past the cut: both would read alike
+                said = "(the text changed past the first 97 characters; --full shows what it read when marked)"
+            else:
+                said = f"(the text changed; when marked it read \u201c{shown(a.was)}\u201d)"
+            for line in lines(said):
                 _out(line)
         if a.note:
             for line in a.note.splitlines():
@@ -1157,7 +1161,9 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
                        "as is an article note written under its <!-- reader:note --> line. A section deleted\n"
                        "from a file is reported and deleted only with --apply-deletions. Conflicts (changed in\n"
                        "the archive since the export, and in the file), unknown ids and quotes edited beyond\n"
-                       "recognition are reported, never applied; --force settles conflicts for the file.")
+                       "recognition are reported, never applied; --force settles conflicts for the file.\n"
+                       "The front matter, title and source line come from the archive: edits there are\n"
+                       "reported, not imported.")
     p.add_argument("paths", nargs="+", metavar="FILE.md|DIR", help="exported files, or folders of them")
     p.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
     p.add_argument("--apply-deletions", action="store_true",

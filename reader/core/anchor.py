@@ -641,16 +641,22 @@ def reanchor(old_text: str | None, new_text: str, anchors: Sequence[Anchor]) -> 
 
 
 _WS = re.compile(r"\s+")
+#: Straight and typographic quote marks, each matching the others (a quote
+#: typed as "won't" finds the article's "won’t").
+_SINGLE_MARKS = re.compile("['\u2018\u2019]")
+_DOUBLE_MARKS = re.compile('["\u201c\u201d]')
 
 
 def find_quote(text: str, quote: str, hidden: Sequence[tuple[int, int]] = ()) -> tuple[int, int] | None:
     """First occurrence of `quote` in `text`, runs of whitespace matching any
-    whitespace (a quote pasted from a wrapped terminal still matches); the
-    first outside the `hidden` spans (folded blocks) when there is one."""
+    whitespace (a quote pasted from a wrapped terminal still matches) and a
+    straight quote mark a typographic one, and back; the first outside the
+    `hidden` spans (folded blocks) when there is one."""
     quote = quote.strip()
     if not quote:
         return None
-    parts = [re.escape(p) for p in _WS.split(quote) if p]
+    parts = [_DOUBLE_MARKS.sub(_DOUBLE_MARKS.pattern, _SINGLE_MARKS.sub(_SINGLE_MARKS.pattern, re.escape(p)))
+             for p in _WS.split(quote) if p]
     pattern = r"\s+".join(parts)
     for flags in (0, re.IGNORECASE):
         spans = [(m.start(), m.end()) for m in re.finditer(pattern, text, flags)]

@@ -27,7 +27,8 @@ invisible in Obsidian) and by each annotation's block id `^<id>`:
   text), text outside any section: reported, not applied.
 
 Everything else in the file (front matter, title, source line) is
-informational: edits there are not imported.
+informational: edits there are not imported (in a file of one article, an
+edit there is reported, as the next export keeps the file for it).
 
 After applying, the markers of the sections that now match the archive are
 updated in the file (only those comment lines change), so the next import
@@ -56,8 +57,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from reader.core.store import Archive
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+#: Said of a file whose front matter, title or source line was edited.
+HEADER_EDITED = ("the front matter, title or source line was edited: not imported (they come from the "
+                 "archive), and the next export keeps this file (`reader export --force` overwrites it)")
 #: How to settle a conflict, said with each one.
-RESOLVE = "keep the file's version with --force, or the archive's by exporting again"
+RESOLVE = ("keep the file's version with `reader import-notes --force`, or the archive's with "
+           "`reader export --force` (an export without it keeps the edited file)")
 
 # ---------------------------------------------------------------- parsing
 
@@ -423,7 +428,10 @@ class _FileImport:
                 self.event("problem", ann_id, f"belongs to article {ann.article_id}, not {part.article_id}; "
                            "not imported", s.line)
                 return s.base
-            if s.quote != ex.render_quote(ann.exact):
+            # A quote that reads as the mark did when it was made is the
+            # article's text as exported, changed in the archive since (a new
+            # version): no edit of the file's.
+            if s.quote != ex.render_quote(ann.exact) and not (ann.was and s.quote == ex.render_quote(ann.was)):
                 if not quote_recognisable(s.quote, ann.exact):
                     self.event("problem", ann_id, "the quote was edited beyond recognition; nothing in this "
                                "section is imported", s.line)
@@ -541,7 +549,10 @@ def import_file(archive: Archive, path: Path, report: ImportReport, *, dry_run: 
         return
     parsed = parse_export(text)
     if not parsed.articles:
-        if named:
+        if named and "urn:reader:" in text:
+            report.events.append(Event(path, "problem", "", "a JSON export: import-notes reads the Markdown "
+                                       "exports only (`reader export --format md`); not imported"))
+        elif named:
             report.events.append(Event(path, "problem", "", "not a reader export (no reader markers); not imported"))
         else:
             report.skipped.append(path)
@@ -552,6 +563,8 @@ def import_file(archive: Archive, path: Path, report: ImportReport, *, dry_run: 
         job.event("problem", "", message, ln)
     for part in parsed.articles:
         job.article(part)
+    if len(parsed.articles) == 1 and _header_edited(ex.as_written(text), parsed.articles[0]):
+        job.event("notice", f"article {parsed.articles[0].article_id}", HEADER_EDITED, 1)
     if job.marker_updates and not dry_run:
         if _rewrite_markers(path, raw, job.marker_updates):
             report.rewritten.append(path)
@@ -571,6 +584,12 @@ def _header(text: str) -> str:
     source line, which are not imported."""
     m = _HEADER_END.search(text)
     return text if m is None else text[: m.start()]
+
+
+def _header_edited(text: str, part: ArticlePart) -> bool:
+    """Whether a standalone export's header reads otherwise than as exported
+    (its fingerprint, the marker's ``head``): edited in the file."""
+    return bool(part.head) and ex.header_fingerprint(_header(ex.unstamped(text))) != part.head
 
 
 def _restamp(archive: Archive, path: Path, part: ArticlePart, report: ImportReport) -> None:
@@ -605,7 +624,7 @@ def _restamp(archive: Archive, path: Path, part: ArticlePart, report: ImportRepo
         return
     fresh = ex.render_article_markdown(items[0])
     header = _header(ex.unstamped(text))
-    if header != _header(fresh) and (not part.head or ex.header_fingerprint(header) != part.head):
+    if header != _header(fresh) and (not part.head or _header_edited(text, part)):
         return
     try:
         if path.read_bytes() == raw:

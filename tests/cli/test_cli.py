@@ -602,3 +602,21 @@ def test_a_first_run_lists_the_samples_news_page_first_and_the_hostile_page_last
     assert rows[0].title.startswith("Russia Discusses Ukraine")
     listed = cli("list").out.splitlines()
     assert "Russia Discusses Ukraine" in listed[0] and "[bold]x[/bold]" in listed[-1]
+
+
+def test_notes_says_a_change_past_the_cut_of_a_long_quote(cli, seed_path: Path, tmp_path: Path) -> None:
+    """A long quote whose change lies past its first 97 characters: the cut
+    old and new text would read alike, so `reader notes` says where to look."""
+    copy = tmp_path / "seed.txt"
+    copy.write_text(seed_path.read_text(encoding="utf-8"), encoding="utf-8")
+    short = _add_seed(cli, copy)
+    quote = ("Shoigu also discussed Ukraine on Sunday with Pentagon chief Lloyd Austin in their second phone "
+             "call since Friday")
+    assert cli("annotate", short, "--quote", quote).code == 0
+    copy.write_text(copy.read_text(encoding="utf-8").replace("call since Friday", "call since Thursday"),
+                    encoding="utf-8")
+    assert cli("add", copy).code == 0
+    shown = cli("notes", short).out
+    assert "when marked it read" not in shown and "--full shows what it read when marked" in shown
+    whole = " ".join(cli("notes", short, "--full").out.split())
+    assert "when marked it read \u201c" + quote + "\u201d" in whole

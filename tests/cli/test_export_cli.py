@@ -152,6 +152,22 @@ def test_import_notes_reports_conflicts_with_exit_1(cli, noted, tmp_path: Path) 
     assert json.loads(cli("notes", noted["article"], "--json").out)["annotations"][0]["note"] == "changed in the file"
 
 
+def test_a_conflict_says_how_to_keep_the_archives_version(cli, noted, tmp_path: Path) -> None:
+    """The conflict line's advice works: a plain export keeps the edited file,
+    so the archive's version takes `reader export --force`."""
+    assert cli("export", "--out", tmp_path).code == 0
+    [path] = tmp_path.glob("*.md")
+    assert cli("note", noted["claim"], "--set", "changed in the archive").code == 0
+    path.write_text(path.read_text(encoding="utf-8").replace("Moscow's framing.", "changed in the file"),
+                    encoding="utf-8")
+    r = cli("import-notes", path)
+    assert r.code == 1 and "`reader export --force`" in r.out and "by exporting again" not in r.out
+    assert "kept" in cli("export", "--out", tmp_path).out
+    assert "changed in the archive" not in path.read_text(encoding="utf-8")
+    assert cli("export", "--out", tmp_path, "--force").code == 0
+    assert "changed in the archive" in path.read_text(encoding="utf-8")
+
+
 def test_export_again_keeps_files_edited_in_the_vault(cli, noted, tmp_path: Path) -> None:
     assert cli("export", "--out", tmp_path).code == 0
     [path] = tmp_path.glob("*.md")
@@ -192,3 +208,9 @@ def test_import_notes_on_something_else(cli, tmp_path: Path) -> None:
     assert r.code == 1 and "not a reader export" in r.out
     r = cli("import-notes", tmp_path / "missing.md")
     assert r.code == 1 and "no such file" in r.out
+
+
+def test_import_notes_on_a_json_export_says_it_reads_markdown(cli, noted, tmp_path: Path) -> None:
+    assert cli("export", "--out", tmp_path / "notes.json").code == 0
+    r = cli("import-notes", tmp_path / "notes.json")
+    assert r.code == 1 and "a JSON export" in r.out and "not a reader export" not in r.out

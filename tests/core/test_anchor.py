@@ -457,3 +457,13 @@ def test_a_fuzzy_match_of_a_quote_cut_mid_word_may_be_cut_too() -> None:
     text = "The committee adjourned after the vote on the new bridge over the river."
     s, e = anchor.fuzzy_find(text, "mittee adjurned after the vote", prefix="The com", suffix=" on the")
     assert text[s:e] == "mittee adjourned after the vote"
+
+
+def test_find_quote_takes_straight_quote_marks_for_typographic_ones() -> None:
+    """A quote typed on a keyboard ("won't") finds the article's typographic
+    marks ("won’t"), and the other way round."""
+    text = "It won\u2019t be a \u201cquick\u201d fix. Critics said it's \"late\"."
+    assert anchor.find_quote(text, "It won't be a \"quick\" fix.") == (0, 26)
+    start = text.index("it's")
+    assert anchor.find_quote(text, "it\u2019s \u201clate\u201d") == (start, start + 11)
+    assert anchor.find_quote(text, "won\"t") is None

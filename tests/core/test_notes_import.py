@@ -165,9 +165,24 @@ def test_a_header_changed_in_the_archive_does_not_keep_a_file_taken_back(archive
     edit(exported, "# Cost cuts", "# Cost cuts (my title)")
     edit(exported, "Made in the app.", "Made in the app, and here.")
     archive.set_article_tags(AID, ["politics", "budget"])
-    assert kinds(import_notes(archive, [exported])) == [("change", "ddddddddd4")]
+    assert kinds(import_notes(archive, [exported])) == [("change", "ddddddddd4"), ("notice", "article " + AID)]
     [w] = ex.export_folder(archive, None, exported.parent)
     assert w.kept and "(my title)" in exported.read_text(encoding="utf-8")
+
+
+def test_a_header_edited_in_the_file_is_said_not_to_be_imported(archive, exported: Path) -> None:
+    """Tags added to the front matter (as Obsidian's properties do) are not
+    taken back and keep the file from the next export: the import says so
+    rather than report nothing."""
+    edit(exported, "tags: []", 'aliases: ["cuts"]\ntags: ["to-read"]')
+    for dry_run in (True, False):
+        report = import_notes(archive, [exported], dry_run=dry_run)
+        [event] = report.events
+        assert (event.kind, event.target, event.line) == ("notice", "article " + AID, 1)
+        assert "not imported" in event.message and "reader export --force" in event.message
+    assert archive.get(AID).tags == []
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert w.kept and "to-read" in exported.read_text(encoding="utf-8")
 
 
 def test_a_quote_edited_in_the_vault_keeps_the_file_from_the_next_export(archive, exported: Path) -> None:
@@ -400,6 +415,23 @@ def test_what_the_text_read_when_marked_is_exported_and_not_imported(archive, tm
     assert kept.note == "Their figure, since revised." and kept.was == "the plan would cut costs by half"
 
 
+def test_a_quote_the_archive_changed_since_the_export_is_no_edit_of_the_file(archive, exported: Path) -> None:
+    """A new version of the article changed a marked sentence after the export:
+    the file's quote is the old text, which the user did not edit. Their note
+    is taken without an 'edited quote' notice, and the next export writes the
+    file again with the new text rather than keep it as edited for ever."""
+    ann = archive.annotation("aaaaaaaaa1")
+    ann.exact, ann.was = "the plan would cut costs by a third", ann.exact
+    archive.put_annotation(ann)
+    edit(exported, "Their figure.", "Their figure, since revised.")
+    report = import_notes(archive, [exported])
+    assert kinds(report) == [("change", "aaaaaaaaa1")]
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert w.changed and not w.kept
+    text = exported.read_text(encoding="utf-8")
+    assert "> the plan would cut costs by a third" in text and "Their figure, since revised." in text
+
+
 def test_folders_skip_files_that_are_not_exports(archive, exported: Path) -> None:
     (exported.parent / "my-own-note.md").write_text("# Mine\n\nNothing to import.\n")
     (exported.parent / ".obsidian").mkdir()
@@ -412,7 +444,7 @@ def test_folders_skip_files_that_are_not_exports(archive, exported: Path) -> Non
 
 def test_parse_ignores_front_matter_edits(archive, exported: Path) -> None:
     edit(exported, 'title: "Cost cuts"', 'title: "Renamed in Obsidian"\naliases: [x]')
-    assert import_notes(archive, [exported]).events == []
+    assert kinds(import_notes(archive, [exported])) == [("notice", "article " + AID)]  # and nothing else
     parsed = parse_export(exported.read_text(encoding="utf-8"))
     assert [s.ann_id for s in parsed.articles[0].sections] == ["aaaaaaaaa1", "bbbbbbbbb2", "ccccccccc3"]
 
