@@ -503,8 +503,12 @@ def cmd_note(args: argparse.Namespace) -> int:
         ann = archive.annotation(args.annotation_id)
         _out(json.dumps(ann.to_dict(), ensure_ascii=False, indent=2))
         return EXIT_OK
+    had = set(archive.annotation(args.annotation_id).tags)
     ann = archive.update_annotation(args.annotation_id, note=args.set, add_tags=args.tag or [],
                                     remove_tags=args.untag or [])
+    absent = sorted(set(args.untag or ()) - had)
+    if absent:
+        _err(f"{ann.id} had no {' '.join('#' + t for t in absent)}: nothing to remove")
     _out(f"{ann.id}  {' '.join('#' + t for t in ann.tags)}")
     return EXIT_OK
 
@@ -598,6 +602,17 @@ def _web_address(value: str) -> str:
         return check_url(value)
     except FetchError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _tag_name(value: str) -> str:
+    """An argparse type: a tag (claim, topic/sub, #own), as it is stored."""
+    from reader.core.sanitize import clean_line
+    from reader.core.tags import normalise_tag
+
+    tag = normalise_tag(value)
+    if not tag:
+        raise argparse.ArgumentTypeError(f"not a tag: {clean_line(value)[:60]!r}; a tag needs a letter or a digit")
+    return tag
 
 
 def _site_name(value: str) -> str:
@@ -1018,7 +1033,8 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--url", type=_web_address, help="the address the article came from (for a plain-text copy)")
     p.add_argument("--site", type=_site_name,
                    help="the site it came from, e.g. example.com (for a plain-text copy)")
-    p.add_argument("--tag", action="append", metavar="TAG", help="tag the imported articles (repeatable)")
+    p.add_argument("--tag", action="append", type=_tag_name, metavar="TAG",
+                   help="tag the imported articles (repeatable)")
     p.add_argument("--jobs", type=_positive_int, metavar="N",
                    help="processes reading files at once (default: one per processor)")
     p.add_argument("--refresh", action="store_true",
@@ -1053,7 +1069,8 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
                 epilog='example: reader annotate 3fa2 --quote "dirty bomb" --tag claim --note "unsourced"')
     p.add_argument("id", metavar="ID", help="article id (any unique prefix)")
     p.add_argument("--quote", required=True, help="the text to mark (its first occurrence outside the folded blocks, else its first)")
-    p.add_argument("--tag", action="append", metavar="TAG", help="claim, evidence, question or your own (repeatable)")
+    p.add_argument("--tag", action="append", type=_tag_name, metavar="TAG",
+                   help="claim, evidence, question or your own (repeatable)")
     p.add_argument("--note", help="a note on the quote")
 
     p = command("notes", cmd_notes, "show an article's note and its annotations in text order",
@@ -1072,8 +1089,8 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--article", metavar="ID",
                    help="the article's own note instead (article id, any unique prefix): print it, or --set it")
     p.add_argument("--set", metavar="TEXT", help="replace the note (with --article, an empty TEXT removes it)")
-    p.add_argument("--tag", action="append", metavar="TAG", help="add a tag (repeatable)")
-    p.add_argument("--untag", action="append", metavar="TAG", help="remove a tag (repeatable)")
+    p.add_argument("--tag", action="append", type=_tag_name, metavar="TAG", help="add a tag (repeatable)")
+    p.add_argument("--untag", action="append", type=_tag_name, metavar="TAG", help="remove a tag (repeatable)")
     p.add_argument("--delete", action="store_true", help="delete the annotation")
 
     p = command("tag", cmd_tag, "list the tags in use, or rename (or merge) one across the archive")
@@ -1145,7 +1162,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("md", "json"),
                    help="md: Markdown with YAML front matter; json: W3C Web Annotations (default: md, or json "
                         "for --out *.json)")
-    p.add_argument("--tag", metavar="TAG", help="only annotations with this tag (or one nested under it)")
+    p.add_argument("--tag", type=_tag_name, metavar="TAG", help="only annotations with this tag (or one nested under it)")
     p.add_argument("--since", metavar="DATE", help="only annotations created or changed since DATE (2026-11-01), and article notes written since")
     p.add_argument("--group-by", choices=("tag",), dest="group_by",
                    help="tag: sections for claims, evidence, questions and each other tag")

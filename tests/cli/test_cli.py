@@ -620,3 +620,20 @@ def test_notes_says_a_change_past_the_cut_of_a_long_quote(cli, seed_path: Path, 
     assert "when marked it read" not in shown and "--full shows what it read when marked" in shown
     whole = " ".join(cli("notes", short, "--full").out.split())
     assert "when marked it read \u201c" + quote + "\u201d" in whole
+
+
+def test_a_tag_that_names_nothing_is_refused_and_removing_one_not_there_is_said(cli, seed_path: Path) -> None:  # noqa: ANN001
+    """"###" or "" is no tag: refused with the usage error, not stored as an
+    untagged mark; --untag of a tag the mark does not carry says so."""
+    aid = _add_seed(cli, seed_path)
+    quote = "It added that the call was requested by the Russian side."
+    for args in (("annotate", aid, "--quote", quote, "--tag", "###"), ("add", seed_path, "--tag", " "),
+                 ("export", "--tag", "#", "--out", "-")):
+        r = cli(*args)
+        assert r.code == 2 and "not a tag" in r.err, args
+    assert json.loads(cli("notes", aid, "--json").out)["annotations"] == []
+    ann = cli("annotate", aid, "--quote", quote, "--tag", "#Claim").out.strip()
+    r = cli("note", ann, "--untag", "evidence", "--untag", "claim")
+    assert r.code == 0 and "had no #evidence: nothing to remove" in r.err
+    assert json.loads(cli("notes", aid, "--json").out)["annotations"][0]["tags"] == []
+    assert cli("note", ann, "--tag", "").code == 2
