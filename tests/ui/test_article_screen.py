@@ -1274,3 +1274,19 @@ async def test_moving_a_selection_that_spans_a_long_article_redraws_only_its_end
         sel = sorted(view.selection)
         assert "Paragraph 398 says" in screen.article.text[sel[0]:sel[1]]
         assert 0 < len(refreshed) <= view.size.height
+
+
+async def test_find_box_keeps_every_key_of_a_query_typed_as_it_opens(seeded) -> None:
+    """'/' and the first letter arrive together, the rest after the box has
+    the focus: the box holds the whole query, the last one replaced."""
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        for _ in range(2):
+            _burst(app, "/W")
+            await pilot.pause()
+            await pilot.press(*"allace")
+            assert screen.find_box.value == "Wallace"
+            await pilot.press("escape")
