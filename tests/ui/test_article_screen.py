@@ -1290,3 +1290,22 @@ async def test_find_box_keeps_every_key_of_a_query_typed_as_it_opens(seeded) -> 
             await pilot.press(*"allace")
             assert screen.find_box.value == "Wallace"
             await pilot.press("escape")
+
+
+async def test_keys_for_a_sentence_say_so_on_a_fold_marker(seeded) -> None:
+    """On a fold marker, the keys that act on a sentence say what they need
+    instead of doing nothing."""
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        assert screen.reading.stops[screen.view.cursor].is_marker
+        for key in ("n", "t", "v", "w", "y", "c"):
+            app.clear_notifications()
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is screen, key
+            messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+            assert messages == ["Move the cursor to a sentence first"], key
+        assert screen.view.selection is None
+        assert archive.annotations(article_id) == []

@@ -283,6 +283,11 @@ class ArticleScreen(Screen[None]):
         self.archive.delete_annotation(ann.id)
         self.undo.append(Change("deleted", ann))
 
+    def _no_sentence(self) -> None:
+        """Say why a key that acts on a sentence did nothing: the cursor is on
+        a fold marker."""
+        self.notify("Move the cursor to a sentence first", severity="warning", timeout=2)
+
     def _finish_mark(self, span: tuple[int, int] | None, message: str) -> None:
         changed = [span] if span else []
         if self.view.selection is not None:
@@ -389,12 +394,13 @@ class ArticleScreen(Screen[None]):
     # -- actions: selection ----------------------------------------------------------------
 
     def action_select(self) -> None:
-        span = self._cursor_span()
-        if span is None:
-            return
         if self.view.selection is not None:
             self.view.set_selection(None)
         else:
+            span = self._cursor_span()
+            if span is None:
+                self._no_sentence()
+                return
             self.view.set_selection(span)
         self._update_status()
 
@@ -405,6 +411,7 @@ class ArticleScreen(Screen[None]):
         if view.selection is None:
             span = self._cursor_span()
             if span is None:
+                self._no_sentence()
                 return
             # Start a selection at the sentence's first word.
             start = span[0]
@@ -451,7 +458,7 @@ class ArticleScreen(Screen[None]):
         existing = self._panel_choice()
         span = self._span_of(existing) if existing else self._target_span()
         if span is None and existing is None:
-            self.notify("Move the cursor to a sentence first", severity="warning", timeout=2)
+            self._no_sentence()
             return
         if existing is None:
             existing = self._exact(span)  # type: ignore[arg-type]
@@ -474,6 +481,7 @@ class ArticleScreen(Screen[None]):
     def action_tags(self) -> None:
         span, existing = self._mark_target()
         if span is None and existing is None:
+            self._no_sentence()
             return
         if existing is not None:
             existing = self._current(existing)
@@ -495,6 +503,7 @@ class ArticleScreen(Screen[None]):
     def action_note(self) -> None:
         span, existing = self._mark_target()
         if span is None and existing is None:
+            self._no_sentence()
             return
         if existing is not None:
             existing = self._current(existing)
@@ -722,6 +731,7 @@ class ArticleScreen(Screen[None]):
     def action_copy(self) -> None:
         span = self._target_span()
         if span is None:
+            self._no_sentence()
             return
         self.app.copy_to_clipboard(self.article.text[span[0] : span[1]])
         self.notify("Copied", timeout=1.5)
