@@ -1309,3 +1309,23 @@ async def test_keys_for_a_sentence_say_so_on_a_fold_marker(seeded) -> None:
             assert messages == ["Move the cursor to a sentence first"], key
         assert screen.view.selection is None
         assert archive.annotations(article_id) == []
+
+
+async def test_tag_picker_takes_no_tag_for_what_holds_none(seeded) -> None:
+    """A box holding '#' or '[/]' names no tag: Enter or a space after it
+    ticks nothing, as on an empty box, not the first tag of the list."""
+    archive, article_id = seeded
+    archive.add_annotation(article_id, 0, 5, tags=["claim"])  # so the list is not empty
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "It added that")
+        for typed in ("# ", "#", "[/]"):
+            await pilot.press("t")
+            await pilot.pause()
+            await pilot.press(*list(typed))
+            assert app.screen.chosen == [], typed
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is screen
+            assert len(archive.annotations(article_id)) == 1, typed
