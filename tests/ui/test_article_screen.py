@@ -1329,3 +1329,32 @@ async def test_tag_picker_takes_no_tag_for_what_holds_none(seeded) -> None:
             await pilot.pause()
             assert app.screen is screen
             assert len(archive.annotations(article_id)) == 1, typed
+
+
+async def test_the_site_line_stays_under_a_long_title_on_a_narrow_screen(archive) -> None:
+    """A title that takes three lines of a narrow screen leaves the site,
+    author and date their own line, cut short with an ellipsis."""
+    from textual.geometry import Region
+
+    from reader.core.ingest import article_id, ingest_file
+
+    from .conftest import FIXTURES, SAVED
+
+    article = ingest_file(FIXTURES / "seed.txt")
+    article.saved, article.source_path = SAVED, "test:long-title"
+    article.id = article_id(article.source_path)
+    article.title = "Top Nutrition Trends for Fall 2025: What Fitness Experts Are Eating (and How It Is Easy)"
+    article.site, article.author, article.published = "scratchculinary.com", "Andrew King", "2025-09-04"
+    archive.save(article)
+    app = ReaderApp(archive)
+    async with app.run_test(size=(45, 20)) as pilot:
+        screen = await _open(pilot)
+        header, meta = screen.query_one("#article-header"), screen.query_one("#article-meta")
+        assert meta.region.y == header.region.bottom and meta.region.height == 1
+        [line] = meta.render_lines(Region(0, 0, meta.region.width, 1))
+        assert line.text.strip().startswith("scratchculinary.com \u00b7 Andrew King") and line.text.strip().endswith("\u2026")
+    async with ReaderApp(archive).run_test(size=(110, 30)) as pilot:
+        screen = await _open(pilot)
+        meta = screen.query_one("#article-meta")
+        [line] = meta.render_lines(Region(0, 0, meta.region.width, 1))
+        assert line.text.strip() == "scratchculinary.com \u00b7 Andrew King \u00b7 2025-09-04"

@@ -96,21 +96,18 @@ class ArticleScreen(Screen[None]):
     # -- layout -----------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(self._header(), id="article-header")
+        yield Static(Content(self.article.title), id="article-header")
+        # The site, author and date on a line of their own, cut short with an
+        # ellipsis on a narrow screen rather than lost under a long title.
+        meta = " \u00b7 ".join(x for x in (self.article.site, self.article.author, self.article.published) if x)
+        if meta:
+            yield Static(Content(meta), id="article-meta")
         with Horizontal(id="article-body"):
             yield ArticleView(self.reading, self.annotations, id="article-view")
             yield NotesPanel(id="notes-panel")
         yield InlineInput(placeholder="find in the article", id="find", on_submit=self._find)
         yield Static(id="article-status")
         yield Footer()
-
-    def _header(self) -> Content:
-        a = self.article
-        meta = " \u00b7 ".join(x for x in (a.site, a.author, a.published) if x)
-        parts: list[Any] = [(a.title, "bold")]
-        if meta:
-            parts += ["\n", (meta, "$text-muted")]
-        return Content.assemble(*parts)
 
     @property
     def view(self) -> ArticleView:
