@@ -1358,3 +1358,26 @@ async def test_the_site_line_stays_under_a_long_title_on_a_narrow_screen(archive
         meta = screen.query_one("#article-meta")
         [line] = meta.render_lines(Region(0, 0, meta.region.width, 1))
         assert line.text.strip() == "scratchculinary.com \u00b7 Andrew King \u00b7 2025-09-04"
+
+
+async def test_the_text_stays_in_its_column_when_the_notes_panel_opens_and_closes(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(110, 34)) as pilot:  # the story fits, but not beside the panel
+        screen = await _open(pilot)
+
+        def column() -> int:
+            line = next(line for line in view_text(screen.view).splitlines() if STORY_START[:30] in line)
+            return line.index(STORY_START[:30])
+
+        before = column()
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert column() == before
+        await pilot.resize_terminal(70, 20)
+        await pilot.pause()
+        await pilot.resize_terminal(110, 34)
+        await pilot.pause()
+        assert column() == before
