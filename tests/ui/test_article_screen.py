@@ -1381,3 +1381,20 @@ async def test_the_text_stays_in_its_column_when_the_notes_panel_opens_and_close
         await pilot.resize_terminal(110, 34)
         await pilot.pause()
         assert column() == before
+
+
+async def test_g_and_G_grow_a_selection_as_the_page_keys_do(seeded) -> None:
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "In the three calls")
+        await pilot.press("v", "G")
+        s, e = sorted(screen.view.selection)
+        assert "It added that the call" in screen.article.text[s:e]
+        await pilot.press("g")
+        s, e = sorted(screen.view.selection)
+        assert STORY_START in screen.article.text[s:e] and "In the three calls" in screen.article.text[s:e]
+        await pilot.press("e")
+        [ann] = archive.annotations(article_id)
+        assert STORY_START in ann.exact and "In the three calls" in ann.exact

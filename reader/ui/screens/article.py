@@ -302,10 +302,10 @@ class ArticleScreen(Screen[None]):
         self.view.move_cursor(self.reading.next_block(self.view.cursor, step), extend=self.view.selection is not None)
 
     def action_top(self) -> None:
-        self.view.move_cursor(0)
+        self.view.move_cursor(0, extend=self.view.selection is not None)
 
     def action_bottom(self) -> None:
-        self.view.move_cursor(len(self.reading.stops) - 1)
+        self.view.move_cursor(len(self.reading.stops) - 1, extend=self.view.selection is not None)
 
     def action_page(self, direction: int) -> None:
         view = self.view
