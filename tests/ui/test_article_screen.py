@@ -1274,3 +1274,127 @@ async def test_moving_a_selection_that_spans_a_long_article_redraws_only_its_end
         sel = sorted(view.selection)
         assert "Paragraph 398 says" in screen.article.text[sel[0]:sel[1]]
         assert 0 < len(refreshed) <= view.size.height
+
+
+async def test_find_box_keeps_every_key_of_a_query_typed_as_it_opens(seeded) -> None:
+    """'/' and the first letter arrive together, the rest after the box has
+    the focus: the box holds the whole query, the last one replaced."""
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        for _ in range(2):
+            _burst(app, "/W")
+            await pilot.pause()
+            await pilot.press(*"allace")
+            assert screen.find_box.value == "Wallace"
+            await pilot.press("escape")
+
+
+async def test_keys_for_a_sentence_say_so_on_a_fold_marker(seeded) -> None:
+    """On a fold marker, the keys that act on a sentence say what they need
+    instead of doing nothing."""
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        assert screen.reading.stops[screen.view.cursor].is_marker
+        for key in ("n", "t", "v", "w", "y", "c"):
+            app.clear_notifications()
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is screen, key
+            messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+            assert messages == ["Move the cursor to a sentence first"], key
+        assert screen.view.selection is None
+        assert archive.annotations(article_id) == []
+
+
+async def test_tag_picker_takes_no_tag_for_what_holds_none(seeded) -> None:
+    """A box holding '#' or '[/]' names no tag: Enter or a space after it
+    ticks nothing, as on an empty box, not the first tag of the list."""
+    archive, article_id = seeded
+    archive.add_annotation(article_id, 0, 5, tags=["claim"])  # so the list is not empty
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "It added that")
+        for typed in ("# ", "#", "[/]"):
+            await pilot.press("t")
+            await pilot.pause()
+            await pilot.press(*list(typed))
+            assert app.screen.chosen == [], typed
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is screen
+            assert len(archive.annotations(article_id)) == 1, typed
+
+
+async def test_the_site_line_stays_under_a_long_title_on_a_narrow_screen(archive) -> None:
+    """A title that takes three lines of a narrow screen leaves the site,
+    author and date their own line, cut short with an ellipsis."""
+    from textual.geometry import Region
+
+    from reader.core.ingest import article_id, ingest_file
+
+    from .conftest import FIXTURES, SAVED
+
+    article = ingest_file(FIXTURES / "seed.txt")
+    article.saved, article.source_path = SAVED, "test:long-title"
+    article.id = article_id(article.source_path)
+    article.title = "Top Nutrition Trends for Fall 2025: What Fitness Experts Are Eating (and How It Is Easy)"
+    article.site, article.author, article.published = "scratchculinary.com", "Andrew King", "2025-09-04"
+    archive.save(article)
+    app = ReaderApp(archive)
+    async with app.run_test(size=(45, 20)) as pilot:
+        screen = await _open(pilot)
+        header, meta = screen.query_one("#article-header"), screen.query_one("#article-meta")
+        assert meta.region.y == header.region.bottom and meta.region.height == 1
+        [line] = meta.render_lines(Region(0, 0, meta.region.width, 1))
+        assert line.text.strip().startswith("scratchculinary.com \u00b7 Andrew King") and line.text.strip().endswith("\u2026")
+    async with ReaderApp(archive).run_test(size=(110, 30)) as pilot:
+        screen = await _open(pilot)
+        meta = screen.query_one("#article-meta")
+        [line] = meta.render_lines(Region(0, 0, meta.region.width, 1))
+        assert line.text.strip() == "scratchculinary.com \u00b7 Andrew King \u00b7 2025-09-04"
+
+
+async def test_the_text_stays_in_its_column_when_the_notes_panel_opens_and_closes(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(110, 34)) as pilot:  # the story fits, but not beside the panel
+        screen = await _open(pilot)
+
+        def column() -> int:
+            line = next(line for line in view_text(screen.view).splitlines() if STORY_START[:30] in line)
+            return line.index(STORY_START[:30])
+
+        before = column()
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert column() == before
+        await pilot.resize_terminal(70, 20)
+        await pilot.pause()
+        await pilot.resize_terminal(110, 34)
+        await pilot.pause()
+        assert column() == before
+
+
+async def test_g_and_G_grow_a_selection_as_the_page_keys_do(seeded) -> None:
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "In the three calls")
+        await pilot.press("v", "G")
+        s, e = sorted(screen.view.selection)
+        assert "It added that the call" in screen.article.text[s:e]
+        await pilot.press("g")
+        s, e = sorted(screen.view.selection)
+        assert STORY_START in screen.article.text[s:e] and "In the three calls" in screen.article.text[s:e]
+        await pilot.press("e")
+        [ann] = archive.annotations(article_id)
+        assert STORY_START in ann.exact and "In the three calls" in ann.exact

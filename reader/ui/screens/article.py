@@ -96,21 +96,18 @@ class ArticleScreen(Screen[None]):
     # -- layout -----------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(self._header(), id="article-header")
+        yield Static(Content(self.article.title), id="article-header")
+        # The site, author and date on a line of their own, cut short with an
+        # ellipsis on a narrow screen rather than lost under a long title.
+        meta = " \u00b7 ".join(x for x in (self.article.site, self.article.author, self.article.published) if x)
+        if meta:
+            yield Static(Content(meta), id="article-meta")
         with Horizontal(id="article-body"):
             yield ArticleView(self.reading, self.annotations, id="article-view")
             yield NotesPanel(id="notes-panel")
         yield InlineInput(placeholder="find in the article", id="find", on_submit=self._find)
         yield Static(id="article-status")
         yield Footer()
-
-    def _header(self) -> Content:
-        a = self.article
-        meta = " \u00b7 ".join(x for x in (a.site, a.author, a.published) if x)
-        parts: list[Any] = [(a.title, "bold")]
-        if meta:
-            parts += ["\n", (meta, "$text-muted")]
-        return Content.assemble(*parts)
 
     @property
     def view(self) -> ArticleView:
@@ -283,6 +280,11 @@ class ArticleScreen(Screen[None]):
         self.archive.delete_annotation(ann.id)
         self.undo.append(Change("deleted", ann))
 
+    def _no_sentence(self) -> None:
+        """Say why a key that acts on a sentence did nothing: the cursor is on
+        a fold marker."""
+        self.notify("Move the cursor to a sentence first", severity="warning", timeout=2)
+
     def _finish_mark(self, span: tuple[int, int] | None, message: str) -> None:
         changed = [span] if span else []
         if self.view.selection is not None:
@@ -300,10 +302,10 @@ class ArticleScreen(Screen[None]):
         self.view.move_cursor(self.reading.next_block(self.view.cursor, step), extend=self.view.selection is not None)
 
     def action_top(self) -> None:
-        self.view.move_cursor(0)
+        self.view.move_cursor(0, extend=self.view.selection is not None)
 
     def action_bottom(self) -> None:
-        self.view.move_cursor(len(self.reading.stops) - 1)
+        self.view.move_cursor(len(self.reading.stops) - 1, extend=self.view.selection is not None)
 
     def action_page(self, direction: int) -> None:
         view = self.view
@@ -389,12 +391,13 @@ class ArticleScreen(Screen[None]):
     # -- actions: selection ----------------------------------------------------------------
 
     def action_select(self) -> None:
-        span = self._cursor_span()
-        if span is None:
-            return
         if self.view.selection is not None:
             self.view.set_selection(None)
         else:
+            span = self._cursor_span()
+            if span is None:
+                self._no_sentence()
+                return
             self.view.set_selection(span)
         self._update_status()
 
@@ -405,6 +408,7 @@ class ArticleScreen(Screen[None]):
         if view.selection is None:
             span = self._cursor_span()
             if span is None:
+                self._no_sentence()
                 return
             # Start a selection at the sentence's first word.
             start = span[0]
@@ -451,7 +455,7 @@ class ArticleScreen(Screen[None]):
         existing = self._panel_choice()
         span = self._span_of(existing) if existing else self._target_span()
         if span is None and existing is None:
-            self.notify("Move the cursor to a sentence first", severity="warning", timeout=2)
+            self._no_sentence()
             return
         if existing is None:
             existing = self._exact(span)  # type: ignore[arg-type]
@@ -474,6 +478,7 @@ class ArticleScreen(Screen[None]):
     def action_tags(self) -> None:
         span, existing = self._mark_target()
         if span is None and existing is None:
+            self._no_sentence()
             return
         if existing is not None:
             existing = self._current(existing)
@@ -495,6 +500,7 @@ class ArticleScreen(Screen[None]):
     def action_note(self) -> None:
         span, existing = self._mark_target()
         if span is None and existing is None:
+            self._no_sentence()
             return
         if existing is not None:
             existing = self._current(existing)
@@ -722,6 +728,7 @@ class ArticleScreen(Screen[None]):
     def action_copy(self) -> None:
         span = self._target_span()
         if span is None:
+            self._no_sentence()
             return
         self.app.copy_to_clipboard(self.article.text[span[0] : span[1]])
         self.notify("Copied", timeout=1.5)

@@ -111,8 +111,8 @@ class TagPicker(TypeAhead, ModalScreen[list[str] | None]):
             return
         *words, rest = value.split(" ")
         for word in words:
-            if not word.strip():
-                continue
+            if not normalise_tag(word):
+                continue  # a second space, or "#": no tag at all
             # The word the list shows uses its highlighted row (moved to with
             # the arrows, perhaps); a word typed ahead uses its best match.
             tag = self._highlighted_tag() if word == self._query else self._best(word)
@@ -155,7 +155,7 @@ class TagPicker(TypeAhead, ModalScreen[list[str] | None]):
         if self.is_attached and self.app.screen is not self:
             return  # already dismissed (an Enter typed ahead, then the box's own)
         self._take_words(box)
-        tag = self._highlighted_tag() if box.value.strip() else None
+        tag = self._highlighted_tag() if normalise_tag(box.value) else None
         if tag:
             self._toggle(tag)
         self.dismiss(self.chosen)

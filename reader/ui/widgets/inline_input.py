@@ -12,7 +12,10 @@ that changes where keys go happens in order, as each key arrives:
   (`hand_over`);
 - the box takes Enter itself and calls `on_submit` at once (not through a
   message, which would arrive after the keys typed ahead), then passes keys
-  typed ahead on to the screen's keys.
+  typed ahead on to the screen's keys;
+- what the box holds when it opens is selected then, not when the focus
+  arrives, so the keys typed ahead of the focus replace it and are not
+  themselves selected (and replaced) by the focus.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from textual.widgets import Input
 
 class InlineInput(Input):
     def __init__(self, *args, on_submit: Callable[[str], None], **kwargs) -> None:  # noqa: ANN002, ANN003
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, select_on_focus=False, **kwargs)
         self.on_submit = on_submit
         self.releasing = False
 
@@ -38,6 +41,7 @@ class InlineInput(Input):
     def open(self) -> None:
         self.releasing = False
         self.display = True
+        self.select_all()
         self.focus()
 
     @property
