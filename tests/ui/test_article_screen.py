@@ -1398,3 +1398,34 @@ async def test_g_and_G_grow_a_selection_as_the_page_keys_do(seeded) -> None:
         await pilot.press("e")
         [ann] = archive.annotations(article_id)
         assert STORY_START in ann.exact and "In the three calls" in ann.exact
+
+
+async def test_o_moves_the_other_end_so_a_phrase_inside_a_sentence_can_be_marked(seeded) -> None:
+    """v takes the sentence; o, then w, narrows it from the start; o again,
+    then b, from the end: "Shoigu conveyed" alone, marked from the keyboard."""
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "In the three calls")
+
+        def selected() -> str:
+            s, e = sorted(screen.view.selection)
+            return screen.article.text[s:e]
+
+        await pilot.press("v")
+        assert selected().startswith("In the three calls") and selected().endswith("'dirty bomb'\".")
+        await pilot.press("o", "w", "w", "w", "w", "w")  # In, the, three, calls, ","
+        assert selected().startswith("Shoigu conveyed") and selected().endswith("'dirty bomb'\".")
+        await pilot.press("o")
+        seen = [selected()]
+        while seen[-1] != "Shoigu conveyed" and len(seen) < 40:
+            await pilot.press("b")
+            seen.append(selected())
+            assert len(seen[-1]) < len(seen[-2]) and seen[-1].startswith("Shoigu conveyed")  # narrows, end first
+        assert seen[-1] == "Shoigu conveyed"
+        await pilot.press("c")
+        [ann] = archive.annotations(article_id)
+        assert ann.exact == "Shoigu conveyed" and ann.tags == ["claim"]
+        await pilot.press("o")
+        assert "Select first (v)" in str(list(app._notifications)[-1].message)

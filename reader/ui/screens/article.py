@@ -60,6 +60,7 @@ class ArticleScreen(Screen[None]):
         Binding("v", "select", "Select", id="article.select"),
         Binding("w", "word(1)", "Selection: extend by word", show=False, id="article.word_forward"),
         Binding("b", "word(-1)", "Selection: back by word", show=False, id="article.word_back"),
+        Binding("o", "other_end", "Selection: move its other end", show=False, id="article.other_end"),
         Binding("c", "tag('claim')", "Claim", id="article.claim"),
         Binding("e", "tag('evidence')", "Evidence", id="article.evidence"),
         Binding("Q", "tag('question')", "Question", show=False, id="article.question"),
@@ -150,7 +151,8 @@ class ArticleScreen(Screen[None]):
         if view.selection is not None:
             s, e = sorted(view.selection)
             n = self.reading.words_between(s, e)
-            parts.append(f"selecting {n} word{'s' if n != 1 else ''} \u2014 c/e/t/n to mark, Escape to cancel")
+            parts.append(f"selecting {n} word{'s' if n != 1 else ''} \u2014 c/e/t/n to mark, o the other end, "
+                         "Escape to cancel")
         else:
             here = self._annotations_here()
             if here:
@@ -429,6 +431,24 @@ class ArticleScreen(Screen[None]):
             if new_head >= lo:
                 new_head = hi
         view.extend_selection(new_head)
+
+    def action_other_end(self) -> None:
+        """w and b move the selection's other end from now on: the word at
+        the end they moved becomes its anchor, and `w` from the start
+        narrows the selection to a phrase inside a sentence."""
+        view = self.view
+        if view.selection is None:
+            self.notify("Select first (v), then o moves the selection's other end", timeout=2)
+            return
+        lo, hi = sorted(view.selection)
+        if view.selection[1] >= hi:
+            anchor = (max(lo, self.reading.word_step(hi, -1, edge="start")), hi)
+            head = lo
+        else:
+            anchor = (lo, min(hi, self.reading.word_step(lo, 1, edge="end")))
+            head = hi
+        view.anchor_span = anchor
+        view.extend_selection(head)
 
     def action_escape(self) -> None:
         if self.view.selection is not None:
