@@ -12,6 +12,7 @@ from textual.screen import Screen
 
 from reader.core.config import Config
 from reader.resources import styles
+from reader.ui.keys import bindings_of, keys_of
 from reader.ui.screens.archive import ArchiveScreen
 
 if TYPE_CHECKING:
@@ -123,13 +124,12 @@ class ReaderApp(App[int]):
         """The command palette (Ctrl+P) lists this screen's keys as commands."""
         yield from super().get_system_commands(screen)
         seen = set()
-        for item in type(screen).BINDINGS:
-            binding = item if isinstance(item, Binding) else Binding(*item)
+        for binding in bindings_of(screen):
             if not binding.description or binding.action in seen:
                 continue
             seen.add(binding.action)
-            keys = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
-            key = self.get_key_display(Binding(keys.split(",")[0], ""))
+            keys = keys_of(screen, binding)
+            key = self.get_key_display(Binding(keys[0], "")) if keys else ""
 
             def run(action: str = binding.action, target: Screen = screen) -> None:
                 self.call_later(target.run_action, action)

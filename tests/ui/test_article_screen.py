@@ -478,6 +478,28 @@ async def test_keys_can_be_remapped_in_config(seeded) -> None:
         assert [a.tags for a in archive.annotations(article_id)] == [[CLAIM]]
 
 
+async def test_hints_name_the_keys_as_remapped(seeded) -> None:
+    """The status line and the messages name the user's keys, not the defaults."""
+    archive, article_id = seeded
+    (archive.data_dir / "config.toml").write_text(
+        '[keys]\n"article.claim" = "C"\n"article.undo" = "ctrl+u"\n"article.other_end" = "O"\n'
+        '"article.escape" = "escape,ctrl+g"\n')
+    app = ReaderApp(archive)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        await pilot.press("v")
+        status = str(screen.query_one("#article-status").render())
+        assert "C/e/t/n to mark, O the other end, Escape to cancel" in status
+        await pilot.press("C", "x")
+        await pilot.pause()
+        await pilot.press("y")  # the delete is confirmed
+        await pilot.pause()
+        assert any("Deleted (Ctrl+U to undo)" in str(n.message) for n in app._notifications)
+        await pilot.press("ctrl+u")
+        assert [a.tags for a in archive.annotations(article_id)] == [[CLAIM]]
+
+
 async def test_cursor_move_redraws_only_nearby_lines(seeded) -> None:
     archive, _ = seeded
     app = ReaderApp(archive)

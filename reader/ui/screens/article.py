@@ -25,6 +25,7 @@ from reader.core.models import Annotation, Article
 from reader.core.reading import FOLD, Reading
 from reader.ui.palette import tag_palette
 from reader.ui.screens.dialogs import ConfirmScreen
+from reader.ui.keys import key_hint
 from reader.ui.screens.help import HelpScreen, binding_rows
 from reader.ui.screens.note_editor import NoteEditor
 from reader.ui.screens.tag_picker import TagPicker
@@ -137,6 +138,10 @@ class ArticleScreen(Screen[None]):
 
     # -- status -----------------------------------------------------------------
 
+    def _key(self, binding_id: str) -> str:
+        """The key a hint names for a binding, as the user's keymap has it."""
+        return key_hint(self, binding_id)
+
     def _update_status(self) -> None:
         view = self.view
         stops = self.reading.stops
@@ -147,12 +152,13 @@ class ArticleScreen(Screen[None]):
         orphans = len(self.annotations) - placed
         parts.append(f"{placed} note{'s' if placed != 1 else ''}")
         if orphans:
-            parts.append(f"{orphans} orphaned (R to review)")
+            parts.append(f"{orphans} orphaned ({self._key('article.review_orphans')} to review)")
         if view.selection is not None:
             s, e = sorted(view.selection)
             n = self.reading.words_between(s, e)
-            parts.append(f"selecting {n} word{'s' if n != 1 else ''} \u2014 c/e/t/n to mark, o the other end, "
-                         "Escape to cancel")
+            mark = "/".join(self._key(f"article.{name}") for name in ("claim", "evidence", "tags", "note"))
+            parts.append(f"selecting {n} word{'s' if n != 1 else ''} \u2014 {mark} to mark, "
+                         f"{self._key('article.other_end')} the other end, {self._key('article.escape')} to cancel")
         else:
             here = self._annotations_here()
             if here:
@@ -383,7 +389,8 @@ class ArticleScreen(Screen[None]):
             self.view.rebuild(keep_offset=folded)
             self.view.move_cursor(self.reading.stop_at(folded), extend=self.view.selection is not None)
             what = self.reading.runs[run].describe()
-            self.notify(Content(f"Found in folded text ({what.replace(' folded:', ':')}), now shown; z folds it again"),
+            self.notify(Content(f"Found in folded text ({what.replace(' folded:', ':')}), now shown; "
+                                f"{self._key('article.fold')} folds it again"),
                         timeout=3)
         elif found is None:
             self.notify(Content(f"Not found: {query}"), severity="warning", timeout=2)
@@ -572,7 +579,7 @@ class ArticleScreen(Screen[None]):
         def answer(yes: bool | None) -> None:
             if yes:
                 self._remove(ann)
-                self._finish_mark(self._span_of(ann), "Deleted (Ctrl+Z to undo)")
+                self._finish_mark(self._span_of(ann), f"Deleted ({self._key('article.undo')} to undo)")
 
         self.app.push_screen(ConfirmScreen(question, yes="Delete", no="Keep"), answer)
 
@@ -636,7 +643,8 @@ class ArticleScreen(Screen[None]):
 
     def _jump_to(self, ann: Annotation) -> None:
         if ann.orphaned:
-            self.notify("This note's text is no longer in the article (R to review)", severity="warning")
+            self.notify(f"This note's text is no longer in the article ({self._key('article.review_orphans')} "
+                        "to review)", severity="warning")
             return
         run = self.reading.run_of_block.get(self.article.block_at(ann.start))
         if run is not None and run not in self.reading.expanded:
@@ -666,7 +674,7 @@ class ArticleScreen(Screen[None]):
     def action_fold(self) -> None:
         run = self.reading.run_at_stop(self.view.cursor)
         if run is None:
-            self.notify("No folded text here (Z shows every fold)", timeout=2)
+            self.notify(f"No folded text here ({self._key('article.fold_all')} shows every fold)", timeout=2)
             return
         offset = self.article.blocks[self.reading.runs[run].start].start
         self.reading.toggle_fold(run)
@@ -727,7 +735,7 @@ class ArticleScreen(Screen[None]):
         self._refold(tuple(blocks) if action == "fold" else ())
         where = site or "articles without a site"
         verb = "Folded" if action == "fold" else "Shown"
-        self.notify(Content(f"{verb} on {where} from now on (Ctrl+Z to undo)"), timeout=3)
+        self.notify(Content(f"{verb} on {where} from now on ({self._key('article.undo')} to undo)"), timeout=3)
 
     # -- actions: other ---------------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
+from reader.ui.keys import bindings_of, keys_of
+
 
 def key_label(keys: str, app) -> str:  # noqa: ANN001 - App
     """'j,down' -> 'j / ↓' as the app's driver would show them."""
@@ -23,15 +25,8 @@ def key_label(keys: str, app) -> str:  # noqa: ANN001 - App
 
 def binding_rows(screen: Screen) -> list[tuple[str, str, str]]:
     """(keys, description, binding id) for each documented binding."""
-    keymap = screen.app._keymap  # binding id -> keys, from the user's config
-    rows = []
-    for item in type(screen).BINDINGS:
-        b = item if isinstance(item, Binding) else Binding(*item)
-        if not b.description:
-            continue
-        keys = keymap.get(b.id, b.key) if b.id else b.key
-        rows.append((key_label(keys, screen.app), b.tooltip or b.description, b.id or ""))
-    return rows
+    return [(key_label(",".join(keys_of(screen, b)), screen.app), b.tooltip or b.description, b.id or "")
+            for b in bindings_of(screen) if b.description]
 
 
 #: The help dialog's widest, and what its border and padding take of it.

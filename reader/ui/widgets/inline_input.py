@@ -23,9 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual import events
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input
+
+from reader.ui.keys import binding_keys
 
 
 class InlineInput(Input):
@@ -81,9 +82,4 @@ class InlineInput(Input):
 def opens_on(screen: Screen, binding_id: str, event: events.Key) -> bool:
     """Whether `event` is one of the keys of `binding_id` on `screen` (as the
     user's keymap has them)."""
-    for item in type(screen).BINDINGS:
-        b = item if isinstance(item, Binding) else Binding(*item)
-        if b.id == binding_id:
-            keys = screen.app._keymap.get(binding_id, b.key)
-            return event.key in {k.strip() for k in keys.split(",")}
-    return False
+    return event.key in binding_keys(screen, binding_id)

@@ -11,6 +11,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from reader.core.models import Annotation
+from reader.ui.keys import key_hint
 from reader.ui.palette import tag_color
 
 QUOTE_CHARS = 90
@@ -70,13 +71,18 @@ class NotesPanel(OptionList):
                                 id="article-note", disabled=True))
             items.append(None)
         if not placed and not orphans:
-            items.append(Option(Content("No annotations yet: c claim, e evidence, Q question, t tags, n note."), disabled=True))
+            keys = [(key_hint(self.screen, f"article.{name}"), word) for name, word in (
+                ("claim", "claim"), ("evidence", "evidence"), ("question", "question"), ("tags", "tags"), ("note", "note"))]
+            hint = ", ".join(f"{key} {word}" for key, word in keys if key)
+            items.append(Option(Content(f"No annotations yet: {hint}." if hint else "No annotations yet."),
+                                disabled=True))
         for a in placed:
             items.append(Option(annotation_prompt(a, self.tag_colors, self.plain_color), id="ann:" + a.id))
         if orphans:
             items.append(None)
             items.append(Option(Content.assemble((f"Orphaned ({len(orphans)})", "bold $warning"), "\n",
-                                                 ("text no longer found; R to review", "$text-muted")),
+                                                 (f"text no longer found; {key_hint(self.screen, 'article.review_orphans')}"
+                                                  " to review", "$text-muted")),
                                 disabled=True))
             for a in orphans:
                 items.append(Option(annotation_prompt(a, self.tag_colors, self.plain_color), id="ann:" + a.id))
