@@ -1451,3 +1451,26 @@ async def test_o_moves_the_other_end_so_a_phrase_inside_a_sentence_can_be_marked
         assert ann.exact == "Shoigu conveyed" and ann.tags == ["claim"]
         await pilot.press("o")
         assert "Select first (v)" in str(list(app._notifications)[-1].message)
+
+
+async def test_a_selection_grown_over_a_fold_shows_the_folded_text(seeded) -> None:
+    """What a mark's quote holds is on the screen before it is marked: a
+    selection that takes in a folded run opens it, and says so."""
+    archive, _article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, STORY_START)
+        first_run = screen.reading.runs[0]
+        assert first_run.start == 0 and 0 not in screen.reading.expanded
+        await pilot.press("v", "k")
+        await pilot.pause()
+        assert 0 in screen.reading.expanded
+        s, e = sorted(screen.view.selection)
+        assert s <= screen.article.blocks[0].start and STORY_START in screen.article.text[s:e]
+        assert any("The selection runs over folded text: 3 blocks shown" in str(n.message) for n in app._notifications)
+        # Moving on inside what is shown opens nothing more and says nothing more.
+        said = len(app._notifications)
+        await pilot.press("j")
+        await pilot.pause()
+        assert len(app._notifications) == said

@@ -168,10 +168,34 @@ class ArticleScreen(Screen[None]):
         self.query_one("#article-status", Static).update(Content(" \u00b7 ".join(parts)))
 
     def on_article_view_cursor_moved(self, _: ArticleView.CursorMoved) -> None:
+        if self._open_folds_in_selection():
+            return  # the view is laid out again, and says where its cursor went
         self._update_status()
         here = self._annotations_here()
         if here and self.panel.display:
             self.panel.highlight_annotation(here[0].id)
+
+    def _open_folds_in_selection(self) -> bool:
+        """A selection grown over a folded run shows it: a mark's quote holds
+        every word between its ends, and the reader sees each of them before
+        marking. Returns whether a run was opened."""
+        view, reading = self.view, self.reading
+        if view.selection is None:
+            return False
+        lo, hi = sorted(view.selection)
+        blocks = self.article.blocks
+        closed = [r for r, run in enumerate(reading.runs) if r not in reading.expanded
+                  and blocks[run.start].start < hi and blocks[run.end - 1].end > lo]
+        if not closed:
+            return False
+        reading.expanded.update(closed)
+        reading.rebuild()
+        head = view.selection[1]
+        view.rebuild(keep_offset=head - 1 if head > lo else head)
+        shown = sum(reading.runs[r].count for r in closed)
+        self.notify(f"The selection runs over folded text: {shown} block{'s' if shown != 1 else ''} shown",
+                    timeout=3)
+        return True
 
     # -- what an action applies to -------------------------------------------------
 
