@@ -1474,3 +1474,28 @@ async def test_a_selection_grown_over_a_fold_shows_the_folded_text(seeded) -> No
         await pilot.press("j")
         await pilot.pause()
         assert len(app._notifications) == said
+
+
+async def test_a_fold_line_counts_the_marks_inside_its_run(seeded) -> None:
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+
+        def fold_lines() -> list[str]:
+            # Each fold line whole (a long one wraps).
+            return " ".join(line.marker for line in screen.view.lines if line.marker).split("\u25b8")
+
+        await pilot.press("G", "z", "j")  # into the run at the bottom, opened
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        assert len(archive.annotations(article_id)) == 1
+        assert not any("inside" in line for line in fold_lines())  # open: the mark is in sight
+        await pilot.press("z")
+        await pilot.pause()
+        assert any(line.rstrip().endswith("\u00b7 1 mark inside") for line in fold_lines()), fold_lines()
+        await pilot.press("ctrl+z")  # the mark taken back, under the closed fold
+        await pilot.pause()
+        assert archive.annotations(article_id) == []
+        assert not any("inside" in line for line in fold_lines())

@@ -174,8 +174,12 @@ class ArticleView(CachedLinesView, can_focus=True):
             starts.append(len(lines))
             if el.kind == FOLD:
                 run = reading.runs[el.index]
-                mark = OPEN_MARK if el.index in reading.expanded else FOLDED_MARK
-                label = f"{mark} {run.describe()}"
+                closed = el.index not in reading.expanded
+                label = f"{OPEN_MARK if not closed else FOLDED_MARK} {run.describe()}"
+                held = self._marks_in_run(run) if closed else 0
+                if held:
+                    # A mark inside folded text is not lost from sight.
+                    label += f" \u00b7 {held} mark{'s' if held != 1 else ''} inside"
                 for k, (s, t) in enumerate(wrap(label, measure - 2)):
                     lines.append(Line(e, -1, -1, marker=("" if k == 0 else "  ") + label[s:t]))
                 continue
@@ -322,13 +326,26 @@ class ArticleView(CachedLinesView, can_focus=True):
             self.cursor = self.reading.stop_at(max(0, selection[1] - 1) if selection[1] > selection[0] else selection[1])
         self.post_message(self.CursorMoved(self))
 
+    def _marks_in_run(self, run) -> int:  # noqa: ANN001 - FoldRun
+        blocks = self.reading.article.blocks
+        lo, hi = blocks[run.start].start, blocks[run.end - 1].end
+        return sum(1 for a in self.annotations if not a.orphaned and a.start < hi and a.end > lo)
+
     def set_annotations(self, annotations: list[Annotation], changed: list[tuple[int, int]] = ()) -> None:  # type: ignore[assignment]
+        old_counts = self._closed_run_marks()
         self.annotations = annotations
-        if changed:
+        if self._closed_run_marks() != old_counts:
+            # A fold line counts the marks inside its run.
+            self.relayout()
+        elif changed:
             self._invalidate(*(self._lines_of_span(span) for span in changed))
         else:
             self._cache.clear()
             self.refresh()
+
+    def _closed_run_marks(self) -> list[int]:
+        reading = self.reading
+        return [self._marks_in_run(run) for r, run in enumerate(reading.runs) if r not in reading.expanded]
 
     def rebuild(self, keep_offset: int | None = None) -> None:
         """Lay out again after the reading changed (a fold toggled)."""
