@@ -68,6 +68,10 @@ async def test_cursor_movement(seeded) -> None:
     app = ReaderApp(archive)
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await _open(pilot)
+        # It opens on the story's first sentence, under the fold line above it.
+        assert screen.view.cursor == 1 and screen.reading.stops[0].is_marker
+        assert screen.article.text[screen.reading.stops[1].start:].startswith(STORY_START)
+        await pilot.press("k")
         assert screen.view.cursor == 0
         await pilot.press("j", "j")
         assert screen.view.cursor == 2
@@ -104,10 +108,11 @@ async def test_arrow_page_home_and_end_keys_move_the_cursor_in_an_article_longer
     async with app.run_test(size=(100, 12)) as pilot:
         screen = await _open(pilot)
         assert len(screen.view.lines) > 2 * screen.view.size.height
+        assert screen.view.cursor == 1  # the story's first sentence
         await pilot.press("down", "down")
-        assert screen.view.cursor == 2
+        assert screen.view.cursor == 3
         await pilot.press("up")
-        assert screen.view.cursor == 1
+        assert screen.view.cursor == 2
         await pilot.press("pagedown")
         assert screen.view.cursor > 2
         await pilot.press("end")
@@ -1321,6 +1326,7 @@ async def test_keys_for_a_sentence_say_so_on_a_fold_marker(seeded) -> None:
     app = ReaderApp(archive)
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await _open(pilot)
+        await pilot.press("k")  # from the first sentence up onto the fold line
         assert screen.reading.stops[screen.view.cursor].is_marker
         for key in ("n", "t", "v", "w", "y", "c"):
             app.clear_notifications()

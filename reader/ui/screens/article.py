@@ -123,6 +123,9 @@ class ArticleScreen(Screen[None]):
         self.find_box.display = False
         self.panel.display = False
         self._apply_palette()
+        # The cursor starts on the story's first sentence, not on the fold
+        # line above it: v, c or n at once take that sentence.
+        self.view.cursor = next((i for i, stop in enumerate(self.reading.stops) if not stop.is_marker), 0)
         self.view.focus()
         self._refresh_panel()
         self._update_status()
