@@ -138,12 +138,18 @@ def test_import_notes_round_trip(cli, noted, tmp_path: Path) -> None:
         ("Moscow's framing, repeated to three ministers.", ["claim"]), ("The UK's statement.", ["evidence", "uk"])]
 
 
-def test_import_notes_reports_conflicts_with_exit_1(cli, noted, tmp_path: Path) -> None:
+def _conflict(cli, noted, tmp_path: Path) -> Path:  # noqa: ANN001
+    """An exported file whose claim's note was changed both in the file and in the archive."""
     assert cli("export", "--out", tmp_path).code == 0
     [path] = tmp_path.glob("*.md")
     assert cli("note", noted["claim"], "--set", "changed in the archive").code == 0
     path.write_text(path.read_text(encoding="utf-8").replace("Moscow's framing.", "changed in the file"),
                     encoding="utf-8")
+    return path
+
+
+def test_import_notes_reports_conflicts_with_exit_1(cli, noted, tmp_path: Path) -> None:
+    path = _conflict(cli, noted, tmp_path)
     r = cli("import-notes", path)
     assert r.code == 1 and "CONFLICT" in r.out and "1 conflict" in r.out
     assert json.loads(cli("notes", noted["article"], "--json").out)["annotations"][0]["note"] == "changed in the archive"
@@ -155,11 +161,7 @@ def test_import_notes_reports_conflicts_with_exit_1(cli, noted, tmp_path: Path) 
 def test_a_conflict_says_how_to_keep_the_archives_version(cli, noted, tmp_path: Path) -> None:
     """The conflict line's advice works: a plain export keeps the edited file,
     so the archive's version takes `reader export --force`."""
-    assert cli("export", "--out", tmp_path).code == 0
-    [path] = tmp_path.glob("*.md")
-    assert cli("note", noted["claim"], "--set", "changed in the archive").code == 0
-    path.write_text(path.read_text(encoding="utf-8").replace("Moscow's framing.", "changed in the file"),
-                    encoding="utf-8")
+    path = _conflict(cli, noted, tmp_path)
     r = cli("import-notes", path)
     assert r.code == 1 and "`reader export --force`" in r.out and "by exporting again" not in r.out
     assert "kept" in cli("export", "--out", tmp_path).out
