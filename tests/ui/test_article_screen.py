@@ -1505,3 +1505,20 @@ async def test_a_fold_line_counts_the_marks_inside_its_run(seeded) -> None:
         await pilot.pause()
         assert archive.annotations(article_id) == []
         assert not any("inside" in line for line in fold_lines())
+
+
+async def test_find_says_when_it_goes_round_to_the_top(seeded) -> None:
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "Lloyd Austin")
+        assert not any("from the top" in str(n.message) for n in app._notifications)
+        app.clear_notifications()
+        await _find(pilot, "Shoigu conveyed")
+        assert "Shoigu conveyed" in screen.article.text[screen.reading.stops[screen.view.cursor].start:][:200]
+        assert any(str(n.message) == "Found from the top: Shoigu conveyed" for n in app._notifications)
+        app.clear_notifications()
+        await pilot.press("slash", "enter")  # the same query again: no other match
+        await pilot.pause()
+        assert any(str(n.message) == "The only match: Shoigu conveyed" for n in app._notifications)

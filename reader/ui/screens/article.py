@@ -422,7 +422,12 @@ class ArticleScreen(Screen[None]):
         elif found is None:
             self.notify(Content(f"Not found: {query}"), severity="warning", timeout=2)
         else:
+            cursor = self.view.cursor
             self.view.move_cursor(found, extend=self.view.selection is not None)
+            if found < cursor:
+                self.notify(Content(f"Found from the top: {query}"), timeout=2)
+            elif again and found == cursor:
+                self.notify(Content(f"The only match: {query}"), timeout=2)
 
     # -- actions: selection ----------------------------------------------------------------
 
