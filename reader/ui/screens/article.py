@@ -23,9 +23,9 @@ from reader.core.anchor import trim_span
 from reader.core.fold import labels_in_archive
 from reader.core.models import Annotation, Article
 from reader.core.reading import FOLD, Reading
+from reader.ui.keys import key_hint
 from reader.ui.palette import tag_palette
 from reader.ui.screens.dialogs import ConfirmScreen
-from reader.ui.keys import key_hint
 from reader.ui.screens.help import HelpScreen, binding_rows
 from reader.ui.screens.note_editor import NoteEditor
 from reader.ui.screens.tag_picker import TagPicker
@@ -477,7 +477,8 @@ class ArticleScreen(Screen[None]):
         narrows the selection to a phrase inside a sentence."""
         view = self.view
         if view.selection is None:
-            self.notify("Select first (v), then o moves the selection's other end", timeout=2)
+            self.notify(f"Select first ({self._key('article.select')}), then {self._key('article.other_end')} "
+                        "moves the selection's other end", timeout=2)
             return
         lo, hi = sorted(view.selection)
         if view.selection[1] >= hi:

@@ -13,19 +13,14 @@ from textual.widgets import Label, Static
 from reader.ui.keys import bindings_of, keys_of
 
 
-def key_label(keys: str, app) -> str:  # noqa: ANN001 - App
-    """'j,down' -> 'j / ↓' as the app's driver would show them."""
-    shown = []
-    for key in keys.split(","):
-        key = key.strip()
-        if key:
-            shown.append(app.get_key_display(Binding(key, "")))
-    return " / ".join(shown)
+def key_label(keys: list[str], app) -> str:  # noqa: ANN001 - App
+    """['j', 'down'] -> 'j / ↓' as the app's driver would show them."""
+    return " / ".join(app.get_key_display(Binding(key, "")) for key in keys)
 
 
 def binding_rows(screen: Screen) -> list[tuple[str, str, str]]:
     """(keys, description, binding id) for each documented binding."""
-    return [(key_label(",".join(keys_of(screen, b)), screen.app), b.tooltip or b.description, b.id or "")
+    return [(key_label(keys_of(screen, b), screen.app), b.tooltip or b.description, b.id or "")
             for b in bindings_of(screen) if b.description]
 
 

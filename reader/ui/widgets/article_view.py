@@ -9,6 +9,8 @@ cost does not grow with the article.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -332,10 +334,11 @@ class ArticleView(CachedLinesView, can_focus=True):
         return sum(1 for a in self.annotations if not a.orphaned and a.start < hi and a.end > lo)
 
     def set_annotations(self, annotations: list[Annotation], changed: list[tuple[int, int]] = ()) -> None:  # type: ignore[assignment]
-        old_counts = self._closed_run_marks()
+        old = Counter((a.start, a.end) for a in self.annotations if not a.orphaned)
+        new = Counter((a.start, a.end) for a in annotations if not a.orphaned)
         self.annotations = annotations
-        if self._closed_run_marks() != old_counts:
-            # A fold line counts the marks inside its run.
+        if self._in_closed_run((old - new) + (new - old)):
+            # A mark came or went inside a closed run: its fold line counts them.
             self.relayout()
         elif changed:
             self._invalidate(*(self._lines_of_span(span) for span in changed))
@@ -343,9 +346,16 @@ class ArticleView(CachedLinesView, can_focus=True):
             self._cache.clear()
             self.refresh()
 
-    def _closed_run_marks(self) -> list[int]:
+    def _in_closed_run(self, spans: Iterable[tuple[int, int]]) -> bool:
+        """Whether any of `spans` touches a block of a run that is folded."""
         reading = self.reading
-        return [self._marks_in_run(run) for r, run in enumerate(reading.runs) if r not in reading.expanded]
+        article = reading.article
+        for start, end in spans:
+            for b in range(article.block_at(start), article.block_at(max(start, end - 1)) + 1):
+                run = reading.run_of_block.get(b)
+                if run is not None and run not in reading.expanded:
+                    return True
+        return False
 
     def rebuild(self, keep_offset: int | None = None) -> None:
         """Lay out again after the reading changed (a fold toggled)."""
