@@ -246,14 +246,12 @@ def _store_added(args: argparse.Namespace, archive, article, where: str, progres
     if args.site:
         article.site = args.site
     if args.tag:
-        from reader.core.tags import normalise_tag
-
-        article.tags = sorted({*article.tags, *(normalise_tag(t) for t in args.tag)} - {""})
+        article.tags = sorted({*article.tags, *args.tag})  # --tag values are normalised by _tag_name
     try:
         result = archive.save(article)
         tagged, said = [], ""
         if result.status == "duplicate":
-            tagged = _tag_existing(archive, result.id, args.tag)
+            tagged = archive.add_article_tags(result.id, args.tag or [])
             said = _source_existing(archive, result.id, args.url, args.site)
     except Exception as err:  # noqa: BLE001 - one bad file never stops the rest
         from reader.core.store import ArchiveBusy, StoreError
@@ -448,9 +446,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         near = near_matches(article.text, args.quote)
         hint = "; near matches:\n" + "\n".join(f"  {s}" for s in near) if near else ""
         raise CommandError(f"the quote is not in {short_id(article.id)}{hint}")
-    from reader.core.tags import normalise_tag
-
-    tags = sorted({normalise_tag(t) for t in args.tag or ()} - {""})
+    tags = sorted(set(args.tag or ()))  # normalised by _tag_name
     note = (args.note or "").strip()
     same = next((a for a in archive.annotations(article.id) if not a.orphaned and (a.start, a.end) == span
                  and sorted(a.tags) == tags and a.note.strip() == note), None)
@@ -632,12 +628,6 @@ def _is_address(arg: str) -> bool:
     return looks_like_url(arg) or url_scheme(arg) in _REFUSED_SCHEMES
 
 
-def _tag_existing(archive, article_id: str, tags: list[str] | None) -> list[str]:  # noqa: ANN001 - Archive
-    """Give an article already in the archive the tags of `reader add --tag`;
-    returns those it did not have."""
-    return archive.add_article_tags(article_id, tags or [])
-
-
 def _source_existing(archive, article_id: str, url: str | None, site: str | None) -> str:  # noqa: ANN001 - Archive
     """Give an article already in the archive the address (`reader add --url`)
     and site (--site) it lacks; one it has is never replaced, and the line
@@ -699,7 +689,6 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
     """`reader add URL...`: fetch each page and store it; returns how many failed."""
     from reader.core.fetch import FetchError, FetchOptions, check_url, fetch_article, fetch_with_retries, make_client
     from reader.core.ingest import site_name, site_of
-    from reader.core.tags import normalise_tag
 
     opts = FetchOptions.from_env(allow_local=True)  # addresses the user typed
     progress = Progress(len(urls), "Fetching")
@@ -711,7 +700,7 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
                 url = check_url(raw)
                 row = archive.find_url(url)
                 if row is not None and row.status not in ("pending", "failed") and not args.refresh:
-                    tagged = _tag_existing(archive, row.id, args.tag)
+                    tagged = archive.add_article_tags(row.id, args.tag or [])
                     said = _source_existing(archive, row.id, None, args.site)
                     progress.print(f"{short_id(row.id)}  {row.title}  (already in the archive; not fetched again: "
                                    f"--refresh fetches it again{'; ' + said if said else ''})" + _tagged_note(tagged))
@@ -725,7 +714,7 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
 
                 article, page = fetch_with_retries(url, opts, client=client, fetch=fetch_article, on_retry=retrying)
                 if args.tag:
-                    article.tags = sorted({*article.tags, *(normalise_tag(t) for t in args.tag)} - {""})
+                    article.tags = sorted({*article.tags, *args.tag})
                 if args.site:
                     article.site = args.site
                 with archive.transaction():
@@ -735,7 +724,7 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
                         result = archive.save(article)
                     if result.status != "duplicate":
                         archive.put_raw(result.id, page.text(), page.meta())
-                    tagged = _tag_existing(archive, result.id, args.tag) if result.status == "duplicate" else []
+                    tagged = archive.add_article_tags(result.id, args.tag or []) if result.status == "duplicate" else []
             except FetchError as err:
                 failed += 1
                 kept = ""
