@@ -1878,8 +1878,8 @@ class Archive:
         # A copy: the caller may change it without changing the cached file.
         return copy.deepcopy((doc or {}).get(key, default))
 
-    def set_setting(self, key: str, value: Any) -> None:
-        with self.transaction():
+    def set_setting(self, key: str, value: Any, *, timeout: float | None = None) -> None:
+        with self.transaction(timeout):
             table = self._meta_db().table("settings", cache_size=0)
             doc = dict(table.get(doc_id=1) or {})
             doc[key] = value

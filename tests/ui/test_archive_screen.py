@@ -624,3 +624,34 @@ async def test_export_all_leaves_the_list_answering_keys_while_it_writes(archive
         assert len(list((archive.data_dir / "exports").glob("*.md"))) == 1
         messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
         assert any("Exported 1 file" in m for m in messages)
+
+
+async def test_sort_order_is_kept_for_the_next_run(archive, data_dir) -> None:
+    from reader.core.store import Archive, acquire_lock, release_lock
+
+    add(archive, FIXTURES / "seed.txt", saved="2024-01-01T00:00:00Z")
+    add(archive, SAMPLES / "marginalia-a-short-history.md", saved="2024-03-01T00:00:00Z")
+    async with ReaderApp(archive).run_test(size=(120, 30)) as pilot:
+        await pilot.press("s", "s")
+        assert app_list(pilot).sort_key == "site"
+    archive.close()
+    again = Archive(data_dir)
+    try:
+        async with ReaderApp(again).run_test(size=(120, 30)) as pilot:
+            assert app_list(pilot).sort_key == "site"
+            assert "sorted by site" in str(pilot.app.screen.query_one("#archive-status").render())
+            # Another process writing: the order still changes, now, and
+            # the one kept is the one last kept.
+            fd = acquire_lock(again.root, 1.0)
+            try:
+                await pilot.press("s")
+                assert app_list(pilot).sort_key == "annotated"
+            finally:
+                release_lock(fd)
+        assert again.setting("archive_sort") == "site"
+    finally:
+        again.close()
+
+
+def app_list(pilot) -> ArchiveList:  # noqa: ANN001
+    return pilot.app.screen.query_one(ArchiveList)

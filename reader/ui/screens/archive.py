@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from reader.core.store import Archive
 
 RELOAD_SECONDS = 2.0
+#: The archive setting that keeps the list's order between runs.
+SORT_SETTING = "archive_sort"
 
 
 def typed_paths(raw: str) -> list[Path]:
@@ -89,6 +91,9 @@ class ArchiveScreen(Screen[None]):
         return self.query_one(ArchiveList)
 
     def on_mount(self) -> None:
+        # The order last chosen, in this archive.
+        if (key := self.archive.setting(SORT_SETTING)) in SORTS:
+            self.list.sort_key = key
         self.filter_box.display = False
         self.list.focus()
         self.set_interval(RELOAD_SECONDS, self._reload_if_changed)
@@ -208,9 +213,17 @@ class ArchiveScreen(Screen[None]):
             self._update_status()
 
     def action_sort(self) -> None:
+        from reader.core.store import StoreError
+
         i = SORTS.index(self.list.sort_key)
-        self.list.set_sort(SORTS[(i + 1) % len(SORTS)])
+        key = SORTS[(i + 1) % len(SORTS)]
+        self.list.set_sort(key)
         self._update_status()
+        try:
+            # Kept for the next run; a busy archive only costs that.
+            self.archive.set_setting(SORT_SETTING, key, timeout=0.5)
+        except StoreError:
+            pass
 
     def action_reload(self) -> None:
         self.reload()
