@@ -56,12 +56,15 @@ from one edited in the file.
 
 Escaping. Quotes, titles and metadata are article text: shown literally
 (Markdown, HTML, Obsidian tags, wiki links, comments and math are escaped).
-Notes are the user's own Markdown: inline formatting and links are kept, but
-what would change the document around the note or run something gets a
-backslash, which import-notes removes again: lines that are headings, thematic
-breaks or setext underlines, code fences, math blocks, Obsidian comments, block
-ids or link definitions; raw HTML, comments and autolinks (`<` then a letter);
-links to javascript:, vbscript:, data: or file: addresses.
+Notes are the user's own Markdown: inline formatting, links and headings are
+kept, but what would change the document around the note or run something gets
+a backslash, which import-notes removes again: a heading the exporter writes
+(``## Note``, ``## Claims``...: import-notes would end the note there),
+thematic breaks or setext underlines, code fences, math blocks, Obsidian
+comments, block ids or link definitions; raw HTML, comments and autolinks (`<`
+then a letter); links to javascript:, vbscript:, data: or file: addresses. A
+heading the user adds in the file (a "## Summary" under the last annotation)
+is taken into the note it stands in, and written back as the heading it was.
 
 Output is deterministic: the same archive gives the same bytes (no export
 time in the files; stable order of articles, annotations, tags and names).
@@ -380,12 +383,17 @@ def _structural(line: str) -> bool:
     return bool(_STRUCTURE.match(lead + body.lstrip("\\")))
 
 
+#: An ATX heading, as a line of a note: kept, unless it is one the exporter
+#: writes.
+_HEADING = re.compile(r"\ {0,3}\#{1,6}(?:[ \t]|$)")
+
+
 def escape_note_line(line: str) -> str:
     """One line of the user's note, Markdown kept but made unable to change the
     document around it (see the module's docstring). `unescape_note_line` is
     its exact inverse."""
     line = _escape_inline_note(line)
-    if not _structural(line):
+    if not _structural(line) or (_HEADING.match(line) and not SECTION_HEADING.match(line)):
         return line
     body = line.lstrip(" ")
     lead = line[: len(line) - len(body)]

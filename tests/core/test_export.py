@@ -427,15 +427,16 @@ def test_note_lines_keep_markdown_but_not_structure() -> None:
     note = ("**bold** and [a link](https://example.org) and #tag\n"
             "# heading\n---\n===\n```\n$$\n%% comment\n^blockid\n[ref]: https://x\n"
             "<!-- reader:annotation base=0 -->\n<div>html</div> [x](javascript:alert(1)) <https://a.b>\n"
-            "  ## indented heading\n\\# user-escaped")
+            "  ## indented heading\n\\# user-escaped\n## Claims")
     lines = ex.render_note(note)
     assert lines == [
         "**bold** and [a link](https://example.org) and #tag",
-        "\\# heading", "\\---", "\\===", "\\```", "\\$$", "\\%% comment", "\\^blockid", "\\[ref]: https://x",
+        "# heading", "\\---", "\\===", "\\```", "\\$$", "\\%% comment", "\\^blockid", "\\[ref]: https://x",
         "\\<!-- reader:annotation base=0 -->",
         "\\<div>html\\</div> \\[x](javascript:alert(1)) \\<https://a.b>",
-        "  \\## indented heading",
+        "  ## indented heading",
         "\\\\# user-escaped",
+        "\\## Claims",
     ]
     assert ex.parse_note(lines) == note
 

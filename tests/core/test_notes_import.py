@@ -49,7 +49,7 @@ def exported(archive, tmp_path: Path) -> Path:
     archive.save(article)
     put(archive, article, "aaaaaaaaa1", "the plan would cut costs by half", ["claim"], "Their figure.")
     put(archive, article, "bbbbbbbbb2", "the figures were never published", ["evidence", "topic/money"],
-        "See the audit office.\n\n# not a heading either")
+        "See the audit office.\n\n## Claims")
     put(archive, article, "ccccccccc3", "Nobody asked who would pay for it.", ["question"])
     archive.set_article_note(AID, "Read with the audit report.")
     [path] = ex.export_to_folder(archive, None, tmp_path / "vault")
@@ -199,16 +199,39 @@ def test_a_quote_edited_in_the_vault_keeps_the_file_from_the_next_export(archive
 
 def test_note_with_markdown_structure_round_trips(archive, exported: Path) -> None:
     text = exported.read_text(encoding="utf-8")
-    assert "\\# not a heading either" in text
+    # A line of the note that reads as one of the exporter's headings is
+    # escaped: read back, it would end the note there.
+    assert "\n\\## Claims\n" in text
     assert "> \\# Not a heading" not in text  # that line is not annotated
-    edit(exported, "See the audit office.", "## My heading\n\n<!-- a comment -->\n[x](javascript:alert(1))")
+    edit(exported, "See the audit office.",
+         "## My heading\n\n<!-- a comment -->\n[x](javascript:alert(1))\n\n### Follow-up")
     report = import_notes(archive, [exported])
     assert kinds(report) == [("change", "bbbbbbbbb2")]
     assert archive.annotation("bbbbbbbbb2").note == (
-        "## My heading\n\n<!-- a comment -->\n[x](javascript:alert(1))\n\n# not a heading either")
-    # Exported again, the user's Markdown that could break the document is escaped.
+        "## My heading\n\n<!-- a comment -->\n[x](javascript:alert(1))\n\n### Follow-up\n\n## Claims")
+    # Exported again: the user's headings are headings still; what could
+    # break the document or run something is escaped.
     fresh = ex.render_article_markdown(ex.collect(archive)[0])
-    assert "\\## My heading\n\n\\<!-- a comment -->\n\\[x](javascript:alert(1))" in fresh
+    assert ("\n## My heading\n\n\\<!-- a comment -->\n\\[x](javascript:alert(1))\n\n### Follow-up\n\n\\## Claims\n"
+            in fresh)
+
+
+def test_heading_added_under_the_last_annotation_stays_a_heading(archive, exported: Path) -> None:
+    """A section of the user's own at the end of the file ("## Summary")
+    joins the last annotation's note, and the next export writes the file as
+    the user left it."""
+    text = exported.read_text(encoding="utf-8")
+    exported.write_text(text.rstrip("\n") + "\n\n## Summary\n\nThe costs were never shown.\n", encoding="utf-8")
+    report = import_notes(archive, [exported])
+    assert kinds(report) == [("change", "ccccccccc3")]
+    assert archive.annotation("ccccccccc3").note == "## Summary\n\nThe costs were never shown."
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert not w.kept
+    again = exported.read_text(encoding="utf-8")
+    assert again.endswith("\n## Summary\n\nThe costs were never shown.\n")
+    assert "\\## Summary" not in again
+    # Read back once more, nothing changes.
+    assert kinds(import_notes(archive, [exported])) == []
 
 
 def test_deleted_section_is_reported_and_kept_unless_asked(archive, exported: Path) -> None:
