@@ -855,6 +855,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             _out(f"kept       {w.path}  (edited since the last export)")
         else:
             _out(f"{'wrote    ' if w.changed else 'unchanged'}  {w.path}")
+        for copy in w.copies:
+            _out(f"not written {copy}  (holds the same article: a copy? only {w.path.name} is kept up to date)")
     count = sum(len(i.annotations) for i in items)
     kept = sum(1 for w in written if w.kept)
     but = f", but for the {kept} kept file{'s' if kept != 1 else ''}" if kept else ""

@@ -857,7 +857,14 @@ def is_safe_place(folder: Path, name: str) -> bool:
     return os.path.dirname(os.path.join(path, parts[-1])) == path
 
 
-def assign_names(items: Sequence[ArticleExport], folder: Path, fmt: str = "md") -> dict[str, str]:
+def _own_names(article_id: str, base: str, ext: str) -> list[str]:
+    """The names the exporter gives an article's file, in the order it tries them."""
+    stem = base[: -len(ext)]
+    return [base, _fit(stem, f"-{article_id[:8]}", ext), _fit(stem, f"-{article_id}", ext)]
+
+
+def assign_names(items: Sequence[ArticleExport], folder: Path, fmt: str = "md",
+                 copies: dict[str, list[str]] | None = None) -> dict[str, str]:
     """Article id -> file name in `folder`.
 
     An article keeps the file it was exported to before (found by the marker
@@ -868,9 +875,13 @@ def assign_names(items: Sequence[ArticleExport], folder: Path, fmt: str = "md") 
     another article in this export) the slug with its short id, then its full
     id: the same article always gets the same name. A file that is not an
     export of this article is never overwritten.
+
+    Of several files holding one article (a copy made in the vault: "X 1.md",
+    "Copy of X.md"), the one with a name the exporter gives it is written;
+    the others, left alone, are listed in `copies` (article id -> names).
     """
     ext = EXTENSIONS[fmt]
-    owned: dict[str, str] = {}
+    holders: dict[str, list[str]] = {}
     taken: set[str] = set()
     try:
         entries = sorted(os.listdir(folder))
@@ -881,31 +892,30 @@ def assign_names(items: Sequence[ArticleExport], folder: Path, fmt: str = "md") 
     for name in entries:
         path = folder / name
         owner = owner_of(path, fmt) if name.endswith(ext) and is_safe_name(name) else None
-        if owner and owner not in owned:
-            owned[owner] = name
-        else:
-            taken.add(name.casefold())
-    exporting = {i.article.id for i in items}
-    for owner, name in owned.items():
-        if owner not in exporting:
-            taken.add(name.casefold())
+        if owner:
+            holders.setdefault(owner, []).append(name)
+        taken.add(name.casefold())
+    titled = {i.article.id: i.article for i in items}
+    owned: dict[str, str] = {}
+    for owner, held in holders.items():
+        own = _own_names(owner, base_name(titled[owner], fmt), ext) if owner in titled else []
+        owned[owner] = next((n for n in own if n in held), held[0])
+        if len(held) > 1 and copies is not None and owner in titled:
+            copies[owner] = [n for n in held if n != owned[owner]]
+    exporting = set(titled)
     names: dict[str, str] = {}
-    wanted = {i.article.id: base_name(i.article, fmt) for i in items}
     # Articles that already own a file keep it; the rest are named in id order.
-    for item in items:
-        aid = item.article.id
-        if aid in owned:
-            names[aid] = owned[aid]
-            taken.add(owned[aid].casefold())
+    for aid in exporting & owned.keys():
+        names[aid] = owned[aid]
     if fmt == "md":
         names.update(_moved_files(folder, exporting - set(names)))
-    for aid in sorted(wanted):
+    for aid in sorted(exporting):
         if aid in names:
             continue
-        base = wanted[aid]
+        base = base_name(titled[aid], fmt)
         stem = base[: -len(ext)]
         candidates = itertools.chain(
-            (base, _fit(stem, f"-{aid[:8]}", ext), _fit(stem, f"-{aid}", ext)),
+            _own_names(aid, base, ext),
             (_fit(stem, f"-{aid}-{n}", ext) for n in range(2, 1000)),
         )
         for cand in candidates:
@@ -1037,6 +1047,9 @@ class Written:
     article_id: str | None = None
     #: Not written: the file was edited since the last export (see `KEPT`).
     kept: bool = False
+    #: Other files in the folder holding the same article (copies made in
+    #: the vault), left alone.
+    copies: tuple[Path, ...] = ()
 
 
 def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> bool:
@@ -1068,11 +1081,13 @@ def write_folder(
         raise ExportError(f"{folder}: cannot create the export folder ({err.strerror})") from None
     if not folder.is_dir():
         raise ExportError(f"{folder}: not a folder")
-    names = assign_names(items, folder, fmt)
+    copies: dict[str, list[str]] = {}
+    names = assign_names(items, folder, fmt, copies)
     out: list[Written] = []
     for item in items:
         name = names[item.article.id]
         path = folder / name
+        others = tuple(folder / n for n in copies.get(item.article.id, ()))
         if not is_safe_place(folder, name):  # pragma: no cover - assign_names guarantees it
             raise ExportError(f"refusing to write {name!r} outside {folder}")
         rendered = render_article_markdown(item, group_by=group_by) if fmt == "md" else render_article_json(item)
@@ -1081,7 +1096,7 @@ def write_folder(
             if not force and not path.is_symlink() and path.is_file():
                 current = path.read_bytes()
                 if current != data and edited_since_export(current, rendered):
-                    out.append(Written(path, False, item.article.id, kept=True))
+                    out.append(Written(path, False, item.article.id, kept=True, copies=others))
                     continue
             # Each file is replaced atomically; the folder is flushed once at
             # the end rather than every file on its own (10,000 flushes take
@@ -1089,7 +1104,7 @@ def write_folder(
             changed = write_atomic(path, data, durable=False)
         except OSError as err:
             raise ExportError(f"{path}: cannot write ({err.strerror})") from None
-        out.append(Written(path, changed, item.article.id))
+        out.append(Written(path, changed, item.article.id, copies=others))
     if any(w.changed for w in out):
         if hasattr(os, "sync"):
             os.sync()  # every file written above, in one flush

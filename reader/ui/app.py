@@ -171,3 +171,8 @@ class ReaderApp(App[int]):
         if kept:
             which = kept[0] if len(kept) == 1 else f"{len(kept)} files in {folder}"
             notify(self.notify, Content(f"{which}: {KEPT}"), severity="warning", timeout=10)
+        copies = [c for w in results for c in w.copies]
+        if copies:
+            which = copies[0] if len(copies) == 1 else f"{len(copies)} files in {folder}"
+            notify(self.notify, Content(f"{which}: a copy of an exported file, left as it is; "
+                                        "the export keeps the original up to date"), severity="warning", timeout=10)

@@ -46,6 +46,20 @@ def test_export_default_folder_and_stable_rewrite(cli, noted, data_dir: Path) ->
     assert path.read_text(encoding="utf-8") == text
 
 
+def test_export_names_a_copy_of_a_file_made_in_the_vault(cli, noted, tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    assert cli("export", "--out", vault).code == 0
+    [path] = vault.iterdir()
+    copy = vault / (path.stem + " 1.md")
+    copy.write_bytes(path.read_bytes())
+    r = cli("export", "--out", vault)
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[:2] == [
+        f"unchanged  {path}",
+        f"not written {copy}  (holds the same article: a copy? only {path.name} is kept up to date)",
+    ]
+
+
 def test_export_to_stdout_file_and_json(cli, noted, tmp_path: Path) -> None:
     r = cli("export", noted["article"][:6], "--out", "-")
     assert r.code == 0

@@ -556,6 +556,27 @@ def test_a_file_moved_into_a_subfolder_is_written_where_it_now_is(archive, seede
     assert found.path == tmp_path / "read" / "x.md"
 
 
+def test_a_copy_made_in_the_vault_is_left_alone_and_named(archive, seeded, tmp_path: Path) -> None:
+    """Obsidian names a copy "X 1.md", which sorts before "X.md": the export
+    still writes the file it named, and says the copy holds the article too."""
+    [first] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    original = first.path
+    copies = [tmp_path / (original.stem + " 1.md"), tmp_path / ("Copy of " + original.name)]
+    for copy in copies:
+        copy.write_bytes(original.read_bytes())
+    archive.update_annotation("e1e1e1e1e1", note="Changed in the archive.")
+    [again] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    assert again.path == original and again.changed
+    assert sorted(again.copies) == sorted(copies)
+    assert "Changed in the archive." in original.read_text(encoding="utf-8")
+    for copy in copies:
+        assert "Changed in the archive." not in copy.read_text(encoding="utf-8")
+    # With only copies left, the first of them is the article's file.
+    original.unlink()
+    [only] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    assert only.path == min(copies) and only.copies == (max(copies),)
+
+
 def test_a_place_in_the_export_folder_stays_inside_it(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "out").mkdir()

@@ -578,6 +578,13 @@ async def test_X_keeps_an_exported_file_edited_since_and_says_so(seeded) -> None
         assert path.read_text(encoding="utf-8") == edited
         messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
         assert any(str(path) in m and "edited since the last export; kept" in m for m in messages)
+        # A copy of the file made in the vault: left alone, and named.
+        copy = path.with_name(path.stem + " 1.md")
+        copy.write_text(edited, encoding="utf-8")
+        await pilot.press("X")
+        await _exported(pilot)
+        messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert any(str(copy) in m and "a copy of an exported file, left as it is" in m for m in messages)
 
 
 def _burst(app, keys: str) -> None:  # noqa: ANN001
