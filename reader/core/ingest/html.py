@@ -54,7 +54,6 @@ _KIND_OF = {
 }
 
 UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:", "file:")
-_WS = re.compile(r"\s+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 # libxml2 stops building the tree at this depth and drops what lies below.
@@ -333,7 +332,7 @@ class _Builder:
             return
         lead = s[:1].isspace()
         trail = s[-1:].isspace()
-        core = _WS.sub(" ", s).strip()
+        core = " ".join(s.split())  # each run of whitespace as one space
         if not core:
             if self.length:
                 self.pending_space = True
@@ -539,11 +538,14 @@ def _walk_lxml(root: Any, builder: _Builder) -> int:
     depth = max_depth = 0
     skipped = False  # the last start was skipped: its end comes next
     walker = etree.iterwalk(root, events=("start", "end"))
+    # Bound once: the loop runs twice for every element of the page. Most
+    # elements have no text or tail (None), for which no call is made.
+    text, start, end, stack = builder.text, builder.start, builder.end, builder.stack
     for event, el in walker:
         tag = el.tag
         if not isinstance(tag, str):  # comments, processing instructions
-            if event == "end":
-                builder.text(el.tail)
+            if event == "end" and (s := el.tail):
+                text(s)
             continue
         tag = tag.lower()
         if event == "start":
@@ -551,7 +553,7 @@ def _walk_lxml(root: Any, builder: _Builder) -> int:
             if depth > max_depth:
                 max_depth = depth
             attrib = el.attrib
-            if _unread(tag, attrib, builder.stack):
+            if _unread(tag, attrib, stack):
                 walker.skip_subtree()
                 skipped = True
                 continue
@@ -566,18 +568,21 @@ def _walk_lxml(root: Any, builder: _Builder) -> int:
                 # Inline text with nothing inside (a <span>, an <em>): no
                 # block can start or end in it, so its text joins the block
                 # without the element being opened and closed.
-                builder.text(el.text)
+                if s := el.text:
+                    text(s)
                 skipped = True
                 continue
-            builder.start(tag, attrib, el)
-            builder.text(el.text)
+            start(tag, attrib, el)
+            if s := el.text:
+                text(s)
         else:
             depth -= 1
             if skipped:
                 skipped = False
             else:
-                builder.end(tag)
-            builder.text(el.tail)
+                end(tag)
+            if s := el.tail:
+                text(s)
     builder.flush()
     return max_depth
 
