@@ -286,6 +286,9 @@ class _Builder:
 
     def __init__(self, base_url: str | None) -> None:
         self.base_url = base_url
+        # Each link target as written, as the blocks keep it (see link_end):
+        # a page links to the same places many times over.
+        self.hrefs: dict[str, str] = {}
         self.blocks: list[Block] = []
         # Open elements: (tag, tokens). Block contexts: (tag, kind, level, element).
         self.stack: list[tuple[str, str]] = []
@@ -362,10 +365,17 @@ class _Builder:
             return
         start, href = self.open_links.pop()
         if href and self.length > start:
-            if (self.base_url and not href.startswith(("https://", "http://", "#"))
-                    and not href.lower().startswith(UNSAFE_SCHEMES)):
-                href = urljoin(self.base_url, href)
-            self.links.append(Link(start, self.length, clean_line(href)[:2000]))
+            kept = self.hrefs.get(href)
+            if kept is None:
+                kept = self.hrefs[href] = self._kept_href(href)
+            self.links.append(Link(start, self.length, kept))
+
+    def _kept_href(self, href: str) -> str:
+        """A link's target as its block keeps it: made absolute (unless unsafe), cleaned."""
+        if (self.base_url and not href.startswith(("https://", "http://", "#"))
+                and not href.lower().startswith(UNSAFE_SCHEMES)):
+            href = urljoin(self.base_url, href)
+        return clean_line(href)[:2000]
 
     # blocks -----------------------------------------------------------
     def flush(self) -> None:
@@ -382,32 +392,20 @@ class _Builder:
         if not text.strip():
             self._reset()
             return
-        shift = len(raw) - len(raw.lstrip("\n" if self.pre_depth else None))
         tag, kind, level, elem = self.contexts[-1] if self.contexts else ("body", "paragraph", 0, None)
         if self.pre_depth:
             kind = "code"
         elif self.quote_depth and kind == "paragraph":
             kind = "quote"
         links = []
-        for link in self.links:
-            s, e = max(0, link.start - shift), min(len(text), link.end - shift)
-            if e > s:
-                links.append(Link(s, e, link.href))
-        self.blocks.append(
-            Block(
-                kind=kind,
-                text=text,
-                level=level,
-                links=links,
-                features={
-                    "tag": tag,
-                    **self._context(),
-                    "link_chars": self.link_chars,
-                    "link_count": len(self.links),
-                    "element": elem,
-                },
-            )
-        )
+        if self.links:
+            shift = len(raw) - len(raw.lstrip("\n" if self.pre_depth else None))
+            for link in self.links:
+                s, e = max(0, link.start - shift), min(len(text), link.end - shift)
+                if e > s:
+                    links.append(Link(s, e, link.href))
+        features = self._features(tag, self.link_chars, len(self.links), elem)
+        self.blocks.append(Block(kind=kind, text=text, level=level, links=links, features=features))
         self._reset()
 
     def image(self, attrib: Any) -> None:
@@ -419,20 +417,17 @@ class _Builder:
             Block(
                 kind="image",
                 text=alt,
-                features={
-                    "tag": "img",
-                    **self._context(),
-                    "link_chars": len(alt) if self.open_links else 0,
-                    "link_count": 1 if self.open_links else 0,
-                    "element": None,
-                },
+                features=self._features("img", len(alt) if self.open_links else 0,
+                                        1 if self.open_links else 0, None),
             )
         )
 
     # elements ---------------------------------------------------------
-    def _context(self) -> dict[str, Any]:
-        """Where a block stands: its ancestors, their serial numbers, the story's marks."""
-        return {"stack": tuple(self.stack), "path": tuple(self.path), "marks": self.marks[-1]}
+    def _features(self, tag: str, link_chars: int, link_count: int, element: Any) -> dict[str, Any]:
+        """A block's features: its tag, where it stands (its ancestors, their
+        serial numbers, the story's marks), its links, its element."""
+        return {"tag": tag, "stack": tuple(self.stack), "path": tuple(self.path), "marks": self.marks[-1],
+                "link_chars": link_chars, "link_count": link_count, "element": element}
 
     def push(self, tag: str, attrib: Any) -> None:
         tokens = _tokens(attrib)
@@ -503,17 +498,14 @@ class _Builder:
         if caption_text:
             self.blocks.append(
                 Block(kind="caption", text=caption_text,
-                      features={"tag": "caption", **self._context(),
-                                "link_chars": 0, "link_count": 0, "element": caption})
+                      features=self._features("caption", 0, 0, caption))
             )
         if rows:
             text = "\n".join(rows)
             link_chars = sum(len(clean_line(_text_of(a))) for a in el.iter("a"))
             self.blocks.append(
                 Block(kind="table", text=text,
-                      features={"tag": "table", **self._context(),
-                                "link_chars": link_chars, "link_count": sum(1 for _ in el.iter("a")),
-                                "element": el})
+                      features=self._features("table", link_chars, sum(1 for _ in el.iter("a")), el))
             )
 
 
