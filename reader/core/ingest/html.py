@@ -544,7 +544,9 @@ def _walk_lxml(root: Any, builder: _Builder) -> int:
             depth += 1
             if depth > max_depth:
                 max_depth = depth
-            attrib = el.attrib
+            # The attributes as a dict: asked for a dozen names below, lxml's
+            # attribute proxy would look each one up in the tree.
+            attrib = dict(el.items())
             if _unread(tag, attrib, stack):
                 walker.skip_subtree()
                 skipped = True
