@@ -309,7 +309,9 @@ class _Builder:
         self.parts: list[str] = []
         self.length = 0
         self.pending_space = False
-        self.links: list[Link] = []
+        # Links closed in the text gathered: (start, end, target); flush
+        # makes them the block's Links, their offsets in its stripped text.
+        self.links: list[tuple[int, int, str]] = []
         self.open_links: list[tuple[int, str]] = []
         self.link_chars = 0
 
@@ -368,7 +370,7 @@ class _Builder:
             kept = self.hrefs.get(href)
             if kept is None:
                 kept = self.hrefs[href] = self._kept_href(href)
-            self.links.append(Link(start, self.length, kept))
+            self.links.append((start, self.length, kept))
 
     def _kept_href(self, href: str) -> str:
         """A link's target as its block keeps it: made absolute (unless unsafe), cleaned."""
@@ -400,10 +402,10 @@ class _Builder:
         links = []
         if self.links:
             shift = len(raw) - len(raw.lstrip("\n" if self.pre_depth else None))
-            for link in self.links:
-                s, e = max(0, link.start - shift), min(len(text), link.end - shift)
+            for start, end, href in self.links:
+                s, e = max(0, start - shift), min(len(text), end - shift)
                 if e > s:
-                    links.append(Link(s, e, link.href))
+                    links.append(Link(s, e, href))
         features = self._features(tag, self.link_chars, len(self.links), elem)
         self.blocks.append(Block(kind=kind, text=text, level=level, links=links, features=features))
         self._reset()
