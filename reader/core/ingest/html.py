@@ -214,7 +214,8 @@ def _hidden(attrib: Any, stack: list[tuple[str, str]] | None = None) -> bool:
         # Streamed server rendering (React's <div hidden id="S:0">) parks the
         # page's content in hidden boundaries that a script reveals at once.
         return not (attrib.get("id") or "").startswith("S:") and not _collapsed_panel(attrib, stack)
-    if (attrib.get("aria-hidden") or "").strip().lower() == "true":
+    aria_hidden = attrib.get("aria-hidden")
+    if aria_hidden and aria_hidden.strip().lower() == "true":
         return not _collapsed_panel(attrib, stack)
     style = attrib.get("style")
     return bool(style and _HIDDEN_STYLE.search(style)) and not _collapsed_panel(attrib, stack)
