@@ -53,6 +53,10 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 def clean_line(text: str) -> str:
     """`clean_text`, then every run of whitespace (newlines included) as one space."""
+    if text and text.isprintable() and "  " not in text:
+        # Nothing to clean, and the only whitespace a printable text can
+        # hold is the plain space: single ones, but for those at either end.
+        return text.strip()
     return _SPACES.sub(" ", clean_text(text).replace("\n", " ")).strip()
 
 
