@@ -877,8 +877,9 @@ def assign_names(items: Sequence[ArticleExport], folder: Path, fmt: str = "md",
     export of this article is never overwritten.
 
     Of several files holding one article (a copy made in the vault: "X 1.md",
-    "Copy of X.md"), the one with a name the exporter gives it is written;
-    the others, left alone, are listed in `copies` (article id -> names).
+    "Copy of X.md"), the one with a name the exporter gives it (else the
+    shortest) is written; the others, left alone, are listed in `copies`
+    (article id -> names).
     """
     ext = EXTENSIONS[fmt]
     holders: dict[str, list[str]] = {}
@@ -899,7 +900,9 @@ def assign_names(items: Sequence[ArticleExport], folder: Path, fmt: str = "md",
     owned: dict[str, str] = {}
     for owner, held in holders.items():
         own = _own_names(owner, base_name(titled[owner], fmt), ext) if owner in titled else []
-        owned[owner] = next((n for n in own if n in held), held[0])
+        # Else (the title changed since) the shortest: a copy's name is the
+        # original's with more ("X 1.md", "X copy.md", "Copy of X.md").
+        owned[owner] = next((n for n in own if n in held), None) or min(held, key=lambda n: (len(n), n))
         if len(held) > 1 and copies is not None and owner in titled:
             copies[owner] = [n for n in held if n != owned[owner]]
     exporting = set(titled)

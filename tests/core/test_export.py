@@ -571,10 +571,16 @@ def test_a_copy_made_in_the_vault_is_left_alone_and_named(archive, seeded, tmp_p
     assert "Changed in the archive." in original.read_text(encoding="utf-8")
     for copy in copies:
         assert "Changed in the archive." not in copy.read_text(encoding="utf-8")
-    # With only copies left, the first of them is the article's file.
+    # The title changed since: the shortest name is the original's.
+    archive.save(make_article("ffffffffffff", "A new title", [b.text for b in archive.get(SEED_ID).blocks] + ["Updated."],
+                              url="https://news.example/2022/10/23/shoigu-calls"))
+    assert archive.get(SEED_ID).title == "A new title"
+    [renamed] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    assert renamed.path == original and sorted(renamed.copies) == sorted(copies)
+    # With only copies left, the shorter of them is the article's file.
     original.unlink()
     [only] = ex.write_folder(ex.collect(archive), tmp_path, "md")
-    assert only.path == min(copies) and only.copies == (max(copies),)
+    assert only.path == copies[0] and only.copies == (copies[1],)
 
 
 def test_a_place_in_the_export_folder_stays_inside_it(tmp_path: Path) -> None:
