@@ -94,52 +94,75 @@ class BlockStats:
     __slots__ = ("words", "chars", "sw", "sents", "punct", "digits", "caps", "terminal", "link_density",
                  "links", "norm", "pattern", "good", "cjk")
 
-    def __init__(self, block: Block) -> None:
+    def __init__(self, block: Block, same: tuple | None = None) -> None:
+        """`same`: the `_text_stats` of the block's text, when known already."""
         text = block.text
-        self.chars = len(text)
-        tokens = text.split()
-        cjk = len(_CJK.findall(text)) if not text.isascii() else 0
-        self.cjk = cjk
-        n = len(tokens)
-        self.words = n + cjk // 2 if cjk else n
-        if cjk > n:
-            self.sw = sum(map(_ZH_STOP.__contains__, text)) / cjk
-            self.caps = 0.0
-            ws = None
-        elif n:
-            ws = WORD.findall(text.lower())
-            self.sw = sum(map(STOPWORDS.__contains__, ws)) / n
-            self.caps = sum(map(str.isupper, map(_FIRST, tokens))) / n
-        else:
-            ws = None
-            self.sw = 0.0
-            self.caps = 0.0
-        ascii_text = not cjk and text.isascii()
-        self.sents = (text.count(". ") + text.count("! ") + text.count("? ") + text.count('." ')
-                      + (0 if ascii_text else text.count("\u3002") + text.count("\uff01") + text.count("\uff1f"))
-                      + (1 if text[-1:] in ".!?" else 0))
-        self.punct = text.count(",") + text.count(";") + text.count(":") + (
-            0 if ascii_text else text.count("\uff0c") + text.count("\u3001") + text.count("\uff1b"))
-        self.digits = len(_DIGIT.findall(text)) / max(1, self.chars)
-        self.terminal = text.rstrip().endswith(_TERMINAL)
+        (chars, self.cjk, words, self.sw, self.caps, sents, punct, self.digits, terminal, norm,
+         self.pattern) = same or _text_stats(text)
+        self.chars, self.words, self.sents, self.punct, self.terminal = chars, words, sents, punct, terminal
+        # Long blocks are their own norm (see _text_stats).
+        self.norm = text if norm is None else norm
         f = block.features
         if f:
             lc = f.get("link_chars", 0)
-            self.link_density = min(1.0, lc / self.chars) if self.chars else 0.0
+            link_density = self.link_density = min(1.0, lc / chars) if chars else 0.0
             self.links = f.get("link_count", 0)
         else:
-            self.link_density = 0.0
+            link_density = self.link_density = 0.0
             self.links = 0
-        # Short blocks by their words (for the title and repeats), long ones as they are.
-        if n > 40:
-            self.norm = text
-        else:
-            self.norm = " ".join(ws if ws is not None else WORD.findall(text.lower()))
-        self.pattern = text_reason(text, self.words)
         # Prose: long enough, punctuated, not mostly links.
-        self.good = (
-            self.words >= 10 and self.link_density < 0.35 and (self.sents >= 1 or self.punct >= 2 or self.terminal)
-        )
+        self.good = words >= 10 and link_density < 0.35 and (sents >= 1 or punct >= 2 or terminal)
+
+
+def _text_stats(text: str) -> tuple:
+    """The numbers of BlockStats that depend on a block's text alone: chars,
+    cjk, words, sw, caps, sents, punct, digits, terminal, norm (None for a
+    block that is its own norm) and pattern."""
+    chars = len(text)
+    tokens = text.split()
+    cjk = len(_CJK.findall(text)) if not text.isascii() else 0
+    n = len(tokens)
+    words = n + cjk // 2 if cjk else n
+    if cjk > n:
+        sw = sum(map(_ZH_STOP.__contains__, text)) / cjk
+        caps = 0.0
+        ws = None
+    elif n:
+        ws = WORD.findall(text.lower())
+        sw = sum(map(STOPWORDS.__contains__, ws)) / n
+        caps = sum(map(str.isupper, map(_FIRST, tokens))) / n
+    else:
+        ws = None
+        sw = 0.0
+        caps = 0.0
+    ascii_text = not cjk and text.isascii()
+    sents = (text.count(". ") + text.count("! ") + text.count("? ") + text.count('." ')
+             + (0 if ascii_text else text.count("\u3002") + text.count("\uff01") + text.count("\uff1f"))
+             + (1 if text[-1:] in ".!?" else 0))
+    punct = text.count(",") + text.count(";") + text.count(":") + (
+        0 if ascii_text else text.count("\uff0c") + text.count("\u3001") + text.count("\uff1b"))
+    digits = len(_DIGIT.findall(text)) / max(1, chars)
+    terminal = text.rstrip().endswith(_TERMINAL)
+    # Short blocks by their words (for the title and repeats), long ones as they are.
+    if n > 40:
+        norm = None
+    else:
+        norm = " ".join(ws if ws is not None else WORD.findall(text.lower()))
+    return chars, cjk, words, sw, caps, sents, punct, digits, terminal, norm, text_reason(text, words)
+
+
+def page_stats(blocks: list[Block]) -> list[BlockStats]:
+    """The BlockStats of a page's blocks (a text the page repeats, such as a
+    menu's, is read once)."""
+    known: dict[str, tuple] = {}
+    stats = []
+    for b in blocks:
+        text = b.text
+        same = known.get(text)
+        if same is None:
+            same = known[text] = _text_stats(text)
+        stats.append(BlockStats(b, same))
+    return stats
 
 
 def _core_span(stats: list[BlockStats]) -> tuple[int, int]:
@@ -163,7 +186,7 @@ def _core_span(stats: list[BlockStats]) -> tuple[int, int]:
 def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = None,
                   title: str | None = None) -> tuple[list[dict[str, float]], list[BlockStats]]:
     """Feature dicts for the blocks of one page, and the stats behind them."""
-    stats = [BlockStats(b) for b in blocks]
+    stats = page_stats(blocks)
     n = len(blocks)
     if not n:
         return [], stats
