@@ -94,52 +94,75 @@ class BlockStats:
     __slots__ = ("words", "chars", "sw", "sents", "punct", "digits", "caps", "terminal", "link_density",
                  "links", "norm", "pattern", "good", "cjk")
 
-    def __init__(self, block: Block) -> None:
+    def __init__(self, block: Block, same: tuple | None = None) -> None:
+        """`same`: the `_text_stats` of the block's text, when known already."""
         text = block.text
-        self.chars = len(text)
-        tokens = text.split()
-        cjk = len(_CJK.findall(text)) if not text.isascii() else 0
-        self.cjk = cjk
-        n = len(tokens)
-        self.words = n + cjk // 2 if cjk else n
-        if cjk > n:
-            self.sw = sum(map(_ZH_STOP.__contains__, text)) / cjk
-            self.caps = 0.0
-            ws = None
-        elif n:
-            ws = WORD.findall(text.lower())
-            self.sw = sum(map(STOPWORDS.__contains__, ws)) / n
-            self.caps = sum(map(str.isupper, map(_FIRST, tokens))) / n
-        else:
-            ws = None
-            self.sw = 0.0
-            self.caps = 0.0
-        ascii_text = not cjk and text.isascii()
-        self.sents = (text.count(". ") + text.count("! ") + text.count("? ") + text.count('." ')
-                      + (0 if ascii_text else text.count("\u3002") + text.count("\uff01") + text.count("\uff1f"))
-                      + (1 if text[-1:] in ".!?" else 0))
-        self.punct = text.count(",") + text.count(";") + text.count(":") + (
-            0 if ascii_text else text.count("\uff0c") + text.count("\u3001") + text.count("\uff1b"))
-        self.digits = len(_DIGIT.findall(text)) / max(1, self.chars)
-        self.terminal = text.rstrip().endswith(_TERMINAL)
+        (chars, self.cjk, words, self.sw, self.caps, sents, punct, self.digits, terminal, norm,
+         self.pattern) = same or _text_stats(text)
+        self.chars, self.words, self.sents, self.punct, self.terminal = chars, words, sents, punct, terminal
+        # Long blocks are their own norm (see _text_stats).
+        self.norm = text if norm is None else norm
         f = block.features
         if f:
             lc = f.get("link_chars", 0)
-            self.link_density = min(1.0, lc / self.chars) if self.chars else 0.0
+            link_density = self.link_density = min(1.0, lc / chars) if chars else 0.0
             self.links = f.get("link_count", 0)
         else:
-            self.link_density = 0.0
+            link_density = self.link_density = 0.0
             self.links = 0
-        # Short blocks by their words (for the title and repeats), long ones as they are.
-        if n > 40:
-            self.norm = text
-        else:
-            self.norm = " ".join(ws if ws is not None else WORD.findall(text.lower()))
-        self.pattern = text_reason(text, self.words)
         # Prose: long enough, punctuated, not mostly links.
-        self.good = (
-            self.words >= 10 and self.link_density < 0.35 and (self.sents >= 1 or self.punct >= 2 or self.terminal)
-        )
+        self.good = words >= 10 and link_density < 0.35 and (sents >= 1 or punct >= 2 or terminal)
+
+
+def _text_stats(text: str) -> tuple:
+    """The numbers of BlockStats that depend on a block's text alone: chars,
+    cjk, words, sw, caps, sents, punct, digits, terminal, norm (None for a
+    block that is its own norm) and pattern."""
+    chars = len(text)
+    tokens = text.split()
+    cjk = len(_CJK.findall(text)) if not text.isascii() else 0
+    n = len(tokens)
+    words = n + cjk // 2 if cjk else n
+    if cjk > n:
+        sw = sum(map(_ZH_STOP.__contains__, text)) / cjk
+        caps = 0.0
+        ws = None
+    elif n:
+        ws = WORD.findall(text.lower())
+        sw = sum(map(STOPWORDS.__contains__, ws)) / n
+        caps = sum(map(str.isupper, map(_FIRST, tokens))) / n
+    else:
+        ws = None
+        sw = 0.0
+        caps = 0.0
+    ascii_text = not cjk and text.isascii()
+    sents = (text.count(". ") + text.count("! ") + text.count("? ") + text.count('." ')
+             + (0 if ascii_text else text.count("\u3002") + text.count("\uff01") + text.count("\uff1f"))
+             + (1 if text[-1:] in ".!?" else 0))
+    punct = text.count(",") + text.count(";") + text.count(":") + (
+        0 if ascii_text else text.count("\uff0c") + text.count("\u3001") + text.count("\uff1b"))
+    digits = len(_DIGIT.findall(text)) / max(1, chars)
+    terminal = text.rstrip().endswith(_TERMINAL)
+    # Short blocks by their words (for the title and repeats), long ones as they are.
+    if n > 40:
+        norm = None
+    else:
+        norm = " ".join(ws if ws is not None else WORD.findall(text.lower()))
+    return chars, cjk, words, sw, caps, sents, punct, digits, terminal, norm, text_reason(text, words)
+
+
+def page_stats(blocks: list[Block]) -> list[BlockStats]:
+    """The BlockStats of a page's blocks (a text the page repeats, such as a
+    menu's, is read once)."""
+    known: dict[str, tuple] = {}
+    stats = []
+    for b in blocks:
+        text = b.text
+        same = known.get(text)
+        if same is None:
+            same = known[text] = _text_stats(text)
+        stats.append(BlockStats(b, same))
+    return stats
 
 
 def _core_span(stats: list[BlockStats]) -> tuple[int, int]:
@@ -163,7 +186,7 @@ def _core_span(stats: list[BlockStats]) -> tuple[int, int]:
 def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = None,
                   title: str | None = None) -> tuple[list[dict[str, float]], list[BlockStats]]:
     """Feature dicts for the blocks of one page, and the stats behind them."""
-    stats = [BlockStats(b) for b in blocks]
+    stats = page_stats(blocks)
     n = len(blocks)
     if not n:
         return [], stats
@@ -219,7 +242,9 @@ def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = 
         pos_words.append(cum)
         cum += s.words
 
-    hint_cache: dict = {}
+    if html:
+        html_page = _HtmlPage(share, good_total, vocab, top, top_share)
+        contexts: dict[int, dict[str, float]] = {}
     # Plain text: runs of lines with no blank line between them (a menu, a
     # list, a form), and how long they are.
     run_len: list[int] = []
@@ -277,7 +302,11 @@ def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = 
     feats: list[dict[str, float]] = []
     for i, (b, s) in enumerate(zip(blocks, stats)):
         words = s.words
+        # HTML: the features the block's parent and the elements above it
+        # give all its children, which the block's own are added to.
+        context = _context(b, html_page, contexts) if html else _NO_CONTEXT
         f: dict[str, float] = {
+            **context,
             _LEN_NAMES[bins[i]]: 1.0,
             "loglen": math.log1p(words),
             "kind_" + b.kind: 1.0,
@@ -349,20 +378,7 @@ def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = 
         lo, hi = max(0, i - 5), min(n, i + 6)
         f["win_good"] = (good_cum[hi] - good_cum[lo]) / (hi - lo)
         if html:
-            _html_features(f, b, s, share, good_total, vocab, hint_cache)
-            if top >= 0:
-                path = (b.features or {}).get("path", ())
-                if top in path:
-                    f["in_top"] = 1.0
-                    f["in_top_share"] = top_share
-                    # Furniture nested inside the article's own container.
-                    k = path.index(top)
-                    for _tag, tokens in b.features["stack"][k + 1:]:
-                        reasons, _words = _element_words(tokens, vocab, hint_cache)
-                        for r in reasons:
-                            f["below_top_" + r] = 1.0
-                else:
-                    f["out_top"] = 1.0
+            _html_features(f, b, s, context, html_page)
         else:
             _text_features(f, b, s)
             f["run" + str(length_bin(run_len[i]))] = 1.0
@@ -370,8 +386,66 @@ def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = 
     return feats, stats
 
 
-def _html_features(f: dict[str, float], b: Block, s: BlockStats, share: dict[int, float], good_total: float,
-                   vocab: frozenset[str] | None, cache: dict) -> None:
+class _HtmlPage:
+    """What the HTML features of one page's blocks read of the whole page."""
+
+    __slots__ = ("share", "good_total", "vocab", "top", "top_share", "cache")
+
+    def __init__(self, share: dict[int, float], good_total: float, vocab: frozenset[str] | None, top: int,
+                 top_share: float) -> None:
+        self.share = share  # each element's words of prose
+        self.good_total = good_total
+        self.vocab = vocab
+        self.top = top  # the element that most directly holds the prose, or -1
+        self.top_share = top_share
+        self.cache: dict = {}  # see _ancestors, _named and _element_words
+
+
+_NO_CONTEXT: dict[str, float] = {}
+
+
+def _context(b: Block, page: _HtmlPage, contexts: dict[int, dict[str, float]]) -> dict[str, float]:
+    """The features the elements above a block's own give it: those of its
+    ancestors (see _ancestors), the class/id words of the two nearest, their
+    shares of the page's prose, and where they stand to the top candidate.
+    The same for all the children of one element: made once per parent, and
+    never changed."""
+    feat = b.features or {}
+    stack = feat.get("stack", ())
+    path = feat.get("path", ())
+    depth = len(path)
+    if depth < 2 or depth != len(stack):
+        return _NO_CONTEXT
+    parent = path[-2]
+    d = contexts.get(parent)
+    if d is not None:
+        return d
+    share, good_total, vocab, cache = page.share, page.good_total, page.vocab, page.cache
+    d = dict(_ancestors(stack, path, depth - 2, share, good_total, vocab, cache))
+    # With the block's own element, the three nearest.
+    for k in range(max(0, depth - 3), depth - 1):
+        tokens = stack[k][1]
+        if tokens:
+            d.update(_named(tokens, vocab, cache, "n"))
+    for back, name in ((2, "sh2"), (3, "sh3"), (5, "sh5"), (8, "sh8")):
+        if depth >= back:
+            d[name] = share.get(path[-back], 0.0) / good_total
+    top = page.top
+    if top >= 0 and top in path[:-1]:
+        d["in_top"] = 1.0
+        d["in_top_share"] = page.top_share
+        # Furniture nested inside the article's own container.
+        for _tag, tokens in stack[path.index(top) + 1:-1]:
+            for r in _element_words(tokens, vocab, cache)[0]:
+                d["below_top_" + r] = 1.0
+    contexts[parent] = d
+    return d
+
+
+def _html_features(f: dict[str, float], b: Block, s: BlockStats, context: dict[str, float],
+                   page: _HtmlPage) -> None:
+    """The HTML features of a block's own element, added to `f`, which holds
+    `context` (see _context) already."""
     feat = b.features or {}
     f["ld"] = s.link_density
     f["ld_high"] = float(s.link_density > 0.6)
@@ -381,18 +455,50 @@ def _html_features(f: dict[str, float], b: Block, s: BlockStats, share: dict[int
     path = feat.get("path", ())
     depth = len(stack)
     f["depth"] = min(depth, 40) / 40.0
+    top = page.top
     if not path or len(path) != depth:
+        if top >= 0:
+            _top_features(f, stack, path, page)
         return
-    # What all the ancestors say, built once per element and shared.
-    f.update(_ancestors(stack, path, len(path) - 1, share, good_total, vocab, cache))
-    # The three nearest elements.
-    for k in range(max(0, depth - 3), depth):
-        tokens = stack[k][1]
-        if tokens:
-            f.update(_named(tokens, vocab, cache, "n"))
-    for back, name in ((1, "sh1"), (2, "sh2"), (3, "sh3"), (5, "sh5"), (8, "sh8")):
-        if depth >= back:
-            f[name] = share.get(path[-back], 0.0) / good_total
+    # The block's own element, as _ancestors and the nearest elements read it.
+    share, vocab, cache = page.share, page.vocab, page.cache
+    tag, tokens = stack[-1]
+    if tag in _STRUCT_TAGS:
+        f["in_" + tag] = 1.0
+        reason = STRUCTURAL.get(tag)
+        if reason:
+            f["struct_" + reason] = 1.0
+    if tokens:
+        f.update(_named(tokens, vocab, cache, ""))
+        f.update(_named(tokens, vocab, cache, "n"))
+    v = share.get(path[-1], 0.0) / page.good_total
+    if v >= 0.5:
+        # The deepest ancestor still holding half of the page's prose.
+        f["deep_half"] = v
+    f["sh1"] = v
+    if top >= 0:
+        if "in_top" in context:
+            # Below the top candidate: the own element is nested in it too.
+            for r in _element_words(tokens, vocab, cache)[0]:
+                f["below_top_" + r] = 1.0
+        elif top == path[-1]:
+            f["in_top"] = 1.0
+            f["in_top_share"] = page.top_share
+        else:
+            f["out_top"] = 1.0
+
+
+def _top_features(f: dict[str, float], stack: tuple, path: tuple, page: _HtmlPage) -> None:
+    """Where a block stands to the top candidate, read from its whole path."""
+    top = page.top
+    if top in path:
+        f["in_top"] = 1.0
+        f["in_top_share"] = page.top_share
+        for _tag, tokens in stack[path.index(top) + 1:]:
+            for r in _element_words(tokens, page.vocab, page.cache)[0]:
+                f["below_top_" + r] = 1.0
+    else:
+        f["out_top"] = 1.0
 
 
 def _element_words(tokens: str, vocab: frozenset[str] | None, cache: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:

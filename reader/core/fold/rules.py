@@ -193,11 +193,11 @@ _KEYWORDS = {
              "reuters", "afp", "unsplash", "pexels", "alamy", "tass", "wikimedia", "epa", "dpa", "credit:",
              "source:", "courtesy"),
 }
-# The keywords worth looking for in a block of a given length (in words).
+# Each pattern, the longest block (in words) it applies to, and the keywords
+# one of which a block must hold for it to be tried (None: a short form, see
+# _FIRST_WORDS).
+_TRIED = [(reason, pattern, longest, _KEYWORDS.get(reason)) for reason, pattern, longest in TEXT_PATTERNS]
 _LONGEST = {reason: longest for reason, _pattern, longest in TEXT_PATTERNS}
-_KEYWORDS_UPTO = {
-    n: [(k, r) for r, ks in _KEYWORDS.items() if _LONGEST[r] >= n for k in ks] for n in range(0, 101)
-}
 #: The longest block (in words) any keyed pattern applies to.
 _LONGEST_KEYED = max(_LONGEST[r] for r in _KEYWORDS)
 
@@ -233,7 +233,6 @@ _STARTS: dict[str, set[str]] = {}
 for _reason, _words in _FIRST_WORDS.items():
     for _w in _words.split():
         _STARTS.setdefault(_w, set()).add(_reason)
-_SHORT_FORMS = frozenset(_FIRST_WORDS)
 _NUMBERISH = frozenset((NAVIGATION, COMMENTS))
 _EDGE = " \t.,:;!?\"'()[]{}*\u2026\u00bb\u00ab\u203a\u2039>-|\u2192"
 
@@ -298,29 +297,31 @@ def text_reason(text: str, words: int) -> str:
             return text_reason(text[m.end():], words - len(text[:m.end()].split()))
     if words <= _TRAIL_WORDS and BREADCRUMBS.match(text) and not text.endswith("."):
         return NAVIGATION
-    if 3 <= words <= 30 and _SEPARATOR.search(text):
+    # (The separators' characters looked for first: most blocks have none.)
+    if (3 <= words <= 30 and ("|" in text or "/" in text or "\u00b7" in text or "\u2022" in text)
+            and _SEPARATOR.search(text)):
         listed = listed_reason(text)
         if listed:
             return listed
     low = text.lower()
     short = _short_candidates(low) if words <= 30 else frozenset()
-    # The reasons whose keywords the block holds: most prose holds none,
-    # and is done with here.
+    # Whether the block holds any keyword, or starts as a date line: most
+    # prose does neither, and is done with here.
     if words > _LONGEST_KEYED:
-        found: set[str] = set()
+        keyed = dated = False
     else:
-        found = {r for k, r in _KEYWORDS_UPTO[words] if k in low} if _ANY_KEYWORD.search(low) else set()
-        if text[:1].isdigit() or low[:3] in _MONTH3:
-            found.add(BYLINE)  # a date line
-    if not short and not found:
+        keyed = _ANY_KEYWORD.search(low) is not None
+        dated = text[:1].isdigit() or low[:3] in _MONTH3
+    if not short and not keyed and not dated:
         return ""
-    for reason, pattern, longest in TEXT_PATTERNS:
+    has = low.__contains__
+    for reason, pattern, longest, keywords in _TRIED:
         if words > longest:
             continue
-        if reason in _SHORT_FORMS:
+        if keywords is None:
             if reason in short and pattern.match(text):
                 return reason
-        elif reason in found and pattern.search(text):
+        elif ((keyed and any(map(has, keywords))) or (dated and reason == BYLINE)) and pattern.search(text):
             return reason
     return ""
 
