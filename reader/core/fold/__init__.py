@@ -394,13 +394,28 @@ def _fold_comment_threads(blocks: list[Block], stats: list, fold: list[bool]) ->
     without a comment's text between the headers it is no thread. Returns
     the blocks it folds or names, each with the reason "comments"."""
     n = len(blocks)
-    heads = [i for i, s in enumerate(stats) if comment_header(blocks[i].text, s.words)]
+    # A thread starts after _STORY_FIRST words of prose: the headers are
+    # looked for from the block they are reached at (`begin`) on.
+    prose = 0
+    begin = n
+    for i, (s, f) in enumerate(zip(stats, fold)):
+        if prose >= _STORY_FIRST:
+            begin = i
+            break
+        if not f and s.words >= 8:
+            prose += s.words
+    heads = [i for i in range(begin, n) if comment_header(blocks[i].text, stats[i].words)]
     runs: list[list[int]] = []
     for i in heads:
         if runs and i - runs[-1][-1] <= _THREAD_GAP:
             runs[-1].append(i)
         else:
             runs.append([i])
+    if runs and any(comment_header(blocks[i].text, stats[i].words)
+                    for i in range(max(0, runs[0][0] - _THREAD_GAP), begin)):
+        # The first run goes on from a header above `begin`: the thread it
+        # belongs to starts too early.
+        del runs[0]
     taken: dict[int, str] = {}
     for run in runs:
         if len(run) < 3:
