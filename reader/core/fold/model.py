@@ -118,15 +118,16 @@ def _root_columns(cols: dict[str, list[float]], paths: list[tuple[int, ...]], p:
     # its parent, children first (a child's serial number is higher).
     mass: dict[int, list[float]] = {}
     parent: dict[int, int] = {}
-    for i, path in enumerate(paths):
+    # Each block's likely story (pw) and its likely rest.
+    for path, a, b in zip(paths, pw, map(mul, map(sub, repeat(1.0), p), w)):
         if not path:
             continue
         k = len(path) - 1
         acc = mass.get(path[k])
         if acc is None:
             acc = mass[path[k]] = [0.0, 0.0]
-        acc[0] += pw[i]
-        acc[1] += (1.0 - p[i]) * w[i]
+        acc[0] += a
+        acc[1] += b
         while k > 0 and path[k] not in parent:
             parent[path[k]] = path[k - 1]
             k -= 1
@@ -139,12 +140,14 @@ def _root_columns(cols: dict[str, list[float]], paths: list[tuple[int, ...]], p:
         acc[1] += b
     best = -1.0
     root = -1
+    enough = 0.6 * total
     for eid, (a, b) in mass.items():
         # Most of the story, little else; deeper elements win ties (their
         # serial numbers are higher).
-        v = a - 0.5 * b
-        if a >= 0.6 * total and (v > best or (v == best and eid > root)):
-            best, root = v, eid
+        if a >= enough:
+            v = a - 0.5 * b
+            if v > best or (v == best and eid > root):
+                best, root = v, eid
     inside = [root in path for path in paths] if root >= 0 else [False] * len(paths)
     cols["in_root"] = [1.0 if k else 0.0 for k in inside]
     cols["below_root"] = [min(len(path) - 1 - path.index(root), 10) / 10.0 if k else 0.0
