@@ -555,6 +555,8 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
     seen = Counter([s.norm for s in stats])
     # (index, score, signs, under a byline or a trail's last step, text) of each line that qualifies.
     candidates: list[tuple[int, float, list[float], bool, str]] = []
+    # Whether a line is a byline, for the lines under the candidates (they overlap).
+    bylines: dict[int, bool] = {}
     # The last breadcrumb trail above (its index and last step, lower-cased).
     trail, trail_step = -1, ""
     for i in range(max(0, first - 40), min(n, first + 1)):
@@ -583,7 +585,14 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
             signs.append(3)
         elif seen.get(s.norm, 0) > 1:
             signs.append(-1.5)  # a menu item or a teaser that stands elsewhere too
-        byline = any(_is_byline(blocks[j].text, stats[j]) for j in range(i + 1, min(n, i + 7)))
+        byline = False
+        for j in range(i + 1, min(n, i + 7)):
+            below = bylines.get(j)
+            if below is None:
+                below = bylines[j] = _is_byline(blocks[j].text, stats[j])
+            if below:
+                byline = True
+                break
         if byline:
             signs.append(2)
         if b.kind == "heading":
