@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from reader.core.models import Article, Block
@@ -124,7 +126,7 @@ def fold_blocks(blocks: list[Block], fmt: str, title: str | None = None) -> None
     paths = [(b.features or {}).get("path", ()) for b in blocks] if fmt == "html" else None
     keep = model.keep(feats, [s.words for s in stats], paths)
     fold, headline, inherited = decide(blocks, feats, stats, keep, fmt)
-    last = max((i for i in range(len(blocks)) if not fold[i]), default=-1)
+    last = next((i for i in range(len(blocks) - 1, -1, -1) if not fold[i]), -1)
     previous = ""
     for i, (block, s) in enumerate(zip(blocks, stats)):
         if not fold[i]:
@@ -155,10 +157,9 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
             fold[i + 1] = False
     for i, s in enumerate(stats):
         limit = _SURE.get(s.pattern)
-        longer = _SURE_LONGER.get(s.pattern, ())
         if limit is not None and (s.words <= limit or (s.words <= 30 and listed_reason(blocks[i].text))
                                   or any(s.words <= most and pattern.search(blocks[i].text)
-                                         for pattern, most in longer)):
+                                         for pattern, most in _SURE_LONGER.get(s.pattern, ()))):
             # Short furniture, a row of it on one line ("Share | Tweet |
             # Email"), or a longer line only furniture reads like.
             fold[i] = True
@@ -166,10 +167,11 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
     _fold_strays(fold, stats)
     inherited.update(_fold_comment_threads(blocks, stats, fold))
     if fmt == "html":
+        marks_of = [(b.features or {}).get("marks") for b in blocks]
         for i, block in enumerate(blocks):
-            marks = (block.features or {}).get("marks")
             if fold[i]:
                 continue
+            marks = marks_of[i]
             if marks is not None and marks.page_footer:
                 # Under the page's own <footer> (an article's may carry its notes).
                 fold[i] = True
@@ -177,7 +179,7 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
                 # A breadcrumb trail ("Home > News > Science"), its last
                 # step often the headline again.
                 fold[i] = True
-        _fold_outside_the_article(blocks, stats, fold)
+        _fold_outside_the_article(marks_of, stats, fold)
     if fmt == "text" and n <= _SHORT_DOCUMENT:
         # A text of a few blocks (an excerpt, a pasted passage) has no page's
         # furniture around it, and the model, which learnt from whole pages,
@@ -208,7 +210,7 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
             # so even when it folded with the menu around it).
             fold[i] = True
             inherited[i] = SHARE
-        elif _of_a_figure(block):
+        elif block.kind in _FIGURE_KINDS and _of_a_figure(block):
             # An image's description and a figure's caption: the terminal
             # shows no image, and the story reads on without them.
             fold[i] = True
@@ -269,13 +271,15 @@ def _fold_author_bios(blocks: list[Block], stats: list, fold: list[bool]) -> dic
     shown = [s.words if not f and s.good else 0 for s, f in zip(stats, fold)]
     total = sum(shown)
     taken: dict[int, str] = {}
-    above = 0
-    for i, (block, s) in enumerate(zip(blocks, stats)):
-        if (total and not fold[i] and above >= _BIO_AFTER * total and 12 <= s.words <= 120
-                and _AUTHOR_BIO.match(block.text)):
+    if not total:
+        return taken
+    # The first block with enough of the story above it.
+    need = _BIO_AFTER * total
+    start = next(i for i, above in enumerate(accumulate(shown, initial=0)) if above >= need)
+    for i in range(start, len(blocks)):
+        if not fold[i] and 12 <= stats[i].words <= 120 and _AUTHOR_BIO.match(blocks[i].text):
             fold[i] = True
             taken[i] = BYLINE
-        above += shown[i]
     return taken
 
 
@@ -319,13 +323,17 @@ def _fold_teaser(blocks: list[Block], fold: list[bool], headline: int) -> dict[i
     head = WORD.findall(blocks[headline].text.lower())
     if len(head) < 4:
         return {}
-    below = [" ".join(WORD.findall(blocks[j].text.lower()))
-             for j in range(headline + 1, min(len(blocks), headline + 1 + 3 * _MASTHEAD)) if not fold[j]]
+    below: list[str] | None = None  # the lines below, once a line above starts with the headline
     taken: dict[int, str] = {}
     for k in range(max(0, headline - _MASTHEAD), headline):
-        words = WORD.findall(blocks[k].text.lower())
-        if fold[k] or len(words) <= len(head) or words[: len(head)] != head:
+        if fold[k]:
             continue
+        words = WORD.findall(blocks[k].text.lower())
+        if len(words) <= len(head) or words[: len(head)] != head:
+            continue
+        if below is None:
+            below = [" ".join(WORD.findall(blocks[j].text.lower()))
+                     for j in range(headline + 1, min(len(blocks), headline + 1 + 3 * _MASTHEAD)) if not fold[j]]
         rest = " ".join(words[len(head):])
         if any(f" {rest} " in f" {line} " for line in below):
             fold[k] = True
@@ -338,11 +346,12 @@ def _fold_appeals(fold: list[bool], stats: list) -> dict[int, str]:  # noqa: ANN
     its last line ("Not ready to support today?") often does too. Fold what
     lies between two such blocks, in the second half of the page; returns the
     reason each block so folded takes from the box."""
-    n = len(stats)
     inherited: dict[int, str] = {}
-    marks = [i for i, s in enumerate(stats) if s.pattern in _APPEALS and fold[i]]
+    named = [i for i, s in enumerate(stats) if s.pattern in _APPEALS]
+    half = len(stats) // 2
+    marks = [i for i in named if fold[i]]
     for a, b in zip(marks, marks[1:]):
-        if stats[a].pattern == stats[b].pattern and 1 < b - a <= 14 and a >= n // 2:
+        if stats[a].pattern == stats[b].pattern and 1 < b - a <= 14 and a >= half:
             for k in range(a + 1, b):
                 if not fold[k]:
                     fold[k] = True
@@ -350,9 +359,8 @@ def _fold_appeals(fold: list[bool], stats: list) -> dict[int, str]:  # noqa: ANN
                         inherited[k] = stats[a].pattern
     # The body of a sign-up box or an appeal: a paragraph that names the same
     # thing as the folded block just above it.
-    for i in range(1, n):
-        if (not fold[i] and fold[i - 1] and stats[i].pattern in _APPEALS and stats[i].pattern == stats[i - 1].pattern
-                and stats[i].words <= 40):
+    for i in named:
+        if i and not fold[i] and fold[i - 1] and stats[i].pattern == stats[i - 1].pattern and stats[i].words <= 40:
             fold[i] = True
     return inherited
 
@@ -394,13 +402,28 @@ def _fold_comment_threads(blocks: list[Block], stats: list, fold: list[bool]) ->
     without a comment's text between the headers it is no thread. Returns
     the blocks it folds or names, each with the reason "comments"."""
     n = len(blocks)
-    heads = [i for i, s in enumerate(stats) if comment_header(blocks[i].text, s.words)]
+    # A thread starts after _STORY_FIRST words of prose: the headers are
+    # looked for from the block they are reached at (`begin`) on.
+    prose = 0
+    begin = n
+    for i, (s, f) in enumerate(zip(stats, fold)):
+        if prose >= _STORY_FIRST:
+            begin = i
+            break
+        if not f and s.words >= 8:
+            prose += s.words
+    heads = [i for i in range(begin, n) if comment_header(blocks[i].text, stats[i].words)]
     runs: list[list[int]] = []
     for i in heads:
         if runs and i - runs[-1][-1] <= _THREAD_GAP:
             runs[-1].append(i)
         else:
             runs.append([i])
+    if runs and any(comment_header(blocks[i].text, stats[i].words)
+                    for i in range(max(0, runs[0][0] - _THREAD_GAP), begin)):
+        # The first run goes on from a header above `begin`: the thread it
+        # belongs to starts too early.
+        del runs[0]
     taken: dict[int, str] = {}
     for run in runs:
         if len(run) < 3:
@@ -529,11 +552,11 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
     first = next((i for i in range(n) if not fold[i] and stats[i].words >= 8), None)
     if first is None:
         first = next((i for i in range(n) if not fold[i]), 0)
-    seen: dict[str, int] = {}
-    for s in stats:
-        seen[s.norm] = seen.get(s.norm, 0) + 1
+    seen = Counter([s.norm for s in stats])
     # (index, score, signs, under a byline or a trail's last step, text) of each line that qualifies.
     candidates: list[tuple[int, float, list[float], bool, str]] = []
+    # Whether a line is a byline, for the lines under the candidates (they overlap).
+    bylines: dict[int, bool] = {}
     # The last breadcrumb trail above (its index and last step, lower-cased).
     trail, trail_step = -1, ""
     for i in range(max(0, first - 40), min(n, first + 1)):
@@ -562,7 +585,14 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
             signs.append(3)
         elif seen.get(s.norm, 0) > 1:
             signs.append(-1.5)  # a menu item or a teaser that stands elsewhere too
-        byline = any(_is_byline(blocks[j].text, stats[j]) for j in range(i + 1, min(n, i + 7)))
+        byline = False
+        for j in range(i + 1, min(n, i + 7)):
+            below = bylines.get(j)
+            if below is None:
+                below = bylines[j] = _is_byline(blocks[j].text, stats[j])
+            if below:
+                byline = True
+                break
         if byline:
             signs.append(2)
         if b.kind == "heading":
@@ -612,26 +642,31 @@ _CRUMB_WORDS = 25
 
 def _in_breadcrumbs(block: Block) -> bool:
     """One of the block's four nearest elements is named a breadcrumb trail."""
-    return any("breadcrumb" in tokens for _tag, tokens in (block.features or {}).get("stack", ())[-4:])
+    for _tag, tokens in (block.features or {}).get("stack", ())[-4:]:
+        if "breadcrumb" in tokens:
+            return True
+    return False
 
 
-def _fold_outside_the_article(blocks: list[Block], stats: list, fold: list[bool]) -> None:  # noqa: ANN001
+def _fold_outside_the_article(marks: list, stats: list, fold: list[bool]) -> None:  # noqa: ANN001
     """When one element that marks a story (its body's class, an <article>,
     a <main>: the parser's StoryMarks) holds nearly all the text left shown,
     what is shown outside it (an author box, a sidebar's blurb, a teaser
     under the story) is the page's. A story body's folds what follows it
     (above it stand the headline's deck and byline); an <article>'s or a
-    <main>'s everything outside, and ends the search."""
-    marks = [(b.features or {}).get("marks") for b in blocks]
-    for field, whole in (("body", False), ("article", True), ("main", True)):
-        where = [-1 if m is None else getattr(m, field) for m in marks]
+    <main>'s everything outside, and ends the search. `marks` are the
+    blocks' StoryMarks (None outside every element that marks a story)."""
+    sizes = [s.words for s in stats]
+    # Each block's element of each field (body, article, main), -1 for none.
+    fields = zip(*[(-1, -1, -1) if m is None else (m.body, m.article, m.main) for m in marks])
+    for whole, where in zip((False, True, True), fields):
+        shown = [i for i, f in enumerate(fold) if not f]
+        total = sum(map(sizes.__getitem__, shown))
         words: dict[int, int] = {}
-        total = 0
-        for eid, s, folded in zip(where, stats, fold):
-            if not folded:
-                total += s.words
-                if eid >= 0:
-                    words[eid] = words.get(eid, 0) + s.words
+        for i in shown:
+            eid = where[i]
+            if eid >= 0:
+                words[eid] = words.get(eid, 0) + sizes[i]
         if not words:
             continue
         story = max(words, key=words.__getitem__)
@@ -641,6 +676,10 @@ def _fold_outside_the_article(blocks: list[Block], stats: list, fold: list[bool]
                     fold[i] = True
             if whole:
                 return
+
+
+#: The kinds of block `_of_a_figure` may take.
+_FIGURE_KINDS = frozenset(("image", "caption"))
 
 
 def _of_a_figure(block: Block) -> bool:

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import importlib
 import math
+from collections import defaultdict
 from functools import lru_cache
+from itertools import accumulate, repeat
+from operator import itemgetter, mul, sub, truediv
 from typing import Any
 
 #: Stage-1 scores (log-odds) are clipped to +-CLIP before stage 2 reads them:
@@ -28,13 +31,6 @@ _PASS = ("loglen", "good", "kind_heading", "kind_list_item", "kind_image", "kind
          "terminal", "sw_rel", "first", "last", "pos")
 
 
-def _sigmoid(z: float) -> float:
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
 def context_columns(z: list[float], feats: list[dict[str, float]], words: list[int],
                     paths: list[tuple[int, ...]] | None = None,
                     passed: frozenset[str] | tuple[str, ...] = _PASS) -> dict[str, list[float]]:
@@ -44,44 +40,52 @@ def context_columns(z: list[float], feats: list[dict[str, float]], words: list[i
     `z` are the clipped stage-1 scores, `words` the blocks' lengths, `paths`
     (HTML) the serial numbers of each block's ancestors; of the stage-1
     features in _PASS, only those in `passed` are given."""
+    cols = _page_columns(z, words, paths)
+    for k in _PASS:
+        if k in passed:
+            cols[k] = [fi.get(k, 0.0) for fi in feats]
+    return cols
+
+
+def _page_columns(z: list[float], words: list[int], paths: list[tuple[int, ...]] | None) -> dict[str, list[float]]:
+    """`context_columns` but the stage-1 features it passes on (`Model.keep`
+    reads those from the blocks' vectors)."""
     n = len(z)
-    p = list(map(_sigmoid, z))
-    w = [min(x, 200) for x in words]
-    pw = [a * b for a, b in zip(p, w)]
+    exp = math.exp
+    # The sigmoid, in the form that cannot overflow on either side.
+    p = [1.0 / (1.0 + exp(-a)) if a >= 0 else exp(a) / (1.0 + exp(a)) for a in z]
+    w = [x if x < 200 else 200 for x in words]
+    pw = list(map(mul, p, w))
     total = sum(pw) or 1.0
     # A sure story paragraph: likely, and long enough to be prose.
-    sure = [a >= 0.5 and b >= 12 for a, b in zip(p, words)]
-    sure_idx = [i for i in range(n) if sure[i]]
+    sure_idx = [i for i, (a, b) in enumerate(zip(p, words)) if a >= 0.5 and b >= 12]
     first_sure = sure_idx[0] if sure_idx else n
     last_sure = sure_idx[-1] if sure_idx else -1
-    # Nearest sure paragraph before and after each block.
-    prev_sure = [-1] * n
-    last = -1
-    for i in range(n):
-        prev_sure[i] = last
-        if sure[i]:
-            last = i
-    next_sure = [n] * n
-    nxt = n
-    for i in range(n - 1, -1, -1):
-        next_sure[i] = nxt
-        if sure[i]:
-            nxt = i
-    cum = [0.0]
-    for v in pw:
-        cum.append(cum[-1] + v)
-    pc = [0.0]
-    for v in p:
-        pc.append(pc[-1] + v)
+    # log1p of every distance on the page, read by index below.
+    lg = list(map(math.log1p, range(n + 1)))
+    # The gap to the nearest sure paragraph before and after each block,
+    # built a run between two sure paragraphs at a time.
+    if sure_idx:
+        gap_prev = [6.0] * (first_sure + 1)
+        gap_next = lg[first_sure:0:-1]
+        for a, b in zip(sure_idx, sure_idx[1:]):
+            gap_prev += lg[1:b - a + 1]
+            gap_next += lg[b - a:0:-1]
+        gap_prev += lg[1:n - last_sure]
+        gap_next += [6.0] * (n - last_sure)
+    else:
+        gap_prev, gap_next = [6.0] * n, [6.0] * n
+    cum = list(accumulate(pw, initial=0.0))
+    pc = list(accumulate(p, initial=0.0))
 
     def mean_around(k: int) -> list[float]:
         # The mean of p over blocks i-k..i+k (those that exist).
         lo = [0] * min(n, k) + list(range(n - k))
         hi = list(range(k + 1, n + 1)) + [n] * min(n, k)
-        return [(pc[b] - pc[a]) / (b - a) for a, b in zip(lo, hi)]
+        return list(map(truediv, map(sub, map(pc.__getitem__, hi), map(pc.__getitem__, lo)), map(sub, hi, lo)))
 
     edge = [-CLIP, -CLIP]
-    log1p = math.log1p
+    totals = [total] * n
     # After the last sure paragraph, and (when there is one) before the first.
     after_end = n - last_sure - 1
     cols: dict[str, list[float]] = {
@@ -92,19 +96,15 @@ def context_columns(z: list[float], feats: list[dict[str, float]], words: list[i
         "zp2": z[2:] + edge[:min(n, 2)],
         "m2": mean_around(2),
         "m6": mean_around(6),
-        "before": [c / total for c in cum[:n]],
-        "after": [(total - c) / total for c in cum[1:]],
+        "before": list(map(truediv, cum[:n], totals)),
+        "after": list(map(truediv, map(sub, totals, cum[1:]), totals)),
         "past_end": [0.0] * (n - after_end) + [1.0] * after_end,
-        "dist_end": [0.0] * (n - after_end) + [log1p(d) for d in range(1, after_end + 1)],
+        "dist_end": [0.0] * (n - after_end) + lg[1:after_end + 1],
         "before_start": [1.0] * first_sure + [0.0] * (n - first_sure) if sure_idx else [0.0] * n,
-        "dist_start": ([log1p(first_sure - i) for i in range(first_sure)] + [0.0] * (n - first_sure)
-                       if sure_idx else [0.0] * n),
-        "gap_prev": [log1p(i - j) if j >= 0 else 6.0 for i, j in enumerate(prev_sure)],
-        "gap_next": [log1p(j - i) if j < n else 6.0 for i, j in enumerate(next_sure)],
+        "dist_start": lg[first_sure:0:-1] + [0.0] * (n - first_sure) if sure_idx else [0.0] * n,
+        "gap_prev": gap_prev,
+        "gap_next": gap_next,
     }
-    for k in _PASS:
-        if k in passed:
-            cols[k] = [fi.get(k, 0.0) for fi in feats]
     if paths:
         _root_columns(cols, paths, p, w, pw, total)
     return cols
@@ -118,15 +118,16 @@ def _root_columns(cols: dict[str, list[float]], paths: list[tuple[int, ...]], p:
     # its parent, children first (a child's serial number is higher).
     mass: dict[int, list[float]] = {}
     parent: dict[int, int] = {}
-    for i, path in enumerate(paths):
+    # Each block's likely story (pw) and its likely rest.
+    for path, a, b in zip(paths, pw, map(mul, map(sub, repeat(1.0), p), w)):
         if not path:
             continue
         k = len(path) - 1
         acc = mass.get(path[k])
         if acc is None:
             acc = mass[path[k]] = [0.0, 0.0]
-        acc[0] += pw[i]
-        acc[1] += (1.0 - p[i]) * w[i]
+        acc[0] += a
+        acc[1] += b
         while k > 0 and path[k] not in parent:
             parent[path[k]] = path[k - 1]
             k -= 1
@@ -139,12 +140,14 @@ def _root_columns(cols: dict[str, list[float]], paths: list[tuple[int, ...]], p:
         acc[1] += b
     best = -1.0
     root = -1
+    enough = 0.6 * total
     for eid, (a, b) in mass.items():
         # Most of the story, little else; deeper elements win ties (their
         # serial numbers are higher).
-        v = a - 0.5 * b
-        if a >= 0.6 * total and (v > best or (v == best and eid > root)):
-            best, root = v, eid
+        if a >= enough:
+            v = a - 0.5 * b
+            if v > best or (v == best and eid > root):
+                best, root = v, eid
     inside = [root in path for path in paths] if root >= 0 else [False] * len(paths)
     cols["in_root"] = [1.0 if k else 0.0 for k in inside]
     cols["below_root"] = [min(len(path) - 1 - path.index(root), 10) / 10.0 if k else 0.0
@@ -166,13 +169,13 @@ def context_features(z: list[float], feats: list[dict[str, float]], words: list[
     return [dict(zip(names, row)) for row in zip(*cols.values())]
 
 
-def _vector(f: dict[str, float], index: dict[str, int], width: int) -> list[float]:
-    x = [0.0] * width
-    get = index.get
+def _vector(f: dict[str, float], slot: dict[str, int], width: int) -> list[float]:
+    """The features of a block in the trees' order (a name no tree reads
+    lands in the place past the last, which is dropped)."""
+    x = [0.0] * (width + 1)
     for k, v in f.items():
-        j = get(k)
-        if j is not None:
-            x[j] = v
+        x[slot[k]] = v
+    x.pop()
     return x
 
 
@@ -189,15 +192,23 @@ class Model:
         self.passed = frozenset(self.features2 or ())
         self._stage1 = module.stage1
         self._stage2 = getattr(module, "stage2", None)
+        # Each feature's place in a vector; any other name is given the
+        # place past the last (and remembered, a lookup that finds it is faster).
+        self._slot = defaultdict(repeat(len(self.features)).__next__, self.index)
+        # The stage-1 features stage 2 reads as they are, with their places.
+        self._pass = [(k, self.index.get(k)) for k in _PASS if k in self.passed]
 
     def keep(self, feats: list[dict[str, float]], words: list[int],
              paths: list[tuple[int, ...]] | None = None) -> list[bool]:
         """Whether each block belongs to the article."""
-        index, width, stage1 = self.index, len(self.features), self._stage1
-        first = [stage1(_vector(f, index, width)) for f in feats]
+        slot, width = self._slot, len(self.features)
+        vectors = [_vector(f, slot, width) for f in feats]
+        first = list(map(self._stage1, vectors))
         if not self.features2:
             return first
-        cols = context_columns(first, feats, words, paths, self.passed)
+        cols = _page_columns(first, words, paths)
+        for k, j in self._pass:
+            cols[k] = list(map(itemgetter(j), vectors)) if j is not None else [fi.get(k, 0.0) for fi in feats]
         zero = [0.0] * len(first)
         return list(map(self._stage2, zip(*[cols.get(name, zero) for name in self.features2])))
 
