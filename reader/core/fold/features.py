@@ -463,18 +463,10 @@ def _html_features(f: dict[str, float], b: Block, s: BlockStats, context: dict[s
     # The block's own element, as _ancestors and the nearest elements read it.
     share, vocab, cache = page.share, page.vocab, page.cache
     tag, tokens = stack[-1]
-    if tag in _STRUCT_TAGS:
-        f["in_" + tag] = 1.0
-        reason = STRUCTURAL.get(tag)
-        if reason:
-            f["struct_" + reason] = 1.0
-    if tokens:
-        f.update(_named(tokens, vocab, cache, ""))
-        f.update(_named(tokens, vocab, cache, "n"))
     v = share.get(path[-1], 0.0) / page.good_total
-    if v >= 0.5:
-        # The deepest ancestor still holding half of the page's prose.
-        f["deep_half"] = v
+    _element_features(f, tag, tokens, v, vocab, cache)
+    if tokens:
+        f.update(_named(tokens, vocab, cache, "n"))
     f["sh1"] = v
     if top >= 0:
         if "in_top" in context:
@@ -486,6 +478,23 @@ def _html_features(f: dict[str, float], b: Block, s: BlockStats, context: dict[s
             f["in_top_share"] = page.top_share
         else:
             f["out_top"] = 1.0
+
+
+def _element_features(d: dict[str, float], tag: str, tokens: str, share: float, vocab: frozenset[str] | None,
+                      cache: dict) -> None:
+    """What one element says of the blocks in it, added to `d` (over what
+    its ancestors said): its tag, its class/id words, and (`share`: its part
+    of the page's prose) whether it still holds half of the prose."""
+    if tag in _STRUCT_TAGS:
+        d["in_" + tag] = 1.0
+        reason = STRUCTURAL.get(tag)
+        if reason:
+            d["struct_" + reason] = 1.0
+    if tokens:
+        d.update(_named(tokens, vocab, cache, ""))
+    if share >= 0.5:
+        # The deepest ancestor still holding half of the page's prose.
+        d["deep_half"] = share
 
 
 def _top_features(f: dict[str, float], stack: tuple, path: tuple, page: _HtmlPage) -> None:
@@ -544,17 +553,7 @@ def _ancestors(stack: tuple, path: tuple, k: int, share: dict[int, float], good_
     for m in range(j, k + 1):
         d = dict(base)
         tag, tokens = stack[m]
-        if tag in _STRUCT_TAGS:
-            d["in_" + tag] = 1.0
-            reason = STRUCTURAL.get(tag)
-            if reason:
-                d["struct_" + reason] = 1.0
-        if tokens:
-            d.update(_named(tokens, vocab, cache, ""))
-        v = share.get(path[m], 0.0) / good_total
-        if v >= 0.5:
-            # The deepest ancestor still holding half of the page's prose.
-            d["deep_half"] = v
+        _element_features(d, tag, tokens, share.get(path[m], 0.0) / good_total, vocab, cache)
         cache[("el", path[m])] = d
         base = d
     return base
