@@ -129,6 +129,12 @@ class Reading:
             return el.index
         return self.run_of_block.get(el.index)
 
+    def run_span(self, run_index: int) -> tuple[int, int]:
+        """Where a fold run's text starts and ends in the article's text."""
+        run = self.runs[run_index]
+        blocks = self.article.blocks
+        return blocks[run.start].start, blocks[run.end - 1].end
+
     def marker_stop(self, run_index: int) -> int:
         for i, stop in enumerate(self.stops):
             el = self.elements[stop.element]

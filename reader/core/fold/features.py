@@ -94,11 +94,12 @@ class BlockStats:
     __slots__ = ("words", "chars", "sw", "sents", "punct", "digits", "caps", "terminal", "link_density",
                  "links", "norm", "pattern", "good", "cjk")
 
-    def __init__(self, block: Block, same: tuple | None = None) -> None:
-        """`same`: the `_text_stats` of the block's text, when known already."""
+    def __init__(self, block: Block, same: tuple) -> None:
+        """`same`: the `_text_stats` of the block's text (a page reads a text
+        it repeats once: see page_stats)."""
         text = block.text
         (chars, self.cjk, words, self.sw, self.caps, sents, punct, self.digits, terminal, norm,
-         self.pattern) = same or _text_stats(text)
+         self.pattern) = same
         self.chars, self.words, self.sents, self.punct, self.terminal = chars, words, sents, punct, terminal
         # Long blocks are their own norm (see _text_stats).
         self.norm = text if norm is None else norm

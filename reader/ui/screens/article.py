@@ -186,9 +186,11 @@ class ArticleScreen(Screen[None]):
         if view.selection is None:
             return False
         lo, hi = sorted(view.selection)
-        blocks = self.article.blocks
-        closed = [r for r, run in enumerate(reading.runs) if r not in reading.expanded
-                  and blocks[run.start].start < hi and blocks[run.end - 1].end > lo]
+        closed = []
+        for r in range(len(reading.runs)):
+            start, end = reading.run_span(r)
+            if r not in reading.expanded and start < hi and end > lo:
+                closed.append(r)
         if not closed:
             return False
         reading.expanded.update(closed)
@@ -709,7 +711,7 @@ class ArticleScreen(Screen[None]):
         if run is None:
             self.notify(f"No folded text here ({self._key('article.fold_all')} shows every fold)", timeout=2)
             return
-        offset = self.article.blocks[self.reading.runs[run].start].start
+        offset = self.reading.run_span(run)[0]
         self.reading.toggle_fold(run)
         self.view.rebuild(keep_offset=offset)
         if run not in self.reading.expanded:

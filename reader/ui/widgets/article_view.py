@@ -178,7 +178,7 @@ class ArticleView(CachedLinesView, can_focus=True):
                 run = reading.runs[el.index]
                 closed = el.index not in reading.expanded
                 label = f"{OPEN_MARK if not closed else FOLDED_MARK} {run.describe()}"
-                held = self._marks_in_run(run) if closed else 0
+                held = self._marks_in_run(el.index) if closed else 0
                 if held:
                     # A mark inside folded text is not lost from sight.
                     label += f" \u00b7 {held} mark{'s' if held != 1 else ''} inside"
@@ -328,9 +328,8 @@ class ArticleView(CachedLinesView, can_focus=True):
             self.cursor = self.reading.stop_at(max(0, selection[1] - 1) if selection[1] > selection[0] else selection[1])
         self.post_message(self.CursorMoved(self))
 
-    def _marks_in_run(self, run) -> int:  # noqa: ANN001 - FoldRun
-        blocks = self.reading.article.blocks
-        lo, hi = blocks[run.start].start, blocks[run.end - 1].end
+    def _marks_in_run(self, run_index: int) -> int:
+        lo, hi = self.reading.run_span(run_index)
         return sum(1 for a in self.annotations if not a.orphaned and a.start < hi and a.end > lo)
 
     def set_annotations(self, annotations: list[Annotation], changed: list[tuple[int, int]] = ()) -> None:  # type: ignore[assignment]
