@@ -84,7 +84,7 @@ class ArchiveScreen(Screen[None]):
         yield ArchiveHeader(id="archive-header")
         yield ArchiveList(id="archive-list")
         yield Static(id="archive-status")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def list(self) -> ArchiveList:

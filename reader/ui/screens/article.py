@@ -72,9 +72,9 @@ class ArticleScreen(Screen[None]):
         Binding("left_square_bracket", "annotation(-1)", "Previous note", show=False, id="article.previous_annotation"),
         Binding("x", "delete", "Delete note", show=False, id="article.delete"),
         Binding("ctrl+z", "undo", "Undo", show=False, id="article.undo"),
-        Binding("p", "panel", "Notes panel", id="article.panel"),
         Binding("z", "fold", "Fold", id="article.fold"),
         Binding("Z", "fold_all", "All folds", show=False, id="article.fold_all"),
+        Binding("p", "panel", "Notes panel", id="article.panel"),
         Binding("b", "mark_block", "Mark block boilerplate / content", show=False, id="article.mark_block"),
         Binding("l", "links", "Links", show=False, id="article.links"),
         Binding("y", "copy", "Copy", show=False, id="article.copy"),
@@ -109,7 +109,7 @@ class ArticleScreen(Screen[None]):
             yield NotesPanel(id="notes-panel")
         yield InlineInput(placeholder="find in the article", id="find", on_submit=self._find)
         yield Static(id="article-status")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def view(self) -> ArticleView:
