@@ -200,6 +200,9 @@ def test_a_markdown_articles_first_heading_that_repeats_its_title_is_shown_once(
     [
         (codecs.BOM_UTF8 + "Café crème au lait, s'il vous plaît.".encode(), "Café"),
         (codecs.BOM_UTF16_LE + "Grüße aus Köln und München, sagte er.".encode("utf-16-le"), "Grüße"),
+        # UTF-16 with no byte-order mark (as some Windows tools save it), either byte order.
+        ("Grüße aus Köln und München, sagte er.".encode("utf-16-le"), "Grüße"),
+        ("Grüße aus Köln und München, sagte er.".encode("utf-16-be"), "Grüße"),
         ("Привет, мир! Это обычный текст на русском языке.".encode("cp1251"), "Привет"),
         ("Déjà vu — naïve façade, a phrase in Latin-1 bytes.".encode("cp1252"), "Déjà"),
     ],
@@ -207,6 +210,18 @@ def test_a_markdown_articles_first_heading_that_repeats_its_title_is_shown_once(
 def test_encodings(data: bytes, expected: str) -> None:
     article = ingest_bytes(data, "text", name="enc.txt")
     assert expected in article.text
+
+
+def test_utf16_without_a_mark_is_read_in_html_too_and_binary_is_still_refused() -> None:
+    page = "<html><head><title>Über das Lesen</title></head><body><p>Ein Absatz über Randnotizen.</p></body></html>"
+    article = ingest_bytes(page.encode("utf-16-le"), "html", name="de.html")
+    assert article.title == "Über das Lesen"
+    assert "Ein Absatz über Randnotizen." in article.text
+    # NUL bytes on both sides of the pairs, or text that does not read as
+    # UTF-16, are not UTF-16.
+    for data in (b"\x01" + bytes(range(256)) * 8, b"ab\x00\x00" * 500):
+        with pytest.raises(IngestError, match="binary"):
+            ingest_bytes(data, "text", name="x.txt")
 
 
 def test_html_meta_charset_is_honoured() -> None:

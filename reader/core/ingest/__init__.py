@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from reader.core.fold import fold_blocks
-from reader.core.ingest.decode import decode
+from reader.core.ingest.decode import decode, utf16_without_bom
 from reader.core.models import Article, Block
 from reader.core.sanitize import clean_line
 
@@ -220,9 +220,10 @@ def _ingest_bytes(
             f"too much text ({len(data) // (1024 * 1024)} MB; the limit is {text_limit // (1024 * 1024)} MB)"
         )
     head = data[:8192]
-    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        # NUL bytes in the first page and no UTF-16 mark, or control bytes
-        # in one of its fifty bytes (a page saved compressed): a binary file.
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and not utf16_without_bom(head):
+        # NUL bytes in the first page and no UTF-16 mark (nor UTF-16's pattern
+        # of them), or control bytes in one of its fifty bytes (a page saved
+        # compressed): a binary file.
         if head.count(b"\x00") > 16 or len(_BINARY_BYTES.findall(head)) > max(16, len(head) // 50):
             raise IngestError("not a text file (binary content)")
     text, _encoding = decode(data, html=(fmt == "html"))

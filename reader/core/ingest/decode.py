@@ -1,5 +1,5 @@
-"""Bytes to text: byte-order mark, then the page's declared charset, then UTF-8,
-then detection. Invalid bytes never raise: they become U+FFFD."""
+"""Bytes to text: byte-order mark (or UTF-16's NUL bytes where it has none),
+then the page's declared charset, then UTF-8, then detection. Invalid bytes never raise: they become U+FFFD."""
 
 from __future__ import annotations
 
@@ -86,10 +86,35 @@ def repair_mojibake(text: str) -> str:
     return _MOJIBAKE.sub(lambda m: repaired.get(m.group(0), m.group(0)), text)
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" for UTF-16 saved without a byte-order mark
+    (some Windows tools write it so), else None. Told by the NUL bytes of its
+    Latin text: nearly every other byte of the first page, all on one side of
+    each pair, and the page reads as UTF-16."""
+    head = data[:8192]
+    head = head[: len(head) - len(head) % 2]
+    pairs = len(head) // 2
+    if pairs < 8:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd >= 0.6 * pairs and even <= 0.02 * pairs:
+        name = "utf-16-le"
+    elif even >= 0.6 * pairs and odd <= 0.02 * pairs:
+        name = "utf-16-be"
+    else:
+        return None
+    # A character cut in two at the end of the page is no evidence against.
+    text = head.decode(name, errors="replace")
+    return name if "\ufffd" not in text[:-1] else None
+
+
 def _decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
     for bom, name in _BOMS:
         if data.startswith(bom):
             return data[len(bom):].decode(name, errors="replace"), name
+    name = utf16_without_bom(data)
+    if name:
+        return data.decode(name, errors="replace"), name
     if html:
         m = _META_CHARSET.search(data, 0, 4096)
         if m:
