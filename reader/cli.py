@@ -170,8 +170,13 @@ def cmd_add(args: argparse.Namespace) -> int:
     if args.title is not None and not (pasted and not paths):
         raise CommandError("--title is for an article read from standard input (`reader add -`)")
     urls = [p for p in paths if _is_address(p)]
-    url_failed = _add_urls(args, archive, urls) if urls else 0
-    stdin_failed = _add_stdin(args, archive) if pasted else 0
+    from reader.core.fold import ArchiveFolds
+
+    # What each article shows folded once in the archive (its site's
+    # repeated blocks and the user's rules too), for the line said of it.
+    folds = ArchiveFolds(archive)
+    url_failed = _add_urls(args, archive, urls, folds) if urls else 0
+    stdin_failed = _add_stdin(args, archive, folds) if pasted else 0
     if len(urls) == len(paths):
         return EXIT_FAIL if url_failed or stdin_failed else EXIT_OK
     files = list(iter_files([p for p in paths if not _is_address(p)]))
@@ -193,7 +198,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             failed += 1
             progress.print(f"{path}: {why}", err=True)
         else:
-            failed += not _store_added(args, archive, article, str(path), progress)
+            failed += not _store_added(args, archive, article, str(path), progress, folds)
         progress.step()
     progress.close()
     if failed:
@@ -205,7 +210,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 MAX_STDIN_BYTES = 50 * 1024 * 1024
 
 
-def _add_stdin(args: argparse.Namespace, archive) -> int:  # noqa: ANN001 - Archive
+def _add_stdin(args: argparse.Namespace, archive, folds) -> int:  # noqa: ANN001 - Archive, ArchiveFolds
     """`reader add -`: an article's text (or page) pasted or piped in; 1 when it failed."""
     from reader.core.ingest import IngestError, ingest_bytes
 
@@ -230,12 +235,12 @@ def _add_stdin(args: argparse.Namespace, archive) -> int:  # noqa: ANN001 - Arch
 
         article.title = clean_line(args.title)[:500] or article.title
     progress = Progress(1, "Adding")
-    ok = _store_added(args, archive, article, "standard input", progress)
+    ok = _store_added(args, archive, article, "standard input", progress, folds)
     progress.close()
     return 0 if ok else 1
 
 
-def _store_added(args: argparse.Namespace, archive, article, where: str, progress) -> bool:  # noqa: ANN001
+def _store_added(args: argparse.Namespace, archive, article, where: str, progress, folds) -> bool:  # noqa: ANN001
     """Give `article` what `reader add`'s options say, store it and say so;
     False when it could not be stored."""
     if args.url:
@@ -261,7 +266,7 @@ def _store_added(args: argparse.Namespace, archive, article, where: str, progres
             raise CommandError(str(err)) from None
         progress.print(f"{where}: could not be stored ({type(err).__name__}: {err})", err=True)
         return False
-    progress.print(_saved_line(result, said) + _tagged_note(tagged))
+    progress.print(_saved_line(result, folds, said) + _tagged_note(tagged))
     return True
 
 
@@ -663,9 +668,10 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _saved_line(result, said: str = "") -> str:  # noqa: ANN001 - SaveResult
+def _saved_line(result, folds, said: str = "") -> str:  # noqa: ANN001 - SaveResult, ArchiveFolds
     """What `reader add` says of one article it stored (`said`: what it did
-    with an article already in the archive, see `_source_existing`)."""
+    with an article already in the archive, see `_source_existing`), with
+    the blocks it shows folded in the archive."""
     note = {"added": "", "duplicate": f"  (already in the archive{'; ' + said if said else ''})",
             "updated": "  (updated: new version"}.get(result.status, "")
     if result.status == "updated":
@@ -677,7 +683,7 @@ def _saved_line(result, said: str = "") -> str:  # noqa: ANN001 - SaveResult
         note += ")"
     from reader.core import ingest
 
-    folded = result.article.folded_count
+    folded = folds.folded(result.article)
     blocks = len(result.article.blocks)
     if blocks > ingest.MAX_BLOCKS:
         note += (f"  (a page of {blocks:,} blocks: only the first {ingest.MAX_BLOCKS:,} were looked at for folding; "
@@ -685,7 +691,7 @@ def _saved_line(result, said: str = "") -> str:  # noqa: ANN001 - SaveResult
     return f"{short_id(result.id)}  {result.article.title}  ({folded} block{'s' if folded != 1 else ''} folded){note}"
 
 
-def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noqa: ANN001 - Archive
+def _add_urls(args: argparse.Namespace, archive, urls: list[str], folds) -> int:  # noqa: ANN001 - Archive, ArchiveFolds
     """`reader add URL...`: fetch each page and store it; returns how many failed."""
     from reader.core.fetch import FetchError, FetchOptions, check_url, fetch_article, fetch_with_retries, make_client
     from reader.core.ingest import site_name, site_of
@@ -735,7 +741,7 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str]) -> int:  # noq
                     kept = f"; kept as pending ({short_id(res.id)}): `reader fetch` will try again"
                 progress.print(f"{raw}: {err}{kept}", err=True)
             else:
-                progress.print(_saved_line(result) + _tagged_note(tagged))
+                progress.print(_saved_line(result, folds) + _tagged_note(tagged))
             progress.step()
     finally:
         progress.close()

@@ -45,7 +45,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from reader.core.files import make_private_dirs, sync_dir
-from reader.core.models import BLOCK_SEPARATOR, Annotation, Article, ArticleInfo, row_list
+from reader.core.models import BLOCK_SEPARATOR, Annotation, Article, ArticleInfo, Block, row_list
 from reader.core.sanitize import clean_text
 from reader.core.tags import BUILTIN, normalise_tag
 
@@ -59,6 +59,12 @@ def block_key(text: str) -> str:
     from reader.core.fold import block_key as key
 
     return key(text)
+
+
+def block_keys(blocks: list[Block]) -> list[str]:
+    from reader.core.fold import block_keys as keys
+
+    return keys(blocks)
 
 
 SCHEMA_VERSION = 1
@@ -1174,7 +1180,7 @@ class Archive:
     def _write_site_keys(self, article: Article) -> None:
         if not article.site:
             return
-        keys = sorted({block_key(b.text) for b in article.blocks})
+        keys = block_keys(article.blocks)
         self._site_db(article.site).table("articles", cache_size=0).upsert(
             Document({"id": article.id, "keys": keys}, doc_id=self._doc_id(article.id))
         )
@@ -1998,14 +2004,18 @@ class Archive:
 
     def site_repeats(self, site: str | None, article_id: str) -> dict[str, int]:
         """Block key -> number of *other* articles of `site` holding that block."""
+        counts: Counter[str] = Counter()
+        for other, keys in self.site_keys(site).items():
+            if other != article_id:
+                counts.update(keys)
+        return dict(counts)
+
+    def site_keys(self, site: str | None) -> dict[str, list[str]]:
+        """Article id -> the block keys of each article of `site`."""
         if not site:
             return {}
         docs = self._site_db(site).table("articles", cache_size=0).all()
-        counts: Counter[str] = Counter()
-        for d in docs:
-            if d.get("id") != article_id:
-                counts.update(d.get("keys") or ())
-        return dict(counts)
+        return {str(d.get("id")): list(d.get("keys") or ()) for d in docs}
 
     def site_article_count(self, site: str) -> int:
         return len(self._site_db(site).table("articles", cache_size=0))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -47,6 +48,32 @@ def test_no_command_opens_the_archive_and_mistakes_get_the_full_usage(cli, monke
     result = cli("--bogus")
     assert result.code == 2 and "unrecognized arguments: --bogus" in result.err
     assert "COMMAND" in cli("--help").out and opened == [str(data_dir)]
+
+
+def test_add_says_what_the_archive_folds_with_the_sites_repeated_blocks(cli, tmp_path: Path) -> None:
+    footer = "The Harbour Ledger is an independent newsroom funded by its readers, since 1998."
+    stories = {
+        "ferry": "The harbour authority will run the evening ferry an hour later from the first week of June.",
+        "playground": "Children tried out the new climbing frame on Dock Street on Saturday, two years on.",
+        "market": "The weekly fish market will move into the old customs hall from November this year.",
+    }
+    for n, (name, text) in enumerate(stories.items()):
+        (tmp_path / f"{n}-{name}.html").write_text(
+            f'<html><head><title>{name}</title><link rel="canonical" href="https://harbourledger.example/{n}">'
+            f"</head><body><article><h1>{name}</h1><p>{text}</p><p>{text} Then more of it.</p>"
+            f"<p>{footer}</p></article></body></html>", encoding="utf-8")
+    result = cli("add", tmp_path)
+    assert result.code == 0
+    lines = result.out.strip().split("\n")
+    # The first page alone cannot tell its footer from the story; from the
+    # second on, the footer stands on two articles of the site and folds.
+    said = [int(line.rsplit("(", 1)[1].split()[0]) for line in lines]
+    assert said[0] + 1 == said[1] == said[2]
+    # As many as `reader show` folds, the footer among them.
+    shown = cli("show", lines[2].split()[0]).out
+    runs = re.findall(r"\u25b8 (\d+) blocks? folded: (.*)", shown)
+    assert sum(int(n) for n, _reasons in runs) == said[2]
+    assert footer not in shown and any("repeated on 3 articles" in reasons for _n, reasons in runs)
 
 
 def test_add_list_show(cli, seed_path: Path) -> None:

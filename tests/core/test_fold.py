@@ -22,6 +22,7 @@ from reader.core.fold import (
     RELATED,
     SHARE,
     TITLE,
+    ArchiveFolds,
     Label,
     effective_labels,
     fold_runs,
@@ -195,6 +196,35 @@ def test_importing_a_second_article_refolds_the_first(archive) -> None:  # noqa:
     article = archive.get(first)
     folded = [b.text for b, label in zip(article.blocks, after) if label.boilerplate]
     assert _SITE_FOOTER in folded
+
+
+def _folded(labels: list[Label]) -> int:
+    return sum(1 for label in labels if label.boilerplate)
+
+
+def test_archive_folds_counts_what_the_archive_shows_as_articles_are_saved(archive) -> None:  # noqa: ANN001
+    folds = ArchiveFolds(archive)
+    counts = []
+    for n, (topic, paras) in enumerate(_STORIES):
+        saved = archive.save(ingest_bytes(_site_article(n, topic, paras), "html"))
+        counts.append(folds.folded(saved.article))
+        # As many as the reading screen folds, the site's repeated footer
+        # included once a second article holds it.
+        assert counts[-1] == _folded(labels_in_archive(archive.get(saved.id), archive))
+    assert counts[0] < counts[1] == counts[2]
+    # The same article saved again with changed text: its old blocks no
+    # longer count for the site.
+    topic, paras = _STORIES[2]
+    changed = _site_article(2, topic, [*paras[:2], "The market now stays on the quay all year."])
+    saved = archive.save(ingest_bytes(changed.replace(_SITE_FOOTER.encode(), b"A footer of its own, once."), "html"))
+    assert saved.status == "updated"
+    assert folds.folded(saved.article) == _folded(labels_in_archive(archive.get(saved.id), archive))
+    # A rule of the site's, made before the counter first read it.
+    archive.add_fold_rule("harbourledger.example", paras[0], "fold")
+    later = ArchiveFolds(archive)
+    again = archive.save(ingest_bytes(_site_article(2, topic, paras), "html"))
+    assert later.folded(again.article) == _folded(labels_in_archive(archive.get(again.id), archive))
+    assert any(label.reason == MARKED for label in later.labels(again.article))
 
 
 def test_a_run_names_its_repeated_blocks_once() -> None:

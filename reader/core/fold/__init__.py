@@ -754,6 +754,12 @@ def block_key(text: str) -> str:
     return hashlib.blake2b(norm.encode("utf-8"), digest_size=8).hexdigest()
 
 
+def block_keys(blocks: list[Block]) -> list[str]:
+    """The keys of an article's blocks, each once, as the archive keeps them
+    for its site (to count the articles a block stands on)."""
+    return sorted({block_key(b.text) for b in blocks})
+
+
 @dataclass(frozen=True, slots=True)
 class Label:
     boilerplate: bool
@@ -826,6 +832,44 @@ def labels_in_archive(article: Article, archive: Archive) -> list[Label]:
         repeats=archive.site_repeats(article.site, article.id),
         rules=archive.rules_for(article.site),
     )
+
+
+class ArchiveFolds:
+    """`labels_in_archive` for articles saved one after another (`reader add`
+    of a folder): each site's blocks are read from the archive once, at its
+    first article, then kept up to date with every article saved after."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self._keys: dict[str, dict[str, list[str]]] = {}  # site -> article id -> block keys
+        self._counts: dict[str, Counter[str]] = {}  # site -> block key -> articles holding it
+        self._rules: dict[str, dict[str, str]] = {}
+
+    def labels(self, article: Article) -> list[Label]:
+        """The labels of `article`, just saved to the archive."""
+        site = article.site or ""
+        if site not in self._rules:
+            self._rules[site] = self.archive.rules_for(site)
+        repeats: dict[str, int] = {}
+        if site:
+            if site not in self._keys:
+                keys = self._keys[site] = self.archive.site_keys(site)
+                counts = self._counts[site] = Counter()
+                for held in keys.values():
+                    counts.update(held)
+            else:
+                keys, counts = self._keys[site], self._counts[site]
+                old = keys.get(article.id)
+                if old is not None:
+                    counts.subtract(old)
+                keys[article.id] = block_keys(article.blocks)
+                counts.update(keys[article.id])
+            repeats = {k: counts[k] - 1 for k in keys.get(article.id, ()) if counts[k] > 1}
+        return effective_labels(article.blocks, site=article.site, repeats=repeats, rules=self._rules[site])
+
+    def folded(self, article: Article) -> int:
+        """How many of `article`'s blocks the reader sees folded."""
+        return sum(1 for label in self.labels(article) if label.boilerplate)
 
 
 @dataclass(frozen=True, slots=True)
