@@ -751,15 +751,11 @@ def _add_urls(args: argparse.Namespace, archive, urls: list[str], folds) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    import importlib
+    from reader.core.imports import ImportFormatError, run_import
 
-    from reader.core.imports import ImportFormatError
-
-    module = importlib.import_module(f"reader.core.imports.{args.service}")
-    run = getattr(module, f"import_{args.service}")
     archive = _open_archive(args)
     try:
-        report = run(archive, args.file)
+        report = run_import(archive, args.service, args.file)
     except ImportFormatError as err:
         raise CommandError(str(err)) from None
     for line in report.lines():
@@ -1120,7 +1116,9 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     r.add_argument("rule_id", metavar="RULE_ID", help="the rule's id (see list)")
 
     p = command("import", cmd_import, "bring in an export from Pocket, Instapaper, Omnivore or Wallabag",
-                epilog="example: reader import omnivore ~/Downloads/omnivore-export.zip")
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                epilog="examples:\n  reader import ~/Downloads/omnivore-export.zip   (the service told from the file)\n"
+                       "  reader import pocket ril_export.html")
     isub = p.add_subparsers(dest="service", metavar="SERVICE", required=True)
     for name, what, example in (
         ("pocket", "Pocket's ril_export.html, or its CSV (title,url,time_added,tags,status) or zip of CSVs",
@@ -1202,8 +1200,42 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
+def _named_service(argv: list[str]) -> list[str]:
+    """`reader import FILE`: the service named before FILE, told from the
+    file itself (see `detect_service`). Unchanged when a service is named,
+    or when the command is another."""
+    from reader.core.imports import SERVICES, detect_service
+
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] == "--data-dir" else 1
+    if i >= len(argv) or argv[i] != "import":
+        return argv
+    j = i + 1
+    while j < len(argv) and argv[j].startswith("-") and argv[j] not in ("-h", "--help"):
+        j += 2 if argv[j] == "--data-dir" else 1
+    if j >= len(argv) or argv[j] in SERVICES or argv[j].startswith("-"):
+        return argv
+    path = os.path.expanduser(argv[j])
+    if not os.path.exists(path):
+        raise CommandError(f"{argv[j]}: no such file or folder")
+    service = detect_service(path)
+    if service is None:
+        from reader.core.ingest import format_of
+
+        saved = "; a saved page or text is added with `reader add`" if format_of(Path(path)) else ""
+        raise CommandError(f"cannot tell which service's export {argv[j]} is: name it, "
+                           f"`reader import {{{','.join(SERVICES)}}} {argv[j]}`{saved}")
+    return [*argv[:j], service, *argv[j:]]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        argv = _named_service(argv)
+    except CommandError as err:
+        _err(f"reader import: {err}")
+        return EXIT_USAGE
     args = None
     if not {"-h", "--help"} & set(argv):
         try:

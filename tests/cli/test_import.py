@@ -359,6 +359,22 @@ def test_notes_shows_the_article_note_an_import_brought(cli) -> None:  # noqa: A
     assert json.loads(cli("notes", two, "--json").out)["note"] == ""
 
 
+def test_import_tells_the_service_from_the_file(cli, tmp_path: Path, seed_path: Path) -> None:  # noqa: ANN001
+    # Each as if its service were named, in archives of their own.
+    for service, name in (("wallabag", "wallabag.json"), ("pocket", "ril_export.html"), ("omnivore", "omnivore")):
+        told = cli("--data-dir", tmp_path / f"told-{service}", "import", FIX / name)
+        named = cli("--data-dir", tmp_path / f"named-{service}", "import", service, FIX / name)
+        assert (told.code, told.out, told.err) == (named.code, named.out, named.err)
+        assert told.out.lower().startswith(f"{service} export {name}") and "imported: " in told.out
+    # An article is not an export: the user is told how to add it, and how
+    # to name a service.
+    res = cli("import", seed_path)
+    assert res.code == 2 and "reader add" in res.err and "reader import {pocket," in res.err
+    assert res.err.strip().count("\n") == 0
+    res = cli("import", tmp_path / "nope.csv")
+    assert res.code == 2 and "nope.csv: no such file or folder" in res.err
+
+
 def test_import_wrong_file_is_one_line(cli, tmp_path: Path) -> None:  # noqa: ANN001
     res = cli("import", "omnivore", tmp_path / "nope.zip")
     assert res.code == 1 and res.err.strip().count("\n") == 0 and "no such file" in res.err

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.core.imports import ImportFormatError, date_only, iso_from_text, iso_from_unix, place
+from reader.core.imports import ImportFormatError, date_only, detect_service, iso_from_text, iso_from_unix, place
 from reader.core.imports.instapaper import import_instapaper
 from reader.core.imports.omnivore import import_omnivore, parse_highlights
 from reader.core.imports.pocket import import_pocket, parse_csv, parse_html
@@ -746,3 +746,32 @@ def test_read_state_survives_an_article_imported_again_with_changed_text(archive
     assert archive.info(first.id).read  # a note written later leaves the state alone
     archive.set_read(first.id, False)
     assert archive.info(first.id).read == "" and archive.get(first.id).note == "my note, changed"
+
+
+def test_each_services_export_is_told_from_the_file(tmp_path: Path) -> None:
+    assert detect_service(FIX / "pocket.csv") == "pocket"
+    assert detect_service(FIX / "ril_export.html") == "pocket"
+    assert detect_service(FIX / "instapaper.csv") == "instapaper"
+    assert detect_service(FIX / "wallabag.json") == "wallabag"
+    assert detect_service(FIX / "omnivore") == "omnivore"  # the export unzipped
+    zipped = tmp_path / "omnivore-export.zip"
+    with zipfile.ZipFile(zipped, "w") as z:
+        for f in (FIX / "omnivore").rglob("*"):
+            if f.is_file():
+                z.write(f, f.relative_to(FIX / "omnivore").as_posix())
+    assert detect_service(zipped) == "omnivore"
+    parts = tmp_path / "pocket.zip"
+    with zipfile.ZipFile(parts, "w") as z:
+        z.write(FIX / "pocket.csv", "part_000000.csv")
+    assert detect_service(parts) == "pocket"
+    # Saved articles, other CSV and JSON-less files, folders and zips of
+    # something else, and what is not there: none.
+    (tmp_path / "people.csv").write_text("name,email\nAna,ana@example.org\n")
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "a.jpg").write_bytes(b"\xff\xd8")
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(other, "w") as z:
+        z.writestr("readme.txt", "hello")
+    for path in (FIX.parents[1] / "fixtures" / "seed.txt", FIX.parents[1] / "fixtures" / "fold" / "de_article.html",
+                 tmp_path / "people.csv", tmp_path / "photos", other, tmp_path / "missing.csv"):
+        assert detect_service(path) is None, path

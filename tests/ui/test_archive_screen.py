@@ -112,6 +112,25 @@ async def test_add_a_folder_by_path(archive, tmp_path: Path) -> None:
         assert [t[:6] for t in _titles(app)] == ["Russia"]
 
 
+async def test_add_imports_an_export_from_another_service(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    export = tmp_path / "pocket-export.csv"
+    export.write_bytes((FIXTURES / "imports" / "pocket.csv").read_bytes())
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _add_by_path(pilot, export)
+        rows = archive.articles()
+        assert len(rows) == 3 and all(r.status == "pending" for r in rows)
+        assert len(app.screen.list.all_rows) == 3  # listed at once, waiting for F
+        messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert any(m.startswith("Pocket export pocket-export.csv: 3 imported (3 to fetch)") and "F fetches" in m
+                   for m in messages), messages
+        # The same file again adds nothing.
+        await _add_by_path(pilot, export)
+        assert len(archive.articles()) == 3
+        messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert any("0 imported, 3 already here" in m for m in messages), messages
+
+
 async def test_add_takes_a_path_dropped_on_the_terminal(archive, tmp_path: Path) -> None:  # noqa: ANN001
     # A file dragged onto the terminal arrives quoted (or with its spaces
     # escaped, or as a file:// address), often with a space after it.

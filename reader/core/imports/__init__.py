@@ -103,6 +103,20 @@ class ImportReport:
             out.append(f"{self.marked_read[status]} marked read")
         return out
 
+    def summary(self) -> str:
+        """The report in one line (what the app says of an import)."""
+        parts = [f"{self.imported + self.pending} imported" + (f" ({self.pending} to fetch)" if self.pending else "")]
+        if self.updated:
+            parts.append(f"{self.updated} updated")
+        if self.duplicates:
+            parts.append(f"{self.duplicates} already here")
+        if self.highlights:
+            parts.append(f"{self.highlights} highlight{'s' if self.highlights != 1 else ''}"
+                         + (f" ({self.orphaned} orphaned)" if self.orphaned else ""))
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed")
+        return f"{self.service.capitalize()} export {self.source}: " + ", ".join(parts)
+
     def lines(self) -> list[str]:
         """The summary, as printed by `reader import`."""
         total = self.imported + self.pending + self.updated + self.duplicates + len(self.failed)
@@ -146,6 +160,56 @@ class ImportReport:
 
 
 # ---------------------------------------------------------------- reading files
+
+
+def run_import(archive: Any, service: str, path: str | os.PathLike[str]) -> ImportReport:
+    """Import `path` as an export of `service` (one of SERVICES)."""
+    import importlib
+
+    if service not in SERVICES:
+        raise ImportFormatError(f"no such service: {service}")
+    module = importlib.import_module(f"reader.core.imports.{service}")
+    return getattr(module, f"import_{service}")(archive, path)
+
+
+#: Omnivore's lists of items in its export (zip or folder), numbered by the
+#: first item each holds.
+OMNIVORE_METADATA = re.compile(r"(?:^|/)metadata(?:_(\d+)_to_\d+)?\.json$")
+
+
+def detect_service(path: str | os.PathLike[str]) -> str | None:
+    """Which service's export `path` is, told by what each puts in it: a
+    folder or zip with Omnivore's metadata_*.json; Pocket's ril_export.html,
+    its CSV (time_added, status) or a zip of those; Instapaper's CSV
+    (Selection, Folder); wallabag's JSON. None when it reads as none."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            names = [f.relative_to(p).as_posix() for f in p.rglob("metadata*.json")]
+            return "omnivore" if any(OMNIVORE_METADATA.search(n) for n in names) else None
+        with p.open("rb") as f:
+            head = f.read(4096)
+        if zipfile.is_zipfile(p):
+            with zipfile.ZipFile(p) as z:
+                names = z.namelist()
+            if any(OMNIVORE_METADATA.search(n) for n in names):
+                return "omnivore"
+            return "pocket" if any(n.lower().endswith(".csv") for n in names) else None
+    except (OSError, zipfile.BadZipFile):
+        return None
+    text = decode_bytes(head).lstrip().lower()
+    if text.startswith("<") or "<html" in text[:2000]:
+        # Pocket's page of links, each with the time it was added.
+        return "pocket" if "time_added" in text or "pocket export" in text else None
+    if text.startswith(("[", "{")):
+        return "wallabag"
+    fields = {f.strip().strip('"') for f in text.split("\n", 1)[0].split(",")}
+    if "url" in fields:
+        if {"selection", "folder"} & fields and "time_added" not in fields:
+            return "instapaper"
+        if {"time_added", "status"} & fields:
+            return "pocket"
+    return None
 
 
 def read_text(path: str | os.PathLike[str]) -> str:

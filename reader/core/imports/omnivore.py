@@ -24,6 +24,7 @@ from typing import Any
 
 from reader.core.imports import (
     MAX_MEMBER_BYTES,
+    OMNIVORE_METADATA,
     Highlight,
     ImportFormatError,
     ImportReport,
@@ -41,7 +42,6 @@ from reader.core.imports import (
 )
 from reader.core.sanitize import clean_line, clean_text
 
-_METADATA = re.compile(r"(?:^|/)metadata(?:_(\d+)_to_\d+)?\.json$")
 _LABELS_LINE = re.compile(r"^#[^\s#]")
 
 
@@ -142,8 +142,8 @@ def import_omnivore(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
     report = ImportReport("omnivore", p.name)
     export = _Export(p)
     try:
-        metas = sorted((n for n in export.files if _METADATA.search(n)),
-                       key=lambda n: (int(_METADATA.search(n).group(1) or 0), n))  # type: ignore[union-attr]
+        metas = sorted((n for n in export.files if OMNIVORE_METADATA.search(n)),
+                       key=lambda n: (int(OMNIVORE_METADATA.search(n).group(1) or 0), n))  # type: ignore[union-attr]
         if not metas:
             raise ImportFormatError(f"{p}: not an Omnivore export (no metadata_*.json inside)")
         taken = {aid for row in archive.articles() for aid in row.annotation_ids}

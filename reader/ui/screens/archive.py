@@ -241,7 +241,8 @@ class ArchiveScreen(Screen[None]):
                 self._add(path.strip())
 
         self.app.push_screen(
-            PromptScreen("Add a file or folder (.html, .txt, .md):", placeholder="~/Downloads/article.html"), got
+            PromptScreen("Add a file or folder (.html, .txt, .md), or an export from Pocket, Instapaper, "
+                         "Omnivore or wallabag:", placeholder="~/Downloads/article.html"), got
         )
 
     def action_paste(self) -> None:
@@ -281,6 +282,13 @@ class ArchiveScreen(Screen[None]):
         if not any(p.exists() for p in paths):
             self.app.call_from_thread(self.notify, Content(f"{raw}: no such file or folder"), severity="error")
             return
+        if len(paths) == 1:
+            from reader.core.imports import detect_service
+
+            service = detect_service(paths[0])
+            if service:
+                self._import(service, paths[0])
+                return
         files = list(iter_files(paths))
         added = dupes = updated = changed = orphaned = 0
         failed = sum(1 for _f, fmt in files if fmt is None)
@@ -326,6 +334,22 @@ class ArchiveScreen(Screen[None]):
             parts.append(f"{orphaned} note{'s' if orphaned != 1 else ''} orphaned: the text is gone (R reviews them)")
         self.app.call_from_thread(self.reload, last)
         self.app.call_from_thread(self.notify, Content(", ".join(parts)))
+
+    def _import(self, service: str, path: Path) -> None:
+        """`_add` of an export from Pocket, Instapaper, Omnivore or wallabag (in its worker)."""
+        from reader.core.imports import ImportFormatError, run_import
+        from reader.core.store import StoreError
+
+        notify = self.app.call_from_thread
+        notify(self.notify, Content(f"Importing {path.name} ({service.capitalize()} export)\u2026"), timeout=2)
+        try:
+            report = run_import(self.archive, service, path)
+        except (ImportFormatError, StoreError) as err:
+            notify(self.notify, Content(f"Not imported: {err}"), severity="error")
+            return
+        said = report.summary() + (". F fetches the links that came without their text" if report.pending else "")
+        notify(self.reload, None)
+        notify(self.notify, Content(said), severity="warning" if report.failed else "information", timeout=8)
 
     def action_toggle_read(self) -> None:
         row = self.list.current
