@@ -767,11 +767,13 @@ def test_each_services_export_is_told_from_the_file(tmp_path: Path) -> None:
     # Saved articles, other CSV and JSON-less files, folders and zips of
     # something else, and what is not there: none.
     (tmp_path / "people.csv").write_text("name,email\nAna,ana@example.org\n")
+    (tmp_path / "notes.json").write_text('[{"article": "3fa2", "note": "mine"}]')
     (tmp_path / "photos").mkdir()
     (tmp_path / "photos" / "a.jpg").write_bytes(b"\xff\xd8")
     other = tmp_path / "other.zip"
     with zipfile.ZipFile(other, "w") as z:
         z.writestr("readme.txt", "hello")
     for path in (FIX.parents[1] / "fixtures" / "seed.txt", FIX.parents[1] / "fixtures" / "fold" / "de_article.html",
-                 tmp_path / "people.csv", tmp_path / "photos", other, tmp_path / "missing.csv"):
+                 tmp_path / "people.csv", tmp_path / "notes.json", tmp_path / "photos", other,
+                 tmp_path / "missing.csv"):
         assert detect_service(path) is None, path

@@ -188,7 +188,7 @@ def detect_service(path: str | os.PathLike[str]) -> str | None:
             names = [f.relative_to(p).as_posix() for f in p.rglob("metadata*.json")]
             return "omnivore" if any(OMNIVORE_METADATA.search(n) for n in names) else None
         with p.open("rb") as f:
-            head = f.read(4096)
+            head = f.read(65536)
         if zipfile.is_zipfile(p):
             with zipfile.ZipFile(p) as z:
                 names = z.namelist()
@@ -202,8 +202,9 @@ def detect_service(path: str | os.PathLike[str]) -> str | None:
         # Pocket's page of links, each with the time it was added.
         return "pocket" if "time_added" in text or "pocket export" in text else None
     if text.startswith(("[", "{")):
-        return "wallabag"
-    fields = {f.strip().strip('"') for f in text.split("\n", 1)[0].split(",")}
+        # wallabag's entries: each with its archived flag and reading time.
+        return "wallabag" if '"is_archived"' in text or '"reading_time"' in text else None
+    fields = {f.strip().strip('"') for f in text[:4096].split("\n", 1)[0].split(",")}
     if "url" in fields:
         if {"selection", "folder"} & fields and "time_added" not in fields:
             return "instapaper"

@@ -1,5 +1,6 @@
 """Bytes to text: byte-order mark (or UTF-16's NUL bytes where it has none),
-then the page's declared charset, then UTF-8, then detection. Invalid bytes never raise: they become U+FFFD."""
+then the page's declared charset, then UTF-8, then detection. Invalid bytes
+never raise: they become U+FFFD."""
 
 from __future__ import annotations
 

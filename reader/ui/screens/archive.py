@@ -337,15 +337,15 @@ class ArchiveScreen(Screen[None]):
 
     def _import(self, service: str, path: Path) -> None:
         """`_add` of an export from Pocket, Instapaper, Omnivore or wallabag (in its worker)."""
-        from reader.core.imports import ImportFormatError, run_import
-        from reader.core.store import StoreError
+        from reader.core.imports import run_import
 
         notify = self.app.call_from_thread
         notify(self.notify, Content(f"Importing {path.name} ({service.capitalize()} export)\u2026"), timeout=2)
         try:
             report = run_import(self.archive, service, path)
-        except (ImportFormatError, StoreError) as err:
+        except Exception as err:  # noqa: BLE001 - a bad export or a busy archive: say so, keep the app
             notify(self.notify, Content(f"Not imported: {err}"), severity="error")
+            notify(self.reload, None)  # what came in before it stopped
             return
         said = report.summary() + (". F fetches the links that came without their text" if report.pending else "")
         notify(self.reload, None)
