@@ -129,6 +129,13 @@ async def test_add_imports_an_export_from_another_service(archive, tmp_path: Pat
         assert len(archive.articles()) == 3
         messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
         assert any("0 imported, 3 already here" in m for m in messages), messages
+        # An export cut short is said, and the app goes on.
+        broken = tmp_path / "wallabag-export.json"
+        broken.write_text('[{"is_archived": 1, "title": "Cut', encoding="utf-8")
+        await _add_by_path(pilot, broken)
+        messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert any(m.startswith("Not imported: ") and "not valid JSON" in m for m in messages), messages
+        assert app.is_running and len(archive.articles()) == 3
 
 
 async def test_add_takes_a_path_dropped_on_the_terminal(archive, tmp_path: Path) -> None:  # noqa: ANN001
