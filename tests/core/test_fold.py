@@ -28,6 +28,8 @@ from reader.core.fold import (
     fold_runs,
     labels_in_archive,
 )
+from reader.core.fold.features import furniture_outside_story, page_features, page_stats
+from reader.core.fold.model import model_for
 from reader.core.ingest import ingest_bytes, ingest_file
 from reader.core.models import Block
 from reader.core.render import article_text, visible_text
@@ -1012,3 +1014,35 @@ def test_a_short_pasted_text_keeps_its_short_sentences_and_takes_its_headline() 
     # A line of furniture in it still folds.
     shared = ingest_bytes(text + b"\nShare this article\n", "text", name="Pasted text")
     assert "Share this article" not in visible_text(shared.blocks)
+
+
+def test_menus_outside_the_story_fold_without_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    menu = "".join(f'<li><a href="/section/{i}">Section {i}</a></li>' for i in range(30))
+    prose = "A long line of prose in the page's header, with words enough to read, and a full stop."
+    story = "".join(f"<p>Paragraph {i} of the story tells what happened at the harbour, and why it matters to the "
+                    f"town, in a sentence long enough to be prose.</p>" for i in range(6))
+    page = (f"<html><head><title>A story</title></head><body><header><nav><ul>{menu}</ul></nav><p>{prose}</p>"
+            f"</header><article><h1>A story</h1><nav><a href='/tags/harbour'>Harbour news</a></nav>{story}"
+            "</article><footer><a href='/privacy'>Privacy policy</a></footer></body></html>")
+    article = ingest_bytes(page.encode(), "html")
+    blocks = article.blocks
+    stats = page_stats(blocks)
+    furniture = dict(zip((b.text for b in blocks), furniture_outside_story(blocks, stats)))
+    assert furniture["Section 3"] and furniture["Privacy policy"]
+    # Under the <article>, or prose: the model reads them.
+    assert not furniture["Harbour news"] and not furniture[prose]
+    assert not any(furniture[t] for t in furniture if t.startswith("Paragraph"))
+    # Folded, named by where they stand.
+    reasons = {b.text: (b.boilerplate, b.reason) for b in blocks}
+    assert reasons["Section 3"] == (True, NAVIGATION) and reasons["Privacy policy"] == (True, LEGAL)
+    assert all(not b.boilerplate for b in blocks if b.text.startswith("Paragraph"))
+    # The model scores none of them.
+    model = model_for("html")
+    marks = furniture_outside_story(blocks, stats)
+    feats, stats = page_features(blocks, "html", model.vocab, article.title, furniture=marks, stats=stats)
+    read = []
+    stage1 = model._stage1  # noqa: SLF001
+    monkeypatch.setattr(model, "_stage1", lambda x: read.append(x) or stage1(x))
+    keep = model.keep(feats, [s.words for s in stats], [b.features["path"] for b in blocks], marks)
+    assert len(read) == marks.count(False) < len(blocks)
+    assert not any(k for k, m in zip(keep, marks) if m)

@@ -184,10 +184,40 @@ def _core_span(stats: list[BlockStats]) -> tuple[int, int]:
     return best_span
 
 
+#: Where a page keeps its furniture (see furniture_outside_story).
+_FURNITURE_TAGS = frozenset(("nav", "header", "footer", "aside"))
+
+
+def furniture_outside_story(blocks: list[Block], stats: list[BlockStats]) -> list[bool]:
+    """HTML: the blocks of a <nav>, <header>, <footer> or <aside> that no
+    <article>, <main> or story body holds, and that are not prose: the
+    page's menus and link lists, which the model shows almost none of
+    (0.3%). They are folded without it."""
+    out = []
+    for b, s in zip(blocks, stats):
+        f = b.features
+        marks = f.get("marks") if f else None
+        out.append(marks is not None and not s.good and marks.article < 0 and marks.main < 0 and marks.body < 0
+                   and any(tag in _FURNITURE_TAGS for tag, _tokens in f.get("stack", ())))
+    return out
+
+
+#: The features of a block `furniture_outside_story` picks: only whether it
+#: reads as the page's title (the headline may stand in the page's header).
+_FURNITURE: dict[str, float] = {}
+_FURNITURE_TITLE: dict[str, float] = {"is_title": 1.0}
+
+
 def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = None,
-                  title: str | None = None) -> tuple[list[dict[str, float]], list[BlockStats]]:
-    """Feature dicts for the blocks of one page, and the stats behind them."""
-    stats = page_stats(blocks)
+                  title: str | None = None, *,
+                  furniture: list[bool] | None = None,
+                  stats: list[BlockStats] | None = None) -> tuple[list[dict[str, float]], list[BlockStats]]:
+    """Feature dicts for the blocks of one page, and the stats behind them
+    (`stats`: the page's `page_stats`, when made already). `furniture`:
+    blocks decided without the model (see furniture_outside_story), given
+    no features but `is_title`."""
+    if stats is None:
+        stats = page_stats(blocks)
     n = len(blocks)
     if not n:
         return [], stats
@@ -303,6 +333,12 @@ def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = 
     feats: list[dict[str, float]] = []
     for i, (b, s) in enumerate(zip(blocks, stats)):
         words = s.words
+        norm = s.norm
+        titled = bool(title_norm and norm and words <= 40
+                      and (norm == title_norm or (len(norm) > 15 and norm in title_norm)))
+        if furniture is not None and furniture[i]:
+            feats.append(_FURNITURE_TITLE if titled else _FURNITURE)
+            continue
         # HTML: the features the block's parent and the elements above it
         # give all its children, which the block's own are added to.
         context = _context(b, html_page, contexts) if html else _NO_CONTEXT
@@ -332,10 +368,9 @@ def page_features(blocks: list[Block], fmt: str, vocab: frozenset[str] | None = 
             f["sw_rel"] = 1.0
         if s.pattern:
             f["pat_" + s.pattern] = 1.0
-        norm = s.norm
         if norm and counts[norm] > 1:
             f["dup"] = 1.0
-        if title_norm and norm and words <= 40 and (norm == title_norm or (len(norm) > 15 and norm in title_norm)):
+        if titled:
             f["is_title"] = 1.0
         sec, dist = section[i]
         if sec and dist:

@@ -9,7 +9,10 @@ the likely story. Both are fitted by benchmarks/train_fold.py, which writes
 them as the generated modules model_html.py and model_text.py beside this
 file. Stage 1's trees are merged into one nested decision (a test that
 several trees start with is made once); stage 2 stops adding trees once the
-rest would not change the decision on any training block.
+rest would not change the decision on any training block. On HTML, the
+page's menus outside its story (`features.furniture_outside_story`) are
+decided before the model: neither stage reads them, and to the others they
+count as sure furniture (a score of -CLIP). The fit reads every block.
 """
 
 from __future__ import annotations
@@ -199,17 +202,45 @@ class Model:
         self._pass = [(k, self.index.get(k)) for k in _PASS if k in self.passed]
 
     def keep(self, feats: list[dict[str, float]], words: list[int],
-             paths: list[tuple[int, ...]] | None = None) -> list[bool]:
-        """Whether each block belongs to the article."""
+             paths: list[tuple[int, ...]] | None = None, furniture: list[bool] | None = None) -> list[bool]:
+        """Whether each block belongs to the article. The blocks `furniture`
+        marks do not, and are not read (see features.furniture_outside_story):
+        to the page's other blocks they count as sure furniture."""
         slot, width = self._slot, len(self.features)
-        vectors = [_vector(f, slot, width) for f in feats]
-        first = list(map(self._stage1, vectors))
+        n = len(feats)
+        if furniture is None or not any(furniture):
+            vectors = [_vector(f, slot, width) for f in feats]
+            return self._decide(list(map(self._stage1, vectors)), vectors, feats, words, paths)
+        read = [i for i in range(n) if not furniture[i]]
+        vectors = [_vector(feats[i], slot, width) for i in read]
+        scores = list(map(self._stage1, vectors))
+        out = [False] * n
+        if not read:
+            return out
         if not self.features2:
-            return first
+            decided = scores
+        else:
+            first = [-CLIP] * n
+            for i, z in zip(read, scores):
+                first[i] = z
+            decided = self._decide(first, vectors, [feats[i] for i in read], words, paths, read)
+        for i, k in zip(read, decided):
+            out[i] = k
+        return out
+
+    def _decide(self, first: list[float], vectors: list[list[float]], feats: list[dict[str, float]],
+                words: list[int], paths: list[tuple[int, ...]] | None, read: list[int] | None = None) -> list[bool]:
+        """Stage 2 over the page's stage-1 scores `first`, for the blocks
+        `read` (all when None) whose `vectors` and `feats` are given."""
+        if not self.features2:
+            return first  # type: ignore[return-value]  (stage 1 decides: its values are the decisions)
         cols = _page_columns(first, words, paths)
+        if read is not None:
+            pick = itemgetter(*read)
+            cols = {k: list(pick(v)) if len(read) > 1 else [v[read[0]]] for k, v in cols.items()}
         for k, j in self._pass:
             cols[k] = list(map(itemgetter(j), vectors)) if j is not None else [fi.get(k, 0.0) for fi in feats]
-        zero = [0.0] * len(first)
+        zero = [0.0] * len(vectors)
         return list(map(self._stage2, zip(*[cols.get(name, zero) for name in self.features2])))
 
 
