@@ -2002,14 +2002,6 @@ class Archive:
 
     # -- folding knowledge ------------------------------------------------------
 
-    def site_repeats(self, site: str | None, article_id: str) -> dict[str, int]:
-        """Block key -> number of *other* articles of `site` holding that block."""
-        counts: Counter[str] = Counter()
-        for other, keys in self.site_keys(site).items():
-            if other != article_id:
-                counts.update(keys)
-        return dict(counts)
-
     def site_keys(self, site: str | None) -> dict[str, list[str]]:
         """Article id -> the block keys of each article of `site`."""
         if not site:

@@ -828,18 +828,14 @@ def effective_labels(
 def labels_in_archive(article: Article, archive: Archive) -> list[Label]:
     """The labels of an archived article: its own, then its site's repeated
     blocks, then the user's rules for the site."""
-    return effective_labels(
-        article.blocks,
-        site=article.site,
-        repeats=archive.site_repeats(article.site, article.id),
-        rules=archive.rules_for(article.site),
-    )
+    return ArchiveFolds(archive).labels(article)
 
 
 class ArchiveFolds:
-    """`labels_in_archive` for articles saved one after another (`reader add`
-    of a folder): each site's blocks are read from the archive once, at its
-    first article, then kept up to date with every article saved after."""
+    """`labels_in_archive` for one article or many saved one after another
+    (`reader add` of a folder): each site's blocks are read from the archive
+    once, at its first article, then kept up to date with every article
+    labelled after."""
 
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
@@ -848,25 +844,24 @@ class ArchiveFolds:
         self._rules: dict[str, dict[str, str]] = {}
 
     def labels(self, article: Article) -> list[Label]:
-        """The labels of `article`, just saved to the archive."""
+        """The labels of `article`, as the archive holds it (its blocks count
+        as its site's, whatever the archive held of it before)."""
         site = article.site or ""
         if site not in self._rules:
             self._rules[site] = self.archive.rules_for(site)
         repeats: dict[str, int] = {}
         if site:
             if site not in self._keys:
-                keys = self._keys[site] = self.archive.site_keys(site)
-                counts = self._counts[site] = Counter()
-                for held in keys.values():
-                    counts.update(held)
-            else:
-                keys, counts = self._keys[site], self._counts[site]
-                old = keys.get(article.id)
-                if old is not None:
-                    counts.subtract(old)
-                keys[article.id] = block_keys(article.blocks)
-                counts.update(keys[article.id])
-            repeats = {k: counts[k] - 1 for k in keys.get(article.id, ()) if counts[k] > 1}
+                self._keys[site] = self.archive.site_keys(site)
+                self._counts[site] = Counter(k for held in self._keys[site].values() for k in held)
+            keys, counts = self._keys[site], self._counts[site]
+            old = keys.get(article.id)
+            if old is not None:
+                counts.subtract(old)
+            own = keys[article.id] = block_keys(article.blocks)
+            counts.update(own)
+            # The other articles of the site holding each of its blocks.
+            repeats = {k: counts[k] - 1 for k in own if counts[k] > 1}
         return effective_labels(article.blocks, site=article.site, repeats=repeats, rules=self._rules[site])
 
     def folded(self, article: Article) -> int:

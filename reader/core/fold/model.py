@@ -208,40 +208,33 @@ class Model:
         to the page's other blocks they count as sure furniture."""
         slot, width = self._slot, len(self.features)
         n = len(feats)
-        if furniture is None or not any(furniture):
-            vectors = [_vector(f, slot, width) for f in feats]
-            return self._decide(list(map(self._stage1, vectors)), vectors, feats, words, paths)
-        read = [i for i in range(n) if not furniture[i]]
-        vectors = [_vector(feats[i], slot, width) for i in read]
-        scores = list(map(self._stage1, vectors))
+        # The blocks the model reads (None: all of them).
+        read = [i for i in range(n) if not furniture[i]] if furniture is not None and any(furniture) else None
+        if read is not None:
+            feats = [feats[i] for i in read]
+        vectors = [_vector(f, slot, width) for f in feats]
+        # Stage 1's scores; without a stage 2, its decisions.
+        decided = list(map(self._stage1, vectors))
+        if self.features2 and vectors:
+            first = decided
+            if read is not None:
+                first = [-CLIP] * n
+                for i, z in zip(read, decided):
+                    first[i] = z
+            cols = _page_columns(first, words, paths)
+            if read is not None:
+                pick = itemgetter(*read)
+                cols = {k: list(pick(v)) if len(read) > 1 else [v[read[0]]] for k, v in cols.items()}
+            for k, j in self._pass:
+                cols[k] = list(map(itemgetter(j), vectors)) if j is not None else [fi.get(k, 0.0) for fi in feats]
+            zero = [0.0] * len(vectors)
+            decided = list(map(self._stage2, zip(*[cols.get(name, zero) for name in self.features2])))
+        if read is None:
+            return decided
         out = [False] * n
-        if not read:
-            return out
-        if not self.features2:
-            decided = scores
-        else:
-            first = [-CLIP] * n
-            for i, z in zip(read, scores):
-                first[i] = z
-            decided = self._decide(first, vectors, [feats[i] for i in read], words, paths, read)
         for i, k in zip(read, decided):
             out[i] = k
         return out
-
-    def _decide(self, first: list[float], vectors: list[list[float]], feats: list[dict[str, float]],
-                words: list[int], paths: list[tuple[int, ...]] | None, read: list[int] | None = None) -> list[bool]:
-        """Stage 2 over the page's stage-1 scores `first`, for the blocks
-        `read` (all when None) whose `vectors` and `feats` are given."""
-        if not self.features2:
-            return first  # type: ignore[return-value]  (stage 1 decides: its values are the decisions)
-        cols = _page_columns(first, words, paths)
-        if read is not None:
-            pick = itemgetter(*read)
-            cols = {k: list(pick(v)) if len(read) > 1 else [v[read[0]]] for k, v in cols.items()}
-        for k, j in self._pass:
-            cols[k] = list(map(itemgetter(j), vectors)) if j is not None else [fi.get(k, 0.0) for fi in feats]
-        zero = [0.0] * len(vectors)
-        return list(map(self._stage2, zip(*[cols.get(name, zero) for name in self.features2])))
 
 
 @lru_cache(maxsize=4)
