@@ -1204,13 +1204,13 @@ def _named_service(argv: list[str]) -> list[str]:
     """`reader import FILE`: the service named before FILE, told from the
     file itself (see `detect_service`). Unchanged when a service is named,
     or when the command is another."""
-    from reader.core.imports import SERVICES, detect_service
-
     i = 0
     while i < len(argv) and argv[i].startswith("-"):
         i += 2 if argv[i] == "--data-dir" else 1
     if i >= len(argv) or argv[i] != "import":
         return argv
+    from reader.core.imports import SERVICES, detect_service
+
     j = i + 1
     while j < len(argv) and argv[j].startswith("-") and argv[j] not in ("-h", "--help"):
         j += 2 if argv[j] == "--data-dir" else 1

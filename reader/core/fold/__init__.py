@@ -781,11 +781,13 @@ def effective_labels(
     site: str | None = None,
     repeats: dict[str, int] | None = None,
     rules: dict[str, str] | None = None,
+    keys: list[str] | None = None,
 ) -> list[Label]:
     """The fold decision shown to the user, layers 2 and 3 applied.
 
     `repeats` maps a block key to the number of other articles of `site` that
-    hold the same block; `rules` maps a block key to "fold" or "show".
+    hold the same block; `rules` maps a block key to "fold" or "show";
+    `keys` are the blocks' keys, when worked out already.
 
     Repetition is read with care, since two articles of a site may quote the
     same paragraph: a repeated block folds when it lies outside the story
@@ -796,7 +798,8 @@ def effective_labels(
     labels = [Label(b.boilerplate, b.reason) for b in blocks]
     if not (repeats or rules):
         return labels
-    keys = [block_key(b.text) for b in blocks]
+    if keys is None:
+        keys = [block_key(b.text) for b in blocks]
     if repeats:
         counts = [
             repeats.get(k, 0) if len(b.text) >= _MIN_REPEAT_CHARS and (b.kind != "heading" or repeats.get(k, 0) >= 2)
@@ -849,6 +852,7 @@ class ArchiveFolds:
         site = article.site or ""
         if site not in self._rules:
             self._rules[site] = self.archive.rules_for(site)
+        each = [block_key(b.text) for b in article.blocks]  # as `block_keys` gives them, block by block
         repeats: dict[str, int] = {}
         if site:
             if site not in self._keys:
@@ -858,11 +862,12 @@ class ArchiveFolds:
             old = keys.get(article.id)
             if old is not None:
                 counts.subtract(old)
-            own = keys[article.id] = block_keys(article.blocks)
+            own = keys[article.id] = sorted(set(each))
             counts.update(own)
             # The other articles of the site holding each of its blocks.
             repeats = {k: counts[k] - 1 for k in own if counts[k] > 1}
-        return effective_labels(article.blocks, site=article.site, repeats=repeats, rules=self._rules[site])
+        return effective_labels(article.blocks, site=article.site, repeats=repeats, rules=self._rules[site],
+                                keys=each)
 
     def folded(self, article: Article) -> int:
         """How many of `article`'s blocks the reader sees folded."""
