@@ -102,7 +102,7 @@ from typing import TYPE_CHECKING, Any
 
 from reader.core.files import sync_dir
 from reader.core.models import Annotation, Article
-from reader.core.tags import BUILTIN, CLAIM, EVIDENCE, QUESTION
+from reader.core.tags import BUILTIN, CLAIM, EVIDENCE, QUESTION, normalise_tag
 
 if TYPE_CHECKING:  # pragma: no cover
     from reader.core.store import Archive
@@ -223,8 +223,6 @@ def collect(
     article's file holds only the annotations selected; `reader import-notes`
     knows which were exported and never reads the others as deleted.
     """
-    from reader.core.tags import normalise_tag
-
     explicit = article_ids is not None and len(article_ids) > 0
     if explicit:
         ids: list[str] = []
@@ -439,14 +437,10 @@ def parse_note(lines: Iterable[str]) -> str:
 
 @lru_cache(maxsize=8192)
 def obsidian_tag(tag: str) -> str:
-    """A tag Obsidian accepts: letters, digits, _ - and / (nesting); not all digits."""
-    t = unicodedata.normalize("NFC", tag)
-    t = re.sub(r"[^\w/-]+", "-", t)
-    parts = [p.strip("-") for p in t.split("/")]
-    t = "/".join(p for p in parts if p)
-    if t and not re.search(r"[^\d/]", t):
-        t = "_" + t
-    return t
+    """`tag` as the vault writes it: its stored form (`normalise_tag`), which
+    Obsidian accepts (letters, digits, _ - and / for nesting; not digits
+    alone)."""
+    return normalise_tag(tag)
 
 
 def rendered_tags(tags: Iterable[str]) -> list[str]:

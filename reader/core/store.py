@@ -33,7 +33,7 @@ import secrets
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,8 +46,8 @@ from tinydb.table import Document, Table
 
 from reader.core.files import make_private_dirs, sync_dir
 from reader.core.models import BLOCK_SEPARATOR, Annotation, Article, ArticleInfo, Block, row_list
-from reader.core.sanitize import clean_text
-from reader.core.tags import BUILTIN, normalise_tag
+from reader.core.sanitize import clean_line, clean_text
+from reader.core.tags import BUILTIN, MAX_TAG, TAG_FORM, normalise_tag
 
 def _anchor():  # noqa: ANN202 - the anchoring module, imported when first needed
     from reader.core import anchor
@@ -540,7 +540,8 @@ class Archive:
             with self.transaction():
                 if meta.table("schema", cache_size=0).get(doc_id=1) is None:
                     meta.table("schema", cache_size=0).insert(
-                        Document({"version": SCHEMA_VERSION, "created": now_iso()}, doc_id=1)
+                        Document({"version": SCHEMA_VERSION, "created": now_iso(), "tag_form": TAG_FORM},
+                                 doc_id=1)
                     )
         else:
             version = schema.get("version")
@@ -557,6 +558,7 @@ class Archive:
         self._finish_interrupted()
         self._clean_tmp()
         self._move_index_rows()
+        self._normalise_stored_tags()
 
     def _move_index_rows(self) -> None:
         """Archives written when the index had 16 files (index/<0-f>.json) get
@@ -1398,13 +1400,13 @@ class Archive:
         return "read" in doc and not doc["read"]
 
     def set_article_tags(self, article_id: str, tags: list[str]) -> None:
-        clean = sorted({t for t in (normalise_tag(x) for x in tags) if t})
+        tags = sorted(_clean_tags(tags))
         with self.transaction():
             self.info(article_id)
             self._intend(article_id, "save")
             body = self._body_db(article_id).table("body", cache_size=0)
-            body.update({"tags": clean}, doc_ids=[1])
-            self._update_row(article_id, {"tags": clean})
+            body.update({"tags": tags}, doc_ids=[1])
+            self._update_row(article_id, {"tags": tags})
 
     def add_article_tags(self, article_id: str, tags: list[str]) -> list[str]:
         """Give an article the tags of `tags` it does not have (none of its
@@ -1965,9 +1967,16 @@ class Archive:
         def hit(tags: list[str]) -> bool:
             return any(t == src or t.startswith(src + "/") for t in tags)
 
+        return self._retag(renamed, hit, now_iso())
+
+    def _retag(self, renamed: Callable[[list[str]], list[str]], hit: Callable[[list[str]], bool],
+               stamp: str | None) -> tuple[int, int]:
+        """Give every mark, article and user tag whose tags `hit` says are
+        to change the tags `renamed` makes of them (the user's tags a name
+        each); the marks changed are stamped updated at `stamp`, when given.
+        Returns (marks changed, articles changed)."""
         marks = articles = 0
         with self.transaction():
-            stamp = now_iso()
             for row in self.articles():
                 changed = False
                 if hit(row.annotation_tags):
@@ -1977,7 +1986,7 @@ class Archive:
                         table = self._notes_db(row.id).table("annotations", cache_size=0)
                         for ann in anns:
                             ann.tags = renamed(ann.tags)
-                            ann.updated = stamp
+                            ann.updated = stamp or ann.updated
                             table.upsert(Document(ann.to_dict(), doc_id=self._doc_id(ann.id)))
                         self._refresh_summary(row.id)
                         marks += len(anns)
@@ -1992,13 +2001,37 @@ class Archive:
             for doc in docs:
                 name = str(doc.get("name", ""))
                 if hit([name]):
-                    to = renamed([name])[0]
-                    if to in names:
+                    to = next(iter(renamed([name])), "")
+                    if not to or to in names:
                         table.remove(doc_ids=[doc.doc_id])
                     else:
                         table.update({"name": to}, doc_ids=[doc.doc_id])
                         names.add(to)
         return marks, articles
+
+    def _normalise_stored_tags(self) -> None:
+        """Archives written before TAG_FORM 2 stored tags with punctuation
+        Obsidian cannot hold ("ad:-promo"), or of digits alone ("2024"): the
+        app showed one tag and the vault another. Each is given its form of
+        today ("ad-promo", "_2024") once, when the archive opens; tags that
+        meet as one merge. The marks keep their time of change: the vault
+        wrote them so already. A change cut short is done again at the next
+        open; while another process holds the archive, at a later one."""
+        schema = self._meta_db().table("schema", cache_size=0)
+        if (schema.get(doc_id=1) or {}).get("tag_form", 1) >= TAG_FORM:
+            return
+
+        def hit(tags: list[str]) -> bool:
+            return any(_clean_tags((t,)) != [t] for t in tags)
+
+        try:
+            with self.transaction(timeout=min(self.lock_timeout, 2.0)):
+                self._retag(_clean_tags, hit, None)
+                doc = dict(schema.get(doc_id=1) or {})
+                doc["tag_form"] = TAG_FORM
+                schema.upsert(Document(doc, doc_id=1))
+        except ArchiveBusy:
+            pass
 
     # -- folding knowledge ------------------------------------------------------
 
@@ -2085,9 +2118,13 @@ def _is_article_id(value: Any) -> bool:
 
 
 def _clean_tags(tags: Any) -> list[str]:
+    """Tags as stored (`normalise_tag`), each once. A tag with no such form
+    (an emoji alone), which archives before tag form 2 stored, is kept as it
+    is, less control characters and spaces: no edit of a mark loses it, and
+    the app and the CLI take no new one."""
     out: list[str] = []
     for t in tags or ():
-        n = normalise_tag(str(t))
+        n = normalise_tag(str(t)) or "".join(clean_line(str(t)).split())[:MAX_TAG]
         if n and n not in out:
             out.append(n)
     return out

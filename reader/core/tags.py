@@ -4,6 +4,7 @@ user's own, nested with '/' (`topic/sub`)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from reader.core.sanitize import clean_line
 
@@ -12,16 +13,32 @@ EVIDENCE = "evidence"
 QUESTION = "question"
 BUILTIN = (CLAIM, EVIDENCE, QUESTION)
 
-_BAD = re.compile(r"[\s#,\[\]{}()<>\"'`|\\^]+")
+#: What a tag cannot hold: all but letters, digits, '_', '-' and the '/'
+#: of nesting, as in an Obsidian tag.
+_BAD = re.compile(r"[^\w/-]+")
+#: Tags longer than this are cut.
+MAX_TAG = 100
+#: Archives store tags in this form since `tag_form` 2 of their schema (see
+#: reader.core.store); form 1 kept other punctuation ("ad:-promo", "2024").
+TAG_FORM = 2
 
 
 def normalise_tag(raw: str) -> str:
-    """A tag as stored: lower case, no spaces (they become '-'), no leading
-    '#', nested parts separated by single '/'. Empty when nothing is left."""
-    tag = clean_line(raw).lower().lstrip("#")
+    """A tag as stored, shown and exported, so that it is the same tag in
+    the app and in an Obsidian vault: lower case, letters, digits, '_' and
+    '-' (spaces and other marks become one '-'), nested parts separated by
+    single '/', no leading '#'. A tag of digits alone gets a leading '_'
+    ("2024" is "_2024"), as Obsidian reads "#2024" as no tag. Empty when
+    nothing is left."""
+    tag = unicodedata.normalize("NFC", clean_line(raw)).lower().lstrip("#")
     tag = _BAD.sub("-", tag)
-    parts = [p.strip("-.") for p in tag.split("/")]
-    return "/".join(p for p in parts if p)[:100]
+    parts = [p.strip("-") for p in tag.split("/")]
+    tag = "/".join(p for p in parts if p)
+    if tag and not tag.replace("/", "").strip("0123456789"):
+        tag = "_" + tag
+    if len(tag) > MAX_TAG:
+        tag = "/".join(p for p in (p.strip("-") for p in tag[:MAX_TAG].split("/")) if p)
+    return tag
 
 
 def tag_parents(tag: str) -> list[str]:

@@ -82,3 +82,87 @@ def test_adding_tags_to_an_article_keeps_its_own_and_doubles_none(archive: Archi
     assert archive.info(one).tags == archive.get(one).tags == ["health", "sleep", "to-check"]
     assert archive.add_article_tags(one, ["health"]) == []
     assert archive.info(one).tags == ["health", "sleep", "to-check"]
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("ad: promo", "ad-promo"),
+    ("#Topic/Sub", "topic/sub"),
+    ("2024", "_2024"),
+    ("2024/05", "_2024/05"),
+    ("q&a", "q-a"),
+    ("v1.2", "v1-2"),
+    ("Über Straße", "über-straße"),
+    ("a//b/", "a/b"),
+    ("\U0001f525", ""),
+    ("+++", ""),
+])
+def test_a_tag_is_stored_as_the_vault_writes_it(typed: str, stored: str) -> None:
+    """One form in the app, in `reader list` and in an Obsidian vault: before,
+    "ad: promo" was #ad:-promo in the app and #ad--promo in the vault."""
+    from reader.core.export import obsidian_tag
+    from reader.core.tags import normalise_tag
+
+    assert normalise_tag(typed) == stored
+    assert normalise_tag(stored) == stored
+    assert obsidian_tag(stored) == stored
+
+
+def test_a_long_tag_is_cut_and_stays_as_cut() -> None:
+    from reader.core.tags import MAX_TAG, normalise_tag
+
+    for typed in ("7" * 150, "ab/" * 60, "x-" * 80):
+        tag = normalise_tag(typed)
+        assert 0 < len(tag) <= MAX_TAG and normalise_tag(tag) == tag
+
+
+def _form_one(raw: str) -> str:
+    """Tags as archives stored them before tag form 2."""
+    import re
+
+    from reader.core.sanitize import clean_line
+
+    tag = re.sub(r"[\s#,\[\]{}()<>\"'`|\\^]+", "-", clean_line(raw).lower().lstrip("#"))
+    return "/".join(p for p in (p.strip("-.") for p in tag.split("/")) if p)[:100]
+
+
+def test_an_archive_of_the_old_tag_form_is_moved_to_todays_once(data_dir, monkeypatch) -> None:  # noqa: ANN001
+    import orjson
+
+    import reader.core.store as store_mod
+    from reader.core.export import tags_line
+
+    with monkeypatch.context() as m:
+        m.setattr(store_mod, "normalise_tag", _form_one)
+        old = Archive(data_dir)
+        one, two = _two_articles(old)
+        a = old.add_annotation(one, 0, 10, tags=["claim", "ad: promo", "2024", "\U0001f525"])
+        b = old.add_annotation(two, 0, 8, tags=["ad-promo", "ad:promo"])  # two tags that become one
+        old.set_article_tags(one, ["x.y", "topic"])
+        old.add_tag("q&a")
+        assert old.annotation(a.id).tags == ["claim", "ad:-promo", "2024", "\U0001f525"]
+        updated = old.annotation(a.id).updated
+        old.close()
+    meta = data_dir / "archive" / "meta.json"
+    tables = orjson.loads(meta.read_bytes())
+    del tables["schema"]["1"]["tag_form"]  # as written before it was kept
+    meta.write_bytes(orjson.dumps(tables))
+
+    archive = Archive(data_dir)
+    try:
+        ann = archive.annotation(a.id)
+        # An emoji alone has no form of today: kept as it was, never lost.
+        # Each as the vault wrote it: "ad: promo" was kept as "ad:-promo".
+        assert ann.tags == ["claim", "ad--promo", "_2024", "\U0001f525"]
+        assert ann.updated == updated  # the vault holds these tags already
+        assert tags_line(ann.tags) == "Tags: #claim #ad--promo #_2024"
+        assert archive.annotation(b.id).tags == ["ad-promo"]
+        assert archive.info(one).tags == ["topic", "x-y"] == archive.get(one).tags
+        assert archive.info(one).annotation_tags == ["claim", "ad--promo", "_2024", "\U0001f525"]
+        tags = archive.tags()
+        assert "q-a" in tags and "q&a" not in tags and "ad:-promo" not in tags and "ad:promo" not in tags
+        assert archive.tag_counts()["ad-promo"] == (1, 1)
+    finally:
+        archive.close()
+    # Done once: the next open changes nothing.
+    monkeypatch.setattr(Archive, "_retag", lambda *a, **k: pytest.fail("tags moved twice"))
+    Archive(data_dir).close()
