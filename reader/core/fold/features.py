@@ -129,7 +129,8 @@ def _text_stats(text: str) -> tuple:
         caps = 0.0
         ws = None
     elif n:
-        ws = WORD.findall(text.lower())
+        low = text.lower()
+        ws = WORD.findall(low)
         sw = sum(map(STOPWORDS.__contains__, ws)) / n
         caps = sum(map(str.isupper, map(_FIRST, tokens))) / n
     else:
@@ -149,7 +150,8 @@ def _text_stats(text: str) -> tuple:
         norm = None
     else:
         norm = " ".join(ws if ws is not None else WORD.findall(text.lower()))
-    return chars, cjk, words, sw, caps, sents, punct, digits, terminal, norm, text_reason(text, words)
+    return (chars, cjk, words, sw, caps, sents, punct, digits, terminal, norm,
+            text_reason(text, words, low if ws is not None else None))
 
 
 def page_stats(blocks: list[Block]) -> list[BlockStats]:

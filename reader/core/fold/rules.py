@@ -200,6 +200,7 @@ _TRIED = [(reason, pattern, longest, _KEYWORDS.get(reason)) for reason, pattern,
 _LONGEST = {reason: longest for reason, _pattern, longest in TEXT_PATTERNS}
 #: The longest block (in words) any keyed pattern applies to.
 _LONGEST_KEYED = max(_LONGEST[r] for r in _KEYWORDS)
+assert _LONGEST_KEYED >= 30  # text_reason tries no longer block (short forms: 30 words at most)
 
 
 def _any_of(words: list[str]) -> re.Pattern[str]:
@@ -288,8 +289,9 @@ def trail_end(text: str) -> str:
 _LEADING_SYMBOLS = re.compile("[\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]+\\s*")
 
 
-def text_reason(text: str, words: int) -> str:
-    """The kind of furniture a block's words name, or ""."""
+def text_reason(text: str, words: int, low: str | None = None) -> str:
+    """The kind of furniture a block's words name, or "". `low`: the text
+    in lower case, when the caller has it."""
     if text[:1] >= "\u2300" and words <= 30:
         m = _LEADING_SYMBOLS.match(text)
         if m and m.end() < len(text):
@@ -303,15 +305,15 @@ def text_reason(text: str, words: int) -> str:
         listed = listed_reason(text)
         if listed:
             return listed
-    low = text.lower()
+    if words > _LONGEST_KEYED:
+        return ""  # longer than any pattern applies to (short forms included)
+    if low is None:
+        low = text.lower()
     short = _short_candidates(low) if words <= 30 else frozenset()
     # Whether the block holds any keyword, or starts as a date line: most
     # prose does neither, and is done with here.
-    if words > _LONGEST_KEYED:
-        keyed = dated = False
-    else:
-        keyed = _ANY_KEYWORD.search(low) is not None
-        dated = text[:1].isdigit() or low[:3] in _MONTH3
+    keyed = _ANY_KEYWORD.search(low) is not None
+    dated = text[:1].isdigit() or low[:3] in _MONTH3
     if not short and not keyed and not dated:
         return ""
     has = low.__contains__
