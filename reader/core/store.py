@@ -2018,14 +2018,19 @@ class Archive:
         wrote them so already. A change cut short is done again at the next
         open; while another process holds the archive, at a later one."""
         schema = self._meta_db().table("schema", cache_size=0)
-        if (schema.get(doc_id=1) or {}).get("tag_form", 1) >= TAG_FORM:
-            return
+
+        def done() -> bool:
+            return (schema.get(doc_id=1) or {}).get("tag_form", 1) >= TAG_FORM
 
         def hit(tags: list[str]) -> bool:
             return any(_clean_tags((t,)) != [t] for t in tags)
 
+        if done():
+            return
         try:
             with self.transaction(timeout=min(self.lock_timeout, 2.0)):
+                if done():  # by another process, while this one waited
+                    return
                 self._retag(_clean_tags, hit, None)
                 doc = dict(schema.get(doc_id=1) or {})
                 doc["tag_form"] = TAG_FORM
