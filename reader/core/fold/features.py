@@ -609,7 +609,7 @@ def _text_features(f: dict[str, float], b: Block, s: BlockStats) -> None:
         f["bullet"] = 1.0
     if len(text) > 2 and text[1] == " " and text[0] in "o+-*>":
         f["bullet2"] = 1.0
-    if _SEPARATORS.search(text) and s.words <= 20:
+    if s.words <= 20 and _SEPARATORS.search(text):
         f["separators"] = 1.0
     if text.isupper() and s.words <= 8:
         f["allcaps"] = 1.0
