@@ -57,10 +57,12 @@ _TOKEN = re.compile(r"\w+")
 #: than a visible menu, and pages of new sites lose more than the
 #: cross-validation says: on html, the held-out domains' recall fell ~0.01
 #: below the cross-validated one in every fit so far, hence 0.979 there
-#: (0.004 above the target on text, where it did not fall).
+#: (0.004 above the target on text, where it did not fall). Text has 100
+#: first-stage trees, not 160: a page is read in 0.93 of the time, for the
+#: same F1 on all pages (0.9326) and 0.9250 against 0.9258 held-out.
 SETTINGS = {
     "html": {"trees": 160, "depth": 4, "trees2": 80, "depth2": 4, "recall": 0.979, "weights": "words"},
-    "text": {"trees": 160, "depth": 4, "trees2": 80, "depth2": 4, "recall": 0.954, "weights": "words"},
+    "text": {"trees": 100, "depth": 4, "trees2": 80, "depth2": 4, "recall": 0.954, "weights": "words"},
 }
 
 
