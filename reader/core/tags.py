@@ -26,10 +26,10 @@ TAG_FORM = 2
 def normalise_tag(raw: str) -> str:
     """A tag as stored, shown and exported, so that it is the same tag in
     the app and in an Obsidian vault: lower case, letters, digits, '_' and
-    '-' (spaces and other marks become one '-'), nested parts separated by
-    single '/', no leading '#'. A tag of digits alone gets a leading '_'
-    ("2024" is "_2024"), as Obsidian reads "#2024" as no tag. Empty when
-    nothing is left."""
+    '-' (each run of spaces and other marks becomes a '-'), nested parts
+    separated by single '/', no leading '#'. A tag of digits alone gets a
+    leading '_' ("2024" is "_2024"), as Obsidian reads "#2024" as no tag.
+    Empty when nothing is left."""
     tag = unicodedata.normalize("NFC", clean_line(raw)).lower().lstrip("#")
     tag = _BAD.sub("-", tag)
     parts = [p.strip("-") for p in tag.split("/")]
