@@ -1256,6 +1256,23 @@ async def test_status_counts_a_one_word_selection_as_one_word(seeded) -> None:
         assert "selecting 2 words" in str(screen.query_one("#article-status").render())
 
 
+async def test_a_narrow_status_line_keeps_the_keys_that_mark_a_selection(seeded) -> None:
+    """At 45 columns the selection's hint was cut after "selec"."""
+    archive, _ = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(45, 30)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "Later on Sunday")
+        await pilot.press("w", "w")
+        await pilot.pause()
+        status = screen.query_one("#article-status")
+        shown = str(status.render())
+        assert shown.endswith("2 words: c/e/t/n to mark") and len(shown) <= status.content_size.width
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert "selecting 2 words \u2014 c/e/t/n to mark, o the other end" in str(status.render())
+
+
 async def test_Q_marks_an_open_question_in_one_key_as_c_and_e_do(seeded) -> None:
     archive, article_id = seeded
     app = ReaderApp(archive)

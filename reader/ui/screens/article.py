@@ -156,19 +156,29 @@ class ArticleScreen(Screen[None]):
         parts.append(f"{placed} note{'s' if placed != 1 else ''}")
         if orphans:
             parts.append(f"{orphans} orphaned ({self._key('article.review_orphans')} to review)")
+        status = self.query_one("#article-status", Static)
         if view.selection is not None:
             s, e = sorted(view.selection)
             n = self.reading.words_between(s, e)
+            words = f"{n} word{'s' if n != 1 else ''}"
             mark = "/".join(self._key(f"article.{name}") for name in ("claim", "evidence", "tags", "note"))
-            parts.append(f"selecting {n} word{'s' if n != 1 else ''} \u2014 {mark} to mark, "
-                         f"{self._key('article.other_end')} the other end, {self._key('article.escape')} to cancel")
+            hint = (f"selecting {words} \u2014 {mark} to mark, {self._key('article.other_end')} the other end, "
+                    f"{self._key('article.escape')} to cancel")
+            # In a narrow terminal, the keys that mark before the rest.
+            width = status.content_size.width or self.app.size.width - 2
+            if len(" \u00b7 ".join([*parts, hint])) > width:
+                hint = f"{words}: {mark} to mark"
+            parts.append(hint)
         else:
             here = self._annotations_here()
             if here:
                 a = here[0]
                 label = " ".join("#" + t for t in a.tags) or "highlight"
                 parts.append(label + (f": {shorten(a.note, 60)}" if a.note else ""))
-        self.query_one("#article-status", Static).update(Content(" \u00b7 ".join(parts)))
+        status.update(Content(" \u00b7 ".join(parts)))
+
+    def on_resize(self, _: events.Resize) -> None:
+        self._update_status()  # its hint is as long as the width allows
 
     def on_article_view_cursor_moved(self, _: ArticleView.CursorMoved) -> None:
         if self._open_folds_in_selection():
