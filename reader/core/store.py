@@ -2124,9 +2124,10 @@ def _is_article_id(value: Any) -> bool:
 
 def _clean_tags(tags: Any) -> list[str]:
     """Tags as stored (`normalise_tag`), each once. A tag with no such form
-    (an emoji alone), which archives before tag form 2 stored, is kept as it
-    is, less control characters and spaces: no edit of a mark loses it, and
-    the app and the CLI take no new one."""
+    (an emoji alone: an older archive's, or one an export from another
+    service brings) is kept as it is, less control characters and spaces,
+    so that no edit or import loses it; the tag picker and the CLI's --tag
+    take no new one."""
     out: list[str] = []
     for t in tags or ():
         n = normalise_tag(str(t)) or "".join(clean_line(str(t)).split())[:MAX_TAG]
