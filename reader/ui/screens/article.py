@@ -178,7 +178,8 @@ class ArticleScreen(Screen[None]):
         status.update(Content(" \u00b7 ".join(parts)))
 
     def on_resize(self, _: events.Resize) -> None:
-        self._update_status()  # its hint is as long as the width allows
+        if self.is_mounted:  # (on_mount writes the first status)
+            self._update_status()  # its hint is as long as the width allows
 
     def on_article_view_cursor_moved(self, _: ArticleView.CursorMoved) -> None:
         if self._open_folds_in_selection():
