@@ -124,6 +124,7 @@ def _text_stats(text: str) -> tuple:
     cjk = len(_CJK.findall(text)) if not text.isascii() else 0
     n = len(tokens)
     words = n + cjk // 2 if cjk else n
+    low = None  # the text in lower case, where its words are read
     if cjk > n:
         sw = sum(map(_ZH_STOP.__contains__, text)) / cjk
         caps = 0.0
@@ -151,7 +152,7 @@ def _text_stats(text: str) -> tuple:
     else:
         norm = " ".join(ws if ws is not None else WORD.findall(text.lower()))
     return (chars, cjk, words, sw, caps, sents, punct, digits, terminal, norm,
-            text_reason(text, words, low if ws is not None else None))
+            text_reason(text, words, low))
 
 
 def page_stats(blocks: list[Block]) -> list[BlockStats]:
