@@ -12,15 +12,20 @@ Two forests of gradient-boosted trees per input format. Stage 1 scores each
 block from its own features and its neighbours'. Stage 2 reads the page as
 stage 1 sees it (`reader.core.fold.model.context_features`: the scores
 around a block, the likely story before and after it, the element holding
-the story); its inputs are stage-1 scores taken out of fold while training.
-Each block weighs what it weighs in the score: its 4-grams against the
-page's story, so that every page counts alike. The fit reads every block,
+the story, and on HTML how often the page repeats the block's shape); its
+inputs are stage-1 scores taken out of fold while training. Each block
+weighs 1 + the square root of its words (up to 200). The fit reads every block,
 though `reader fold` folds the page's menus outside its story before the
 model (`features.furniture_outside_story`): fitted without them, the model
-kept 0.968 of the held-out pages' story (0.974 as shipped). With --write the trees go to
-reader/core/fold/model_<format>.py as plain Python: stage 1's trees merged
-into one nested decision, stage 2 stopping as soon as the trees left cannot
-change the decision.
+kept 0.968 of the held-out pages' story (0.974 as shipped then).
+
+Then each page is cut where its expected score is best
+(`reader.core.fold.model.choose`): the out-of-fold stage-2 scores are
+calibrated into chances, and the weight of recall against precision is
+the cross-validated best that keeps the recall asked for. With --write the
+trees go to reader/core/fold/model_<format>.py as plain Python, each
+stage's trees merged into one nested decision, with the calibration and
+the weight.
 """
 
 from __future__ import annotations
@@ -41,8 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from wcxb import DEFAULT_CORPUS, REPO, aggregate, load_pages, page_counts, shingles  # noqa: E402
 
 from reader.core.fold import decide  # noqa: E402
-from reader.core.fold.features import class_tokens, page_features  # noqa: E402
-from reader.core.fold.model import CLIP, context_features  # noqa: E402
+from reader.core.fold.features import block_shapes, class_tokens, page_features  # noqa: E402
+from reader.core.fold.model import CLIP, SURE, choose, context_features  # noqa: E402
 from reader.core.ingest import MAX_BLOCKS  # noqa: E402
 from reader.core.ingest.decode import decode  # noqa: E402
 from reader.core.ingest.html import parse_html  # noqa: E402
@@ -61,8 +66,8 @@ _TOKEN = re.compile(r"\w+")
 #: first-stage trees, not 160: a page is read in 0.93 of the time, for the
 #: same F1 on all pages (0.9326) and 0.9250 against 0.9258 held-out.
 SETTINGS = {
-    "html": {"trees": 160, "depth": 4, "trees2": 80, "depth2": 4, "recall": 0.979, "weights": "words"},
-    "text": {"trees": 100, "depth": 4, "trees2": 80, "depth2": 4, "recall": 0.954, "weights": "words"},
+    "html": {"trees": 160, "depth": 4, "trees2": 80, "depth2": 4, "recall": 0.979, "weights": "words", "cut": True},
+    "text": {"trees": 100, "depth": 4, "trees2": 80, "depth2": 4, "recall": 0.954, "weights": "words", "cut": True},
 }
 
 
@@ -132,7 +137,8 @@ def load_parsed(pages, fmt: str, cache: Path | None) -> dict:
 class Page:
     """One page's blocks, features and labels."""
 
-    __slots__ = ("pid", "domain", "blocks", "title", "labels", "weights", "feats", "stats", "words", "paths")
+    __slots__ = ("pid", "domain", "blocks", "title", "labels", "weights", "feats", "stats", "words", "paths",
+                 "shapes")
 
     def __init__(self, pid, domain, blocks, title, labels, weights, fmt, vocab) -> None:  # noqa: ANN001
         self.pid, self.domain, self.blocks, self.title = pid, domain, blocks, title
@@ -140,6 +146,7 @@ class Page:
         self.feats, self.stats = page_features(blocks, fmt, vocab, title)
         self.words = [s.words for s in self.stats]
         self.paths = [(b.features or {}).get("path", ()) for b in blocks] if fmt == "html" else None
+        self.shapes = block_shapes(blocks) if fmt == "html" else None
 
 
 # ---------------------------------------------------------------- fitting
@@ -193,7 +200,7 @@ def clip(z: list[float]) -> list[float]:
 
 
 def stage2_dicts(page: Page, z1: list[float]) -> list[dict[str, float]]:
-    return context_features(clip(z1), page.feats, page.words, page.paths)
+    return context_features(clip(z1), page.feats, page.words, page.paths, page.shapes)
 
 
 def _weights(pg: Page, cfg: dict) -> list[float]:
@@ -244,16 +251,35 @@ def cross_validate(pages: list[Page], cfg: dict, folds: int) -> tuple[dict, dict
 # ---------------------------------------------------------------- scoring
 
 
-def visible(pg: Page, z: list[float], thr: float, fmt: str) -> str:
-    t = math.log(thr / (1.0 - thr))
-    keep = [v >= t for v in z]
+def visible(pg: Page, z: list[float], thr: float | tuple, fmt: str) -> str:
+    """The page's text left shown: blocks scored at least `thr`, or, given
+    (calibration, weight), those `choose` picks."""
+    if isinstance(thr, tuple):
+        keep = choose(z, pg.words, *thr)
+    else:
+        t = math.log(thr / (1.0 - thr))
+        keep = [v >= t for v in z]
     fold, _headline, _inherited = decide(pg.blocks, pg.feats, pg.stats, keep, fmt)
     return "\n\n".join(b.text for b, f in zip(pg.blocks, fold) if not f)
 
 
-def score_at(pages: list[Page], truths: dict, z: dict, thr: float, fmt: str):
+def score_at(pages: list[Page], truths: dict, z: dict, thr: float | tuple, fmt: str):
     counts = [page_counts(visible(pg, z[pg.pid], thr, fmt), truths[pg.pid]) for pg in pages]
     return aggregate(counts), counts
+
+
+def calibrate(pages: list[Page], z: dict) -> tuple[float, float]:
+    """(a, b) such that 1 / (1 + exp(-(a * score + b))) is the chance that a
+    block is story, fitted on out-of-fold scores, each block weighed by its
+    4-grams (as `choose` weighs it)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.clip(np.array([v for pg in pages for v in z[pg.pid]]), -SURE, SURE)[:, None]
+    y = np.array([label for pg in pages for label in pg.labels])
+    w = np.array([max(1, n - 3) for pg in pages for n in pg.words], dtype=np.float64)
+    m = LogisticRegression().fit(x, y, sample_weight=w)
+    return float(m.coef_[0][0]), float(m.intercept_[0])
 
 
 # ---------------------------------------------------------------- writing
@@ -369,21 +395,21 @@ def _emit_merged(out: list[str], stmts: list, depth: int) -> None:
             _emit_merged(out, other, depth + 1)
 
 
-def emit_forest(out: list[str], name: str, forest, *, threshold: float | None) -> list[str]:
+def emit_forest(out: list[str], name: str, forest, *, threshold: float | None, clip: bool = True) -> list[str]:
     """A function `name(x)` over the features the trees split on; returns
     their names. With a threshold (log-odds) it returns whether the score
     reaches it, and stops once the score is further from it than the trees
     left moved any training block (with some slack) or can move any block.
-    Without, it returns the score clipped to +-CLIP, the trees merged into one
-    nested decision (`merge_trees`)."""
+    Without, it returns the score (clipped to +-CLIP, unless `clip` is
+    false), the trees merged into one nested decision (`merge_trees`)."""
     m, names = forest
     base, trees = trees_of(m)
-    return emit_trees(out, name, base, trees, names, threshold=threshold,
+    return emit_trees(out, name, base, trees, names, threshold=threshold, clip=clip,
                       margins=exit_margins(m, threshold) if threshold is not None and hasattr(m, "partials_") else None)
 
 
 def emit_trees(out: list[str], name: str, base: float, trees: list, names: list[str], *, threshold: float | None,
-               margins: list[tuple[float, float]] | None = None) -> list[str]:
+               margins: list[tuple[float, float]] | None = None, clip: bool = True) -> list[str]:
     """`emit_forest` for trees as `trees_of` gives them."""
     used = sorted({feat for nodes in trees for (leaf, feat, *_rest) in nodes if not leaf})
     renum = {old: new for new, old in enumerate(used)}
@@ -394,7 +420,8 @@ def emit_trees(out: list[str], name: str, base: float, trees: list, names: list[
             f"    s = {base!r}"]
     if threshold is None:
         _emit_merged(out, merge_trees(trees), 1)
-        out.append(f"    return {-CLIP!r} if s < {-CLIP!r} else ({CLIP!r} if s > {CLIP!r} else s)")
+        out.append(f"    return {-CLIP!r} if s < {-CLIP!r} else ({CLIP!r} if s > {CLIP!r} else s)" if clip
+                   else "    return s")
         return [names[j] for j in used]
     ranges = [_leaf_range(nodes) for nodes in trees]
     # What the trees from k on can add at least and at most.
@@ -431,12 +458,15 @@ def emit_trees(out: list[str], name: str, base: float, trees: list, names: list[
     return [names[j] for j in used]
 
 
-def write_module(path: Path, fmt: str, f1, f2, vocab: frozenset[str], threshold: float) -> None:
-    """The model as plain Python: nested comparisons, one block per tree."""
-    t = math.log(threshold / (1.0 - threshold))
+def write_module(path: Path, fmt: str, f1, f2, vocab: frozenset[str], threshold: float,
+                 cut: tuple[tuple[float, float], float] | None = None) -> None:
+    """The model as plain Python: nested comparisons, one block per tree.
+    Given `cut` (calibration, weight), the last stage gives scores and each
+    page is cut by `choose`; else it decides at `threshold`."""
+    t = None if cut else math.log(threshold / (1.0 - threshold))
     body: list[str] = []
-    names1 = emit_forest(body, "stage1", f1, threshold=None if f2 else t)
-    names2 = emit_forest(body, "stage2", f2, threshold=t) if f2 else None
+    names1 = emit_forest(body, "stage1", f1, threshold=None if f2 else t, clip=bool(f2) or not cut)
+    names2 = emit_forest(body, "stage2", f2, threshold=t, clip=False) if f2 else None
     head = [
         f'"""The folding model for {fmt} input. Generated by benchmarks/train_fold.py: do not edit."""',
         "",
@@ -446,6 +476,8 @@ def write_module(path: Path, fmt: str, f1, f2, vocab: frozenset[str], threshold:
         f"VOCAB = {sorted(vocab)!r}",
         f"THRESHOLD = {threshold!r}",
     ]
+    if cut:
+        head += [f"CALIBRATION = {cut[0]!r}", f"STORY_WEIGHT = {cut[1]!r}"]
     path.write_text("\n".join(head + body) + "\n", encoding="utf-8")
 
 
@@ -500,6 +532,9 @@ def main() -> int:
         heldout = [pages[p.id] for p in corpus if p.id not in tune_ids]
         print(f"[{fmt}] parsed and featured in {time.time() - t0:.0f}s; vocab {len(vocab)}; {cfg}", flush=True)
         thr = args.threshold or 0.4
+        cut = None
+        if cfg["cut"] and not args.cv:
+            ap.error(f"{fmt}: --cv is needed to calibrate the page cut")
         z: dict[str, list[float]] = {}
         if args.cv:
             t0 = time.time()
@@ -520,6 +555,19 @@ def main() -> int:
                     best = (key, t)
             if not args.threshold:
                 thr = best[1]
+            if cfg["cut"]:
+                # Each page cut where it scores best (`choose`): the weight of
+                # recall, by the same rule as the threshold.
+                calibration = calibrate(tune, z)
+                print(f"  calibration a={calibration[0]:.4f} b={calibration[1]:.4f}", flush=True)
+                best = None
+                for weight in [x / 20 for x in range(10, 41)]:
+                    (f1, pr, rc), _ = score_at(tune, truths, z, (calibration, weight), fmt)
+                    print(f"  cv page cut, recall weight {weight:.2f}: F1 {f1:.4f} P {pr:.4f} R {rc:.4f}", flush=True)
+                    key = (rc >= recall, f1 if rc >= recall else rc)
+                    if best is None or key > best[0]:
+                        best = (key, weight)
+                cut = (calibration, best[1])
         # The shipped model: stage 1 on all tuning pages, stage 2 on their
         # out-of-fold stage-1 scores.
         f1_forest = fit_stage1(tune, cfg)
@@ -530,7 +578,7 @@ def main() -> int:
             f2_forest = fit_stage2(tune, z1, cfg)
         if args.write:
             target = REPO / "reader" / "core" / "fold" / f"model_{fmt}.py"
-            write_module(target, fmt, f1_forest, f2_forest, vocab, thr)
+            write_module(target, fmt, f1_forest, f2_forest, vocab, thr, cut)
             print(f"wrote {target}")
         for pg in heldout:
             zz = raw_scores(f1_forest, pg.feats)
@@ -538,8 +586,9 @@ def main() -> int:
         for part, group in (("tune (cv)", tune if args.cv else []), ("held-out", heldout)):
             if not group:
                 continue
-            (f1, pr, rc), counts = score_at(group, truths, z, thr, fmt)
-            print(f"[{fmt}] {part}: F1 {f1:.3f} P {pr:.3f} R {rc:.3f} (threshold {thr})", flush=True)
+            (f1, pr, rc), counts = score_at(group, truths, z, cut or thr, fmt)
+            how = f"calibration {cut[0]}, recall weight {cut[1]}" if cut else f"threshold {thr}"
+            print(f"[{fmt}] {part}: F1 {f1:.4f} P {pr:.4f} R {rc:.4f} ({how})", flush=True)
             if dump:
                 for pg, c in zip(group, counts):
                     dump.write(json.dumps({"fmt": fmt, "id": pg.pid, "part": part, "counts": c}) + "\n")

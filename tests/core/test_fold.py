@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as html_lib
+import math
 import re
 from pathlib import Path
 
@@ -28,8 +29,8 @@ from reader.core.fold import (
     fold_runs,
     labels_in_archive,
 )
-from reader.core.fold.features import furniture_outside_story, page_features, page_stats
-from reader.core.fold.model import model_for
+from reader.core.fold.features import block_shapes, furniture_outside_story, page_features, page_stats
+from reader.core.fold.model import choose, model_for
 from reader.core.ingest import ingest_bytes, ingest_file
 from reader.core.models import Block
 from reader.core.render import article_text, visible_text
@@ -1046,3 +1047,52 @@ def test_menus_outside_the_story_fold_without_the_model(monkeypatch: pytest.Monk
     keep = model.keep(feats, [s.words for s in stats], [b.features["path"] for b in blocks], marks)
     assert len(read) == marks.count(False) < len(blocks)
     assert not any(k for k, m in zip(keep, marks) if m)
+
+
+def test_each_page_is_cut_where_its_expected_score_is_best() -> None:
+    # Calibrated chances 0.95, 0.95, 0.5 and 0.05, every block 50 words.
+    z = [3.0, 2.9, 0.0, -3.0]
+    words = [50, 50, 50, 50]
+    calibration = (1.0, 0.0)
+    # Precision alone: only the likeliest block. The more recall weighs,
+    # the further down the page's chances the cut goes.
+    assert choose(z, words, calibration, 0.0) == [True, False, False, False]
+    assert choose(z, words, calibration, 0.5) == [True, True, False, False]
+    assert choose(z, words, calibration, 1.0) == [True, True, True, False]
+    assert choose(z, words, calibration, 100.0) == [True, True, True, True]
+    # The blocks shown are always the likeliest, whatever their order.
+    assert choose(z[::-1], words, calibration, 0.5) == [False, False, True, True]
+    assert choose([], [], calibration, 1.0) == []
+
+
+def test_a_doubtful_block_folds_beside_a_clear_story_and_shows_beside_a_doubtful_one() -> None:
+    # The same block, a 0.3 chance of being story, 40 words, under ten
+    # paragraphs of 200 words that are surely story, then under ten that
+    # may be: where the page's story is in doubt, recall is at stake and
+    # the block shows.
+    calibration = (1.0, 0.0)
+    doubtful = math.log(0.3 / 0.7)
+    clear = choose([4.0] * 10 + [doubtful], [200] * 10 + [40], calibration, 1.0)
+    unclear = choose([0.4] * 10 + [doubtful], [200] * 10 + [40], calibration, 1.0)
+    assert clear == [True] * 10 + [False]
+    assert unclear == [True] * 11
+
+
+def test_block_shapes_tell_repeated_cards_from_a_storys_paragraphs() -> None:
+    story = "".join(f"<p>Paragraph {i} of the story tells what happened at the harbour, and why it matters to the "
+                    f"town, in a sentence long enough to be prose.</p>" for i in range(5))
+    cards = "".join(f'<div class="card card-{i}"><p class="teaser">Teaser {i} for another story of the site, '
+                    f"with a few words more.</p></div>" for i in range(4))
+    page = (f"<html><body><article><h1>A story</h1><div class='body'>{story}</div></article>"
+            f"<aside class='more'>{cards}</aside></body></html>")
+    blocks = ingest_bytes(page.encode(), "html").blocks
+    cols = block_shapes(blocks)
+    at = {b.text.split(" of ")[0].split(" for ")[0]: i for i, b in enumerate(blocks)}
+    paragraph, teaser = at["Paragraph 2"], at["Teaser 2"]
+    # Four other paragraphs share the story's shape, under one parent.
+    assert cols["shape2_n"][paragraph] == pytest.approx(math.log1p(4))
+    assert cols["shape2_par"][paragraph] == 0.0
+    # The teasers share one (the card's number aside), each under a parent of its own.
+    assert cols["shape2_n"][teaser] == pytest.approx(math.log1p(3))
+    assert cols["shape2_par"][teaser] == pytest.approx(math.log1p(3))
+    assert cols["shape4_n"][at["A story"]] == 0.0

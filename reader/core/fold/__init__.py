@@ -105,7 +105,7 @@ def fold_blocks(blocks: list[Block], fmt: str, title: str | None = None) -> None
     """
     if not blocks:
         return
-    from reader.core.fold.features import furniture_outside_story, page_features, page_stats
+    from reader.core.fold.features import block_shapes, furniture_outside_story, page_features, page_stats
     from reader.core.fold.model import model_for
 
     model = model_for("html" if fmt == "html" else "text")
@@ -126,7 +126,8 @@ def fold_blocks(blocks: list[Block], fmt: str, title: str | None = None) -> None
     furniture = furniture_outside_story(blocks, stats) if fmt == "html" else None
     feats, stats = page_features(blocks, fmt, model.vocab, title, furniture=furniture, stats=stats)
     paths = [(b.features or {}).get("path", ()) for b in blocks] if fmt == "html" else None
-    keep = model.keep(feats, [s.words for s in stats], paths, furniture)
+    shapes = block_shapes(blocks) if fmt == "html" and model.shaped else None
+    keep = model.keep(feats, [s.words for s in stats], paths, furniture, shapes)
     fold, headline, inherited = decide(blocks, feats, stats, keep, fmt)
     last = next((i for i in range(len(blocks) - 1, -1, -1) if not fold[i]), -1)
     previous = ""

@@ -32,6 +32,7 @@ from reader.core.models import Block
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"[0-9]")
+_DIGITS = re.compile(r"\d+")
 _TOKEN_SPLIT = re.compile(r"[^a-z]+")
 _FIRST = itemgetter(0)
 _TERMINAL = tuple('.!?:;"\'\u3002\uff01\uff1f\u201d\u2019)\u2026')
@@ -203,6 +204,43 @@ def furniture_outside_story(blocks: list[Block], stats: list[BlockStats]) -> lis
         out.append(marks is not None and not s.good and marks.article < 0 and marks.main < 0 and marks.body < 0
                    and any(tag in _FURNITURE_TAGS for tag, _tokens in f.get("stack", ())))
     return out
+
+
+#: How many of a block's innermost elements make its shape (`block_shapes`).
+SHAPE_DEPTHS = (2, 4)
+
+
+def block_shapes(blocks: list[Block]) -> dict[str, list[float]]:
+    """HTML: how often the page repeats each block's shape, as columns (a
+    value per block) for the model's second stage.
+
+    A block's shape is the tags and classes (digits aside) of its innermost
+    two, and four, elements. "shape2_n" is log1p of how many other blocks
+    share it, "shape2_par" log1p of how many other parent elements hold one:
+    a story's paragraphs share one parent, a list of teasers or product
+    cards repeats the same shape under parents of its own."""
+    cols: dict[str, list[float]] = {}
+    clean: dict[str, str] = {}
+    stacks = [(b.features or {}).get("stack", ()) for b in blocks]
+    parents = [path[-2] if len(path) > 1 else -1 for path in ((b.features or {}).get("path", ()) for b in blocks)]
+    lg = math.log1p
+    for depth in SHAPE_DEPTHS:
+        keys = []
+        for stack in stacks:
+            key = []
+            for tag, tokens in stack[-depth:]:
+                c = clean.get(tokens)
+                if c is None:
+                    c = clean[tokens] = _DIGITS.sub("", tokens)
+                key.append((tag, c))
+            keys.append(tuple(key))
+        count = Counter(keys)
+        under: dict[tuple, set[int]] = {}
+        for key, parent in zip(keys, parents):
+            under.setdefault(key, set()).add(parent)
+        cols[f"shape{depth}_n"] = [lg(count[k] - 1) for k in keys]
+        cols[f"shape{depth}_par"] = [lg(len(under[k]) - 1) for k in keys]
+    return cols
 
 
 #: The features of a block `furniture_outside_story` picks: only whether it

@@ -5,16 +5,19 @@ Stage 1 is a forest of gradient-boosted trees over each block's own features
 reads the page as stage 1 sees it: the scores around a block, how much of
 the page's likely story lies before and after it (after the story's last
 paragraph, little is story), and, for HTML, the element that holds most of
-the likely story. Both are fitted by benchmarks/train_fold.py, which writes
-them as the generated modules model_html.py and model_text.py beside this
-file. Stage 1's trees are merged into one nested decision (a test that
-several trees start with is made once); stage 2 stops adding trees once the
-rest would not change the decision on any training block. On HTML, the
-page's menus outside its story (`features.furniture_outside_story`) are
-decided before the model: neither stage reads them, and to the others they
-count as sure furniture (a score of -CLIP). The fit reads every block.
+the likely story and how often the page repeats the block's shape
+(`features.block_shapes`). Each page is then cut where its expected score
+is best (`choose`), or, for a model fitted without that, at one threshold.
+Both stages are fitted by benchmarks/train_fold.py, which writes them as
+the generated modules model_html.py and model_text.py beside this file.
+The trees of a stage that gives scores are merged into one nested decision
+(a test that several trees start with is made once); a stage that decides
+at a threshold stops adding trees once the rest would not change the
+decision on any training block. On HTML, the page's menus outside its story
+(`features.furniture_outside_story`) are decided before the model: neither
+stage reads them, and to the others they count as sure furniture (a score
+of -CLIP). The fit reads every block.
 """
-
 from __future__ import annotations
 
 import importlib
@@ -36,14 +39,18 @@ _PASS = ("loglen", "good", "kind_heading", "kind_list_item", "kind_image", "kind
 
 def context_columns(z: list[float], feats: list[dict[str, float]], words: list[int],
                     paths: list[tuple[int, ...]] | None = None,
-                    passed: frozenset[str] | tuple[str, ...] = _PASS) -> dict[str, list[float]]:
+                    passed: frozenset[str] | tuple[str, ...] = _PASS,
+                    shapes: dict[str, list[float]] | None = None) -> dict[str, list[float]]:
     """Stage 2's inputs: each block's stage-1 score among the scores of the
     page, as one column (a value per block) per feature name.
 
     `z` are the clipped stage-1 scores, `words` the blocks' lengths, `paths`
-    (HTML) the serial numbers of each block's ancestors; of the stage-1
+    (HTML) the serial numbers of each block's ancestors, `shapes` (HTML) how
+    the page repeats each block's shape (`features.block_shapes`); of the stage-1
     features in _PASS, only those in `passed` are given."""
     cols = _page_columns(z, words, paths)
+    if shapes:
+        cols.update(shapes)
     for k in _PASS:
         if k in passed:
             cols[k] = [fi.get(k, 0.0) for fi in feats]
@@ -165,11 +172,53 @@ def _root_columns(cols: dict[str, list[float]], paths: list[tuple[int, ...]], p:
 
 
 def context_features(z: list[float], feats: list[dict[str, float]], words: list[int],
-                     paths: list[tuple[int, ...]] | None = None) -> list[dict[str, float]]:
+                     paths: list[tuple[int, ...]] | None = None,
+                     shapes: dict[str, list[float]] | None = None) -> list[dict[str, float]]:
     """`context_columns` as one dict of the features per block (for fitting)."""
-    cols = context_columns(z, feats, words, paths)
+    cols = context_columns(z, feats, words, paths, shapes=shapes)
     names = list(cols)
     return [dict(zip(names, row)) for row in zip(*cols.values())]
+
+
+#: Scores beyond +-SURE are read as +-SURE when they are made probabilities.
+SURE = 8.0
+
+
+def choose(z: list[float], words: list[int], calibration: tuple[float, float], weight: float) -> list[bool]:
+    """The blocks of one page to show, from the model's final scores `z`.
+
+    The page's score is its precision and recall averaged over pages, so
+    each page is cut where it scores best: with every block's chance of
+    being story (`calibration`'s a and b: 1 / (1 + exp(-(a * z + b)))) and
+    its 4-grams (words - 3), the blocks are taken from the likeliest down,
+    as far as the expected precision plus `weight` times the expected
+    recall of the page grows. So the cut moves with the page: a block of
+    middling chance is shown where the page's story is in doubt (its recall
+    is at stake) and folded under a story that is clear."""
+    n = len(z)
+    if not n:
+        return []
+    a, b = calibration
+    exp = math.exp
+    p = []
+    for v in z:
+        x = a * (SURE if v > SURE else -SURE if v < -SURE else v) + b
+        p.append(1.0 / (1.0 + exp(-x)) if x >= 0 else exp(x) / (1.0 + exp(x)))
+    grams = [w - 3 if w > 4 else 1 for w in words]
+    order = sorted(range(n), key=z.__getitem__, reverse=True)
+    total = sum(map(mul, p, grams)) or 1.0
+    story = shown = 0.0
+    best, cut = -1.0, 0
+    for k, i in enumerate(order, 1):
+        story += p[i] * grams[i]
+        shown += grams[i]
+        value = story / shown + weight * story / total
+        if value > best:
+            best, cut = value, k
+    keep = [False] * n
+    for i in order[:cut]:
+        keep[i] = True
+    return keep
 
 
 def _vector(f: dict[str, float], slot: dict[str, int], width: int) -> list[float]:
@@ -191,6 +240,10 @@ class Model:
         # Only the class/id words some tree asks about are worth collecting.
         self.vocab = frozenset(w for w in module.VOCAB if f"cls_{w}" in self.index or f"ncls_{w}" in self.index)
         self.threshold = float(module.THRESHOLD)
+        # Where the model cuts each page itself (`choose`), its final stage
+        # gives scores; else decisions at THRESHOLD.
+        self.weight = getattr(module, "STORY_WEIGHT", None)
+        self.calibration = getattr(module, "CALIBRATION", None)
         self.features2 = list(module.FEATURES2) if module.FEATURES2 else None
         self.passed = frozenset(self.features2 or ())
         self._stage1 = module.stage1
@@ -200,12 +253,16 @@ class Model:
         self._slot = defaultdict(repeat(len(self.features)).__next__, self.index)
         # The stage-1 features stage 2 reads as they are, with their places.
         self._pass = [(k, self.index.get(k)) for k in _PASS if k in self.passed]
+        # Whether stage 2 reads how an HTML page repeats its blocks' shapes.
+        self.shaped = any(name.startswith("shape") for name in self.features2 or ())
 
     def keep(self, feats: list[dict[str, float]], words: list[int],
-             paths: list[tuple[int, ...]] | None = None, furniture: list[bool] | None = None) -> list[bool]:
+             paths: list[tuple[int, ...]] | None = None, furniture: list[bool] | None = None,
+             shapes: dict[str, list[float]] | None = None) -> list[bool]:
         """Whether each block belongs to the article. The blocks `furniture`
         marks do not, and are not read (see features.furniture_outside_story):
-        to the page's other blocks they count as sure furniture."""
+        to the page's other blocks they count as sure furniture. `paths` and
+        `shapes` (`features.block_shapes`) are an HTML page's."""
         slot, width = self._slot, len(self.features)
         n = len(feats)
         # The blocks the model reads (None: all of them).
@@ -213,7 +270,8 @@ class Model:
         if read is not None:
             feats = [feats[i] for i in read]
         vectors = [_vector(f, slot, width) for f in feats]
-        # Stage 1's scores; without a stage 2, its decisions.
+        # Stage 1's scores; without a stage 2, its decisions (or its
+        # scores, for `choose`).
         decided = list(map(self._stage1, vectors))
         if self.features2 and vectors:
             first = decided
@@ -222,6 +280,8 @@ class Model:
                 for i, z in zip(read, decided):
                     first[i] = z
             cols = _page_columns(first, words, paths)
+            if shapes:
+                cols.update(shapes)
             if read is not None:
                 pick = itemgetter(*read)
                 cols = {k: list(pick(v)) if len(read) > 1 else [v[read[0]]] for k, v in cols.items()}
@@ -229,6 +289,9 @@ class Model:
                 cols[k] = list(map(itemgetter(j), vectors)) if j is not None else [fi.get(k, 0.0) for fi in feats]
             zero = [0.0] * len(vectors)
             decided = list(map(self._stage2, zip(*[cols.get(name, zero) for name in self.features2])))
+        if self.weight is not None:
+            decided = choose(decided, words if read is None else [words[i] for i in read], self.calibration,
+                             self.weight)
         if read is None:
             return decided
         out = [False] * n
