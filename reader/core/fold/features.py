@@ -219,25 +219,41 @@ def block_shapes(blocks: list[Block]) -> dict[str, list[float]]:
     share it, "shape2_par" log1p of how many other parent elements hold one:
     a story's paragraphs share one parent, a list of teasers or product
     cards repeats the same shape under parents of its own."""
+    deepest = max(SHAPE_DEPTHS)
+    # Blocks in the same innermost elements (a story's sibling paragraphs)
+    # share their shape, made and numbered once; a shape's inner part is
+    # numbered once per shape.
+    made: dict[tuple, int] = {}
+    numbers: dict[tuple, int] = {}
+    shapes = []
+    parents = []
+    for b in blocks:
+        f = b.features or {}
+        tail = f.get("stack", ())[-deepest:]
+        number = made.get(tail)
+        if number is None:
+            shape = tuple((tag, _DIGITS.sub("", tokens)) for tag, tokens in tail)
+            number = made[tail] = numbers.setdefault(shape, len(numbers))
+        shapes.append(number)
+        path = f.get("path", ())
+        parents.append(path[-2] if len(path) > 1 else -1)
     cols: dict[str, list[float]] = {}
-    clean: dict[str, str] = {}
-    stacks = [(b.features or {}).get("stack", ()) for b in blocks]
-    parents = [path[-2] if len(path) > 1 else -1 for path in ((b.features or {}).get("path", ()) for b in blocks)]
     lg = math.log1p
     for depth in SHAPE_DEPTHS:
-        keys = []
-        for stack in stacks:
-            key = []
-            for tag, tokens in stack[-depth:]:
-                c = clean.get(tokens)
-                if c is None:
-                    c = clean[tokens] = _DIGITS.sub("", tokens)
-                key.append((tag, c))
-            keys.append(tuple(key))
+        if depth == deepest:
+            keys = shapes
+        else:
+            inner: dict[tuple, int] = {}
+            part = [inner.setdefault(shape[-depth:], len(inner)) for shape in numbers]
+            keys = [part[k] for k in shapes]
         count = Counter(keys)
-        under: dict[tuple, set[int]] = {}
+        under: dict[int, set[int]] = {}
         for key, parent in zip(keys, parents):
-            under.setdefault(key, set()).add(parent)
+            held = under.get(key)
+            if held is None:
+                under[key] = {parent}
+            else:
+                held.add(parent)
         cols[f"shape{depth}_n"] = [lg(count[k] - 1) for k in keys]
         cols[f"shape{depth}_par"] = [lg(len(under[k]) - 1) for k in keys]
     return cols
