@@ -524,6 +524,8 @@ def main() -> int:
         if args.weights:
             cfg["weights"] = args.weights
         recall = args.recall or cfg["recall"]
+        if cfg["cut"] and not args.cv:
+            ap.error(f"{fmt}: --cv is needed to calibrate the page cut")
         t0 = time.time()
         parsed = load_parsed(corpus, fmt, args.cache)
         tune_ids = {p.id for p in corpus if not p.heldout}
@@ -539,8 +541,6 @@ def main() -> int:
         print(f"[{fmt}] parsed and featured in {time.time() - t0:.0f}s; vocab {len(vocab)}; {cfg}", flush=True)
         thr = args.threshold or 0.4
         cut = None
-        if cfg["cut"] and not args.cv:
-            ap.error(f"{fmt}: --cv is needed to calibrate the page cut")
         z: dict[str, list[float]] = {}
         if args.cv:
             t0 = time.time()

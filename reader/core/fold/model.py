@@ -18,6 +18,7 @@ decision on any training block. On HTML, the page's menus outside its story
 stage reads them, and to the others they count as sure furniture (a score
 of -CLIP). The fit reads every block.
 """
+
 from __future__ import annotations
 
 import importlib
