@@ -31,14 +31,17 @@ def normalise_tag(raw: str) -> str:
     leading '_' ("2024" is "_2024"), as Obsidian reads "#2024" as no tag.
     Empty when nothing is left."""
     tag = unicodedata.normalize("NFC", clean_line(raw)).lower().lstrip("#")
-    tag = _BAD.sub("-", tag)
-    parts = [p.strip("-") for p in tag.split("/")]
-    tag = "/".join(p for p in parts if p)
+    tag = _nested(_BAD.sub("-", tag))
     if tag and not tag.replace("/", "").strip("0123456789"):
         tag = "_" + tag
     if len(tag) > MAX_TAG:
-        tag = "/".join(p for p in (p.strip("-") for p in tag[:MAX_TAG].split("/")) if p)
+        tag = _nested(tag[:MAX_TAG])
     return tag
+
+
+def _nested(tag: str) -> str:
+    """`tag`'s nested parts, each without '-' at its ends, joined by single '/'."""
+    return "/".join(p for p in (p.strip("-") for p in tag.split("/")) if p)
 
 
 def tag_parents(tag: str) -> list[str]:

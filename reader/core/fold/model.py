@@ -240,9 +240,8 @@ class Model:
         self.index = {name: j for j, name in enumerate(self.features)}
         # Only the class/id words some tree asks about are worth collecting.
         self.vocab = frozenset(w for w in module.VOCAB if f"cls_{w}" in self.index or f"ncls_{w}" in self.index)
-        self.threshold = float(module.THRESHOLD)
         # Where the model cuts each page itself (`choose`), its final stage
-        # gives scores; else decisions at THRESHOLD.
+        # gives scores; else decisions at its THRESHOLD.
         self.weight = getattr(module, "STORY_WEIGHT", None)
         self.calibration = getattr(module, "CALIBRATION", None)
         self.features2 = list(module.FEATURES2) if module.FEATURES2 else None
