@@ -16,7 +16,9 @@ copied.)
 
 Snapshots live in ``<data dir>/backups/<YYYYmmdd-HHMMSS>[-label]/`` (folders
 0700). One is taken before the first change of a session, at most once a day
-(`snapshot_if_due`), and before a restore; the newest `KEEP` are kept.
+(`snapshot_if_due`), and before a restore; the newest `KEEP` are kept. None is
+taken by the day while a file of the archive's lists or of the user's own reads
+as damaged, so the older snapshots, which may hold a good copy, stay.
 """
 
 from __future__ import annotations
@@ -175,9 +177,13 @@ def _link_or_copy(src: Path, dst: Path, *, copy: bool = False) -> None:
 _mkdir = make_private_dirs
 
 
-def snapshot(root: Path, data_dir: str | os.PathLike[str], *, label: str = "") -> Path:
+def snapshot(root: Path, data_dir: str | os.PathLike[str], *, label: str = "", check: bool = False) -> Path:
     """Snapshot the archive folder `root` (the caller holds the archive's
-    lock); returns the new backup's folder."""
+    lock); returns the new backup's folder. With `check`, every file copied
+    (the user's own, see above) must read as an archive file, or no snapshot
+    is made (`store.ArchiveCorrupt` names the file)."""
+    if check:
+        from reader.core.store import read_archive_file
     folder = backups_dir(data_dir)
     _mkdir(folder)
     os.chmod(folder, 0o700)
@@ -193,10 +199,13 @@ def snapshot(root: Path, data_dir: str | os.PathLike[str], *, label: str = "") -
             dst = partial / rel
             if not dst.parent.exists():
                 _mkdir(dst.parent)
+            copied = _copied(rel)
             try:
-                _link_or_copy(root / rel, dst, copy=_copied(rel))
+                _link_or_copy(root / rel, dst, copy=copied)
             except FileNotFoundError:
                 continue  # removed while we walked (a delete finishing)
+            if check and copied:
+                read_archive_file(dst)
         os.rename(partial, folder / name)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
@@ -247,8 +256,10 @@ def rotate(data_dir: str | os.PathLike[str], *, keep: int = KEEP, protect: set[s
 def snapshot_if_due(archive: Archive, *, interval: float = INTERVAL) -> Path | None:
     """Called by the store, under its lock, before a session's first change:
     a snapshot if the newest is older than `interval`, the archive holds
-    articles, and its list files read cleanly (a damaged archive is never
-    rotated in over good backups)."""
+    articles, and its list files and the files only the user made (notes,
+    tags, rules) read cleanly. A damaged archive is never rotated in over
+    good backups: one damaged file of notes, copied into each day's
+    snapshot, would push the last good copy of it out in `KEEP` days."""
     backups = list_backups(archive.data_dir)
     if backups and time.time() - backups[0].created < interval:
         return None
@@ -257,7 +268,7 @@ def snapshot_if_due(archive: Archive, *, interval: float = INTERVAL) -> Path | N
     if not holds_articles(archive.root):
         return None
     archive.articles()  # raises ArchiveCorrupt on a damaged list file
-    path = snapshot(archive.root, archive.data_dir)
+    path = snapshot(archive.root, archive.data_dir, check=True)
     rotate(archive.data_dir, protect={path.name})
     return path
 

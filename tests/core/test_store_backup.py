@@ -106,6 +106,43 @@ def test_a_damaged_archive_is_not_rotated_in_over_good_backups(data_dir) -> None
     assert len(backup.list_backups(data_dir)) == len(before)
 
 
+def _age_backups(data_dir: Path, days: float) -> None:
+    """Move every backup `days` back in time, as if made that long ago."""
+    for b in reversed(backup.list_backups(data_dir)):  # the oldest first: no name is taken twice
+        old = b.created - days * backup.INTERVAL
+        os.utime(b.path, (old, old))
+        b.path.rename(b.path.with_name(time.strftime("%Y%m%d-%H%M%S", time.gmtime(old)) + b.name[15:]))
+
+
+def test_a_damaged_notes_file_never_pushes_its_good_copy_out_of_the_backups(data_dir) -> None:  # noqa: ANN001
+    """A notes file damaged in place (a disk error, an editor) breaks only its
+    article: the user goes on working elsewhere for days. Each day's backup
+    copying it would rotate the last good copy out."""
+    ids = _fill(data_dir)
+    _age_backups(data_dir, 1.5)
+    a = Archive(data_dir)
+    a.set_setting("x", 0)  # the day's backup, of the good notes
+    a.close()
+    good = backup.list_backups(data_dir)[0]
+    notes = Path("notes") / ids[0][:2] / f"{ids[0]}.json"
+    assert b"first note" in (good.path / notes).read_bytes()
+    live = data_dir / "archive" / notes
+    live.write_bytes(live.read_bytes()[:10])
+    for day in range(backup.KEEP + 2):
+        _age_backups(data_dir, 1.5)
+        a = Archive(data_dir)
+        a.set_setting("x", day + 1)  # a change elsewhere: a backup would be due
+        assert a.backup_error is not None and str(notes) in a.backup_error
+        a.close()
+    held = [b for b in backup.list_backups(data_dir)
+            if (b.path / notes).exists() and b"first note" in (b.path / notes).read_bytes()]
+    assert held, "the good copy of the notes was rotated out"
+    backup.restore(data_dir, held[0].name)
+    b = Archive(data_dir)
+    assert [x.note for x in b.annotations(ids[0])] == ["first note"]
+    b.close()
+
+
 def test_restore_puts_the_archive_back_and_can_be_undone(data_dir) -> None:  # noqa: ANN001
     ids = _fill(data_dir)
     a = Archive(data_dir)
