@@ -24,7 +24,10 @@ invisible in Obsidian) and by each annotation's block id `^<id>`:
   reported, not applied (``force`` applies the file's version anyway);
 - unknown ids, sections without an id, a quote edited
   beyond recognition (the quote itself is never imported: it is the article's
-  text), text outside any section: reported, not applied.
+  text), text outside any section, a second ``## Note`` heading (typed under
+  an annotation or in the note: the note is the one over its marker):
+  reported, not applied. While a section has no id, or one the file was not
+  exported with (mistyped), no annotation counts as deleted.
 
 Everything else in the file (front matter, title, source line) is
 informational: edits there are not imported (in a file of one article, an
@@ -161,6 +164,7 @@ def parse_export(text: str) -> ParsedFile:
     section: Section | None = None
     body: list[tuple[int, str]] = []
     stray_reported = False
+    note_heading = False  # the article's "## Note" read
 
     def close() -> None:
         nonlocal section, body, stray_reported
@@ -183,6 +187,7 @@ def parse_export(text: str) -> ParsedFile:
             article = ArticlePart(m.group("id"), ln, _parse_exported(m.group("anns")), m.group("head"))
             parsed.articles.append(article)
             state = "header"
+            note_heading = False
             continue
         m = ex.NOTE_MARKER.match(line)
         if m:
@@ -214,8 +219,16 @@ def parse_export(text: str) -> ParsedFile:
             close()
             if article is None:
                 state = "outside"
-            elif line.strip() == ex.NOTE_HEADING:
+            elif line.strip() == ex.NOTE_HEADING and not (note_heading or article.note_line or article.sections):
                 state = "note"
+                note_heading = True
+            elif line.strip() == ex.NOTE_HEADING:
+                # Typed in the file: the article's note is the one over its
+                # marker, and a second would replace it.
+                parsed.problems.append((ln, '"## Note" where the article\'s note does not stand (it is under '
+                                        "the first, by its marker): the text under it is not imported"))
+                state = "stray"
+                stray_reported = True
             else:
                 state = "stray"
             continue
@@ -492,6 +505,13 @@ class _FileImport:
             self.event("problem", f"article {part.article_id}", f"{len(missing)} annotation(s) missing from the "
                        "file, but a section has lost its ^id: nothing is deleted", part.line)
             return deleted
+        strange = next((s.ann_id for s in part.sections if s.ann_id not in part.exported), None)
+        if strange is not None:
+            # A mistyped ^id: the section of a missing one may well be it.
+            self.event("problem", f"article {part.article_id}", f"{len(missing)} annotation(s) missing from the "
+                       f"file, but a section's ^{strange} is not one the file was exported with: nothing is "
+                       "deleted", part.line)
+            return deleted
         for ann_id in missing:
             with self.archive.transaction():
                 ann = _exact_annotation(self.archive, ann_id)
@@ -574,16 +594,18 @@ def import_file(archive: Archive, path: Path, report: ImportReport, *, dry_run: 
         _restamp(archive, path, parsed.articles[0], report)
 
 
-#: Where a standalone export's header ends: its first section heading, or the
-#: article's note marker (which has no heading over it when the note was empty).
-_HEADER_END = re.compile(r"\n(?:## |<!-- reader:note )")
-
-
 def _header(text: str) -> str:
     """A standalone export up to its first section: front matter, title and
-    source line, which are not imported."""
-    m = _HEADER_END.search(text)
-    return text if m is None else text[: m.start()]
+    source line, which are not imported. It ends at the first heading the
+    exporter writes, or at the article's note marker (which has no heading
+    over it when the note was empty): a heading of the user's own there
+    ("## Summary") is an edit of the header, not its end."""
+    at = 0
+    for line in text.splitlines(keepends=True):
+        if ex.SECTION_HEADING.match(line) or ex.NOTE_MARKER.match(line):
+            return text[: max(0, at - 1)]
+        at += len(line)
+    return text
 
 
 def _header_edited(text: str, part: ArticlePart) -> bool:

@@ -234,6 +234,54 @@ def test_heading_added_under_the_last_annotation_stays_a_heading(archive, export
     assert kinds(import_notes(archive, [exported])) == []
 
 
+def test_a_note_heading_typed_in_the_file_never_replaces_the_articles_note(archive, exported: Path) -> None:
+    """The article's note is the one over its marker: a "## Note" the user
+    types under an annotation (or inside the note) is reported, the note is
+    kept, and so is the file, with the text under it, from the next export."""
+    edit(exported, "Their figure.", "Their figure.\n\n## Note\n\nMore thoughts on this claim.")
+    report = import_notes(archive, [exported])
+    assert kinds(report) == [("problem", "")]
+    assert "not imported" in report.events[0].message and report.events[0].line > 0
+    assert archive.get(AID).note == "Read with the audit report."
+    assert archive.annotation("aaaaaaaaa1").note == "Their figure."
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert w.kept and "More thoughts on this claim." in exported.read_text(encoding="utf-8")
+    edit(exported, "\n\n## Note\n\nMore thoughts on this claim.", "")
+    edit(exported, "Read with the audit report.", "Read with the audit report.\n\n## Note\n\nSecond part.")
+    report = import_notes(archive, [exported])
+    assert kinds(report) == [("problem", "")]
+    assert archive.get(AID).note == "Read with the audit report."
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert w.kept and "Second part." in exported.read_text(encoding="utf-8")
+
+
+def test_a_heading_of_the_users_own_over_the_note_is_an_edit_of_the_header(archive, exported: Path) -> None:
+    """What the user writes between the source line and the note is not
+    imported: said so, and the file kept, rather than taken as read."""
+    text = exported.read_text(encoding="utf-8")
+    source = next(line for line in text.splitlines() if line.startswith("Source: "))
+    edit(exported, source, source + "\n\n## Summary\n\nThe costs were never shown.")
+    report = import_notes(archive, [exported])
+    assert [(e.kind, e.target) for e in report.events] == [("notice", "article " + AID)]
+    assert "not imported" in report.events[0].message
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert w.kept and "The costs were never shown." in exported.read_text(encoding="utf-8")
+
+
+def test_a_mistyped_id_deletes_nothing(archive, exported: Path) -> None:
+    """A section whose ^id was mistyped (or gained a second ^id line) is
+    there still: the annotation it stands for is not taken as deleted."""
+    edit(exported, "^ccccccccc3", "^ccccccccc4")
+    report = import_notes(archive, [exported], apply_deletions=True)
+    assert sorted(kinds(report)) == [("problem", "article " + AID), ("problem", "ccccccccc4")]
+    assert "nothing is deleted" in " ".join(e.message for e in report.events)
+    edit(exported, "^ccccccccc4", "^ccccccccc3")
+    edit(exported, "> the plan would cut costs by half", "> the plan would cut costs by half\n\n^e7a1b2")
+    report = import_notes(archive, [exported], apply_deletions=True)
+    assert ("problem", "article " + AID) in kinds(report) and all(k != "delete" for k, _ in kinds(report))
+    assert [a.id for a in archive.annotations(AID)] == ["aaaaaaaaa1", "bbbbbbbbb2", "ccccccccc3"]
+
+
 def test_deleted_section_is_reported_and_kept_unless_asked(archive, exported: Path) -> None:
     text = exported.read_text(encoding="utf-8")
     start = text.rfind("<!-- reader:annotation", 0, text.index("^aaaaaaaaa1"))
