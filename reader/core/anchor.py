@@ -300,16 +300,21 @@ def best_match(
         if s is not None and 0 <= s and s + n <= len(text) and text.startswith(exact, s):
             return Match(s, s + n, 1.0, 1.0, 1.0, "position")
     expect = hint if hint is not None else start
-    # 2. The exact quote elsewhere.
+    # 2. The exact quote elsewhere: taken at once where its context came
+    # along; otherwise it may be a copy (a pull quote, a summary) while the
+    # quote itself stands where it was, its spacing changed (3.).
+    exact_best = None
     hits = _occurrences(text, exact)
     if hits:
         best = max((_match(text, h, h + n, 1.0, prefix, suffix, expect, "exact")
                     for h in _shortlist(text, hits, n, prefix, suffix, expect)),
                    key=lambda m: m.score)
         if _plausible(best, n, len(hits)):
-            return best
+            if best.context_score >= 1.0:
+                return best
+            exact_best = best
     idx = _index(text, index)
-    # 3. The quote with whitespace ignored.
+    # 3. The quote with whitespace ignored (the exact one where it scores as well).
     norm_quote = _WS_RUN.sub(" ", exact).strip()
     if norm_quote:
         ntext, _, _ = idx.normalized()
@@ -321,8 +326,12 @@ def best_match(
             for s in _shortlist(text, [s for s, _ in spans], None, prefix, suffix, expect, ends=by_start):
                 cands.append(_match(text, s, by_start[s], 1.0, prefix, suffix, expect, "whitespace"))
             best = max(cands, key=lambda m: m.score)
+            if exact_best is not None and exact_best.score >= best.score:
+                return exact_best
             if _plausible(best, len(norm_quote), len(nhits)):
                 return best
+    if exact_best is not None:
+        return exact_best
     # 4. A fuzzy match.
     found = fuzzy_matches(text, exact, prefix, suffix, expect, index=idx, limit=1)
     if found and _acceptable(found[0], n):

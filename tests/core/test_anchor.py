@@ -113,6 +113,21 @@ def test_a_repeated_quote_follows_its_context() -> None:
     assert new[m.start - len("Officials said ") : m.start] == "Officials said "
 
 
+def test_a_copy_of_the_quote_elsewhere_does_not_take_it_from_its_own_place() -> None:
+    """A pull quote repeats two sentences of the body, which the new version
+    splits into two paragraphs: the mark stays in the body, where its context
+    is, rather than jump to the copy that still reads letter for letter."""
+    body = "After the vote the minister was blunt. The deal is dead. Nobody will sign it now. She left early."
+    old = "Budget talks ran late.\n\n> The deal is dead. Nobody will sign it now.\n\n" + body + "\n\nTalks resume soon."
+    a = _place(old, "The deal is dead. Nobody will sign it now.", 1)
+    new = old.replace("dead. Nobody will sign it now. She", "dead.\n\nNobody will sign it now. She").replace(
+        "soon", "next week")
+    m = reanchor(old, new, [a])[0]
+    assert m is not None and m.how == "whitespace"
+    assert new[m.start - len("was blunt. ") : m.start] == "was blunt. "
+    assert " ".join(new[m.start : m.end].split()) == a.exact
+
+
 def test_a_short_quote_without_its_context_is_not_guessed() -> None:
     text = "Russia said no. Then Russia said yes. Finally the ministry spoke."
     a = _place(text, "ministry")
