@@ -1548,3 +1548,91 @@ async def test_find_says_when_it_goes_round_to_the_top(seeded) -> None:
         await pilot.press("slash", "enter")  # the same query again: no other match
         await pilot.pause()
         assert any(str(n.message) == "The only match: Shoigu conveyed" for n in app._notifications)
+
+
+async def test_a_selection_is_what_c_marks_while_the_notes_panel_has_the_focus(seeded) -> None:
+    """The panel's highlighted note is what c, e, Q, t, n and x act on only
+    while no text is selected: a selection on the screen is marked."""
+    archive, article_id = seeded
+    text = archive.get(article_id).text
+    i = text.index("It added that")
+    other = archive.add_annotation(article_id, i, i + len("It added that"), tags=["question"])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "In the three calls")
+        await pilot.press("p")
+        await pilot.pause()
+        assert screen.panel.has_focus
+        screen.view.focus()
+        await pilot.press("v", "j")
+        screen.panel.focus()
+        await pilot.pause()
+        s, e = sorted(screen.view.selection)
+        await pilot.press("c")
+        await pilot.pause()
+        marks = archive.annotations(article_id)
+        assert next(a for a in marks if a.id == other.id).tags == ["question"]  # untouched
+        [new] = [a for a in marks if a.id != other.id]
+        assert new.tags == ["claim"] and new.exact.startswith("In the three calls") and new.end >= e - 1
+
+
+async def test_next_mark_moves_on_past_a_mark_inside_the_cursors_sentence(seeded) -> None:
+    """] goes by sentence: a phrase marked inside the cursor's sentence is
+    where the cursor already is, and the next mark is the one after it."""
+    archive, article_id = seeded
+    text = archive.get(article_id).text
+    i = text.index("Shoigu conveyed")
+    archive.add_annotation(article_id, i, i + len("Shoigu conveyed"), tags=["claim"])
+    j = text.index("It added that")
+    later = archive.add_annotation(article_id, j, j + len("It added that"), tags=["evidence"])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "In the three calls")
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert _cursor_text(screen).startswith("It added that")
+        assert screen.reading.stop_at(later.start) == screen.view.cursor
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert _cursor_text(screen).startswith("In the three calls")
+
+
+async def test_c_again_unmarks_the_claim_the_status_line_names(seeded) -> None:
+    """With the cursor on a sentence that holds a phrase marked as a claim
+    (the status line says #claim), c takes the claim away rather than add a
+    second one over the sentence."""
+    archive, article_id = seeded
+    text = archive.get(article_id).text
+    i = text.index("Shoigu conveyed")
+    archive.add_annotation(article_id, i, i + len("Shoigu conveyed"), tags=["claim"])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "In the three calls")
+        assert "#claim" in str(screen.query_one("#article-status").render())
+        await pilot.press("c")
+        await pilot.pause()
+        assert archive.annotations(article_id) == []
+        await pilot.press("c")  # and again marks the sentence
+        await pilot.pause()
+        [ann] = archive.annotations(article_id)
+        assert ann.exact.startswith("In the three calls") and ann.tags == ["claim"]
+
+
+async def test_escape_in_the_find_box_closes_it_and_keeps_the_selection(seeded) -> None:
+    archive, _article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("v", "j")
+        selection = screen.view.selection
+        await pilot.press("slash")
+        await pilot.pause()
+        assert screen.find_box.display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not screen.find_box.display and screen.view.selection == selection
+        await pilot.press("escape")
+        assert screen.view.selection is None and isinstance(app.screen, ArticleScreen)

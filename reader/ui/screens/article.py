@@ -257,9 +257,10 @@ class ArticleScreen(Screen[None]):
         return here[0] if here else None
 
     def _panel_choice(self) -> Annotation | None:
-        """The note highlighted in the notes panel, while the panel has the focus."""
+        """The note highlighted in the notes panel, while the panel has the
+        focus and no text is selected (a selection shown is what is marked)."""
         panel = self.panel
-        if not (panel.display and panel.has_focus):
+        if not (panel.display and panel.has_focus) or self.view.selection is not None:
             return None
         return panel.highlighted_annotation()
 
@@ -504,20 +505,28 @@ class ArticleScreen(Screen[None]):
         view.extend_selection(head)
 
     def action_escape(self) -> None:
+        find = self.find_box
+        if find.display and find.has_focus_within:
+            # Typing a search: the box closes, a selection (which a find
+            # may have been meant to grow) stays.
+            self._close_find()
+            return
         if self.view.selection is not None:
             self.view.set_selection(None)
             self._update_status()
             return
-        find = self.find_box
         if find.display:
-            find.release()
-            find.display = False
-            self.view.focus()
+            self._close_find()
             return
         if self.panel.display:
             self.action_panel()  # close the panel (focused or not), back to the text
             return
         self.action_back()
+
+    def _close_find(self) -> None:
+        self.find_box.release()
+        self.find_box.display = False
+        self.view.focus()
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -532,6 +541,11 @@ class ArticleScreen(Screen[None]):
             return
         if existing is None:
             existing = self._exact(span)  # type: ignore[arg-type]
+            shown = self._under_cursor() if existing is None and self.view.selection is None else None
+            if shown is not None and tag in shown.tags:
+                # "Again to unmark": the mark the status line names here (a
+                # phrase within the sentence) loses the tag.
+                existing, span = shown, (shown.start, shown.end)
         if existing is None:
             self._create(span, [tag])  # type: ignore[arg-type]
             self._finish_mark(span, f"Marked as {tag}")
@@ -674,13 +688,16 @@ class ArticleScreen(Screen[None]):
         if not placed:
             self.notify("No notes in this article yet", timeout=2)
             return
-        here = self.reading.stops[self.view.cursor].start if self.reading.stops else 0
+        # By the sentence each mark starts in: a mark that starts inside the
+        # cursor's sentence is where the cursor is already.
+        cursor = self.view.cursor
+        at = self.reading.stop_at
         if direction > 0:
-            after = [a for a in placed if a.start > here]
+            after = [a for a in placed if at(a.start) > cursor]
             target = after[0] if after else placed[0]
             wrapped = not after and len(placed) > 1
         else:
-            before = [a for a in placed if a.start < here]
+            before = [a for a in placed if at(a.start) < cursor]
             target = before[-1] if before else placed[-1]
             wrapped = not before and len(placed) > 1
         self._jump_to(target)
