@@ -162,7 +162,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from reader.core.ingest import ingest_files, iter_files
+    from reader.core.ingest import ingest_files, iter_files, unsupported_type
 
     archive = _open_archive(args)
     pasted = "-" in args.paths
@@ -189,8 +189,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     for path, fmt in files:
         if fmt is None:
             failed += 1
-            why = ("no such file or folder" if not path.exists() else
-                   f"not a supported file type ({path.suffix or 'no extension'}); use .html, .txt or .md")
+            why = "no such file or folder" if not path.exists() else unsupported_type(path)
             progress.print(f"{path}: {why}", err=True)
             progress.step()
     for path, article, why in ingest_files((p for p, fmt in files if fmt is not None), workers=args.jobs):
@@ -345,7 +344,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_fold(args: argparse.Namespace) -> int:
     import time
 
-    from reader.core.ingest import IngestError, ingest_file, iter_files
+    from reader.core.ingest import IngestError, ingest_file, iter_files, unsupported_type
     from reader.core.render import article_text, visible_text
 
     failed = 0
@@ -357,7 +356,7 @@ def cmd_fold(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         try:
             if fmt is None:
-                raise IngestError("no such file" if not path.exists() else f"not a supported file type ({path.suffix})")
+                raise IngestError("no such file" if not path.exists() else unsupported_type(path))
             article = ingest_file(path)
         except IngestError as err:
             failed += 1
@@ -694,7 +693,7 @@ def _saved_line(result, folds, said: str = "") -> str:  # noqa: ANN001 - SaveRes
 def _add_urls(args: argparse.Namespace, archive, urls: list[str], folds) -> int:  # noqa: ANN001 - Archive, ArchiveFolds
     """`reader add URL...`: fetch each page and store it; returns how many failed."""
     from reader.core.fetch import FetchError, FetchOptions, check_url, fetch_article, fetch_with_retries, make_client
-    from reader.core.ingest import site_name, site_of
+    from reader.core.ingest import site_of
 
     opts = FetchOptions.from_env(allow_local=True)  # addresses the user typed
     progress = Progress(len(urls), "Fetching")

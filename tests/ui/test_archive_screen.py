@@ -505,6 +505,34 @@ async def test_filter_word_with_a_hash_matches_tags(archive) -> None:
         assert [t[:10] for t in _titles(app)] == ["Marginalia"]
         await pilot.press("escape", "slash", *"#russia")  # in a title, not a tag
         assert _titles(app) == []
+    archive.set_article_note(article_id, "An #ownword of the note, not a tag")
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("slash", *"#ownword")  # in a note, not a tag
+        assert _titles(app) == []
+        await pilot.press("escape", "slash", *"ownword")
+        assert [t[:6] for t in _titles(app)] == ["Russia"]
+
+
+async def test_the_tags_column_shows_the_articles_own_tags_beside_its_marks(archive) -> None:
+    article_id = add(archive, SAMPLES / "marginalia-a-short-history.md")  # tagged notes/history
+    text = archive.get(article_id).text
+    archive.add_annotation(article_id, 0, text.index(" ", 10), tags=["claim"])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await pilot.pause()
+        row = app.screen.query_one(ArchiveList).render_line(0).text
+        assert "#claim" in row and "#notes/history" in row
+
+
+async def test_adding_a_file_reader_cannot_read_says_why(archive, tmp_path: Path) -> None:
+    odd = tmp_path / "paper.pdf"
+    odd.write_bytes(b"%PDF-1.4")
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _add_by_path(pilot, odd)
+        said = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert any("paper.pdf: not a supported file type (.pdf)" in m for m in said), said
 
 
 async def test_columns_stay_under_their_titles_while_filtering(archive) -> None:

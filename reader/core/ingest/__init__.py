@@ -294,12 +294,17 @@ def _str(value: object) -> str | None:
     return str(value)
 
 
+def unsupported_type(path: Path) -> str:
+    """Why a file of a type reader does not read is not added."""
+    return f"not a supported file type ({path.suffix or 'no extension'}); use .html, .txt or .md"
+
+
 def ingest_file(path: str | os.PathLike[str], *, fmt: str | None = None) -> Article:
     """Read one saved file into an article (not stored)."""
     p = Path(path)
     fmt = fmt or format_of(p)
     if fmt is None:
-        raise IngestError(f"not a supported file type ({p.suffix or 'no extension'}); use .html, .txt or .md")
+        raise IngestError(unsupported_type(p))
     try:
         size = p.stat().st_size
         if size > MAX_BYTES:

@@ -275,7 +275,7 @@ class ArchiveScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="add")
     def _add(self, raw: str) -> None:
-        from reader.core.ingest import ingest_files, iter_files
+        from reader.core.ingest import ingest_files, iter_files, unsupported_type
         from reader.core.store import ArchiveBusy, StoreError
 
         paths = typed_paths(raw)
@@ -291,9 +291,12 @@ class ArchiveScreen(Screen[None]):
                 return
         files = list(iter_files(paths))
         added = dupes = updated = changed = orphaned = 0
-        failed = sum(1 for _f, fmt in files if fmt is None)
+        unread = [f for f, fmt in files if fmt is None]
+        failed = len(unread)
         last = None
         notify = self.app.call_from_thread
+        for f in unread[:3]:  # the first few by name; the count says the rest
+            notify(self.notify, Content(f"{f.name}: {unsupported_type(f)}"), severity="warning")
         if len(files) > 20:
             notify(self.notify, Content(f"Adding {len(files)} files\u2026"))
         try:

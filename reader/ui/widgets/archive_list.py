@@ -4,6 +4,7 @@ summaries, never on article bodies."""
 
 from __future__ import annotations
 
+import re
 import time
 from bisect import bisect_right
 from collections import Counter
@@ -54,15 +55,21 @@ def haystack(row: ArticleInfo) -> str:
     """What the filter searches: title, site, tags and note text. Tags are
     written as the list shows them, "#claim", so a filter word "#claim"
     matches a tag (and "#topic" every "#topic/..." tag) while "claim" still
-    matches them too."""
+    matches them too. A "#" that starts a word in the other text is left
+    out, so that "#claim" matches tags only (and "c#" still a title's "C#")."""
     tags = " ".join("#" + t for t in (*row.tags, *row.annotation_tags))
-    return "\n".join((row.title, row.site or "", tags, row.notes_text, row.note)).casefold()
+    text = _WORD_HASH.sub(" ", "\n".join((row.title, row.site or "", row.notes_text, row.note)))
+    return (tags + "\n" + text).casefold()
+
+
+_WORD_HASH = re.compile(r"(?<!\S)#")
 
 
 def columns(width: int) -> tuple[int, int, int, int, int]:
     """Widths of title, site, saved, notes, tags for a row `width` cells wide."""
     site, saved, notes = 20, 10, 5
-    tags = 22 if width >= 100 else 0
+    # Tags from 100 cells on, wider (to 50) in a wide terminal.
+    tags = min(50, 22 + max(0, width - 130) // 2) if width >= 100 else 0
     if width < 70:
         site = 0
     title = max(10, width - site - saved - notes - tags - 2 * 4)
@@ -85,7 +92,8 @@ def row_cells(row: ArticleInfo, width: int) -> list[str]:
         title = "\u2717 " + row.title + "  (fetch failed)"
     else:
         title = row.title
-    tags = " ".join("#" + t for t in (row.annotation_tags or row.tags))
+    # The marks' tags, then the article's own.
+    tags = " ".join("#" + t for t in dict.fromkeys((*row.annotation_tags, *row.tags)))
     cells = [_cell(title, tw)]
     if sw:
         cells.append(_cell(row.site or "", sw))
