@@ -1187,10 +1187,10 @@ class Archive:
             Document({"id": article.id, "keys": keys}, doc_id=self._doc_id(article.id))
         )
 
-    def _write_index_row(self, article: Article, summary: dict[str, Any]) -> None:
+    def _write_index_row(self, article: Article, summary: dict[str, Any], status: str = "ok") -> None:
         row = article.meta_dict()
         row.update(
-            status="ok",
+            status=status,
             blocks=len(article.blocks),
             folded=article.folded_count,
             words=article.word_count,
@@ -1285,7 +1285,11 @@ class Archive:
             if row is not None and row.get("status") not in (None, "ok") and not article.blocks:
                 self._refresh_summary(article_id)  # an entry still waiting to be fetched
             else:
-                self._write_index_row(article, self._notes_summary(article_id))
+                # An article always has a block; a file without one is an
+                # entry waiting to be fetched (its row lost, and with it the
+                # tries so far): it waits again.
+                status = "ok" if article.blocks or row is not None else "pending"
+                self._write_index_row(article, self._notes_summary(article_id), status)
         else:
             self._refresh_summary(article_id)
 

@@ -150,6 +150,17 @@ def test_a_damaged_index_is_rebuilt_from_the_articles(cli, data_dir: Path, fille
     assert cli("note", ann[:6]).code == 0  # findable by id again
 
 
+def test_a_link_waiting_to_be_fetched_waits_still_after_its_index_is_rebuilt(cli, data_dir: Path) -> None:
+    archive = Archive(data_dir)
+    aid = archive.add_pending("https://example.org/story", title="A story to read later").id
+    archive.close()
+    index_path(data_dir / "archive", shard_of(aid)).write_bytes(b"garbage")
+    assert cli("doctor", "--repair").code == 0
+    archive = Archive(data_dir)
+    assert archive.info(aid).status == "pending" and [p.id for p in archive.pending()] == [aid]
+    archive.close()
+
+
 def test_index_rows_that_disagree_are_rewritten(cli, data_dir: Path, filled) -> None:  # noqa: ANN001
     aid, ann = filled
     shard = index_path(data_dir / "archive", shard_of(aid))
