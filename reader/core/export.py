@@ -808,6 +808,8 @@ def owner_of(path: Path, fmt: str) -> str | None:
             head = f.read(16384).decode("utf-8", "replace")
     except OSError:
         return None
+    if fmt == "md" and (_DOC_HASH_LINE.match(head.lstrip("\ufeff")) or len(_OWNER_MD.findall(head)) > 1):
+        return None  # a document of several articles (`--out FILE.md`), no article's own file
     m = (_OWNER_MD if fmt == "md" else _OWNER_JSON).search(head)
     return m.group(1) if m else None
 

@@ -375,6 +375,23 @@ def test_combined_file_never_overwrites_a_foreign_file(archive, seeded, tmp_path
     assert not ex.write_file(ex.collect(archive), out, "md").changed
 
 
+def test_a_folder_export_leaves_a_combined_document_in_the_folder_alone(archive, tmp_path: Path) -> None:
+    """A document of all the notes (`--out vault/all.md`) kept in the export
+    folder is no article's own file: the folder export writes each article's
+    file beside it, and the document stays as it was."""
+    for aid, title in (("c00000000001", "Alpha"), ("c00000000002", "Beta")):
+        article = make_article(aid, title, [f"Text of {title}."])
+        archive.save(article)
+        annotate(archive, article, aid[-10:], "Text of", ["claim"])
+    for items in (ex.collect(archive), ex.collect(archive, ["c00000000002"])):
+        whole = tmp_path / "all.md"
+        ex.write_file(items, whole, "md")
+        before = whole.read_bytes()
+        written = ex.write_folder(ex.collect(archive), tmp_path, "md")
+        assert sorted(w.path.name for w in written) == ["alpha.md", "beta.md"]
+        assert whole.read_bytes() == before
+
+
 def test_a_combined_document_edited_since_the_export_is_kept_unless_forced(archive, seeded, tmp_path: Path) -> None:
     out = tmp_path / "all.md"
     first = ex.write_file(ex.collect(archive), out, "md")
