@@ -64,7 +64,8 @@ thematic breaks or setext underlines, code fences, math blocks, Obsidian
 comments, block ids or link definitions; raw HTML, comments and autolinks (`<`
 then a letter); links to javascript:, vbscript:, data: or file: addresses. A
 heading the user adds in the file (a "## Summary" under the last annotation)
-is taken into the note it stands in, and written back as the heading it was.
+is taken into the note it stands in, and written back as the heading it was;
+a line the user escaped to be no heading ("\\# 1 is a number") stays as typed.
 
 Output is deterministic: the same archive gives the same bytes (no export
 time in the files; stable order of articles, annotations, tags and names).
@@ -391,18 +392,30 @@ def escape_note_line(line: str) -> str:
     document around it (see the module's docstring). `unescape_note_line` is
     its exact inverse."""
     line = _escape_inline_note(line)
-    if not _structural(line) or (_HEADING.match(line) and not SECTION_HEADING.match(line)):
+    if not _structural(line) or _own_heading(line):
         return line
     body = line.lstrip(" ")
     lead = line[: len(line) - len(body)]
+    if body.startswith("\\") and _own_heading(lead + body[1:]):
+        return line  # "\# 1 is a number": the user's own escape, no heading
     return lead + "\\" + body
 
 
+def _own_heading(line: str) -> bool:
+    """A heading of the user's own: kept as it is (not one the exporter writes)."""
+    return bool(_HEADING.match(line)) and not SECTION_HEADING.match(line)
+
+
 def unescape_note_line(line: str) -> str:
+    """A line of a note as the file has it, back as the user's note: the
+    backslash `escape_note_line` puts before a line is taken off; one it
+    never puts (before a heading of the user's own) is the user's."""
     body = line.lstrip(" ")
     lead = line[: len(line) - len(body)]
-    if body.startswith("\\") and _structural(lead + body[1:]):
-        line = lead + body[1:]
+    if body.startswith("\\"):
+        rest = lead + body[1:]
+        if _structural(rest) and not _own_heading(rest):
+            line = rest
     return _unescape_inline_note(line)
 
 

@@ -452,7 +452,7 @@ def test_note_lines_keep_markdown_but_not_structure() -> None:
         "\\<!-- reader:annotation base=0 -->",
         "\\<div>html\\</div> \\[x](javascript:alert(1)) \\<https://a.b>",
         "  ## indented heading",
-        "\\\\# user-escaped",
+        "\\# user-escaped",  # the user's own escape, written as typed: no heading either way
         "\\## Claims",
     ]
     assert ex.parse_note(lines) == note

@@ -621,3 +621,16 @@ def test_filtered_export_imports_without_touching_the_rest(archive, exported: Pa
     after = snapshot(archive)
     assert after[0]["note"] == before[0]["note"]
     assert [a["id"] for a in after[0]["anns"]] == ["aaaaaaaaa1", "bbbbbbbbb2", "ccccccccc3"]
+
+
+def test_a_backslash_the_user_types_before_a_hash_stays_theirs(archive, exported: Path) -> None:
+    """"\\# 1 is a number" in a note is Markdown for a line that is no
+    heading: imported and exported again, it reads the same in the file."""
+    edit(exported, "Their figure.", "\\# 1 is the loneliest number")
+    assert kinds(import_notes(archive, [exported])) == [("change", "aaaaaaaaa1")]
+    assert archive.annotation("aaaaaaaaa1").note == "\\# 1 is the loneliest number"
+    [w] = ex.export_folder(archive, None, exported.parent)
+    assert not w.kept
+    lines = exported.read_text(encoding="utf-8").splitlines()
+    assert "\\# 1 is the loneliest number" in lines and "# 1 is the loneliest number" not in lines
+    assert kinds(import_notes(archive, [exported])) == []
