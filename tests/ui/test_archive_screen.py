@@ -290,12 +290,15 @@ async def test_hostile_sample_is_literal_everywhere(archive) -> None:
 async def test_pending_entries_show_as_such_and_do_not_open(archive) -> None:
     add(archive, FIXTURES / "seed.txt")
     archive.add_pending("https://example.org/later", title="Read me later", tags=["queue"])
+    archive.add_pending("https://example.org/long", title="A very long title " * 8)
     app = ReaderApp(archive)
     async with app.run_test(size=(120, 30)) as pilot:
         shown = view_text(app.screen.query_one(ArchiveList))
         assert "Read me later  (not fetched yet)" in shown
+        [long] = [line for line in shown.splitlines() if "A very long" in line]
+        assert "\u2026  (not fetched yet)" in long, long
         status = str(app.screen.query_one("#archive-status").render())
-        assert "1 not fetched yet (F to fetch)" in status
+        assert "2 not fetched yet (F to fetch)" in status
         await pilot.press("slash", *"later", "enter", "enter")
         await pilot.pause()
         assert isinstance(app.screen, ArchiveScreen)

@@ -86,10 +86,11 @@ def _cell(text: str, width: int) -> str:
 
 def row_cells(row: ArticleInfo, width: int) -> list[str]:
     tw, sw, dw, nw, gw = columns(width)
-    if row.status == "pending":
-        title = "\u22ef " + row.title + "  (not fetched yet)"
-    elif row.status == "failed":
-        title = "\u2717 " + row.title + "  (fetch failed)"
+    if row.status in ("pending", "failed"):
+        # The state stays in sight, however long the title.
+        mark, state = ("\u22ef ", "  (not fetched yet)") if row.status == "pending" else ("\u2717 ", "  (fetch failed)")
+        room = tw - cell_len(mark) - cell_len(state)
+        title = mark + (_cell(row.title, room).rstrip() if cell_len(row.title) > room > 0 else row.title) + state
     else:
         title = row.title
     # The marks' tags, then the article's own.
