@@ -821,7 +821,7 @@ def owner_of(path: Path, fmt: str) -> str | None:
             head = f.read(16384).decode("utf-8", "replace")
     except OSError:
         return None
-    if fmt == "md" and (_DOC_HASH_LINE.match(head.lstrip("\ufeff")) or len(_OWNER_MD.findall(head)) > 1):
+    if fmt == "md" and (is_document(head) or len(_OWNER_MD.findall(head)) > 1):
         return None  # a document of several articles (`--out FILE.md`), no article's own file
     m = (_OWNER_MD if fmt == "md" else _OWNER_JSON).search(head)
     return m.group(1) if m else None
@@ -1009,6 +1009,12 @@ def stamp(text: str) -> str:
     at, key = place
     blank = text[:at] + key.format("") + text[at:]
     return text[:at] + key.format(_content_hash(blank)) + text[at:]
+
+
+def is_document(text: str) -> bool:
+    """Whether a Markdown export is a document of its own (``--out FILE.md``,
+    stamped on its first line), not an article's file of an export folder."""
+    return bool(_DOC_HASH_LINE.match(as_written(text)))
 
 
 def unstamped(text: str) -> str:

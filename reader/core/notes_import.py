@@ -36,9 +36,11 @@ edit there is reported, as the next export keeps the file for it).
 After applying, the markers of the sections that now match the archive are
 updated in the file (only those comment lines change), so the next import
 compares with the new state; and when the whole file was taken back (nothing
-left unapplied, front matter, title and source line as exported), its
-``export_hash`` too, so the next export rewrites it rather than keeping it as
-edited. Nothing is written with ``dry_run``.
+left unapplied, front matter, title and source line as exported; in a
+document of several articles, each one's title, metadata and source line as
+an export writes them now), its ``export_hash`` too, so the next export
+rewrites it rather than keeping it as edited. Nothing is written with
+``dry_run``.
 """
 
 from __future__ import annotations
@@ -590,8 +592,10 @@ def import_file(archive: Archive, path: Path, report: ImportReport, *, dry_run: 
             report.rewritten.append(path)
         else:
             job.event("notice", "", "the file changed while importing; its markers were not updated")
-    if not dry_run and len(parsed.articles) == 1:
+    if not dry_run and len(parsed.articles) == 1 and not ex.is_document(text):
         _restamp(archive, path, parsed.articles[0], report)
+    elif not dry_run:
+        _restamp_document(archive, path, parsed, report)
 
 
 def _header(text: str) -> str:
@@ -648,6 +652,64 @@ def _restamp(archive: Archive, path: Path, part: ArticlePart, report: ImportRepo
     header = _header(ex.unstamped(text))
     if header != _header(fresh) and (not part.head or _header_edited(text, part)):
         return
+    try:
+        if path.read_bytes() == raw:
+            restamped = ex.stamp(ex.unstamped(text))
+            if "\r\n" in original:
+                restamped = restamped.replace("\n", "\r\n")
+            if original.startswith("\ufeff"):
+                restamped = "\ufeff" + restamped
+            ex.write_atomic(path, restamped.encode("utf-8"))
+    except OSError:
+        return
+    if path not in report.rewritten:
+        report.rewritten.append(path)
+
+
+def _part_headers(text: str) -> list[tuple[str, str]]:
+    """(article id, header) of each article of a document: the lines after
+    its marker up to its first section or note marker (title, metadata,
+    source line), blank lines at the end left out."""
+    parts: list[tuple[str, list[str]]] = []
+    reading = False
+    for line in split_lines(text)[0]:
+        m = ex.ARTICLE_MARKER.match(line)
+        if m:
+            parts.append((m.group("id"), []))
+            reading = True
+        elif reading and (ex.SECTION_HEADING.match(line) or ex.ANY_MARKER.match(line)):
+            reading = False
+        elif reading:
+            parts[-1][1].append(line)
+    return [(aid, "\n".join(lines).rstrip("\n")) for aid, lines in parts]
+
+
+def _restamp_document(archive: Archive, path: Path, parsed: ParsedFile, report: ImportReport) -> None:
+    """`_restamp` for a document of several articles (``--out FILE.md``):
+    after a clean import, and when each article's title, metadata and source
+    line read as a fresh export writes them (they are not imported, and the
+    document keeps no fingerprint of them as exported)."""
+    if any(e.path == path and e.kind in ("problem", "conflict", "pending-delete", "notice") for e in report.events):
+        return
+    try:
+        raw = path.read_bytes()
+        original = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return
+    text = ex.as_written(original)
+    if not ex.is_document(text) or ex.stamp(ex.unstamped(text)) == text:
+        return  # not a stamped document, or already matching its fingerprint
+    from reader.core.store import NotFound
+
+    try:
+        items = ex.collect(archive, [part.article_id for part in parsed.articles])
+    except NotFound:
+        return
+    fresh = [h for item in items for h in _part_headers(ex.render_article_markdown(item, standalone=False))]
+    if _part_headers(ex.unstamped(text)) != fresh:
+        return
+    if ex.unstamped(text).split("<!-- reader:article ", 1)[0].strip():
+        return  # text of the user's own above the first article
     try:
         if path.read_bytes() == raw:
             restamped = ex.stamp(ex.unstamped(text))

@@ -634,3 +634,25 @@ def test_a_backslash_the_user_types_before_a_hash_stays_theirs(archive, exported
     lines = exported.read_text(encoding="utf-8").splitlines()
     assert "\\# 1 is the loneliest number" in lines and "# 1 is the loneliest number" not in lines
     assert kinds(import_notes(archive, [exported])) == []
+
+
+def test_a_document_of_several_articles_taken_back_is_written_again_by_the_next_export(archive, exported: Path,
+                                                                                       tmp_path: Path) -> None:
+    """`--out FILE.md` of two articles: once every edit is in the archive,
+    the next export writes the document again rather than keep it as edited;
+    an edit to an article's title (not imported) keeps it."""
+    other = make_article("abc000000002", ["Another article entirely."], title="Other")
+    archive.save(other)
+    put(archive, other, "ddddddddd4", "Another article", ["claim"], "first")
+    doc = tmp_path / "all.md"
+    ex.write_file(ex.collect(archive), doc)
+    edit(doc, "Their figure.", "Their figure, checked.\n")
+    assert kinds(import_notes(archive, [doc])) == [("change", "aaaaaaaaa1")]
+    archive.update_annotation("ddddddddd4", note="changed in the archive")
+    w = ex.write_file(ex.collect(archive), doc)
+    assert w.changed and not w.kept and "changed in the archive" in doc.read_text(encoding="utf-8")
+    edit(doc, "# Other", "# Other (my title)")
+    edit(doc, "changed in the archive", "and in the file")
+    assert kinds(import_notes(archive, [doc])) == [("change", "ddddddddd4")]
+    w = ex.write_file(ex.collect(archive), doc)
+    assert w.kept and "(my title)" in doc.read_text(encoding="utf-8")
