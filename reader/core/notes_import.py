@@ -618,6 +618,21 @@ def _header_edited(text: str, part: ArticlePart) -> bool:
     return bool(part.head) and ex.header_fingerprint(_header(ex.unstamped(text))) != part.head
 
 
+def _restampable(path: Path, report: ImportReport) -> tuple[bytes, str] | None:
+    """The file as read and its text as an export writes it (the fingerprint
+    is over that; the file keeps its own line ends and byte-order mark), when
+    its import left nothing behind and it does not match its fingerprint
+    already (or has none to match: a file without front matter)."""
+    if any(e.path == path and e.kind in ("problem", "conflict", "pending-delete", "notice") for e in report.events):
+        return None
+    try:
+        raw = path.read_bytes()
+        text = ex.as_written(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None if ex.stamp(ex.unstamped(text)) == text else (raw, text)
+
+
 def _restamp(archive: Archive, path: Path, part: ArticlePart, report: ImportReport) -> None:
     """After a clean import, mark the file as matching the archive again (its
     ``export_hash``), so the next export rewrites it instead of keeping it as
@@ -628,18 +643,10 @@ def _restamp(archive: Archive, path: Path, part: ArticlePart, report: ImportRepo
     were exported (their fingerprint, the marker's ``head``: changed in the
     archive since, not in the file)."""
     article_id = part.article_id
-    if any(e.path == path and e.kind in ("problem", "conflict", "pending-delete", "notice") for e in report.events):
+    read = _restampable(path, report)
+    if read is None:
         return
-    try:
-        raw = path.read_bytes()
-        original = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return
-    # The fingerprint is over the text as an export writes it; the file keeps
-    # its own line ends and byte-order mark.
-    text = ex.as_written(original)
-    if ex.stamp(ex.unstamped(text)) == text:
-        return  # already matches its fingerprint (or has no front matter)
+    raw, text = read
     from reader.core.store import NotFound
 
     try:
@@ -652,6 +659,14 @@ def _restamp(archive: Archive, path: Path, part: ArticlePart, report: ImportRepo
     header = _header(ex.unstamped(text))
     if header != _header(fresh) and (not part.head or _header_edited(text, part)):
         return
+    _write_stamped(path, raw, report)
+
+
+def _write_stamped(path: Path, raw: bytes, report: ImportReport) -> None:
+    """Write the file (as read: `raw`) again with a fingerprint of itself,
+    keeping its line ends and byte-order mark; not if it changed meanwhile."""
+    original = raw.decode("utf-8")
+    text = ex.as_written(original)
     try:
         if path.read_bytes() == raw:
             restamped = ex.stamp(ex.unstamped(text))
@@ -689,16 +704,10 @@ def _restamp_document(archive: Archive, path: Path, parsed: ParsedFile, report: 
     after a clean import, and when each article's title, metadata and source
     line read as a fresh export writes them (they are not imported, and the
     document keeps no fingerprint of them as exported)."""
-    if any(e.path == path and e.kind in ("problem", "conflict", "pending-delete", "notice") for e in report.events):
+    read = _restampable(path, report)
+    if read is None or not ex.is_document(read[1]):
         return
-    try:
-        raw = path.read_bytes()
-        original = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return
-    text = ex.as_written(original)
-    if not ex.is_document(text) or ex.stamp(ex.unstamped(text)) == text:
-        return  # not a stamped document, or already matching its fingerprint
+    raw, text = read
     from reader.core.store import NotFound
 
     try:
@@ -710,18 +719,7 @@ def _restamp_document(archive: Archive, path: Path, parsed: ParsedFile, report: 
         return
     if ex.unstamped(text).split("<!-- reader:article ", 1)[0].strip():
         return  # text of the user's own above the first article
-    try:
-        if path.read_bytes() == raw:
-            restamped = ex.stamp(ex.unstamped(text))
-            if "\r\n" in original:
-                restamped = restamped.replace("\n", "\r\n")
-            if original.startswith("\ufeff"):
-                restamped = "\ufeff" + restamped
-            ex.write_atomic(path, restamped.encode("utf-8"))
-    except OSError:
-        return
-    if path not in report.rewritten:
-        report.rewritten.append(path)
+    _write_stamped(path, raw, report)
 
 
 def markdown_files(root: Path) -> list[Path]:

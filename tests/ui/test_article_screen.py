@@ -1550,13 +1550,17 @@ async def test_find_says_when_it_goes_round_to_the_top(seeded) -> None:
         assert any(str(n.message) == "The only match: Shoigu conveyed" for n in app._notifications)
 
 
+def _mark(archive, article_id: str, quote: str, tag: str):  # noqa: ANN001, ANN202
+    """A mark on the first occurrence of `quote` in the seeded article."""
+    i = archive.get(article_id).text.index(quote)
+    return archive.add_annotation(article_id, i, i + len(quote), tags=[tag])
+
+
 async def test_a_selection_is_what_c_marks_while_the_notes_panel_has_the_focus(seeded) -> None:
     """The panel's highlighted note is what c, e, Q, t, n and x act on only
     while no text is selected: a selection on the screen is marked."""
     archive, article_id = seeded
-    text = archive.get(article_id).text
-    i = text.index("It added that")
-    other = archive.add_annotation(article_id, i, i + len("It added that"), tags=["question"])
+    other = _mark(archive, article_id, "It added that", "question")
     app = ReaderApp(archive)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open(pilot)
@@ -1581,11 +1585,8 @@ async def test_next_mark_moves_on_past_a_mark_inside_the_cursors_sentence(seeded
     """] goes by sentence: a phrase marked inside the cursor's sentence is
     where the cursor already is, and the next mark is the one after it."""
     archive, article_id = seeded
-    text = archive.get(article_id).text
-    i = text.index("Shoigu conveyed")
-    archive.add_annotation(article_id, i, i + len("Shoigu conveyed"), tags=["claim"])
-    j = text.index("It added that")
-    later = archive.add_annotation(article_id, j, j + len("It added that"), tags=["evidence"])
+    _mark(archive, article_id, "Shoigu conveyed", "claim")
+    later = _mark(archive, article_id, "It added that", "evidence")
     app = ReaderApp(archive)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open(pilot)
@@ -1604,9 +1605,7 @@ async def test_c_again_unmarks_the_claim_the_status_line_names(seeded) -> None:
     (the status line says #claim), c takes the claim away rather than add a
     second one over the sentence."""
     archive, article_id = seeded
-    text = archive.get(article_id).text
-    i = text.index("Shoigu conveyed")
-    archive.add_annotation(article_id, i, i + len("Shoigu conveyed"), tags=["claim"])
+    _mark(archive, article_id, "Shoigu conveyed", "claim")
     app = ReaderApp(archive)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open(pilot)
