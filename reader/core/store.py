@@ -1806,6 +1806,17 @@ class Archive:
             self._refresh_summary(ann.article_id)
         return ann
 
+    def restore_annotation(self, ann: Annotation) -> Annotation:
+        """`put_annotation` of an annotation as it was (an undo): placed again
+        by its quote if the article's text changed under it meanwhile (another
+        process imported a new version), or orphaned."""
+        with self.transaction():
+            if not ann.orphaned:
+                text = self._current_text(ann.article_id)
+                if text[ann.start : ann.end] != ann.exact:
+                    self._reanchor([ann], None, text)
+            return self.put_annotation(ann)
+
     def update_annotation(
         self, ann_id: str, *, note: str | None = None, add_tags: list[str] = (),  # type: ignore[assignment]
         remove_tags: list[str] = (),  # type: ignore[assignment]

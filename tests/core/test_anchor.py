@@ -157,6 +157,27 @@ def _article(text: str, path: str = "/saved/article.txt"):  # noqa: ANN202
     return ingest_bytes(text.encode(), "text", source_path=path)
 
 
+def test_a_mark_put_back_by_undo_follows_a_new_version_imported_meanwhile(archive, data_dir) -> None:  # noqa: ANN001
+    """The reading screen deletes a mark and keeps it for undo; another
+    process imports a new version of the article meanwhile; undo puts the
+    mark back on its words, not on the offsets it had."""
+    from reader.core.store import Archive
+
+    old = "Title\n\nFirst paragraph here.\n\nThe dirty bomb claim was false, officials said."
+    aid = archive.save(_article(old)).id
+    text = archive.get(aid).text
+    i = text.index("dirty bomb claim")
+    ann = archive.add_annotation(aid, i, i + len("dirty bomb claim"), note="check this")
+    archive.delete_annotation(ann.id)
+    other = Archive(data_dir)
+    other.save(_article(old.replace("Title\n\n", "Title\n\nA new lead paragraph was added to the story today.\n\n")))
+    other.close()
+    archive.restore_annotation(ann)
+    [back] = archive.annotations(aid)
+    text = archive.get(aid).text
+    assert text[back.start : back.end] == "dirty bomb claim" and not back.orphaned and back.note == "check this"
+
+
 def test_reimport_keeps_id_and_notes_reanchored_and_old_text(archive) -> None:  # noqa: ANN001
     text = _seed_text()
     first = archive.save(_article(text))

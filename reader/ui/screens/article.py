@@ -654,12 +654,12 @@ class ArticleScreen(Screen[None]):
             span = (change.before.start, change.before.end)
             message = "Undone: mark removed"
         elif change.kind == "deleted":
-            self.archive.put_annotation(change.before)
-            span = (change.before.start, change.before.end)
+            restored = self.archive.restore_annotation(change.before)
+            span = self._span_of(restored)
             message = "Undone: mark restored"
         elif change.kind == "edited":
-            self.archive.put_annotation(change.before)
-            span = self._span_of(change.before)
+            restored = self.archive.restore_annotation(change.before)
+            span = self._span_of(restored)
             message = "Undone: orphaned again" if change.before.orphaned else "Undone: previous tags and note back"
         elif change.kind == "article_note":
             self.archive.set_article_note(self.article.id, change.before)
