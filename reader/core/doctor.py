@@ -444,7 +444,12 @@ def repair(data_dir: str | os.PathLike[str], *, lock_timeout: float = 10.0) -> t
         if any(f.kind == "interrupted" for f in report.findings):
             with archive.transaction():
                 pass
-            done.append("completed the interrupted changes")
+            left = sum(1 for f in check(data).findings if f.kind == "interrupted")
+            if left:
+                # A file the change needs reads as damaged (reported below).
+                done.append(f"could not complete {left} interrupted change(s): a file of the article is damaged")
+            else:
+                done.append("completed the interrupted changes")
         derived = any(f.kind == "derived" for f in check(data).findings)
         for f in check(data).findings:
             if f.kind in ("row", "no_row") and f.article_id:

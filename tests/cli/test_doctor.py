@@ -246,6 +246,21 @@ def test_an_interrupted_change_is_reported_and_completed(cli, data_dir: Path, fi
     assert doctor.check(data_dir).ok
 
 
+def test_an_interrupted_change_that_cannot_be_completed_is_not_said_to_be(cli, data_dir: Path, filled) -> None:  # noqa: ANN001
+    aid, _ = filled
+    from reader.core.store import write_lock_state
+
+    shutil.rmtree(backup.backups_dir(data_dir), ignore_errors=True)
+    (data_dir / "archive" / "notes" / aid[:2] / f"{aid}.json").write_bytes(b'{"annotations": {"1": ')
+    fd = os.open(data_dir / "archive" / ".lock", os.O_RDWR)
+    write_lock_state(fd, {"gen": "x", "dirty": {aid: {"op": "notes"}}})
+    os.close(fd)
+    r = cli("doctor", "--repair")
+    assert "completed the interrupted changes" not in r.out
+    assert "could not complete 1 interrupted change" in r.out
+    assert any(f.kind == "interrupted" for f in doctor.check(data_dir).findings)
+
+
 def test_annotations_off_their_quote_are_placed_again(cli, data_dir: Path, filled) -> None:  # noqa: ANN001
     aid, ann = filled
     notes = data_dir / "archive" / "notes" / aid[:2] / f"{aid}.json"
