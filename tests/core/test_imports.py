@@ -777,3 +777,27 @@ def test_each_services_export_is_told_from_the_file(tmp_path: Path) -> None:
                  tmp_path / "people.csv", tmp_path / "notes.json", tmp_path / "photos", other,
                  tmp_path / "missing.csv"):
         assert detect_service(path) is None, path
+
+
+def test_a_highlight_found_only_on_changed_text_keeps_what_it_read(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    """The page was edited after the highlight was made: placed on the words
+    nearest it, the highlight keeps what it read (shown and exported with
+    it), and the report says so, rather than take the page's words as its own."""
+    content = ("<p>The slow web is a movement that values depth over speed.</p>"
+               "<p>Critics say it is merely nostalgia. Yet 32 states have adopted its principles in some form.</p>")
+    entry = {"id": 1, "title": "Slow web", "url": "https://example.com/slow", "content": content,
+             "created_at": "2023-01-01T00:00:00+0000", "tags": [], "is_archived": 0, "is_starred": 0,
+             "annotations": [{"id": 7, "text": "was it 30?", "quote": "Yet 30 states have adopted its principles",
+                              "ranges": [], "created_at": "2023-01-02T00:00:00+0000"},
+                             {"id": 8, "text": "", "quote": "Critics say it is merely nostalgia.", "ranges": [],
+                              "created_at": "2023-01-02T00:00:00+0000"}]}
+    path = tmp_path / "wallabag.json"
+    path.write_text(json.dumps([entry]), encoding="utf-8")
+    report = import_wallabag(archive, path)
+    assert report.placed == 2 and report.placed_differently == 1
+    assert "1 of them on text that reads otherwise" in "\n".join(report.lines())
+    [row] = archive.articles()
+    anns = {a.note: a for a in archive.annotations(row.id)}
+    assert anns["was it 30?"].exact == "Yet 32 states have adopted its principles"
+    assert anns["was it 30?"].was == "Yet 30 states have adopted its principles"
+    assert anns[""].was == ""  # found as it read

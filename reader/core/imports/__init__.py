@@ -76,6 +76,9 @@ class ImportReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
     highlights: int = 0  # new annotations
     placed: int = 0
+    #: Of those placed, on text that reads otherwise than the highlight
+    #: (kept as what it read, `Annotation.was`).
+    placed_differently: int = 0
     orphaned: int = 0
     highlights_known: int = 0  # already imported before
     highlights_deleted: int = 0  # imported before, deleted since: not brought back
@@ -138,7 +141,9 @@ class ImportReport:
                 out.append("    review them: " + ", ".join(f"`reader notes {i[:8]}`" for i in self.to_review[:10])
                            + more)
         if self.highlights or self.highlights_known or self.highlights_deleted:
-            line = f"  highlights: {self.highlights} new ({self.placed} placed, {self.orphaned} orphaned)"
+            differ = (f", {self.placed_differently} of them on text that reads otherwise (`reader notes` shows "
+                      "what they read)") if self.placed_differently else ""
+            line = f"  highlights: {self.highlights} new ({self.placed} placed{differ}, {self.orphaned} orphaned)"
             if self.highlights_known:
                 line += f", {self.highlights_known} already imported"
             if self.highlights_deleted:
@@ -448,10 +453,14 @@ def attach_highlights(
         stamp = h.created or now_iso()
         if span is not None:
             q = anchor.quote_at(text, *span)
+            # Found only by a fuzzy match, its words differ: what the
+            # highlight read is kept (shown and exported with it).
+            was = quote if q.exact.split() != quote.split() else ""
             ann = Annotation(id=ann_id, article_id=article_id, start=span[0], end=span[1], exact=q.exact,
                              prefix=q.prefix, suffix=q.suffix, tags=list(h.tags), note=note, created=stamp,
-                             updated=stamp)
+                             updated=stamp, was=was)
             report.placed += 1
+            report.placed_differently += bool(was)
         else:
             ann = Annotation(id=ann_id, article_id=article_id, start=0, end=0, exact=quote or note[:200],
                              tags=list(h.tags), note=note, created=stamp, updated=stamp, orphaned=True)
