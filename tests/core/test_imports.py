@@ -260,6 +260,17 @@ def test_omnivore_highlight_markdown() -> None:
     assert highlights[3].note == "kept as an orphan"
 
 
+def test_omnivore_note_that_starts_with_a_hashtag_stays_a_note() -> None:
+    """Omnivore writes a highlight's labels ("#claim #Long Read") on the line
+    after its quote, then its note: a note that itself starts with a hashtag
+    is a note, not labels."""
+    md = ("> The slow web values depth over speed. \n\n#1 reason I keep reading this blog\n\n"
+          "> Critics say it is nostalgia. \n\n#claim #Long Read\n\n#todo check the 30 states figure")
+    first, second = parse_highlights(md)[0]
+    assert first.note == "#1 reason I keep reading this blog" and first.tags == []
+    assert second.tags == ["claim", "Long Read"] and second.note == "#todo check the 30 states figure"
+
+
 def test_omnivore_import(archive, omnivore_zip: Path) -> None:  # noqa: ANN001
     report = import_omnivore(archive, omnivore_zip)
     assert report.imported == 2

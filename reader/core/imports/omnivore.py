@@ -43,6 +43,18 @@ from reader.core.imports import (
 from reader.core.sanitize import clean_line, clean_text
 
 _LABELS_LINE = re.compile(r"^#[^\s#]")
+#: The most words a label has ("Long Read"); a longer one is a note that
+#: starts with a hashtag ("#1 reason I keep reading this blog").
+_LABEL_WORDS = 3
+
+
+def _labels_of(line: str) -> list[str] | None:
+    """The labels of a highlight's labels line ("#claim #Long Read"), or None
+    when the line is the start of its note."""
+    if not _LABELS_LINE.match(line):
+        return None
+    labels = [t.strip() for t in re.split(r"\s+#", line.strip()[1:]) if t.strip()]
+    return labels if all(len(t.split()) <= _LABEL_WORDS for t in labels) else None
 
 
 class _Export:
@@ -109,8 +121,9 @@ def parse_highlights(md: str) -> tuple[list[Highlight], str]:
             j = i
             while j < len(lines) and not lines[j].strip():
                 j += 1
-            if j < len(lines) and _LABELS_LINE.match(lines[j]):
-                current["tags"] = [t.strip() for t in re.split(r"\s+#", lines[j].strip()[1:]) if t.strip()]
+            labels = _labels_of(lines[j]) if j < len(lines) else None
+            if labels:
+                current["tags"] = labels
                 i = j + 1
             continue
         if current is None:
