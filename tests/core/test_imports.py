@@ -812,3 +812,24 @@ def test_a_highlight_found_only_on_changed_text_keeps_what_it_read(archive, tmp_
     assert anns["was it 30?"].exact == "Yet 32 states have adopted its principles"
     assert anns["was it 30?"].was == "Yet 30 states have adopted its principles"
     assert anns[""].was == ""  # found as it read
+
+
+def test_a_later_export_with_a_highlights_note_edited_brings_no_second_copy(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    content = "<p>The slow web is a movement that values depth over speed.</p><p>Critics say it is nostalgia.</p>"
+
+    def export(notes: tuple[str, str]) -> Path:
+        entry = {"id": 1, "title": "Slow web", "url": "https://example.com/slow", "content": content,
+                 "created_at": "2023-01-01T00:00:00+0000", "tags": [], "is_archived": 0, "is_starred": 0,
+                 "annotations": [{"id": 7, "text": notes[0], "quote": "values depth over speed", "ranges": []},
+                                 {"id": 8, "text": notes[1], "quote": "Critics say it is nostalgia.", "ranges": []}]}
+        path = tmp_path / f"wallabag-{len(notes[0])}.json"
+        path.write_text(json.dumps([entry]), encoding="utf-8")
+        return path
+
+    assert import_wallabag(archive, export(("first thought", "weak"))).highlights == 2
+    [row] = archive.articles()
+    gone = next(a for a in archive.annotations(row.id) if a.note == "weak")
+    archive.delete_annotation(gone.id)
+    later = import_wallabag(archive, export(("first thought, edited there", "weak, edited there")))
+    assert later.highlights == 0 and later.highlights_known == 1 and later.highlights_deleted == 1
+    assert [a.note for a in archive.annotations(row.id)] == ["first thought"]  # the one here, as it was

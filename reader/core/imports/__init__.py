@@ -413,13 +413,21 @@ def imported_note_key(source: str, note: str) -> str:
     return hashlib.sha256(f"{source}\x00{note}".encode("utf-8")).hexdigest()[:16]
 
 
+def _highlight_id(source: str, article_id: str, quote: str, note: str, nth: int) -> str:
+    from reader.core.store import ANNOTATION_ID_LEN
+
+    key = f"{source}\x00{article_id}\x00{quote}\x00{note}\x00{nth}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:ANNOTATION_ID_LEN]
+
+
 def attach_highlights(
     archive: Any, article_id: str, text: str, highlights: list[Highlight], report: ImportReport, source: str,
     taken: set[str] | None = None,
 ) -> None:
     """Store an export's highlights on an article. Each gets an id made from
-    the service, the article and the highlight itself, so a second import
-    finds it already there (and leaves it, and any edit made since, alone)."""
+    the service, the article and the highlight's quote, so a second import
+    (or a later export, its notes edited there) finds it already there and
+    leaves it, and any edit made since, alone."""
     from reader.core.store import ANNOTATION_ID_LEN, now_iso
 
     existing = {a.id for a in archive.annotations(article_id)}
@@ -438,17 +446,24 @@ def attach_highlights(
             # and brings back none the user deleted).
             archive.add_imported_note(article_id, imported_note_key(source, note), note)
             continue
-        seen[(quote, note)] += 1
-        key = f"{source}\x00{article_id}\x00{quote}\x00{note}\x00{seen[(quote, note)]}"
-        ann_id = hashlib.sha256(key.encode("utf-8")).hexdigest()[:ANNOTATION_ID_LEN]
-        while ann_id in taken and ann_id not in existing:
-            ann_id = hashlib.sha256(ann_id.encode()).hexdigest()[:ANNOTATION_ID_LEN]
-        if ann_id in existing:
+        # A highlight is known by its quote (and which of the same quotes it
+        # is), not by its note: a later export with the note edited there
+        # brings no second copy, nor back one the user deleted. (Ids made
+        # before from quote and note are still recognised.)
+        seen[(quote, "")] += 1
+        ids = [_highlight_id(source, article_id, quote, "", seen[(quote, "")])]
+        if note:
+            seen[(quote, note)] += 1
+            ids.append(_highlight_id(source, article_id, quote, note, seen[(quote, note)]))
+        if any(i in existing for i in ids):
             report.highlights_known += 1
             continue
-        if ann_id in deleted:
+        if any(i in deleted for i in ids):
             report.highlights_deleted += 1  # the user deleted it: it stays deleted
             continue
+        ann_id = ids[0]
+        while ann_id in taken and ann_id not in existing:
+            ann_id = hashlib.sha256(ann_id.encode()).hexdigest()[:ANNOTATION_ID_LEN]
         span = place(text, quote, h.hint) if quote else None
         stamp = h.created or now_iso()
         if span is not None:
