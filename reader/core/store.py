@@ -261,6 +261,10 @@ def read_archive_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     return data
 
 
+#: The table of meta.json that names, by address, the article each entry
+#: joined when its page was one already here (see `Archive.fill_pending`).
+_MERGED_URLS = "merged_urls"
+
 #: How many deleted annotations an article's notes file remembers (so that
 #: importing the same highlights again does not bring them back).
 MAX_DELETED_REMEMBERED = 2000
@@ -1454,13 +1458,21 @@ class Archive:
     # -- pending entries: known by address, not fetched yet ----------------------
 
     def url_index(self) -> dict[str, str]:
-        """`reader.core.fetch.url_key` of each article's address -> its id."""
+        """`reader.core.fetch.url_key` of each article's address -> its id;
+        and of each entry's that joined an article already here when its page
+        came (`fill_pending`), that article's."""
         from reader.core.fetch import url_key
 
         index: dict[str, str] = {}
-        for row in self.articles():
+        rows = self.articles()
+        for row in rows:
             if row.url:
                 index.setdefault(url_key(row.url), row.id)
+        here = {row.id for row in rows}
+        merged = self._meta_db().table(_MERGED_URLS, cache_size=0).get(doc_id=1) or {}
+        for key, article_id in merged.items():
+            if article_id in here:
+                index.setdefault(key, article_id)
         return index
 
     def find_url(self, url: str) -> ArticleInfo | None:
@@ -1468,11 +1480,8 @@ class Archive:
         slash, http/https and tracking parameters), pending or not."""
         from reader.core.fetch import url_key
 
-        key = url_key(url)
-        for row in self.articles():
-            if row.url and url_key(row.url) == key:
-                return row
-        return None
+        article_id = self.url_index().get(url_key(url))
+        return self.info(article_id) if article_id else None
 
     def add_pending(self, url: str, **fields: Any) -> SaveResult:
         """One entry to fetch later; see `add_pending_many`."""
@@ -1578,11 +1587,24 @@ class Archive:
                 if row.id != article_id and row.content_hash and row.content_hash == article.content_hash:
                     target = self.get(row.id)
                     self.add_article_tags(row.id, old.tags)
-                    if old.note and f"\n\n{old.note}\n\n" not in f"\n\n{target.note}\n\n":
-                        # The entry's note joins the article's own (never replaces it, nor is dropped).
-                        self.set_article_note(row.id, f"{target.note}\n\n{old.note}" if target.note else old.note)
-                    if info.read and not row.read:
+                    # The entry's note joins the article's own (never replaces
+                    # it, nor is dropped), once: named as the import named it,
+                    # so that the same export again brings back none the user
+                    # deleted since.
+                    keys = [k for k in self._article_doc(article_id).get("imported_notes") or []
+                            if isinstance(k, str)] or [f"entry:{article_id}"]
+                    for k, key in enumerate(keys):
+                        self.add_imported_note(row.id, key, old.note if k == 0 else "")
+                    if info.read and not row.read and not self.marked_unread(row.id):
                         self.set_read(row.id, when=info.read)
+                    if old.url:
+                        # Its address now names the article it joined.
+                        from reader.core.fetch import url_key
+
+                        table = self._meta_db().table(_MERGED_URLS, cache_size=0)
+                        merged = dict(table.get(doc_id=1) or {})
+                        merged[url_key(old.url)] = row.id
+                        table.upsert(Document(merged, doc_id=1))
                     for ann in anns:
                         self._anchor(ann, target.text)
                         ann.article_id = row.id
@@ -1590,6 +1612,9 @@ class Archive:
                     self.delete(article_id)
                     return SaveResult(row.id, "duplicate", target)
             article.id = article_id
+            if old.title and old.title != old.url and article.title in ("Untitled", article.url, old.url):
+                # A page without a title of its own: the export's title stays.
+                article.title = old.title
             article.url = old.url or article.url
             article.saved = old.saved or article.saved
             article.tags = sorted(set(old.tags) | set(article.tags))
