@@ -427,3 +427,17 @@ def test_an_html_title_is_the_pages_own_headline_not_title_and_site() -> None:
     assert article.title == "Healthy Eating Plate"
     no_h1 = page.replace("<h1>Healthy Eating Plate</h1>", "")
     assert ingest_bytes(no_h1.encode(), "html", name="plate.html").title == "Healthy Eating Plate"
+
+
+@pytest.mark.parametrize(("codec", "declared", "text"), [
+    ("cp1251", "utf-8", "Городские службы Москвы начали подготовку к зимнему сезону."),
+    ("shift_jis", "utf-8", "東京都は月曜日、新しい公立図書館を開館したと発表した。"),
+    ("cp1252", "utf-8", "The owners of the café said they would not comply with the “absurd” rules."),
+    ("utf-8", "windows-1251", "Городские службы Москвы начали подготовку к зимнему сезону."),
+])
+def test_a_charset_the_bytes_contradict_is_not_believed(codec: str, declared: str, text: str) -> None:
+    """A page saved in one encoding under a template's <meta charset> naming
+    another: read as the bytes are, not as the page says."""
+    page = f'<html><head><meta charset="{declared}"><title>T</title></head><body><p>{text}</p></body></html>'
+    article = ingest_bytes(page.encode(codec), "html")
+    assert text in article.text

@@ -120,13 +120,15 @@ def _decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
         m = _META_CHARSET.search(data, 0, 4096)
         if m:
             name = _codec(m.group(1).decode("ascii", "replace"))
-            if name:
-                if name == "utf-8":
-                    return data.decode("utf-8", errors="replace"), name
+            if name and name != "utf-8" and not _valid_utf8_beyond_ascii(data):
                 try:
                     return data.decode(name), name
                 except UnicodeDecodeError:
                     pass  # the declaration lies; detect below
+            # Declared UTF-8 is read as UTF-8 below only if the bytes are
+            # (mostly) that; a page saved in its legacy code page under a
+            # template's <meta charset="utf-8"> is detected instead. And text
+            # that is valid UTF-8 beyond ASCII is that, whatever it declares.
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -135,6 +137,18 @@ def _decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
             return data.decode("utf-8", errors="replace"), "utf-8"
     name = _detect(data)
     return data.decode(name, errors="replace"), name
+
+
+def _valid_utf8_beyond_ascii(data: bytes) -> bool:
+    """Bytes that read as UTF-8 and hold more than ASCII: text in a legacy
+    code page all but never does (its accented letters are lone high bytes)."""
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _mostly_utf8(data: bytes) -> bool:
