@@ -190,6 +190,24 @@ def test_a_footer_shared_by_three_articles_folds_only_by_repetition(archive) -> 
         assert any("repeated on 3 articles" in run.describe() for run in runs)
 
 
+def test_a_second_copy_of_a_story_or_its_update_keeps_the_story_shown(archive) -> None:  # noqa: ANN001
+    """The same story saved twice (under an address written another way), or
+    updated with a new lead: its paragraphs are on another article of the
+    site, yet they are the story, not a template, and stay shown on both."""
+    topic, paras = _STORIES[0]
+    first = archive.save(ingest_bytes(_site_article(0, topic, paras), "html")).id
+    update = ["UPDATE: The authority confirmed the new times on Friday, after a second survey of commuters."]
+    second = archive.save(ingest_bytes(_site_article(7, topic, update + paras), "html")).id
+    for article_id in (first, second):
+        article = archive.get(article_id)
+        labels = labels_in_archive(article, archive)
+        shown = [b.text for b, label in zip(article.blocks, labels) if not label.boilerplate]
+        assert all(p in shown for p in paras), article_id
+    article = archive.get(second)
+    assert update[0] in [b.text for b, lb in zip(article.blocks, labels_in_archive(article, archive))
+                         if not lb.boilerplate]
+
+
 def test_importing_a_second_article_refolds_the_first(archive) -> None:  # noqa: ANN001
     first = archive.save(ingest_bytes(_site_article(0, *_STORIES[0]), "html")).id
     before = labels_in_archive(archive.get(first), archive)

@@ -774,6 +774,9 @@ _MIN_REPEAT_CHARS = 12
 # Inside the story, a repeated block is folded only when it is this short (an
 # inline promotion) or stands in a run of repeated blocks (a template box).
 _SHORT_REPEAT_WORDS = 12
+# A page with less than this share of the words it shows found on no other
+# article of its site is a copy of a story already here.
+_COPY_SHARE = 0.25
 
 
 def effective_labels(
@@ -809,9 +812,16 @@ def effective_labels(
         ]
         story = [i for i, (b, c) in enumerate(zip(blocks, counts)) if c == 0 and not b.boilerplate]
         first, last = (story[0], story[-1]) if story else (len(blocks), -1)
+        # Most of what the page shows is on another article too: a second
+        # copy of the story (saved under another address, or updated with a
+        # new paragraph), not a template. Its prose is read as the page
+        # reads it; only short repeated blocks fold.
+        shown = [len(b.text.split()) for b in blocks if not b.boilerplate]
+        unique = sum(len(blocks[i].text.split()) for i in story)
+        copy = unique < _COPY_SHARE * sum(shown)
         where = site or "this site"
         for i, (b, c) in enumerate(zip(blocks, counts)):
-            if not c:
+            if not c or (copy and not b.boilerplate and len(b.text.split()) > _SHORT_REPEAT_WORDS):
                 continue
             inside = first < i < last
             if inside:
