@@ -1114,3 +1114,23 @@ def test_block_shapes_tell_repeated_cards_from_a_storys_paragraphs() -> None:
     assert cols["shape2_n"][teaser] == pytest.approx(math.log1p(3))
     assert cols["shape2_par"][teaser] == pytest.approx(math.log1p(3))
     assert cols["shape4_n"][at["A story"]] == 0.0
+
+
+def test_a_story_sentence_that_names_furniture_words_stays_shown() -> None:
+    """Short sentences of a story that hold words furniture uses (an agency,
+    "support the", "powered by", "cookies ... use") are the story's; the
+    page's own furniture around them still folds."""
+    article = ingest_bytes((FOLD_FIXTURES / "story_sentences.html").read_bytes(), "html")
+    shown = [b.text for b in article.blocks if not b.boilerplate]
+    for sentence in ("The EPA declined to comment.", "Most residents support the plan.",
+                     "The new pumps will be powered by solar panels.", "Reuters could not verify the figures."):
+        assert sentence in shown
+    folded = {b.text: b.reason for b in article.blocks if b.boilerplate}
+    assert folded["© 2024 Riverside Herald"] == "legal/copyright"
+    recipe = ingest_bytes((FOLD_FIXTURES / "cookies.md").read_bytes(), "markdown")
+    assert not [b.text for b in recipe.blocks if b.boilerplate and b.kind != "heading"]
+    for line, reason in (("Photo: Reuters", "image credit"), ("Support independent journalism.", "donation appeal"),
+                         ("We use cookies to improve your experience. Accept all cookies?", "cookie notice")):
+        page = ingest_bytes(f"# A note\n\nA first paragraph of the note, long enough to read as prose here.\n\n{line}\n"
+                            .encode(), "markdown")
+        assert [(b.text, b.reason) for b in page.blocks if b.boilerplate] == [(line, reason)]

@@ -49,6 +49,7 @@ from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
     RELATED,
     REPEATED,
     SHARE,
+    TEXT_PATTERNS,
     TITLE,
     comment_header,
     html_reason,
@@ -60,7 +61,7 @@ from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
 __all__ = [
     "ADVERT", "BYLINE", "COMMENTS", "COOKIE", "CREDIT", "DONATION", "IMAGE", "LEGAL", "MARKED", "NAVIGATION",
     "NEWSLETTER", "RELATED", "REPEATED", "SHARE", "TITLE", "FoldRun", "Label", "block_key", "effective_labels",
-    "fold_blocks", "fold_runs", "labels_in_archive", "repeated_reason",
+    "fold_blocks", "fold_runs", "labels_in_archive", "repeated_reason", "text_reason",
 ]
 
 
@@ -91,6 +92,33 @@ _PLAYER = re.compile(r"^listen\b\W*(\d{1,2}:\d{2}(:\d{2})?\W*)+$", re.I)
 #: affiliate links, an audio player's controls, a breadcrumb trail.
 _SURE_LONGER = {NEWSLETTER: ((FINE_PRINT, 60),), LEGAL: ((_COPYRIGHT_LINE, 40),),
                 NAVIGATION: ((_PLAYER, 8), (BREADCRUMBS, 30))}
+#: Furniture whose pattern finds its words anywhere in a block (not a whole
+#: line that reads as nothing else, as "Share" or "Read more" does).
+_WORDED = {reason: pattern for reason, pattern, _longest in TEXT_PATTERNS
+           if reason in (COOKIE, NEWSLETTER, DONATION, LEGAL, CREDIT)}
+_SENTENCE_END = re.compile("[.!?][\"'\u201d\u2019)]?\\s*$")
+#: A credit that names what it credits (not only an agency, as a sentence may).
+_CREDITED = re.compile(r"\b(photo|image|picture|illustration|graphic)s?\b|\bcredit|\bcourtesy|\bsource:", re.I)
+
+
+def _in_passing(text: str, s) -> bool:  # noqa: ANN001 - BlockStats
+    """A sentence of prose (four words or more, a capital or a digit first,
+    a full stop, ! or ? last, few links) that names furniture's words only
+    after its start and reads as no copyright line or sign-up small print,
+    or names a news agency but credits no picture: "The EPA declined to
+    comment.", "Reuters could not verify the figures."."""
+    pattern = _WORDED.get(s.pattern)
+    if pattern is None or s.words < 4 or s.link_density >= 0.3 or not _SENTENCE_END.search(text):
+        return False
+    head = text.lstrip("\"'\u201c\u2018(")[:1]
+    m = pattern.search(text)
+    if s.pattern == CREDIT:
+        # An agency named in a sentence ("Reuters could not verify the figures.").
+        return (head.isupper() or head.isdigit()) and not _CREDITED.search(text)
+    return ((head.isupper() or head.isdigit()) and m is not None and m.start() > 0
+            and not _COPYRIGHT_LINE.search(text) and not FINE_PRINT.search(text))
+
+
 #: Appeals that run over several blocks, between two blocks that name them.
 _APPEALS = (DONATION, NEWSLETTER)
 #: The most short lines between two folded blocks that fold with them.
@@ -113,10 +141,9 @@ def fold_blocks(blocks: list[Block], fmt: str, title: str | None = None) -> None
         # A Markdown file is written, not saved from a page: only the
         # unmistakable furniture is folded, and a first heading that repeats
         # the title of its front matter (shown above).
-        for block in blocks:
-            words = len(block.text.split())
-            reason = text_reason(block.text, words) if words <= 12 else ""
-            block.boilerplate = bool(reason) and words <= _SURE.get(reason, 0)
+        for block, s in zip(blocks, page_stats(blocks)):
+            reason = s.pattern if s.words <= 12 else ""
+            block.boilerplate = bool(reason) and s.words <= _SURE.get(reason, 0) and not _in_passing(block.text, s)
             block.reason = reason if block.boilerplate else ""
         head = next((b for b in blocks if not b.boilerplate), None)
         if title and head is not None and head.kind == "heading" and block_key(head.text) == block_key(title):
@@ -160,9 +187,14 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
             fold[i + 1] = False
     for i, s in enumerate(stats):
         limit = _SURE.get(s.pattern)
-        if limit is not None and (s.words <= limit or (s.words <= 30 and listed_reason(blocks[i].text))
-                                  or any(s.words <= most and pattern.search(blocks[i].text)
-                                         for pattern, most in _SURE_LONGER.get(s.pattern, ()))):
+        if limit is None or (not fold[i] and _in_passing(blocks[i].text, s)):
+            # A sentence the model shows that only names the furniture's
+            # words ("The EPA declined to comment.", "Let the cookies cool")
+            # is the story's.
+            continue
+        if (s.words <= limit or (s.words <= 30 and listed_reason(blocks[i].text))
+                or any(s.words <= most and pattern.search(blocks[i].text)
+                       for pattern, most in _SURE_LONGER.get(s.pattern, ()))):
             # Short furniture, a row of it on one line ("Share | Tweet |
             # Email"), or a longer line only furniture reads like.
             fold[i] = True
