@@ -230,9 +230,10 @@ def _add_stdin(args: argparse.Namespace, archive, folds) -> int:  # noqa: ANN001
         _err(f"standard input: {err}")
         return 1
     if args.title:
+        from reader.core.fold import give_title
         from reader.core.sanitize import clean_line
 
-        article.title = clean_line(args.title)[:500] or article.title
+        give_title(article, clean_line(args.title)[:500] or article.title)
     progress = Progress(1, "Adding")
     ok = _store_added(args, archive, article, "standard input", progress, folds)
     progress.close()

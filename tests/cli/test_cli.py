@@ -557,6 +557,13 @@ def test_add_reads_a_pasted_article_from_standard_input(cli, seed_path: Path, mo
     added = cli("add", "-", "--title", "The pier closes\x1b[31m")
     assert added.code == 0 and "The pier closes" in added.out and "\x1b" not in added.out
     assert "The pier will close" in cli("show", added.out.split()[0]).out
+    # A title of one's own over a text with a headline: the headline is not
+    # folded as "title (shown above)", since it is not the title shown.
+    story = b"Headline here\n\n" + b"The ferry will run an hour later from June, the harbour authority said. " * 3
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(story)))
+    mine = cli("add", "-", "--title", "My own title")
+    shown = cli("show", mine.out.split()[0]).out
+    assert "My own title" in shown and "\nHeadline here\n" in shown and "title (shown above)" not in shown
     # Nothing piped in, or --title without -: one clear line.
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"  \n")))
     empty = cli("add", "-")

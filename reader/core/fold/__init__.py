@@ -61,7 +61,7 @@ from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
 __all__ = [
     "ADVERT", "BYLINE", "COMMENTS", "COOKIE", "CREDIT", "DONATION", "IMAGE", "LEGAL", "MARKED", "NAVIGATION",
     "NEWSLETTER", "RELATED", "REPEATED", "SHARE", "TITLE", "FoldRun", "Label", "block_key", "effective_labels",
-    "fold_blocks", "fold_runs", "labels_in_archive", "repeated_reason", "text_reason",
+    "fold_blocks", "fold_runs", "give_title", "labels_in_archive", "repeated_reason", "text_reason",
 ]
 
 
@@ -780,6 +780,19 @@ def _reason(block: Block, pattern: str, fmt: str, previous: str, *, after: bool)
 # ------------------------------------------------------------ overlays
 
 _NORMALISE = re.compile(r"\W+", re.UNICODE)
+
+
+def give_title(article: Article, title: str) -> None:
+    """Give the article a title other than its page's (the user's, an
+    export's): a headline folded as "title (shown above)" is shown again
+    unless the new title reads as it."""
+    article.title = title
+    key = block_key(title)
+    for block in article.blocks:
+        if block.boilerplate and block.reason == TITLE:
+            own = block_key(block.text)
+            if not (own and key and (own in key or key in own)):
+                block.boilerplate, block.reason = False, ""
 
 
 def block_key(text: str) -> str:

@@ -40,6 +40,7 @@ from reader.core.imports import (
     store_entries,
     Entry,
 )
+from reader.core.fold import give_title
 from reader.core.sanitize import clean_line, clean_text
 
 _LABELS_LINE = re.compile(r"^#[^\s#]")
@@ -210,7 +211,7 @@ def _import_item(archive: Any, export: _Export, prefix: str, item: dict[str, Any
     if content and content.strip():
         article = ingest_bytes(content, "html", url=url, saved=saved, name=slug)
         if title:
-            article.title = title
+            give_title(article, title)
         article.url, article.site = url, site_of(url)
         article.author = author or article.author
         article.published = published or article.published

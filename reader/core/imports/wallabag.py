@@ -27,6 +27,7 @@ from reader.core.imports import (
     save_with_content,
     store_entries,
 )
+from reader.core.fold import give_title
 from reader.core.sanitize import clean_line
 
 #: What wallabag stores as content when it could not fetch a page.
@@ -141,7 +142,7 @@ def import_wallabag(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
             if fetched:
                 article = ingest_bytes(content.encode("utf-8"), "html", url=url, saved=saved)
                 if title:
-                    article.title = title
+                    give_title(article, title)
                 article.url, article.site = url, site_of(url)
                 article.author = author or article.author
                 article.published = published or article.published
