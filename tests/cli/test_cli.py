@@ -563,7 +563,7 @@ def test_add_reads_a_pasted_article_from_standard_input(cli, seed_path: Path, mo
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(story)))
     mine = cli("add", "-", "--title", "My own title")
     shown = cli("show", mine.out.split()[0]).out
-    assert "My own title" in shown and "\nHeadline here\n" in shown and "title (shown above)" not in shown
+    assert shown.startswith("My own title\n") and "# Headline here\n" in shown and "title (shown above)" not in shown
     # Nothing piped in, or --title without -: one clear line.
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"  \n")))
     empty = cli("add", "-")
