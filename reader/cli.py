@@ -809,7 +809,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         progress.close()
     for line in report.lines():
         _out(line)
-    return EXIT_FAIL if report.of("failed") or report.offline else EXIT_OK
+    # A page not fetched this time (to try again later) is a failure of this
+    # run too, as `reader add URL` says of the same address.
+    return EXIT_FAIL if report.of("failed") or report.of("pending") or report.offline else EXIT_OK
 
 
 #: Suffixes of documents `--out` cannot mean as a folder to create.

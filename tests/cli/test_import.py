@@ -271,7 +271,7 @@ def test_fetch_slow_page_stays_pending(cli, server: PageServer, tmp_path: Path) 
     path.write_text(f"title,url,time_added,tags,status\nSlow,{server.url('/slow')},1700000000,,unread\n")
     cli("import", "pocket", path)
     res = cli("fetch")
-    assert "fetched: 0" in res.out
+    assert "fetched: 0" in res.out and res.code == 1  # nothing fetched: a script can tell
     assert "still pending: 1 (1 to try again later)" in res.out
     assert "timed out waiting for the page (0.5 s)" in res.out
     row = rows(cli)[server.url("/slow")]
