@@ -519,7 +519,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if args.tag_cmd == "rename":
         from reader.core.tags import normalise_tag
 
-        old, new = normalise_tag(args.old), normalise_tag(args.new)
+        old, new = archive.tag_named(args.old), normalise_tag(args.new)
         in_use = archive.tag_counts()
         if old and not any(t == old or t.startswith(old + "/") for t in in_use):
             raise CommandError(f"no tag #{old} (`reader tag list` lists them)")

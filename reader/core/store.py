@@ -1978,12 +1978,22 @@ class Archive:
         ordered = sorted(counts.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
         return {t: (c[0], c[1]) for t, c in ordered}
 
+    def tag_named(self, text: str) -> str:
+        """The tag `text` names: as tags are written (`normalise_tag`), or,
+        for one kept from an archive or an export before tags were written so
+        (an emoji, "🔥"), as it stands in the archive; "" for none."""
+        tag = normalise_tag(text)
+        if tag:
+            return tag
+        own = text.strip().lstrip("#")
+        return own if own and own in self.tag_counts() else ""
+
     def rename_tag(self, old: str, new: str) -> tuple[int, int]:
         """Rename tag `old` to `new` on every mark and article of the archive,
         and every tag nested under it (`old/sub` becomes `new/sub`). A mark or
         article that has both keeps one: renaming onto a tag in use merges the
         two. Returns (marks changed, articles changed)."""
-        src, dst = normalise_tag(old), normalise_tag(new)
+        src, dst = self.tag_named(old), normalise_tag(new)
         if not src:
             raise StoreError(f"{old!r} is not a usable tag")
         if not dst:

@@ -595,6 +595,20 @@ def test_tag_list_and_rename_across_the_archive(cli, seed_path: Path) -> None:
     assert builtin.code != 0 and "built in" in builtin.err
 
 
+def test_a_tag_an_export_brought_as_it_was_can_be_renamed(cli, tmp_path: Path) -> None:
+    """An emoji label from Pocket is kept as it was (no tag would be left of
+    it written the usual way); `reader tag rename` takes it as listed."""
+    export = tmp_path / "pocket.csv"
+    export.write_text("title,url,time_added,tags,status\nHot take,https://example.com/hot,1700000000,\U0001f525|ok,"
+                      "unread\n", encoding="utf-8")
+    assert cli("import", "pocket", export).code == 0
+    assert "#\U0001f525" in cli("tag", "list").out
+    renamed = cli("tag", "rename", "\U0001f525", "hot")
+    assert renamed.code == 0, renamed.err
+    listed = cli("tag", "list").out
+    assert "#hot" in listed and "\U0001f525" not in listed
+
+
 def test_notes_full_shows_each_quote_whole(cli, seed_path: Path, monkeypatch) -> None:  # noqa: ANN001
     short = _add_seed(cli, seed_path)
     quote = ("Britain's defence ministry said in a statement that Wallace \"refuted\" claims that Western "
