@@ -261,6 +261,8 @@ def read_archive_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     return data
 
 
+#: The table of meta.json that keeps the user's tag renames ([old, new], in order).
+_TAG_RENAMES = "tag_renames"
 #: The table of meta.json that names, by address, the article each entry
 #: joined when its page was one already here (see `Archive.fill_pending`).
 _MERGED_URLS = "merged_urls"
@@ -2017,7 +2019,27 @@ class Archive:
         def hit(tags: list[str]) -> bool:
             return any(t == src or t.startswith(src + "/") for t in tags)
 
-        return self._retag(renamed, hit, now_iso())
+        with self.transaction():
+            # Remembered, so that an export imported again brings the new name.
+            table = self._meta_db().table(_TAG_RENAMES, cache_size=0)
+            renames = [r for r in (table.get(doc_id=1) or {}).get("renames", []) if r != [src, dst]]
+            table.upsert(Document({"renames": (renames + [[src, dst]])[-MAX_DELETED_REMEMBERED:]}, doc_id=1))
+            return self._retag(renamed, hit, now_iso())
+
+    def as_renamed(self, tags: list[str]) -> list[str]:
+        """Tags an import brings, under the names the user has given them
+        since (`rename_tag`), in the order of the renames."""
+        renames = (self._meta_db().table(_TAG_RENAMES, cache_size=0).get(doc_id=1) or {}).get("renames", [])
+        if not renames:
+            return list(tags)
+        out: list[str] = []
+        for t in _clean_tags(tags):
+            for src, dst in renames:
+                if t == src or t.startswith(src + "/"):
+                    t = dst + t[len(src):]
+            if t not in out:
+                out.append(t)
+        return out
 
     def _retag(self, renamed: Callable[[list[str]], list[str]], hit: Callable[[list[str]], bool],
                stamp: str | None) -> tuple[int, int]:

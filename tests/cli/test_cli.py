@@ -595,6 +595,18 @@ def test_tag_list_and_rename_across_the_archive(cli, seed_path: Path) -> None:
     assert builtin.code != 0 and "built in" in builtin.err
 
 
+def test_a_tag_renamed_here_keeps_its_new_name_when_the_export_is_imported_again(cli, tmp_path: Path) -> None:
+    export = tmp_path / "pocket.csv"
+    export.write_text("title,url,time_added,tags,status\nA paper,https://example.com/a,1700000000,"
+                      "Research Papers|Research Papers/Biology,unread\n", encoding="utf-8")
+    assert cli("import", "pocket", export).code == 0
+    assert cli("tag", "rename", "research-papers", "research").code == 0
+    again = cli("import", "pocket", export)
+    assert again.code == 0 and "given new tags" not in again.out
+    tags = [t["tag"] for t in json.loads(cli("tag", "list", "--json").out)]
+    assert "research" in tags and "research/biology" in tags and not any(t.startswith("research-papers") for t in tags)
+
+
 def test_a_tag_an_export_brought_as_it_was_can_be_renamed(cli, tmp_path: Path) -> None:
     """An emoji label from Pocket is kept as it was (no tag would be left of
     it written the usual way); `reader tag rename` takes it as listed."""

@@ -342,7 +342,7 @@ def join_known(archive: Any, article_id: str, tags: list[str], read: bool | str,
     more tags, adds those), and read there (when, if known) is read here,
     unless the user marked it unread here since: that choice stands."""
     with archive.transaction():
-        if archive.add_article_tags(article_id, tags):
+        if archive.add_article_tags(article_id, archive.as_renamed(tags)):
             report.given_tags[status] += 1
         if read and not archive.info(article_id).read and not archive.marked_unread(article_id):
             archive.set_read(article_id, when=read if isinstance(read, str) else None)
@@ -365,7 +365,8 @@ def store_entries(archive: Any, entries: list[Entry], report: ImportReport, sour
             report.fail(f"{e.where + ': ' if e.where else ''}{e.url[:100] or '(no address)'}", str(err))
             continue
         note = clean_text(e.note).strip()
-        batch.append({"url": url, "title": clean_title(e.title, url) or url, "tags": e.tags, "saved": e.saved,
+        batch.append({"url": url, "title": clean_title(e.title, url) or url, "tags": archive.as_renamed(e.tags),
+                      "saved": e.saved,
                       "note": note, "note_key": imported_note_key(source, note) if note else "",
                       "author": e.author, "published": e.published, "site": site_of(url),
                       "source": source, "read": e.read})
@@ -472,13 +473,15 @@ def attach_highlights(
             # highlight read is kept (shown and exported with it).
             was = quote if q.exact.split() != quote.split() else ""
             ann = Annotation(id=ann_id, article_id=article_id, start=span[0], end=span[1], exact=q.exact,
-                             prefix=q.prefix, suffix=q.suffix, tags=list(h.tags), note=note, created=stamp,
+                             prefix=q.prefix, suffix=q.suffix, tags=archive.as_renamed(h.tags), note=note,
+                             created=stamp,
                              updated=stamp, was=was)
             report.placed += 1
             report.placed_differently += bool(was)
         else:
             ann = Annotation(id=ann_id, article_id=article_id, start=0, end=0, exact=quote or note[:200],
-                             tags=list(h.tags), note=note, created=stamp, updated=stamp, orphaned=True)
+                             tags=archive.as_renamed(h.tags), note=note, created=stamp, updated=stamp,
+                             orphaned=True)
             report.orphaned += 1
         archive.put_annotation(ann)
         existing.add(ann_id)
@@ -492,6 +495,7 @@ def save_with_content(archive: Any, article: Any, report: ImportReport, *, raw_h
     the same address, or is added, or is recognised. Returns (id, status).
     `read` (read or archived where it comes from; when, if known) marks the
     article read, new here or already here (see `join_known`)."""
+    article.tags = archive.as_renamed(article.tags)
     if article.url and article.url in report.seen:
         # The export's second entry for an address: its text does not replace
         # the first's (and orphan the highlights that came with it); its tags
