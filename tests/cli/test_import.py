@@ -238,15 +238,20 @@ def test_fetch_refuses_local_addresses_from_an_export_unless_allowed(cli, server
     path.write_text(f"title,url,time_added,tags,status\nOne,{server.url('/article/one')},1700000000,,unread\n")
     assert cli("import", "pocket", path).code == 0
     res = cli("fetch")
-    assert res.code == 1 and "fetched: 0" in res.out and "failed: 1" in res.out
+    assert res.code == 1 and "fetched: 0" in res.out and "still pending: 1" in res.out
     assert "this machine or its local network" in res.out and "--allow-local" in res.out
     assert server.hits == {}  # not a single request
-    res = cli("fetch", "--retry-failed", "--allow-local")
+    res = cli("fetch", "--allow-local")  # as the hint says: it waited for this
     assert res.code == 0 and "fetched: 1" in res.out
     assert rows(cli)[server.url("/article/one")]["title"] == "The story of one"
-    # An address typed by the user is theirs to fetch.
+    # An address typed by the user is theirs to fetch, now and later.
     res = cli("add", server.url("/article/two"))
     assert res.code == 0, res.err
+    down = f"http://127.0.0.1:{closed_port()}/later"
+    assert cli("add", down).code == 1  # kept as pending
+    assert rows(cli)[down]["status"] == "pending"
+    res = cli("fetch")  # tried (the connection refused), not turned away as local
+    assert "this machine or its local network" not in res.out and "refused the connection" in res.out
 
 
 def test_fetch_offline_leaves_everything_pending(cli, server: PageServer, tmp_path: Path,  # noqa: ANN001

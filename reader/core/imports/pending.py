@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reader.core.fetch import FetchError, FetchOptions, fetch_article, fetch_with_retries, make_client
@@ -76,12 +76,16 @@ def fetch_pending(
     todo = list(rows)
     inflight: dict[Future[Any], ArticleInfo] = {}
 
-    def work(row: ArticleInfo) -> Any:
+    # An address the user typed (`reader add URL`) is theirs to ask for, on
+    # this machine too, as `reader add` allowed it.
+    typed = replace(opts, allow_local=True)
+
+    def work(row: ArticleInfo, mine: FetchOptions) -> Any:
         def retrying(err: FetchError, attempt: int, pause: float) -> None:
             if on_retry is not None:
                 on_retry(row, err, attempt, pause)
 
-        return fetch_with_retries(row.url or "", opts, client=client, sleep=sleep or time.sleep,
+        return fetch_with_retries(row.url or "", mine, client=client, sleep=sleep or time.sleep,
                                   fetch=fetch_article, on_retry=retrying)
 
     try:
@@ -89,7 +93,8 @@ def fetch_pending(
             while todo or inflight:
                 while todo and len(inflight) < max(1, opts.jobs) and not report.offline:
                     row = todo.pop(0)
-                    inflight[pool.submit(work, row)] = row
+                    mine = typed if archive.fetch_state(row.id).get("source") == "add" else opts
+                    inflight[pool.submit(work, row, mine)] = row
                 if not inflight:
                     break
                 done, _ = wait(inflight, return_when=FIRST_COMPLETED)
@@ -119,7 +124,9 @@ def _store(archive: Any, row: ArticleInfo, fut: Future[Any]) -> Outcome:
             archive.put_raw(res.id, page.text(), page.meta())
         return Outcome(row, "fetched", article_id=res.id, title=article.title)
     if isinstance(err, FetchError):
-        permanent = not err.retryable
+        # An address on this machine or its network waits for
+        # `reader fetch --allow-local`, which fetches what is pending.
+        permanent = not err.retryable and err.kind != "refused"
         archive.record_fetch_failure(row.id, str(err), permanent=permanent)
         return Outcome(row, "failed" if permanent else "pending", reason=str(err), article_id=row.id)
     # A page that broke the parser, say: report it, and keep the entry for later.
