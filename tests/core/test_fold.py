@@ -1134,3 +1134,10 @@ def test_a_story_sentence_that_names_furniture_words_stays_shown() -> None:
         page = ingest_bytes(f"# A note\n\nA first paragraph of the note, long enough to read as prose here.\n\n{line}\n"
                             .encode(), "markdown")
         assert [(b.text, b.reason) for b in page.blocks if b.boilerplate] == [(line, reason)]
+
+
+def test_a_code_listing_between_paragraphs_of_the_story_stays_shown() -> None:
+    article = ingest_bytes((FOLD_FIXTURES / "code_listing.html").read_bytes(), "html")
+    code = [b for b in article.blocks if b.kind == "code"]
+    assert code and all(not b.boilerplate for b in code)
+    assert any("def parse(value: str)" in b.text for b in code)

@@ -231,6 +231,7 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
         for i, s in enumerate(stats):
             if s.good and not s.pattern:
                 fold[i] = False
+    _show_code_in_the_story(blocks, stats, fold)
     first = next((i for i in range(n) if not fold[i]), n)
     headline = _headline(blocks, feats, stats, fold, first, fmt)
     if headline >= 0:
@@ -260,6 +261,17 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
             inherited[i] = COOKIE
     inherited.update(_fold_second_copies(blocks, stats, fold))
     return fold, headline, inherited
+
+
+def _show_code_in_the_story(blocks: list[Block], stats: list, fold: list[bool]) -> None:  # noqa: ANN001
+    """A code block between two paragraphs of prose the page shows is the
+    story's (a listing it explains), whatever the model made of it."""
+    prose = [i for i, (s, f) in enumerate(zip(stats, fold)) if s.good and not f]
+    if len(prose) < 2:
+        return
+    for i in range(prose[0] + 1, prose[-1]):
+        if fold[i] and blocks[i].kind == "code" and not stats[i].pattern:
+            fold[i] = False
 
 
 #: The most blocks of a text too short to be a whole page copied with its furniture.
