@@ -441,3 +441,16 @@ def test_a_charset_the_bytes_contradict_is_not_believed(codec: str, declared: st
     page = f'<html><head><meta charset="{declared}"><title>T</title></head><body><p>{text}</p></body></html>'
     article = ingest_bytes(page.encode(codec), "html")
     assert text in article.text
+
+
+def test_a_line_break_in_a_table_cell_parts_its_words_and_a_page_laid_out_in_a_table_is_read_as_text() -> None:
+    data = ("<html><body><table><tr><th>Branch</th><th>Address</th></tr>"
+            "<tr><td>Central</td><td>12 High Street<br>Riverside<br/>RV1 2AB</td></tr></table></body></html>")
+    [table] = [b for b in ingest_bytes(data.encode(), "html").blocks if b.kind == "table"]
+    assert "12 High Street Riverside RV1 2AB" in table.text
+    story = " ".join(["We set off from Manchester early on Saturday morning, the car packed with boots and maps."] * 6)
+    page = (f"<html><body><table><tr><td><a href='/'>Home</a><br><a href='/p'>Photos</a></td>"
+            f"<td>My trip<br><br>{story}<br><br>{story}</td></tr></table></body></html>")
+    blocks = ingest_bytes(page.encode(), "html").blocks
+    assert not [b for b in blocks if b.kind == "table"]
+    assert any(story in b.text for b in blocks if not b.boilerplate)

@@ -492,6 +492,10 @@ class _Builder:
         """A data table as one block: cells split by ' | ', rows by newlines."""
         self.flush()
         rows = []
+        for br in el.iter("br"):
+            # A line break inside a cell ("12 High Street<br>Riverside") parts
+            # its words as a space would.
+            br.tail = " " + (br.tail or "")
         for tr in el.iter("tr"):
             cells = [clean_line(_text_of(td)) for td in tr if td.tag in ("td", "th")]
             if any(cells):
@@ -515,11 +519,20 @@ class _Builder:
 _LAYOUT_IN_CELL = frozenset("table div p ul ol h1 h2 h3 h4 h5 h6 blockquote pre article section".split())
 
 
+#: A cell this long (characters) is a page's column, not a datum.
+_LAYOUT_CELL_CHARS = 400
+
+
 def _is_data_table(el: Any) -> bool:
+    """A table of data (read as one block of rows), not a page laid out in
+    a table: no block-level elements in it, and no cell as long as a column
+    of text (an old page's paragraphs, parted by <br><br>)."""
     for sub in el.iter():
         if sub is el or not isinstance(sub.tag, str):
             continue
         if sub.tag in _LAYOUT_IN_CELL:
+            return False
+        if sub.tag in ("td", "th") and len(_text_of(sub)) > _LAYOUT_CELL_CHARS:
             return False
     return True
 
