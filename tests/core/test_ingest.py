@@ -454,3 +454,16 @@ def test_a_line_break_in_a_table_cell_parts_its_words_and_a_page_laid_out_in_a_t
     blocks = ingest_bytes(page.encode(), "html").blocks
     assert not [b for b in blocks if b.kind == "table"]
     assert any(story in b.text for b in blocks if not b.boilerplate)
+
+
+def test_a_page_too_large_only_for_its_inline_scripts_is_read(monkeypatch) -> None:  # noqa: ANN001
+    import reader.core.ingest as ingest
+
+    monkeypatch.setitem(ingest.MAX_TEXT_BYTES, "html", 64 * 1024)
+    script = "<script>var state = " + "[1,2,3]," * 20000 + "0;</script><style>p{}</style>"
+    story = "The council voted on Tuesday to replace the old water mains across the city."
+    page = f"<html><head>{script}</head><body><p>{story}</p><script>unclosed" + "x" * 100
+    article = ingest_bytes(page.encode(), "html")
+    assert story in article.text and "var state" not in article.text
+    with pytest.raises(IngestError, match="too much text"):
+        ingest_bytes(f"<html><body><p>{story * 2000}</p></body></html>".encode(), "html")

@@ -36,6 +36,26 @@ MAX_BYTES = 64 * 1024 * 1024
 #: (1-5 MB a second here, Markdown the slowest) and no file may take more than
 #: a few seconds. Images inline in HTML (data: URIs) do not count.
 MAX_TEXT_BYTES = {"text": 8 << 20, "markdown": 4 << 20, "html": 12 << 20}
+#: Where a page's inline script or style opens (see _without_scripts).
+_SCRIPT_OPEN = re.compile(rb"<(script|style)\b", re.I)
+
+
+def _without_scripts(data: bytes) -> bytes:
+    """A page with its inline scripts and styles left out (one pass: an
+    element left open keeps the rest of the page as it is)."""
+    out, at = [], 0
+    for m in _SCRIPT_OPEN.finditer(data):
+        if m.start() < at:
+            continue
+        close = re.compile(rb"</" + m.group(1) + rb"\s*>", re.I).search(data, m.end())
+        if close is None:
+            break
+        out.append(data[at:m.start()])
+        at = close.end()
+    out.append(data[at:])
+    return b"".join(out)
+
+
 _DATA_URI = re.compile(rb"data:[\w.+/-]{0,100};base64,[A-Za-z0-9+/=\s]{256,}")
 #: Only this many blocks of a page are folded (folding takes ~60 us a block,
 #: so a runaway page of 120,000 paragraphs would take 9 s instead of 4); the
@@ -215,6 +235,8 @@ def _ingest_bytes(
     text_limit = MAX_TEXT_BYTES.get(fmt, 8 << 20)
     if len(data) > text_limit and fmt == "html":
         data = _DATA_URI.sub(b"data:,", data)  # images inline: never shown, only slow to parse
+    if len(data) > text_limit and fmt == "html":
+        data = _without_scripts(data)  # a page's own code and styles: never read
     if len(data) > text_limit:
         raise IngestError(
             f"too much text ({len(data) // (1024 * 1024)} MB; the limit is {text_limit // (1024 * 1024)} MB)"
