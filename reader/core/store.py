@@ -862,6 +862,8 @@ class Archive:
     def _shard_maps(self, shard: int, *, look: bool = True) -> _ShardMaps:
         """The shard's lookups. `look=False` trusts the copy in memory when
         there is one (for a caller that knows no other process wrote since)."""
+        from reader.core.fetch import url_key
+
         db = self._index_db(shard)
         storage: AtomicJSONStorage = db.storage  # type: ignore[assignment]
         data = storage._data if not look and storage.looked else storage.read()
@@ -876,7 +878,9 @@ class Archive:
                 if h:
                     maps.by_hash.setdefault(h, rid)
                 if url:
-                    maps.by_url.setdefault(url, rid)
+                    # By what the address shares with others of the same
+                    # article (`fetch.url_key`: no scheme, www., trailing slash...).
+                    maps.by_url.setdefault(url_key(url), rid)
                     if src:
                         maps.by_source_url[src] = rid if maps.by_source_url.get(src, rid) == rid else None
                 elif src:
@@ -1018,7 +1022,10 @@ class Archive:
             found = next((m.by_hash[article.content_hash] for m in maps if article.content_hash in m.by_hash), None)
             status = "duplicate"
         if found is None and article.url:
-            found = next((m.by_url[article.url] for m in maps if article.url in m.by_url), None)
+            from reader.core.fetch import url_key
+
+            key = url_key(article.url)
+            found = next((m.by_url[key] for m in maps if key in m.by_url), None)
             status = "updated"
         if found is None and article.source_path:
             # An article's own file first, then a file found to hold one.

@@ -302,6 +302,22 @@ def test_a_copy_of_an_article_from_another_file_is_that_article_when_it_changes(
     assert (again.status, again.id) == ("updated", first.id) and len(archive.articles()) == 1
 
 
+def test_an_address_written_another_way_is_the_same_article(archive) -> None:  # noqa: ANN001
+    """https or http, www. or not, a trailing slash, a fragment, tracking
+    parameters: the same page, so a new version of the same article."""
+    first = _article("Title\n\nThe council voted to replace the water mains on Tuesday night.")
+    first.url = "https://news.example.com/2024/03/water-mains"
+    aid = archive.save(first).id
+    for url in ("https://news.example.com/2024/03/water-mains/", "http://www.news.example.com/2024/03/water-mains",
+                "https://news.example.com/2024/03/water-mains?utm_source=rss#comments"):
+        again = _article("Title\n\nThe council voted to replace the water mains on Tuesday night. " + url,
+                         path=f"/saved/{len(url)}.txt")
+        again.url = url
+        res = archive.save(again)
+        assert (res.id, res.status) == (aid, "updated"), url
+    assert len(archive.articles()) == 1
+
+
 def test_a_file_added_with_its_address_and_read_again_without_it_is_that_article(archive) -> None:  # noqa: ANN001
     """`reader add story.txt --url X`, then the changed file added again
     without --url: a new version of the same article, its address kept."""
