@@ -111,12 +111,13 @@ def _in_passing(text: str, s) -> bool:  # noqa: ANN001 - BlockStats
     if pattern is None or s.words < 4 or s.link_density >= 0.3 or not _SENTENCE_END.search(text):
         return False
     head = text.lstrip("\"'\u201c\u2018(")[:1]
-    m = pattern.search(text)
+    if not (head.isupper() or head.isdigit()):
+        return False
     if s.pattern == CREDIT:
         # An agency named in a sentence ("Reuters could not verify the figures.").
-        return (head.isupper() or head.isdigit()) and not _CREDITED.search(text)
-    return ((head.isupper() or head.isdigit()) and m is not None and m.start() > 0
-            and not _COPYRIGHT_LINE.search(text) and not FINE_PRINT.search(text))
+        return not _CREDITED.search(text)
+    m = pattern.search(text)
+    return m is not None and m.start() > 0 and not _COPYRIGHT_LINE.search(text) and not FINE_PRINT.search(text)
 
 
 #: Appeals that run over several blocks, between two blocks that name them.
