@@ -1635,3 +1635,20 @@ async def test_escape_in_the_find_box_closes_it_and_keeps_the_selection(seeded) 
         assert not screen.find_box.display and screen.view.selection == selection
         await pilot.press("escape")
         assert screen.view.selection is None and isinstance(app.screen, ArticleScreen)
+
+
+async def test_the_tag_pickers_keys_stay_in_sight_on_a_small_terminal(seeded) -> None:
+    from reader.ui.screens.tag_picker import TagPicker
+
+    archive, _article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await _open(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, TagPicker)
+        hint = picker.query_one(".dialog-hint")
+        dialog = picker.query_one(".dialog")
+        # Every line of it inside the dialog's border, none cut off.
+        assert hint.region.height >= 1 and dialog.content_region.contains_region(hint.region)
