@@ -1652,3 +1652,47 @@ async def test_the_tag_pickers_keys_stay_in_sight_on_a_small_terminal(seeded) ->
         dialog = picker.query_one(".dialog")
         # Every line of it inside the dialog's border, none cut off.
         assert hint.region.height >= 1 and dialog.content_region.contains_region(hint.region)
+
+
+async def test_a_mark_deleted_by_another_process_is_not_brought_back_from_here(seeded) -> None:
+    from reader.core.store import Archive
+
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        await pilot.press("c")
+        [ann] = archive.annotations(article_id)
+        with Archive(archive.data_dir) as other:
+            other.delete_annotation(ann.id)  # `reader note ID --delete`
+        app._notifications.clear()  # noqa: SLF001
+        await pilot.press("e")
+        await pilot.pause()
+        assert archive.annotations(article_id) == []
+        assert any("deleted elsewhere" in str(n.message) for n in app._notifications)  # noqa: SLF001
+
+
+async def test_a_note_changed_by_another_process_while_written_here_is_one_undo_away(seeded) -> None:
+    from reader.core.store import Archive
+
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        await pilot.press("c")
+        [ann] = archive.annotations(article_id)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"mine")
+        with Archive(archive.data_dir) as other:
+            other.update_annotation(ann.id, note="written by a script")
+        app._notifications.clear()  # noqa: SLF001
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert archive.annotation(ann.id).note == "mine"
+        assert any("changed elsewhere" in str(n.message) for n in app._notifications)  # noqa: SLF001
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert archive.annotation(ann.id).note == "written by a script"

@@ -295,24 +295,35 @@ class ArticleScreen(Screen[None]):
         self.undo.append(Change("added", ann))
         return ann
 
-    def _current(self, ann: Annotation) -> Annotation:
+    def _current(self, ann: Annotation) -> Annotation | None:
         """The mark as the archive has it now: another process (`reader note`,
-        `reader import-notes`) may have changed it since this screen read it."""
+        `reader import-notes`) may have changed it since this screen read it,
+        or deleted it (None)."""
         from reader.core.store import NotFound
 
         try:
             return self.archive.annotation(ann.id)
         except NotFound:
-            return ann
+            return None
 
-    def _edit(self, ann: Annotation, **changes: Any) -> Annotation:
+    def _gone(self, span: tuple[int, int] | None) -> None:
+        """Say that the mark acted on was deleted by another program since
+        this screen read it (and show the marks as they are)."""
+        self._reload_annotations([span] if span else [])
+        self.notify("This mark was deleted elsewhere meanwhile (reader note, import-notes): nothing changed",
+                    severity="warning")
+
+    def _edit(self, ann: Annotation, **changes: Any) -> Annotation | None:
         """Change `ann` as read by this screen: the tags added and removed here,
         and a new note, go onto the mark as it is now, so what another process
-        changed meanwhile stays."""
+        changed meanwhile stays. None, and nothing written, when another
+        process deleted it meanwhile (it is not brought back)."""
         from reader.core.store import now_iso
 
         with self.archive.transaction():
             current = self._current(ann)
+            if current is None:
+                return None
             if "tags" in changes:
                 wanted = list(changes["tags"])
                 removed = {t for t in ann.tags if t not in wanted}
@@ -328,6 +339,12 @@ class ArticleScreen(Screen[None]):
     def _remove(self, ann: Annotation) -> None:
         self.archive.delete_annotation(ann.id)
         self.undo.append(Change("deleted", ann))
+
+    def _changed_meanwhile(self) -> None:
+        """Say that a note saved here had been changed by another program
+        while it was being written: that version is one undo away."""
+        self.notify(f"That note had been changed elsewhere while you wrote; {self._key('article.undo')} brings "
+                    "that version back", severity="warning", timeout=8)
 
     def _no_sentence(self) -> None:
         """Say why a key that acts on a sentence did nothing: the cursor is on
@@ -556,10 +573,14 @@ class ArticleScreen(Screen[None]):
                 self._remove(existing)
                 self._finish_mark(span, f"Removed the {tag} mark")
                 return
-            self._edit(existing, tags=tags)
+            if self._edit(existing, tags=tags) is None:
+                self._gone(span)
+                return
             self._finish_mark(span, f"Removed #{tag}")
         else:
-            self._edit(existing, tags=[*existing.tags, tag])
+            if self._edit(existing, tags=[*existing.tags, tag]) is None:
+                self._gone(span)
+                return
             self._finish_mark(span, f"Marked as {tag}")
 
     def action_tags(self) -> None:
@@ -569,6 +590,9 @@ class ArticleScreen(Screen[None]):
             return
         if existing is not None:
             existing = self._current(existing)
+            if existing is None:
+                self._gone(span)
+                return
         chosen = list(existing.tags) if existing else []
 
         def done(tags: list[str] | None) -> None:
@@ -579,7 +603,9 @@ class ArticleScreen(Screen[None]):
                     self._create(span, tags)  # type: ignore[arg-type]
                     self._finish_mark(span, "Tagged " + " ".join("#" + t for t in tags))
                 return
-            self._edit(existing, tags=tags)
+            if self._edit(existing, tags=tags) is None:
+                self._gone(self._span_of(existing))
+                return
             self._finish_mark(self._span_of(existing), "Tags: " + (" ".join("#" + t for t in tags) or "none"))
 
         self.app.push_screen(TagPicker(self.archive.tags(), chosen, title="Tags for this mark"), done)
@@ -591,6 +617,9 @@ class ArticleScreen(Screen[None]):
             return
         if existing is not None:
             existing = self._current(existing)
+            if existing is None:
+                self._gone(span)
+                return
             quote = existing.exact if existing.orphaned else self.article.text[existing.start : existing.end]
         else:
             quote = self.article.text[span[0] : span[1]]  # type: ignore[index]
@@ -602,8 +631,13 @@ class ArticleScreen(Screen[None]):
                 self._create(span, [], note=text)  # type: ignore[arg-type]
                 self._finish_mark(span, "Note saved")
             elif text != existing.note:
-                self._edit(existing, note=text)
+                now = self._current(existing)
+                if now is None or self._edit(existing, note=text) is None:
+                    self._gone(self._span_of(existing))
+                    return
                 self._finish_mark(self._span_of(existing), "Note saved")
+                if now.note != existing.note:
+                    self._changed_meanwhile()
 
         self.app.push_screen(NoteEditor("Note", existing.note if existing else "", quote=quote), done)
 
@@ -619,11 +653,19 @@ class ArticleScreen(Screen[None]):
         def done(text: str | None) -> None:
             if text is None or text == old:
                 return
+            try:
+                now = self.archive.article_note(self.article.id)
+            except NotFound:
+                now = old
             self.archive.set_article_note(self.article.id, text)
             self.article.note = text
-            self.undo.append(Change("article_note", old, text))
+            # Undo puts back the note as it was just before (another
+            # program's, if one wrote it while this one was being written).
+            self.undo.append(Change("article_note", now, text))
             self._refresh_panel()
             self.notify("Article note saved", timeout=2)
+            if now != old:
+                self._changed_meanwhile()
 
         self.app.push_screen(NoteEditor(f"Note on \u201c{shorten(self.article.title, 60)}\u201d", old), done)
 
