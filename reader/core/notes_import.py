@@ -27,7 +27,9 @@ invisible in Obsidian) and by each annotation's block id `^<id>`:
   text), text outside any section, a second ``## Note`` heading (typed under
   an annotation or in the note: the note is the one over its marker):
   reported, not applied. While a section has no id, or one the file was not
-  exported with (mistyped), no annotation counts as deleted.
+  exported with (mistyped), no annotation counts as deleted; nor does one
+  whose section any other file of the same import holds (moved, or kept in a
+  copy).
 
 Everything else in the file (front matter, title, source line) is
 informational: edits there are not imported (in a file of one article, an
@@ -269,6 +271,8 @@ class ImportReport:
     files: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     rewritten: list[Path] = field(default_factory=list)
+    #: The ids of every annotation section in the files this import reads.
+    sections_read: set[str] = field(default_factory=set)
 
     def of(self, *kinds: str) -> list[Event]:
         return [e for e in self.events if e.kind in kinds]
@@ -515,6 +519,10 @@ class _FileImport:
                        "deleted", part.line)
             return deleted
         for ann_id in missing:
+            if ann_id in self.report.sections_read:
+                self.event("notice", ann_id, "not in this article's section of the file, but in a section read "
+                           "elsewhere in this import: not deleted", part.line)
+                continue
             with self.archive.transaction():
                 ann = _exact_annotation(self.archive, ann_id)
                 if ann is None or ann.article_id != part.article_id:
@@ -739,14 +747,26 @@ def import_notes(
 ) -> ImportReport:
     """Take the edits in exported Markdown files (or folders of them) back."""
     report = ImportReport(dry_run=dry_run)
+    files: list[tuple[Path, bool]] = []  # (file, named)
     for p in paths:
         path = Path(p).expanduser()
         if path.is_dir():
-            for f in markdown_files(path):
-                import_file(archive, f, report, dry_run=dry_run, apply_deletions=apply_deletions, force=force,
-                            named=False)
+            files += [(f, False) for f in markdown_files(path)]
         elif path.is_file():
-            import_file(archive, path, report, dry_run=dry_run, apply_deletions=apply_deletions, force=force)
+            files.append((path, True))
         else:
             report.events.append(Event(path, "problem", "", "no such file or folder"))
+    # Every mark some file read holds a section of: one cut from an article's
+    # file and pasted into another's, or kept in a copy, is not deleted.
+    report.sections_read = {s.ann_id for f, _named in files for part in _parsed_parts(f) for s in part.sections
+                            if s.ann_id}
+    for f, named in files:
+        import_file(archive, f, report, dry_run=dry_run, apply_deletions=apply_deletions, force=force, named=named)
     return report
+
+
+def _parsed_parts(path: Path) -> list[ArticlePart]:
+    try:
+        return parse_export(_read(path)).articles
+    except (OSError, UnicodeDecodeError):
+        return []

@@ -656,3 +656,20 @@ def test_a_document_of_several_articles_taken_back_is_written_again_by_the_next_
     assert kinds(import_notes(archive, [doc])) == [("change", "ddddddddd4")]
     w = ex.write_file(ex.collect(archive), doc)
     assert w.kept and "(my title)" in doc.read_text(encoding="utf-8")
+
+
+def test_a_section_moved_to_another_file_or_kept_in_a_copy_is_not_deleted(archive, exported: Path) -> None:
+    """With --apply-deletions, a mark is deleted only when no file read holds
+    its section: one cut from its article's file into another file, or still
+    in the full file beside a trimmed copy, stays."""
+    text = exported.read_text(encoding="utf-8")
+    start = text.rfind("<!-- reader:annotation", 0, text.index("^aaaaaaaaa1"))
+    end = text.index("<!-- reader:annotation", start + 10)
+    copy = exported.with_name(exported.stem + " 1.md")
+    copy.write_text(text[:start] + text[end:], encoding="utf-8")  # a trimmed copy; the file itself is whole
+    report = import_notes(archive, [exported.parent], apply_deletions=True)
+    assert not report.of("delete") and archive.annotation("aaaaaaaaa1").note == "Their figure."
+    assert ("notice", "aaaaaaaaa1") in kinds(report)
+    copy.unlink()
+    exported.write_text(text[:start] + text[end:], encoding="utf-8")  # moved out: nowhere now
+    assert kinds(import_notes(archive, [exported.parent], apply_deletions=True)) == [("delete", "aaaaaaaaa1")]
