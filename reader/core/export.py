@@ -177,14 +177,15 @@ class ExportError(Exception):
 
 
 def parse_since(value: str) -> datetime:
-    """`--since`: a date (2026-11-01) or a date and time (2026-11-01T09:30, Z or offset)."""
+    """`--since`: a date (2026-11-01) or a date and time (2026-11-01T09:30, Z or
+    offset); without a zone, in the user's own time (as they read a clock)."""
     raw = value.strip()
     try:
         dt = datetime.fromisoformat(raw.replace("z", "Z"))
     except ValueError:
         raise ExportError(f"--since {value!r}: give a date like 2026-11-01 or 2026-11-01T09:30") from None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
+        dt = dt.astimezone()  # local time
     return dt
 
 

@@ -747,3 +747,18 @@ def test_the_json_fingerprint_sees_any_change() -> None:
     assert not ex.edited_since_export(text.encode(), "anything else")
     for changed in (text.replace('"x"', '"y"'), text.replace("1", "2"), text.replace("\n  ", "\n   ")):
         assert ex.edited_since_export(changed.encode(), "anything else")
+
+
+def test_since_without_a_zone_is_the_users_own_time(monkeypatch) -> None:  # noqa: ANN001
+    import time
+    from datetime import UTC, datetime
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert ex.parse_since("2026-11-02T09:00") == datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
+        assert ex.parse_since("2026-11-02") == datetime(2026, 11, 1, 15, 0, tzinfo=UTC)
+        assert ex.parse_since("2026-11-02T09:00Z") == datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
