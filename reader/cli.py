@@ -497,9 +497,16 @@ def cmd_note(args: argparse.Namespace) -> int:
         _out(f"{short_id(article_id)}  {archive.info(article_id).title}  ({state})")
         return EXIT_OK
     if args.delete:
+        if args.set is not None or args.tag or args.untag:
+            raise CommandError("--delete takes no --set, --tag or --untag (the annotation goes, with its note)")
         ann = archive.delete_annotation(args.annotation_id)
         _out(f"deleted {ann.id}")
         return EXIT_OK
+    from reader.core.tags import normalise_tag
+
+    both = sorted({normalise_tag(t) for t in args.tag or ()} & {normalise_tag(t) for t in args.untag or ()} - {""})
+    if both:
+        raise CommandError(f"{' '.join('#' + t for t in both)}: both --tag and --untag; give one")
     if args.set is None and not args.tag and not args.untag:
         ann = archive.annotation(args.annotation_id)
         _out(json.dumps(ann.to_dict(), ensure_ascii=False, indent=2))

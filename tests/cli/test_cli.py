@@ -303,6 +303,11 @@ def test_annotate_notes_note(cli, seed_path: Path) -> None:
     listed = json.loads(cli("list", "--json").out)[0]
     assert listed["annotations"] == 2
 
+    both = cli("note", ann_id, "--tag", "evidence", "--untag", "Evidence")
+    assert both.code == 1 and "both --tag and --untag" in both.err
+    mixed = cli("note", ann_id, "--delete", "--set", "keep me")
+    assert mixed.code == 1 and "--delete takes no --set" in mixed.err
+    assert len(json.loads(cli("notes", short, "--json").out)["annotations"]) == 2  # nothing done
     assert cli("note", ann_id, "--delete").code == 0
     assert len(json.loads(cli("notes", short, "--json").out)["annotations"]) == 1
 
