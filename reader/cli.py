@@ -562,11 +562,14 @@ def cmd_fold_rule(args: argparse.Namespace) -> int:
             site = args.site or article.site or ""
         else:
             site = args.site or ""
-        rule = archive.add_fold_rule(site, args.text, "show" if args.show else "fold")
-        _out(f"{rule.id}  {rule.action} on {rule.site or '(articles with no site)'}: {_one_line(rule.text)}")
-        if article is not None:
-            from reader.core.fold import block_key
+        from reader.core.fold import block_key
 
+        before = {r.key: r for r in archive.fold_rules(site)}.get(block_key(args.text))
+        rule = archive.add_fold_rule(site, args.text, "show" if args.show else "fold")
+        said = ("  (already a rule)" if before and before.id == rule.id
+                else f"  (replaces rule {before.id}, which said {before.action})" if before else "")
+        _out(f"{rule.id}  {rule.action} on {rule.site or '(articles with no site)'}: {_one_line(rule.text)}{said}")
+        if article is not None:
             if block_key(args.text) not in {block_key(b.text) for b in article.blocks}:
                 _err(f"note: no block of {short_id(article.id)} reads so now (a rule matches a whole block's text; "
                      "`reader show --all` shows the blocks)")

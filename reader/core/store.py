@@ -2163,6 +2163,10 @@ class Archive:
             table = self._meta_db().table("fold_rules", cache_size=0)
             for d in table.all():
                 if site_name(str(d.get("site") or "")) == site and d.get("key") == key:
+                    if d.get("action") == action:
+                        # The same rule again: the one there stays, with its id.
+                        return FoldRule(str(d["id"]), site, key, action, str(d.get("text", "")),
+                                        str(d.get("created", "")))
                     table.remove(doc_ids=[d.doc_id])
             rule_id = secrets.token_hex(4)
             created = now_iso()

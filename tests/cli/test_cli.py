@@ -408,6 +408,14 @@ def test_fold_rules_cli(cli, seed_path: Path) -> None:
     assert "marked by you" in cli("show", short).out
     rules = json.loads(cli("fold-rule", "list", "--json").out)
     assert rules[0]["id"] == rule_id and rules[0]["action"] == "fold"
+    # The same rule again keeps its id; the other action replaces it, and says so.
+    again = cli("fold-rule", "add", "--article", short, text)
+    assert again.out.split()[0] == rule_id and "(already a rule)" in again.out
+    shown = cli("fold-rule", "add", "--article", short, "--show", text)
+    assert f"(replaces rule {rule_id}, which said fold)" in shown.out
+    assert cli("fold-rule", "remove", shown.out.split()[0]).code == 0
+    assert cli("fold-rule", "add", "--article", short, text).code == 0
+    rule_id = json.loads(cli("fold-rule", "list", "--json").out)[0]["id"]
     assert cli("fold-rule", "remove", rule_id).code == 0
     assert text in cli("show", short).out
 
