@@ -1743,8 +1743,9 @@ class Archive:
 
         `text` is the text the caller shows (it saves reading the article
         again). If the article changed since (another process imported a new
-        version), the span is placed on the current text by its quote; if it
-        cannot be, StoreError says to reload."""
+        version), the span is placed on the current text by its quote; if the
+        quote is gone from it, the annotation is kept as an orphan (with its
+        quote, tags and note: nothing the user made is refused)."""
         return self.add_annotations(article_id, [(start, end, list(tags), note)], text=text)[0]
 
     def add_annotations(
@@ -1762,22 +1763,22 @@ class Archive:
             for start, end, tags, note in spans:
                 if not (0 <= start < end <= len(text)):
                     raise StoreError(f"span {start}-{end} is outside the article (0-{len(text)})")
+                q = None
                 if text != current:
                     q = _anchor().quote_at(text, start, end)
                     m = _anchor().best_match(current, start, end, q.exact, q.prefix, q.suffix)
-                    if m is None:
-                        raise StoreError(
-                            f"article {article_id[:8]} changed since it was opened; reload it and mark the text again"
-                        )
-                    start, end = m.start, m.end
+                    if m is not None:
+                        start, end, q = m.start, m.end, None
                 taken = {a.id for a in made}
                 ann_id = self._new_annotation_id(article_id)
                 while ann_id in taken:
                     ann_id = self._new_annotation_id(article_id)
-                q = _anchor().quote_at(current, start, end)
+                orphan = q is not None  # its quote is not in the text now
+                if not orphan:
+                    q = _anchor().quote_at(current, start, end)
                 made.append(Annotation(
-                    id=ann_id, article_id=article_id, start=start, end=end,
-                    exact=q.exact, prefix=q.prefix, suffix=q.suffix,
+                    id=ann_id, article_id=article_id, start=0 if orphan else start, end=0 if orphan else end,
+                    exact=q.exact, prefix=q.prefix, suffix=q.suffix, orphaned=orphan,
                     tags=_clean_tags(tags), note=clean_text(note), created=stamp, updated=stamp,
                 ))
             self._intend(article_id, "notes")

@@ -136,7 +136,7 @@ def test_annotating_an_article_another_process_deleted(data_dir, seeded) -> None
 
 def test_annotating_a_text_another_process_replaced(data_dir) -> None:  # noqa: ANN001
     """The caller's text is out of date: the span is placed on the new text by
-    its quote, or refused when the quote is gone."""
+    its quote, or kept as an orphan (quote, tags, note) when the quote is gone."""
     a = Archive(data_dir)
     old = "Intro.\n\nThe minister made a claim about the bomb.\n\nEnd."
     aid = a.save(_article(old)).id
@@ -147,8 +147,9 @@ def test_annotating_a_text_another_process_replaced(data_dir) -> None:  # noqa: 
     ann = b.add_annotation(aid, s, s + len("made a claim"), text=shown)
     assert b.get(aid).text[ann.start : ann.end] == "made a claim"
     a.save(_article("Something else entirely.\n\nNothing in common."))
-    with pytest.raises(StoreError, match="reload"):
-        b.add_annotation(aid, s, s + len("made a claim"), text=shown)
+    kept = b.add_annotation(aid, s, s + len("made a claim"), tags=["claim"], note="mine", text=shown)
+    assert kept.orphaned and kept.exact == "made a claim" and kept.note == "mine" and kept.tags == ["claim"]
+    assert kept.id in [x.id for x in b.annotations(aid) if x.orphaned]
     a.close()
     b.close()
 

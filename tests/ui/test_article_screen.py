@@ -1696,3 +1696,48 @@ async def test_a_note_changed_by_another_process_while_written_here_is_one_undo_
         await pilot.press("ctrl+z")
         await pilot.pause()
         assert archive.annotation(ann.id).note == "written by a script"
+
+
+async def test_marking_an_article_another_program_reimported_meanwhile_keeps_the_mark(seeded) -> None:
+    """The article open here, a new version imported elsewhere without the
+    sentence under the cursor: the mark is kept as an orphan (nothing lost,
+    no crash) and the new version is shown."""
+    from reader.core.ingest import ingest_bytes
+    from reader.core.store import Archive
+
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "It added that")
+        article = archive.get(article_id)
+        with Archive(archive.data_dir) as other:
+            newer = ingest_bytes(article.text.replace("It added that the call was requested by the Russian side.",
+                                                      "The call was short.").encode(), "text")
+            newer.source_path = article.source_path
+            assert other.save(newer).id == article_id
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"who asked?")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        [ann] = archive.annotations(article_id)
+        assert ann.orphaned and ann.note == "who asked?" and ann.exact.startswith("It added that")
+        assert "The call was short." in screen.article.text  # the new version, shown
+        assert isinstance(app.screen, ArticleScreen)
+
+
+async def test_an_article_deleted_elsewhere_while_open_says_so_and_goes_back(seeded) -> None:
+    from reader.core.store import Archive
+    from reader.ui.screens.archive import ArchiveScreen
+
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        with Archive(archive.data_dir) as other:
+            other.delete(article_id)
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, ArchiveScreen)
+        assert any("deleted elsewhere" in str(n.message) for n in app._notifications)  # noqa: SLF001

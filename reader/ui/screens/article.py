@@ -289,11 +289,39 @@ class ArticleScreen(Screen[None]):
     def _refresh_panel(self) -> None:
         self.panel.show(self.annotations, self.article.note)
 
-    def _create(self, span: tuple[int, int], tags: list[str], note: str = "") -> Annotation:
-        ann = self.archive.add_annotation(self.article.id, span[0], span[1], tags=tags, note=note,
-                                          text=self.article.text)
+    def _create(self, span: tuple[int, int], tags: list[str], note: str = "") -> Annotation | None:
+        """A new mark on `span` of the text shown. Another program may have
+        imported a new version of the article meanwhile: the mark goes onto
+        its words there (or is kept as an orphan, R reviews it), and the new
+        version is shown. None when the article was deleted meanwhile."""
+        from reader.core.store import NotFound
+
+        try:
+            ann = self.archive.add_annotation(self.article.id, span[0], span[1], tags=tags, note=note,
+                                              text=self.article.text)
+            changed = self.archive.info(self.article.id).content_hash != self.article.content_hash
+        except NotFound:
+            self._article_gone()
+            return None
         self.undo.append(Change("added", ann))
+        if changed:
+            self._reload_article()
+            where = ("its text is not in it: kept as an orphaned note "
+                     f"({self._key('article.review_orphans')} to review)" if ann.orphaned else "marked on the same words")
+            self.notify(f"A new version of this article was imported meanwhile, shown now; {where}",
+                        severity="warning", timeout=8)
         return ann
+
+    def _reload_article(self) -> None:
+        """Show the article as the archive has it now (a new version)."""
+        self.article = self.archive.get(self.article.id)
+        self._refold()
+        self._reload_annotations()
+
+    def _article_gone(self) -> None:
+        """The article was deleted by another program while open here."""
+        self.notify("This article was deleted elsewhere meanwhile", severity="warning")
+        self.app.pop_screen()
 
     def _current(self, ann: Annotation) -> Annotation | None:
         """The mark as the archive has it now: another process (`reader note`,
@@ -564,8 +592,8 @@ class ArticleScreen(Screen[None]):
                 # phrase within the sentence) loses the tag.
                 existing, span = shown, (shown.start, shown.end)
         if existing is None:
-            self._create(span, [tag])  # type: ignore[arg-type]
-            self._finish_mark(span, f"Marked as {tag}")
+            if self._create(span, [tag]) is not None:  # type: ignore[arg-type]
+                self._finish_mark(span, f"Marked as {tag}")
             return
         if tag in existing.tags:
             tags = [t for t in existing.tags if t != tag]
@@ -599,8 +627,7 @@ class ArticleScreen(Screen[None]):
             if tags is None:
                 return
             if existing is None:
-                if tags:
-                    self._create(span, tags)  # type: ignore[arg-type]
+                if tags and self._create(span, tags) is not None:  # type: ignore[arg-type]
                     self._finish_mark(span, "Tagged " + " ".join("#" + t for t in tags))
                 return
             if self._edit(existing, tags=tags) is None:
@@ -628,8 +655,8 @@ class ArticleScreen(Screen[None]):
             if text is None:
                 return
             if existing is None:
-                self._create(span, [], note=text)  # type: ignore[arg-type]
-                self._finish_mark(span, "Note saved")
+                if self._create(span, [], note=text) is not None:  # type: ignore[arg-type]
+                    self._finish_mark(span, "Note saved")
             elif text != existing.note:
                 now = self._current(existing)
                 if now is None or self._edit(existing, note=text) is None:
@@ -870,11 +897,31 @@ class ArticleScreen(Screen[None]):
         self.app.export_articles([self.article.id])  # type: ignore[attr-defined]
 
     def action_toggle_read(self) -> None:
-        read = not self.archive.info(self.article.id).read
-        self.archive.set_read(self.article.id, read)
+        from reader.core.store import NotFound
+
+        try:
+            read = not self.archive.info(self.article.id).read
+            self.archive.set_read(self.article.id, read)
+        except NotFound:
+            self._article_gone()
+            return
         self.notify("Marked read" if read else "Marked unread", timeout=1.5)
 
     def action_review_orphans(self) -> None:
+        from reader.core.store import NotFound
+
+        # Re-attaching reads offsets in the text shown: it must be the
+        # archive's (another program may have imported a new version).
+        try:
+            stale = self.archive.info(self.article.id).content_hash != self.article.content_hash
+        except NotFound:
+            self._article_gone()
+            return
+        if stale:
+            self._reload_article()
+            self.notify(f"A new version of this article was imported meanwhile, shown now "
+                        f"({self._key('article.review_orphans')} again to review)", severity="warning")
+            return
         orphans = [a for a in self.annotations if a.orphaned]
         if not orphans:
             self.notify("No orphaned notes in this article", timeout=2)
@@ -886,7 +933,10 @@ class ArticleScreen(Screen[None]):
             self.undo.extend(Change(kind, before) for kind, before in changes or [])
             self._reload_annotations()
 
-        self.app.push_screen(OrphanScreen(self.archive, self.article, orphans, self._target_span()), done)
+        sel = self.view.selection
+        # "Attach to my selection" means one made (v), not the sentence under the cursor.
+        mine = trim_span(self.article.text, *sorted(sel)) if sel is not None and sel[0] != sel[1] else None
+        self.app.push_screen(OrphanScreen(self.archive, self.article, orphans, mine), done)
 
     def action_help(self) -> None:
         intro = (
