@@ -892,6 +892,8 @@ class Archive:
                     maps.annotations[str(aid)] = rid
                 for tag in row_list(row.get("annotation_tags")):
                     maps.tags[tag] = None
+                for tag in row_list(row.get("tags")):  # the article's own (an export's labels)
+                    maps.tags[tag] = None
         except (KeyError, TypeError, AttributeError):
             raise _foreign(storage.path) from None
         self._maps[shard] = ((storage, storage.version), maps)
