@@ -433,10 +433,13 @@ def _fuzzy_at(text: str, hay: str, quote: str, d: int, slack: int, prefix: str, 
     q = 1.0 - errors / m
     if e <= s or q < QUOTE_FLOOR:
         return None
+    if BLOCK_SEPARATOR in text[s:e] and BLOCK_SEPARATOR not in quote:
+        return None  # a quote within a paragraph is not found across two
     found = _match(text, s, e, q, prefix, suffix, hint, "fuzzy")
-    # Scored as aligned; placed on whole words when the quote stood on them.
-    whole_start = quote[:1].isalnum() and not prefix[-1:].isalnum()
-    whole_end = quote[-1:].isalnum() and not suffix[:1].isalnum()
+    # Scored as aligned; placed on whole words when the quote stood on them
+    # (it began and ended where a word did, its own punctuation aside).
+    whole_start = not prefix[-1:].isalnum()
+    whole_end = not suffix[:1].isalnum()
     s, e = snap_to_words(text, s, e, whole_start=whole_start, whole_end=whole_end)
     if whole_start or whole_end:
         s, e = _to_context(text, hay, quote, s, e, prefix if whole_start else "", suffix if whole_end else "")
