@@ -654,21 +654,35 @@ def reanchor(old_text: str | None, new_text: str, anchors: Sequence[Anchor]) -> 
 
 _WS = re.compile(r"\s+")
 #: Straight and typographic quote marks, each matching the others (a quote
-#: typed as "won't" finds the article's "won’t").
+#: typed as "won't" finds the article's "won’t", "Moscow" its «Moscow»).
 _SINGLE_MARKS = re.compile("['\u2018\u2019]")
-_DOUBLE_MARKS = re.compile('["\u201c\u201d]')
+_DOUBLE_MARKS = re.compile('["\u201c\u201d\u00ab\u00bb\u201e]')
+#: Typed dashes and dots, as their escaped forms in a pattern, and what each
+#: matches: "-" or "--" any dash (– —), "..." an ellipsis (…), and back.
+_TYPED = [
+    (re.compile(r"(?:\\-){1,2}|[\u2013\u2014]"), "(?:--?|[\u2013\u2014])"),
+    (re.compile(r"(?:\\\.){3}|\u2026"), "(?:\\.\\.\\.|\u2026)"),
+]
+
+
+def _loose(part: str) -> str:
+    """A word of a quote as a pattern that takes the article's typography."""
+    out = _DOUBLE_MARKS.sub(_DOUBLE_MARKS.pattern, _SINGLE_MARKS.sub(_SINGLE_MARKS.pattern, re.escape(part)))
+    for typed, matches in _TYPED:
+        out = typed.sub(lambda _m, m=matches: m, out)
+    return out
 
 
 def find_quote(text: str, quote: str, hidden: Sequence[tuple[int, int]] = ()) -> tuple[int, int] | None:
     """First occurrence of `quote` in `text`, runs of whitespace matching any
-    whitespace (a quote pasted from a wrapped terminal still matches) and a
-    straight quote mark a typographic one, and back; the first outside the
+    whitespace (a quote pasted from a wrapped terminal still matches), a
+    straight quote mark a typographic one, "-" or "--" a dash and "..." an
+    ellipsis, and back; the first outside the
     `hidden` spans (folded blocks) when there is one."""
     quote = quote.strip()
     if not quote:
         return None
-    parts = [_DOUBLE_MARKS.sub(_DOUBLE_MARKS.pattern, _SINGLE_MARKS.sub(_SINGLE_MARKS.pattern, re.escape(p)))
-             for p in _WS.split(quote) if p]
+    parts = [_loose(p) for p in _WS.split(quote) if p]
     pattern = r"\s+".join(parts)
     for flags in (0, re.IGNORECASE):
         spans = [(m.start(), m.end()) for m in re.finditer(pattern, text, flags)]

@@ -531,3 +531,12 @@ def test_find_quote_takes_straight_quote_marks_for_typographic_ones() -> None:
     start = text.index("it's")
     assert anchor.find_quote(text, "it\u2019s \u201clate\u201d") == (start, start + 11)
     assert anchor.find_quote(text, "won\"t") is None
+
+
+def test_find_quote_takes_typed_dashes_dots_and_guillemets_for_the_articles() -> None:
+    text = "He said \u2014 twice \u2014 that \u00abMoscow\u00bb was\u2026 ready. A well-known fact."
+    for typed, found in (("said -- twice --", "said \u2014 twice \u2014"), ("said - twice", "said \u2014 twice"),
+                         ('"Moscow" was...', "\u00abMoscow\u00bb was\u2026"), ("well-known", "well-known")):
+        span = anchor.find_quote(text, typed)
+        assert span is not None and text[span[0] : span[1]] == found, typed
+    assert anchor.find_quote(text, "said ... twice") is None
