@@ -1671,6 +1671,16 @@ async def test_a_mark_deleted_by_another_process_is_not_brought_back_from_here(s
         await pilot.pause()
         assert archive.annotations(article_id) == []
         assert any("deleted elsewhere" in str(n.message) for n in app._notifications)  # noqa: SLF001
+        # Deleting it here too (the screen still showing it) says the same, no crash.
+        await pilot.press("c")
+        [again] = archive.annotations(article_id)
+        with Archive(archive.data_dir) as other:
+            other.delete_annotation(again.id)
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticleScreen) and archive.annotations(article_id) == []
 
 
 async def test_a_note_changed_by_another_process_while_written_here_is_one_undo_away(seeded) -> None:

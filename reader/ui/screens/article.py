@@ -364,9 +364,17 @@ class ArticleScreen(Screen[None]):
         self.undo.append(Change("edited", before, after))
         return after
 
-    def _remove(self, ann: Annotation) -> None:
-        self.archive.delete_annotation(ann.id)
+    def _remove(self, ann: Annotation) -> bool:
+        """Delete the mark; False (and said so) when another program deleted it first."""
+        from reader.core.store import NotFound
+
+        try:
+            self.archive.delete_annotation(ann.id)
+        except NotFound:
+            self._gone(self._span_of(ann))
+            return False
         self.undo.append(Change("deleted", ann))
+        return True
 
     def _changed_meanwhile(self) -> None:
         """Say that a note saved here had been changed by another program
@@ -598,8 +606,8 @@ class ArticleScreen(Screen[None]):
         if tag in existing.tags:
             tags = [t for t in existing.tags if t != tag]
             if not tags and not existing.note:
-                self._remove(existing)
-                self._finish_mark(span, f"Removed the {tag} mark")
+                if self._remove(existing):
+                    self._finish_mark(span, f"Removed the {tag} mark")
                 return
             if self._edit(existing, tags=tags) is None:
                 self._gone(span)
@@ -706,8 +714,7 @@ class ArticleScreen(Screen[None]):
                                     *(("\nNote: ", shorten(ann.note, 120)) if ann.note else ()))
 
         def answer(yes: bool | None) -> None:
-            if yes:
-                self._remove(ann)
+            if yes and self._remove(ann):
                 self._finish_mark(self._span_of(ann), f"Deleted ({self._key('article.undo')} to undo)")
 
         self.app.push_screen(ConfirmScreen(question, yes="Delete", no="Keep"), answer)
