@@ -1654,16 +1654,22 @@ async def test_the_tag_pickers_keys_stay_in_sight_on_a_small_terminal(seeded) ->
         assert hint.region.height >= 1 and dialog.content_region.contains_region(hint.region)
 
 
+async def _claim(pilot, archive, article_id: str):  # noqa: ANN001, ANN202
+    """Open the seeded article and mark "dirty bomb"'s sentence a claim; the mark."""
+    await _open(pilot)
+    await _find(pilot, "dirty bomb")
+    await pilot.press("c")
+    [ann] = archive.annotations(article_id)
+    return ann
+
+
 async def test_a_mark_deleted_by_another_process_is_not_brought_back_from_here(seeded) -> None:
     from reader.core.store import Archive
 
     archive, article_id = seeded
     app = ReaderApp(archive)
     async with app.run_test(size=(100, 40)) as pilot:
-        await _open(pilot)
-        await _find(pilot, "dirty bomb")
-        await pilot.press("c")
-        [ann] = archive.annotations(article_id)
+        ann = await _claim(pilot, archive, article_id)
         with Archive(archive.data_dir) as other:
             other.delete_annotation(ann.id)  # `reader note ID --delete`
         app._notifications.clear()  # noqa: SLF001
@@ -1689,10 +1695,7 @@ async def test_a_note_changed_by_another_process_while_written_here_is_one_undo_
     archive, article_id = seeded
     app = ReaderApp(archive)
     async with app.run_test(size=(100, 40)) as pilot:
-        await _open(pilot)
-        await _find(pilot, "dirty bomb")
-        await pilot.press("c")
-        [ann] = archive.annotations(article_id)
+        ann = await _claim(pilot, archive, article_id)
         await pilot.press("n")
         await pilot.pause()
         await pilot.press(*"mine")
