@@ -1754,3 +1754,18 @@ async def test_an_article_deleted_elsewhere_while_open_says_so_and_goes_back(see
         await pilot.pause()
         assert isinstance(app.screen, ArchiveScreen)
         assert any("deleted elsewhere" in str(n.message) for n in app._notifications)  # noqa: SLF001
+
+
+async def test_the_status_line_shows_every_tag_of_the_mark_under_the_cursor(seeded) -> None:
+    archive, article_id = seeded
+    long_tag = "topic/" + "verylongtagname" * 8
+    text = archive.get(article_id).text
+    i = text.index("It added that")
+    archive.add_annotation(article_id, i, i + len("It added that"), tags=["topic/sub", long_tag, "claim"])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "It added that")
+        status = screen.query_one("#article-status")
+        line = status.render_line(0).text
+        assert "#topic/sub" in line and "#claim" in line and "\u2026" in line

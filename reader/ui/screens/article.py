@@ -173,7 +173,8 @@ class ArticleScreen(Screen[None]):
             here = self._annotations_here()
             if here:
                 a = here[0]
-                label = " ".join("#" + t for t in a.tags) or "highlight"
+                # Every tag in sight on one line: a long one shortened.
+                label = " ".join("#" + shorten(t, 24) for t in a.tags) or "highlight"
                 parts.append(label + (f": {shorten(a.note, 60)}" if a.note else ""))
         status.update(Content(" \u00b7 ".join(parts)))
 
