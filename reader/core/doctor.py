@@ -441,17 +441,21 @@ def repair(data_dir: str | os.PathLike[str], *, lock_timeout: float = 10.0) -> t
         done.append(f"cannot open the archive to repair the rest: {err}")
         return done, check(data)
     try:
-        if any(f.kind == "interrupted" for f in report.findings):
+        interrupted = any(f.kind == "interrupted" for f in report.findings)
+        if interrupted:
             with archive.transaction():
                 pass
-            left = sum(1 for f in check(data).findings if f.kind == "interrupted")
+        # The archive as it is now (the interrupted changes completed).
+        findings = check(data).findings
+        if interrupted:
+            left = sum(1 for f in findings if f.kind == "interrupted")
             if left:
                 # A file the change needs reads as damaged (reported below).
                 done.append(f"could not complete {left} interrupted change(s): a file of the article is damaged")
             else:
                 done.append("completed the interrupted changes")
-        derived = any(f.kind == "derived" for f in check(data).findings)
-        for f in check(data).findings:
+        derived = any(f.kind == "derived" for f in findings)
+        for f in findings:
             if f.kind in ("row", "no_row") and f.article_id:
                 if archive.rebuild_index_row(f.article_id):
                     done.append(f"wrote the index row of {f.article_id} again")

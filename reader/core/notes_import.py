@@ -545,10 +545,6 @@ class _FileImport:
         return deleted
 
 
-def _read(path: Path) -> str:
-    return path.read_bytes().decode("utf-8-sig")
-
-
 def _rewrite_markers(path: Path, original: bytes, updates: dict[int, str]) -> bool:
     """Replace marker lines by number, keeping every other byte; False when the
     file changed on disk meanwhile (then it is left alone)."""
@@ -566,18 +562,28 @@ def _rewrite_markers(path: Path, original: bytes, updates: dict[int, str]) -> bo
     return True
 
 
-def import_file(archive: Archive, path: Path, report: ImportReport, *, dry_run: bool = False,
-                apply_deletions: bool = False, force: bool = False, named: bool = True) -> None:
+def _read_export(path: Path, report: ImportReport) -> tuple[bytes, str, ParsedFile] | None:
+    """The file's bytes, its text and what it holds; None (and said so) when it cannot be read."""
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         report.events.append(Event(path, "problem", "", "not UTF-8 text; not imported"))
-        return
+        return None
     except OSError as err:
         report.events.append(Event(path, "problem", "", f"cannot read ({err.strerror}); not imported"))
+        return None
+    return raw, text, parse_export(text)
+
+
+def import_file(archive: Archive, path: Path, report: ImportReport, *, dry_run: bool = False,
+                apply_deletions: bool = False, force: bool = False, named: bool = True,
+                read: tuple[bytes, str, ParsedFile] | None = None) -> None:
+    """Take one file's edits back (`read`: the file as `_read_export` read it, if it was)."""
+    read = read or _read_export(path, report)
+    if read is None:
         return
-    parsed = parse_export(text)
+    raw, text, parsed = read
     if not parsed.articles:
         if named and "urn:reader:" in text:
             report.events.append(Event(path, "problem", "", "a JSON export: import-notes reads the Markdown "
@@ -756,17 +762,13 @@ def import_notes(
             files.append((path, True))
         else:
             report.events.append(Event(path, "problem", "", "no such file or folder"))
+    read = [(f, named, _read_export(f, report)) for f, named in files]
     # Every mark some file read holds a section of: one cut from an article's
     # file and pasted into another's, or kept in a copy, is not deleted.
-    report.sections_read = {s.ann_id for f, _named in files for part in _parsed_parts(f) for s in part.sections
-                            if s.ann_id}
-    for f, named in files:
-        import_file(archive, f, report, dry_run=dry_run, apply_deletions=apply_deletions, force=force, named=named)
+    report.sections_read = {s.ann_id for _f, _named, r in read if r is not None for part in r[2].articles
+                            for s in part.sections if s.ann_id}
+    for f, named, r in read:
+        if r is not None:
+            import_file(archive, f, report, dry_run=dry_run, apply_deletions=apply_deletions, force=force,
+                        named=named, read=r)
     return report
-
-
-def _parsed_parts(path: Path) -> list[ArticlePart]:
-    try:
-        return parse_export(_read(path)).articles
-    except (OSError, UnicodeDecodeError):
-        return []

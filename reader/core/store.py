@@ -1026,8 +1026,7 @@ class Archive:
         if found is None and article.url:
             from reader.core.fetch import url_key
 
-            key = url_key(article.url)
-            found = next((m.by_url[key] for m in maps if key in m.by_url), None)
+            found = self._by_url(url_key(article.url), maps)
             status = "updated"
         if found is None and article.source_path:
             # An article's own file first, then a file found to hold one.
@@ -1480,19 +1479,31 @@ class Archive:
             if row.url:
                 index.setdefault(url_key(row.url), row.id)
         here = {row.id for row in rows}
-        merged = self._meta_db().table(_MERGED_URLS, cache_size=0).get(doc_id=1) or {}
-        for key, article_id in merged.items():
+        for key, article_id in self._merged_urls().items():
             if article_id in here:
                 index.setdefault(key, article_id)
         return index
+
+    def _merged_urls(self) -> dict[str, str]:
+        """`url_key` of each entry that joined an article already here -> that article's id."""
+        return dict(self._meta_db().table(_MERGED_URLS, cache_size=0).get(doc_id=1) or {})
+
+    def _by_url(self, key: str, maps: list[_ShardMaps] | None = None) -> str | None:
+        """The article saved under an address of `url_key` `key` (the shard maps')."""
+        maps = maps if maps is not None else [self._shard_maps(s) for s in range(INDEX_SHARDS)]
+        return next((m.by_url[key] for m in maps if key in m.by_url), None)
 
     def find_url(self, url: str) -> ArticleInfo | None:
         """The article saved under this address (give or take www., a trailing
         slash, http/https and tracking parameters), pending or not."""
         from reader.core.fetch import url_key
 
-        article_id = self.url_index().get(url_key(url))
-        return self.info(article_id) if article_id else None
+        key = url_key(url)
+        article_id = self._by_url(key) or self._merged_urls().get(key)
+        try:
+            return self.info(article_id) if article_id else None
+        except NotFound:
+            return None  # an entry joined an article deleted since
 
     def add_pending(self, url: str, **fields: Any) -> SaveResult:
         """One entry to fetch later; see `add_pending_many`."""
@@ -1612,10 +1623,9 @@ class Archive:
                         # Its address now names the article it joined.
                         from reader.core.fetch import url_key
 
-                        table = self._meta_db().table(_MERGED_URLS, cache_size=0)
-                        merged = dict(table.get(doc_id=1) or {})
+                        merged = self._merged_urls()
                         merged[url_key(old.url)] = row.id
-                        table.upsert(Document(merged, doc_id=1))
+                        self._meta_db().table(_MERGED_URLS, cache_size=0).upsert(Document(merged, doc_id=1))
                     for ann in anns:
                         self._anchor(ann, target.text)
                         ann.article_id = row.id
@@ -2016,15 +2026,7 @@ class Archive:
             return 0, 0
 
         def renamed(tags: list[str]) -> list[str]:
-            out: list[str] = []
-            for t in tags:
-                if t == src:
-                    t = dst
-                elif t.startswith(src + "/"):
-                    t = dst + t[len(src):]
-                if t not in out:
-                    out.append(t)
-            return out
+            return _as_renamed(tags, [(src, dst)])
 
         def hit(tags: list[str]) -> bool:
             return any(t == src or t.startswith(src + "/") for t in tags)
@@ -2040,16 +2042,7 @@ class Archive:
         """Tags an import brings, under the names the user has given them
         since (`rename_tag`), in the order of the renames."""
         renames = (self._meta_db().table(_TAG_RENAMES, cache_size=0).get(doc_id=1) or {}).get("renames", [])
-        if not renames:
-            return list(tags)
-        out: list[str] = []
-        for t in _clean_tags(tags):
-            for src, dst in renames:
-                if t == src or t.startswith(src + "/"):
-                    t = dst + t[len(src):]
-            if t not in out:
-                out.append(t)
-        return out
+        return _as_renamed(_clean_tags(tags), renames) if renames else list(tags)
 
     def _retag(self, renamed: Callable[[list[str]], list[str]], hit: Callable[[list[str]], bool],
                stamp: str | None) -> tuple[int, int]:
@@ -2206,6 +2199,19 @@ def _is_article_id(value: Any) -> bool:
     return (
         isinstance(value, str) and len(value) == ARTICLE_ID_LEN and all(c in "0123456789abcdef" for c in value)
     )
+
+
+def _as_renamed(tags: list[str], renames: list) -> list[str]:  # noqa: ANN001 - [old, new] pairs
+    """`tags` with each rename (old, new) applied in turn, to the tag and to
+    the tags nested under it (`old/sub` becomes `new/sub`); each once."""
+    out: list[str] = []
+    for t in tags:
+        for src, dst in renames:
+            if t == src or t.startswith(src + "/"):
+                t = dst + t[len(src):]
+        if t not in out:
+            out.append(t)
+    return out
 
 
 def _clean_tags(tags: Any) -> list[str]:

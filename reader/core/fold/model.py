@@ -58,13 +58,17 @@ def context_columns(z: list[float], feats: list[dict[str, float]], words: list[i
     return cols
 
 
+def _chances(x: list[float]) -> list[float]:
+    """The sigmoid of each log-odds, in the form that cannot overflow on either side."""
+    exp = math.exp
+    return [1.0 / (1.0 + exp(-a)) if a >= 0 else exp(a) / (1.0 + exp(a)) for a in x]
+
+
 def _page_columns(z: list[float], words: list[int], paths: list[tuple[int, ...]] | None) -> dict[str, list[float]]:
     """`context_columns` but the stage-1 features it passes on (`Model.keep`
     reads those from the blocks' vectors)."""
     n = len(z)
-    exp = math.exp
-    # The sigmoid, in the form that cannot overflow on either side.
-    p = [1.0 / (1.0 + exp(-a)) if a >= 0 else exp(a) / (1.0 + exp(a)) for a in z]
+    p = _chances(z)
     w = [x if x < 200 else 200 for x in words]
     pw = list(map(mul, p, w))
     total = sum(pw) or 1.0
@@ -200,11 +204,7 @@ def choose(z: list[float], words: list[int], calibration: tuple[float, float], w
     if not n:
         return []
     a, b = calibration
-    exp = math.exp
-    p = []
-    for v in z:
-        x = a * (SURE if v > SURE else -SURE if v < -SURE else v) + b
-        p.append(1.0 / (1.0 + exp(-x)) if x >= 0 else exp(x) / (1.0 + exp(x)))
+    p = _chances([a * (SURE if v > SURE else -SURE if v < -SURE else v) + b for v in z])
     grams = [w - 3 if w > 4 else 1 for w in words]
     order = sorted(range(n), key=z.__getitem__, reverse=True)
     total = sum(map(mul, p, grams)) or 1.0

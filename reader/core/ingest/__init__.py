@@ -235,8 +235,8 @@ def _ingest_bytes(
     text_limit = MAX_TEXT_BYTES.get(fmt, 8 << 20)
     if len(data) > text_limit and fmt == "html":
         data = _DATA_URI.sub(b"data:,", data)  # images inline: never shown, only slow to parse
-    if len(data) > text_limit and fmt == "html":
-        data = _without_scripts(data)  # a page's own code and styles: never read
+        if len(data) > text_limit:
+            data = _without_scripts(data)  # a page's own code and styles: never read
     if len(data) > text_limit:
         raise IngestError(
             f"too much text ({len(data) // (1024 * 1024)} MB; the limit is {text_limit // (1024 * 1024)} MB)"
