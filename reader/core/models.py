@@ -54,6 +54,8 @@ class Block:
     kind: str
     text: str
     level: int = 0
+    #: An ordered list's item: the number it shows (0 for any other block).
+    number: int = 0
     markdown: str | None = None
     links: list[Link] = field(default_factory=list)
     boilerplate: bool = False
@@ -68,6 +70,8 @@ class Block:
         d: dict[str, Any] = {"kind": self.kind, "text": self.text}
         if self.level:
             d["level"] = self.level
+        if self.number:
+            d["number"] = self.number
         if self.markdown is not None and self.markdown != self.text:
             d["markdown"] = self.markdown
         if self.links:
@@ -83,6 +87,7 @@ class Block:
             kind=str(d.get("kind", "paragraph")),
             text=str(d.get("text", "")),
             level=int(d.get("level", 0)),
+            number=int(d.get("number", 0)),
             markdown=d.get("markdown"),
             links=[Link.from_dict(x) for x in d.get("links", ())],
             boilerplate=bool(d.get("boilerplate", False)),

@@ -6,6 +6,8 @@ folded and why; with `show_all` the folded blocks follow their marker.
 
 from __future__ import annotations
 
+import re
+
 from reader.core.fold import Label, fold_runs
 from reader.core.models import Article, Block
 
@@ -13,15 +15,31 @@ FOLDED_MARK = "\u25b8"  # ▸
 OPEN_MARK = "\u25be"  # ▾
 
 
+#: A list item whose text starts with its own number ("2. Stir"), as a
+#: line of a browser copy keeps it.
+_OWN_NUMBER = re.compile(r"\d{1,3}[.)]\s")
+
+
+def list_marker(block: Block) -> str:
+    """What stands before a list item's text: its number in an ordered list
+    ("3. "), nothing when its text starts with its number, else a bullet."""
+    if block.number:
+        return f"{block.number}. "
+    if _OWN_NUMBER.match(block.text):
+        return ""
+    return "\u2022 "
+
+
 def block_display(block: Block) -> str:
-    """How a block reads as text: bullets for list items, '>' for quotes,
-    `[image: alt]` for images."""
+    """How a block reads as text: bullets or numbers for list items, '>'
+    for quotes, `[image: alt]` for images."""
     text = block.text
     if block.kind == "image":
         return f"[image: {text}]"
     if block.kind == "list_item":
         indent = "  " * max(0, block.level - 1)
-        return indent + "\u2022 " + text.replace("\n", "\n" + indent + "  ")
+        marker = list_marker(block)
+        return indent + marker + text.replace("\n", "\n" + indent + " " * len(marker))
     if block.kind == "quote":
         return "> " + text.replace("\n", "\n> ")
     if block.kind == "heading":

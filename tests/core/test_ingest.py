@@ -467,3 +467,38 @@ def test_a_page_too_large_only_for_its_inline_scripts_is_read(monkeypatch) -> No
     assert story in article.text and "var state" not in article.text
     with pytest.raises(IngestError, match="too much text"):
         ingest_bytes(f"<html><body><p>{story * 2000}</p></body></html>".encode(), "html")
+
+
+def test_an_ordered_lists_items_keep_their_numbers_in_every_format() -> None:
+    story = "<p>" + "The recipe needs patience and a heavy pot to work well. " * 5 + "</p>"
+    page = (f"<html><body><article><h1>Slow stew</h1>{story}"
+            '<ol start="3"><li>Brown the meat.</li><li value="7">Add the <b>stock</b>.</li><li>Simmer.'
+            "<ul><li>A note</li></ul></li></ol><ul><li>Serve hot.</li></ul></article></body></html>")
+    article = ingest_bytes(page.encode(), "html", name="stew.html")
+    numbers = {b.text: b.number for b in article.blocks if b.kind == "list_item"}
+    assert numbers == {"Brown the meat.": 3, "Add the stock.": 7, "Simmer.": 8, "A note": 0, "Serve hot.": 0}
+    _check_offsets(article)
+
+    md = "# Slow stew\n\nIntro.\n\n4. Brown the meat.\n5. Simmer.\n\n- Serve hot.\n"
+    article = ingest_bytes(md.encode(), "markdown", name="stew.md")
+    assert [(b.text, b.number) for b in article.blocks if b.kind == "list_item"] == [
+        ("Brown the meat.", 4), ("Simmer.", 5), ("Serve hot.", 0)]
+
+    # A hard-wrapped text takes the number off the item's text and keeps it.
+    wrapped = ("A stew for a long cold evening, written out the way a mail program wraps\n"
+               "its lines at seventy characters or so, with the steps numbered below it\n"
+               "and a word on the pot, which should be heavy and have a lid that fits.\n\n"
+               "2. Brown the meat in the heavy pot until every side of it has some\n"
+               "colour, then take it out and set it aside on a plate for later use.\n"
+               "Keep the fat in the pot: the onions go into it in the next step.\n")
+    article = ingest_bytes(wrapped.encode(), "text", name="stew.txt")
+    item = next(b for b in article.blocks if b.kind == "list_item")
+    assert (item.text.split()[0], item.number) == ("Brown", 2)
+
+
+def test_a_blocks_number_is_stored_and_read_back() -> None:
+    from reader.core.models import Block
+
+    block = Block("list_item", "Simmer.", level=1, number=12)
+    assert Block.from_dict(block.to_dict()).number == 12
+    assert "number" not in Block("list_item", "Serve hot.", level=1).to_dict()

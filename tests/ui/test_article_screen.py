@@ -1769,3 +1769,21 @@ async def test_the_status_line_shows_every_tag_of_the_mark_under_the_cursor(seed
         status = screen.query_one("#article-status")
         line = status.render_line(0).text
         assert "#topic/sub" in line and "#claim" in line and "\u2026" in line
+
+
+async def test_an_ordered_lists_items_show_their_numbers(archive, tmp_path) -> None:
+    path = tmp_path / "stew.md"
+    path.write_text("# Slow stew\n\n" + "A stew wants a heavy pot and an afternoon to itself. " * 4
+                    + "\n\n3. Brown the meat on every side, a few pieces at a time so that the pot stays hot and "
+                    "nothing stews in its own juice.\n4. Simmer.\n\n- Serve hot.\n")
+    add(archive, path)
+    app = ReaderApp(archive)
+    async with app.run_test(size=(60, 30)) as pilot:
+        screen = await _open(pilot)
+        lines = view_text(screen.view).splitlines()
+        first = next(k for k, line in enumerate(lines) if "Brown the meat" in line)
+        assert lines[first].lstrip().startswith("3. Brown the meat")
+        # The item's later lines stand under its text, not under its number.
+        assert lines[first + 1].index(lines[first + 1].strip()) == lines[first].index("Brown")
+        assert any(line.strip() == "4. Simmer." for line in lines)
+        assert any(line.strip() == "\u2022 Serve hot." for line in lines)

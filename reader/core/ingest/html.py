@@ -248,6 +248,21 @@ _STORY_BODY = re.compile(r"\b(articlebody|entry-content|post-content|article-con
 _MARK_TAGS = frozenset(("article", "main", "footer"))
 
 
+def _whole_number(value: Any) -> int | None:
+    """An HTML integer attribute (`start`, `value`), or None if it is not one."""
+    try:
+        n = int(str(value).strip()) if value is not None else None
+    except ValueError:
+        return None
+    return n if n is None or abs(n) < 1_000_000 else None
+
+
+def _list_start(attrib: Any) -> int:
+    """The number before an <ol>'s first item (its `start` less one)."""
+    n = _whole_number(attrib.get("start"))
+    return 0 if n is None else n - 1
+
+
 def _names_story_body(tokens: str) -> bool:
     # Each name holds "body" or "content": looked for first, much faster.
     return bool(tokens) and ("body" in tokens or "content" in tokens) and _STORY_BODY.search(tokens) is not None
@@ -302,6 +317,10 @@ class _Builder:
         self.serial = 0
         self.contexts: list[tuple[str, str, int, Any]] = []
         self.list_depth = 0
+        # One entry per open list: the number of an <ol>'s last item, None
+        # for other lists; `number` is the item's whose first block is due.
+        self.counters: list[int | None] = []
+        self.number = 0
         self.pre_depth = 0
         self.quote_depth = 0
         self._reset()
@@ -408,7 +427,11 @@ class _Builder:
                 if e > s:
                     links.append(Link(s, e, href))
         features = self._features(tag, self.link_chars, len(self.links), elem)
-        self.blocks.append(Block(kind=kind, text=text, level=level, links=links, features=features))
+        number = 0
+        if kind == "list_item" and self.number:
+            number, self.number = self.number, 0
+        self.blocks.append(Block(kind=kind, text=text, level=level, links=links, number=number,
+                                 features=features))
         self._reset()
 
     def image(self, attrib: Any) -> None:
@@ -457,8 +480,10 @@ class _Builder:
             level = HEADINGS.get(tag, 0)
             if tag in ("ul", "ol", "dl", "menu", "dir"):
                 self.list_depth += 1
+                self.counters.append(_list_start(attrib) if tag == "ol" else None)
             if tag == "li":
                 level = self.list_depth
+                self.number = self._item_number(attrib)
             if tag == "pre":
                 self.pre_depth += 1
             if tag == "blockquote":
@@ -476,6 +501,10 @@ class _Builder:
             self.flush()
             if tag in ("ul", "ol", "dl", "menu", "dir"):
                 self.list_depth = max(0, self.list_depth - 1)
+                if self.counters:
+                    self.counters.pop()
+            if tag == "li":
+                self.number = 0
             if tag == "pre":
                 self.pre_depth = max(0, self.pre_depth - 1)
             if tag == "blockquote":
@@ -487,6 +516,16 @@ class _Builder:
         elif tag in ("td", "th"):
             self.text(" ")
         self.pop()
+
+    def _item_number(self, attrib: Any) -> int:
+        """The number an <li> shows: its own `value`, else one past the item
+        before it in its <ol>; 0 outside an ordered list."""
+        if not self.counters or self.counters[-1] is None:
+            return 0
+        n = _whole_number(attrib.get("value"))
+        n = self.counters[-1] + 1 if n is None else n
+        self.counters[-1] = n
+        return n if n > 0 else 0
 
     def table(self, el: Any) -> None:
         """A data table as one block: cells split by ' | ', rows by newlines."""

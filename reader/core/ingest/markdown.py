@@ -135,6 +135,8 @@ def parse_markdown(text: str) -> tuple[dict[str, Any], list[Block]]:
     blocks: list[Block] = []
     kinds: list[str] = []  # open containers: "quote", "list"
     list_depth = 0
+    ordered: list[bool] = []  # for each open list, whether it is numbered
+    number = 0
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -144,10 +146,15 @@ def parse_markdown(text: str) -> tuple[dict[str, Any], list[Block]]:
         elif t in ("bullet_list_open", "ordered_list_open"):
             kinds.append("list")
             list_depth += 1
+            ordered.append(t == "ordered_list_open")
         elif t in ("blockquote_close", "bullet_list_close", "ordered_list_close"):
             if kinds:
                 if kinds.pop() == "list":
                     list_depth -= 1
+                    ordered.pop()
+        elif t == "list_item_open":
+            # An ordered list's item: its first paragraph shows its number.
+            number = int(tok.info) if ordered and ordered[-1] and tok.info.isdigit() and len(tok.info) < 7 else 0
         elif t in ("heading_open", "paragraph_open"):
             inline = tokens[i + 1]
             plain, links = _inline(inline)
@@ -165,8 +172,9 @@ def parse_markdown(text: str) -> tuple[dict[str, Any], list[Block]]:
                 if only_image and inline.children:
                     kind = "image"
                 source = inline.content.strip()
+                shown, number = (number if kind == "list_item" else 0), 0
                 blocks.append(
-                    Block(kind, plain, level=level, links=links,
+                    Block(kind, plain, level=level, links=links, number=shown,
                           markdown=_safe_markdown(source) if source != plain else None)
                 )
             i += 2

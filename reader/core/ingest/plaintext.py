@@ -51,8 +51,11 @@ def _paragraphs(lines: list[str]) -> list[Block]:
     def flush() -> None:
         if para:
             body = " ".join(p.strip() for p in para)
-            if _BULLET.match(para[0]):
-                blocks.append(Block("list_item", _strip_bullet(body), level=1))
+            m = _BULLET.match(para[0])
+            if m:
+                mark = m.group(2)
+                number = int(mark[:-1]) if mark[0].isdigit() else 0
+                blocks.append(Block("list_item", _strip_bullet(body), level=1, number=number))
             else:
                 blocks.append(Block("paragraph", body))
             para.clear()

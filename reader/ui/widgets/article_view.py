@@ -24,12 +24,11 @@ from textual.strip import Strip
 
 from reader.core.models import Annotation
 from reader.core.reading import FOLD, Reading
+from reader.core.render import FOLDED_MARK, OPEN_MARK, list_marker
 from reader.ui.palette import highlight_mix, readable_text, tag_color
 from reader.ui.widgets.line_cache import CachedLinesView
 
 MEASURE = 86  # the widest a line of text gets, in cells
-FOLDED_MARK = "\u25b8"
-OPEN_MARK = "\u25be"
 
 
 @dataclass(slots=True)
@@ -189,7 +188,8 @@ class ArticleView(CachedLinesView, can_focus=True):
             gutter = "\u2502 " if el.folded else ""
             if block.kind == "list_item":
                 indent = "  " * max(0, block.level - 1)
-                first, rest = gutter + indent + "\u2022 ", gutter + indent + "  "
+                marker = list_marker(block)
+                first, rest = gutter + indent + marker, gutter + indent + " " * len(marker)
             elif block.kind == "quote":
                 first = rest = gutter + "\u258e "
             elif block.kind == "image":
