@@ -103,6 +103,7 @@ from typing import TYPE_CHECKING, Any
 
 from reader.core.files import sync_dir
 from reader.core.models import Annotation, Article
+from reader.core.sanitize import dash_runs
 from reader.core.tags import BUILTIN, CLAIM, EVIDENCE, QUESTION, normalise_tag
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -765,10 +766,14 @@ def is_reserved(name: str) -> bool:
     return stem in _RESERVED
 
 
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
 def slug(title: str) -> str:
-    """Lower case words joined by '-': letters and digits of any script, nothing else."""
-    s = unicodedata.normalize("NFKC", title).casefold()
-    s = re.sub(r"[^\w]+", "-", s)
+    """Lower case words joined by '-': letters, digits and the combining marks
+    of words, of any script, nothing else."""
+    s = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", title).casefold().replace("i\u0307", "i"))
+    s = dash_runs(_NOT_WORD, s)
     s = re.sub(r"-{2,}", "-", s)
     return s.strip("-_")
 

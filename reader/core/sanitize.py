@@ -13,6 +13,7 @@ stay, with the joiners right-to-left and emoji text needs.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC strings
 # (ESC ] ... BEL or ST), and two-character escapes. A string is removed whole
@@ -63,3 +64,22 @@ def clean_line(text: str) -> str:
 def squash_spaces(text: str) -> str:
     """Runs of horizontal whitespace as one space, each line stripped."""
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+
+
+_DASHES = re.compile(r"-{2,}")
+
+
+def dash_runs(pattern: re.Pattern[str], text: str) -> str:
+    """`text` with each run of characters `pattern` matches made one '-',
+    but for the combining marks in it: the vowel signs of a Hindi, Thai or
+    Arabic word are part of the word ("\u0e02\u0e48\u0e32\u0e27" and
+    "\u0e02\u0e49\u0e32\u0e27", news and rice, are two words; `\\w` matches
+    neither sign)."""
+
+    def dash(m: re.Match[str]) -> str:
+        run = m.group()
+        if run.isascii():
+            return "-"
+        return _DASHES.sub("-", "".join(c if unicodedata.category(c)[0] == "M" else "-" for c in run))
+
+    return pattern.sub(dash, text)

@@ -885,9 +885,9 @@ class Archive:
                         maps.by_source_url[src] = rid if maps.by_source_url.get(src, rid) == rid else None
                 elif src:
                     maps.by_source.setdefault(src, rid)
-                for copy in (row.get("copies") or "").split("\n"):
-                    if copy:
-                        maps.by_copy.setdefault(copy, rid)
+                for copy_id in (row.get("copies") or "").split("\n"):
+                    if copy_id:
+                        maps.by_copy.setdefault(copy_id, rid)
                 for aid in row_list(row.get("annotation_ids")):
                     maps.annotations[str(aid)] = rid
                 for tag in row_list(row.get("annotation_tags")):

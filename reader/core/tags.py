@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from reader.core.sanitize import clean_line
+from reader.core.sanitize import clean_line, dash_runs
 
 CLAIM = "claim"
 EVIDENCE = "evidence"
@@ -26,12 +26,15 @@ TAG_FORM = 2
 def normalise_tag(raw: str) -> str:
     """A tag as stored, shown and exported, so that it is the same tag in
     the app and in an Obsidian vault: lower case, letters, digits, '_' and
-    '-' (each run of spaces and other marks becomes a '-'), nested parts
+    '-' (each run of spaces and punctuation becomes a '-'; the combining
+    marks of a word, such as Hindi or Thai vowel signs, stay), nested parts
     separated by single '/', no leading '#'. A tag of digits alone gets a
     leading '_' ("2024" is "_2024"), as Obsidian reads "#2024" as no tag.
     Empty when nothing is left."""
-    tag = unicodedata.normalize("NFC", clean_line(raw)).lower().lstrip("#")
-    tag = _nested(_BAD.sub("-", tag))
+    # (lower case can take a letter apart: "\u0130" is "i" and a dot above, which goes)
+    lower = unicodedata.normalize("NFC", clean_line(raw)).lower().replace("i\u0307", "i")
+    tag = unicodedata.normalize("NFC", lower).lstrip("#")
+    tag = _nested(dash_runs(_BAD, tag))
     if tag and not tag.replace("/", "").strip("0123456789"):
         tag = "_" + tag
     if len(tag) > MAX_TAG:

@@ -762,3 +762,11 @@ def test_since_without_a_zone_is_the_users_own_time(monkeypatch) -> None:  # noq
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_a_file_name_keeps_the_combining_marks_of_its_words() -> None:
+    """The vowel signs of a Hindi title, a Thai tone mark, were dashes: "ह-न-द-सम-च-र-ल-ख.md"."""
+    assert ex.slug("\u0939\u093f\u0928\u094d\u0926\u0940 \u0938\u092e\u093e\u091a\u093e\u0930: \u0932\u0947\u0916") == (
+        "\u0939\u093f\u0928\u094d\u0926\u0940-\u0938\u092e\u093e\u091a\u093e\u0930-\u0932\u0947\u0916")
+    assert ex.slug("\u0e02\u0e48\u0e32\u0e27 / \u0e02\u0e49\u0e32\u0e27") == "\u0e02\u0e48\u0e32\u0e27-\u0e02\u0e49\u0e32\u0e27"
+    assert ex.slug("\u0130stanbul, 1453!") == "istanbul-1453"

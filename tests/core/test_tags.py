@@ -96,6 +96,12 @@ def test_adding_tags_to_an_article_keeps_its_own_and_doubles_none(archive: Archi
     ("a//b/", "a/b"),
     ("\U0001f525", ""),
     ("+++", ""),
+    # A word's combining marks are part of it: two Thai words (news, rice)
+    # differ only by a tone mark, and vowel signs make Hindi words.
+    ("\u0e02\u0e48\u0e32\u0e27", "\u0e02\u0e48\u0e32\u0e27"),
+    ("\u0e02\u0e49\u0e32\u0e27", "\u0e02\u0e49\u0e32\u0e27"),
+    ("\u0939\u093f\u0928\u094d\u0926\u0940 \u0916\u092c\u0930", "\u0939\u093f\u0928\u094d\u0926\u0940-\u0916\u092c\u0930"),
+    ("\u0130stanbul", "istanbul"),
 ])
 def test_a_tag_is_stored_as_the_vault_writes_it(typed: str, stored: str) -> None:
     """One form in the app, in `reader list` and in an Obsidian vault: before,
