@@ -26,9 +26,9 @@ Markdown, one file per article (``reader export --out DIR``)::
     <!-- reader:annotation base=... -->
     > the exact quote, as a blockquote
 
-    When marked, it read: "..."   only when the text changed under the note
+    ^3f2a9c1b0d                   the quote's block id, in a vault
 
-    ^3f2a9c1b0d
+    When marked, it read: "..."   only when the text changed under the note
 
     Tags: #claim #topic/sub       only when it has tags to show
 
@@ -552,10 +552,11 @@ def _metadata_list(article: Article) -> list[str]:
 
 def _annotation_block(ann: Annotation, fingerprint: str) -> list[str]:
     lines = [f"<!-- reader:annotation base={fingerprint} -->"]
-    lines += render_quote(ann.exact)
+    lines += render_quote(ann.exact) + ["", f"^{ann.id}"]
     if ann.was:
+        # Under the ^id, which names the block above it: the quote, in a vault.
         lines += ["", WAS_PREFIX + "\u201c" + escape_inline(one_line(ann.was)) + "\u201d"]
-    return lines + ["", f"^{ann.id}"] + annotation_tail(ann.tags, ann.note)
+    return lines + annotation_tail(ann.tags, ann.note)
 
 
 def annotation_tail(tags: Iterable[str], note: str) -> list[str]:

@@ -136,6 +136,7 @@ def _close_section(section: Section, body: list[tuple[int, str]]) -> None:
     m = ex.BLOCK_ID.match(body[idx][1])
     assert m is not None
     section.ann_id = m.group("id")
+    # (files written before the line of what the text read moved under the ^id have it above)
     quote = [t.rstrip() for _, t in body[:idx] if not t.startswith(ex.WAS_PREFIX)]
     while quote and not quote[-1]:
         quote.pop()
@@ -146,6 +147,11 @@ def _close_section(section: Section, body: list[tuple[int, str]]) -> None:
     k = 0
     while k < len(rest) and not rest[k][1].strip():
         k += 1
+    if k < len(rest) and rest[k][1].startswith(ex.WAS_PREFIX):
+        # What the text read when marked: written by the export, not a note.
+        k += 1
+        while k < len(rest) and not rest[k][1].strip():
+            k += 1
     tm = ex.tags_line_match(rest[k][1]) if k < len(rest) else None
     if tm is not None:
         section.tags = ex.parse_tags_line(tm.group("tags"))

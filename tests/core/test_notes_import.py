@@ -481,14 +481,24 @@ def test_what_the_text_read_when_marked_is_exported_and_not_imported(archive, tm
     archive.put_annotation(ann)
     [path] = ex.export_to_folder(archive, None, tmp_path / "vault")
     text = path.read_text(encoding="utf-8")
-    assert "> the plan would cut costs by a third\n\nWhen marked, it read: \u201cthe plan would cut costs by half" \
-           "\u201d\n\n^aaaaaaaaa1" in text
+    # The ^id stands right under the quote: a vault gives it to the block above it.
+    assert "> the plan would cut costs by a third\n\n^aaaaaaaaa1\n\nWhen marked, it read: \u201cthe plan would " \
+           "cut costs by half\u201d\n\nTags: #claim\n\nTheir figure." in text
     assert import_notes(archive, [path]).events == []  # not read as an edited quote
     edit(path, "Their figure.", "Their figure, since revised.")
     report = import_notes(archive, [path])
     assert kinds(report) == [("change", "aaaaaaaaa1")]
     kept = archive.annotation("aaaaaaaaa1")
     assert kept.note == "Their figure, since revised." and kept.was == "the plan would cut costs by half"
+    # A file of the earlier layout, the line above the ^id, reads the same.
+    was = "When marked, it read: \u201cthe plan would cut costs by half\u201d"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n\n^aaaaaaaaa1\n\n" + was, "\n\n" + was + "\n\n^aaaaaaaaa1"), encoding="utf-8")
+    assert path.read_text(encoding="utf-8") != text
+    edit(path, "Their figure, since revised.", "Revised again.")
+    assert kinds(import_notes(archive, [path])) == [("change", "aaaaaaaaa1")]
+    kept = archive.annotation("aaaaaaaaa1")
+    assert kept.note == "Revised again." and kept.exact == "the plan would cut costs by a third"
 
 
 def test_a_quote_the_archive_changed_since_the_export_is_no_edit_of_the_file(archive, exported: Path) -> None:
