@@ -297,8 +297,11 @@ _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 
 
 # What escape_inline backslashes: a character of _ALWAYS, the second of a
-# doubled one (%% or ==), and an & that would start an entity.
-_INLINE_ESCAPE = re.compile(r"[\\`*_\[\]<>#|~$^]|(?<=%)%|(?<==)=|&(?=#?[A-Za-z0-9]+;)")
+# doubled one (%% or ==), and an & that would start an entity; but not an '_'
+# inside a word ("data_2024", "report_final"), which cannot start or end
+# emphasis, and whose backslash would break a bare address where a renderer
+# makes it a link.
+_INLINE_ESCAPE = re.compile(r"[\\`*\[\]<>#|~$^]|(?<![^\W_])_|_(?!_*[^\W_])|(?<=%)%|(?<==)=|&(?=#?[A-Za-z0-9]+;)")
 
 
 def escape_inline(text: str) -> str:

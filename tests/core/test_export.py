@@ -770,3 +770,15 @@ def test_a_file_name_keeps_the_combining_marks_of_its_words() -> None:
         "\u0939\u093f\u0928\u094d\u0926\u0940-\u0938\u092e\u093e\u091a\u093e\u0930-\u0932\u0947\u0916")
     assert ex.slug("\u0e02\u0e48\u0e32\u0e27 / \u0e02\u0e49\u0e32\u0e27") == "\u0e02\u0e48\u0e32\u0e27-\u0e02\u0e49\u0e32\u0e27"
     assert ex.slug("\u0130stanbul, 1453!") == "istanbul-1453"
+
+
+def test_an_underscore_inside_a_word_is_not_escaped_and_stays_literal() -> None:
+    """`\\_` in a bare address ("data\\_2024") made a renderer's link to it a dead one."""
+    from markdown_it import MarkdownIt
+
+    quote = "The report at https://example.org/data_2024/report_final.pdf says _so_ (see __init__)."
+    lines = ex.render_quote(quote)
+    assert "https://example.org/data_2024/report_final.pdf" in lines[0]
+    html = MarkdownIt("commonmark").render("\n".join(lines))
+    assert "<em>" not in html and "<strong>" not in html
+    assert "data_2024/report_final.pdf says _so_ (see __init__)." in html
