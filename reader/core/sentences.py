@@ -8,6 +8,7 @@ straight onto the article's canonical text.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _ABBREVIATIONS = frozenset(
     """
@@ -15,16 +16,39 @@ _ABBREVIATIONS = frozenset(
     gen sen rep gov lt col sgt capt cmdr adm maj mt ft pp vol vols ed eds approx
     dept est univ assn bros jan feb mar apr jun jul aug sep sept oct nov dec
     mon tue wed thu fri sat sun u.s u.k e.g i.e a.m p.m ph.d
+    ca bzw usw z.b d.h u.a o.a s.o s.u evtl ggf inkl bspw sog vgl dt str tel abs jh jhd
+    mio mrd tsd nr hrsg
+    mme mlle env av p.ex
+    sra srta dña pág aprox
+    проф т.е т.д т.п т.к др им ул пр гг тыс рис напр англ ок
+    """.split()
+)
+#: A number and a dot before these is a German ordinal ("am 3. Oktober",
+#: "im 19. Jahrhundert"), no sentence's end.
+_ORDINAL_NEXT = frozenset(
+    """
+    januar februar märz april mai juni juli august september oktober november dezember
+    jan feb mär apr jun jul aug sep sept okt nov dez jänner
+    jahrhundert jahrhunderts jahrtausend jahrtausends
     """.split()
 )
 
-# End of a sentence: terminal punctuation, closing quotes/brackets, then space.
-_BOUNDARY = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s+)|[\u3002\uff01\uff1f]+[\u300d\u300f\u201d\uff09]*")
+# Quotes and brackets that close: in English and French, and in German
+# („...“ and »...«), and the single angle quotes.
+_CLOSERS = "\"'\u201d\u2019\u201c\u00bb\u00ab\u203a\u2039)\\]"
+# End of a sentence: terminal punctuation (the Arabic question mark, the
+# Urdu full stop, the Devanagari danda and the Ethiopic full stop among
+# them), closing quotes/brackets, then space; or Chinese and Japanese
+# punctuation, which needs no space after it.
+_BOUNDARY = re.compile(rf"[.!?\u2026\u061f\u06d4\u0964\u0965\u1362]+[{_CLOSERS}]*(?=\s+)"
+                       r"|[\u3002\uff01\uff1f]+[\u300d\u300f\u201d\uff09]*")
+_HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 # Chinese and Japanese are written without spaces: each of their characters
 # counts as a word, and a selection grows by one at a time (Korean puts
 # spaces between its words, and is read like the rest).
 _CJ = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+_CJ_CHAR = re.compile(rf"[{_CJ}]")
 _WORD = re.compile(rf"[{_CJ}]|[^\W{_CJ}](?:[^\W{_CJ}]|['\u2019-])*|[^\w\s]", re.UNICODE)
 # Words as a reader counts them: runs of non-space, each Chinese or Japanese
 # character alone, their punctuation (、。「」，！ ...) not at all.
@@ -42,6 +66,21 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     if len(word) == 1 and word.isalpha():
         return True  # an initial: "J. R. R. Tolkien"
     return word in _ABBREVIATIONS
+
+
+def _is_ordinal(text: str, dot: int, end: int, hi: int) -> bool:
+    """Whether the '.' at `dot` follows a German ordinal: a number of one to
+    three digits, with a month or a century after it."""
+    k = dot
+    while k > 0 and text[k - 1].isdigit():
+        k -= 1
+    if not 1 <= dot - k <= 3 or (k > 0 and not text[k - 1].isspace()):
+        return False
+    m = _NEXT_WORD.match(text, end, hi)
+    return m is not None and m.group(1).lower() in _ORDINAL_NEXT
+
+
+_NEXT_WORD = re.compile(r"\s+(\w+)")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -68,9 +107,12 @@ def _split_line(text: str, lo: int, hi: int, out: list[tuple[int, int]]) -> None
     for m in _BOUNDARY.finditer(text, lo, hi):
         end = m.end()
         punct = m.group(0)
-        if punct[0] == "." and len(punct.rstrip("\"'\u201d\u2019\u00bb)]")) == 1:
-            if _is_abbreviation(text, m.start()):
+        if punct[0] == "." and len(punct.rstrip(_CLOSERS)) == 1:
+            if _is_abbreviation(text, m.start()) or _is_ordinal(text, m.start(), end, hi):
                 continue
+        if punct[-1] in "\u300d\u300f" and end < hi and _HIRAGANA.match(text, end):
+            # 「...！」と話す: a quotation that the sentence goes on after.
+            continue
         # The next sentence should not start with a lowercase letter (e.g.
         # "... 3 p.m. on Sunday"); CJK punctuation needs no space after it.
         nxt = end
@@ -101,5 +143,47 @@ def count_words(text: str) -> int:
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each word (or lone punctuation mark) in `text`."""
-    return [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    """(start, end) of each word (or lone punctuation mark) in `text`; never
+    inside a character as it is seen: a letter and the combining marks after
+    it (Vietnamese written decomposed, Arabic and Hebrew vowel signs), an
+    emoji with its skin tone, variation selector or joined parts, a flag."""
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    if text.isascii():
+        return spans
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        while e < len(text) and _joins_previous(text, e):
+            e += 1
+        if out and (s < out[-1][1] or _joins_previous(text, s) or _goes_on(text, out[-1], s)):
+            # Part of the character the span before ends with, or the rest
+            # of its word after a combining mark.
+            out[-1] = (out[-1][0], max(e, out[-1][1]))
+            continue
+        out.append((s, e))
+    return out
+
+
+def _goes_on(text: str, before: tuple[int, int], s: int) -> bool:
+    """Whether a word span at `s` goes on the word `before` ends with a
+    combining mark ("O" and a circumflex, then "ng": one word, "\u00d4ng")."""
+    a, b = before
+    return (b == s and text[s].isalnum() and text[a].isalnum() and not _CJ_CHAR.match(text, s)
+            and unicodedata.category(text[b - 1])[0] == "M")
+
+
+def _joins_previous(text: str, i: int) -> bool:
+    """Whether text[i] is part of the character text[i - 1] belongs to."""
+    if i <= 0 or i >= len(text):
+        return False
+    c = text[i]
+    o = ord(c)
+    if (o == 0x200D or 0xFE00 <= o <= 0xFE0F or 0x1F3FB <= o <= 0x1F3FF or 0xE0020 <= o <= 0xE007F
+            or text[i - 1] == "\u200d"):
+        return True
+    if 0x1F1E6 <= o <= 0x1F1FF:
+        # The second of a pair of regional indicators: one flag.
+        k = i
+        while k > 0 and 0x1F1E6 <= ord(text[k - 1]) <= 0x1F1FF:
+            k -= 1
+        return (i - k) % 2 == 1
+    return not c.isspace() and unicodedata.category(c)[0] == "M"
