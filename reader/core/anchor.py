@@ -26,6 +26,7 @@ import bisect
 import difflib
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -639,13 +640,19 @@ def reanchor(old_text: str | None, new_text: str, anchors: Sequence[Anchor]) -> 
     text the anchors were made on, when known, tells where positions went."""
     index = TextIndex(new_text)
     pmap = PositionMap(old_text, new_text) if old_text is not None and old_text != new_text else None
+    # A text imported before imports came to compose accents (NFC) may hold
+    # them apart; its quotes are looked for as the new text writes them.
+    composed = not new_text.isascii() and unicodedata.is_normalized("NFC", new_text)
     out: list[Match | None] = []
     for a in anchors:
         if old_text == new_text and 0 <= a.start <= a.end <= len(new_text) and new_text[a.start : a.end] == a.exact:
             out.append(Match(a.start, a.end, 1.0, 1.0, 1.0, "position"))
             continue
         hint = pmap.map(a.start) if pmap is not None else None
-        out.append(best_match(new_text, a.start, a.end, a.exact, a.prefix, a.suffix, hint=hint, index=index))
+        exact, prefix, suffix = a.exact, a.prefix, a.suffix
+        if composed and not unicodedata.is_normalized("NFC", exact + prefix + suffix):
+            exact, prefix, suffix = (unicodedata.normalize("NFC", x) for x in (exact, prefix, suffix))
+        out.append(best_match(new_text, a.start, a.end, exact, prefix, suffix, hint=hint, index=index))
     return out
 
 

@@ -38,9 +38,13 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\u202a-\u202e\u2066-\
 
 
 def clean_text(text: str) -> str:
-    """`text` without escape sequences or control characters; \\r\\n becomes \\n."""
+    """`text` without escape sequences or control characters; \\r\\n becomes
+    \\n; in its composed form (NFC: an "\u00e9" written as "e" and an accent is one
+    character, as typed, so a search or a quote typed finds it)."""
     if not text:
         return ""
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     if text.isprintable():
         return text  # no control character, no escape, no carriage return: nothing to do
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -54,7 +58,7 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 def clean_line(text: str) -> str:
     """`clean_text`, then every run of whitespace (newlines included) as one space."""
-    if text and text.isprintable() and "  " not in text:
+    if text and text.isprintable() and "  " not in text and (text.isascii() or unicodedata.is_normalized("NFC", text)):
         # Nothing to clean, and the only whitespace a printable text can
         # hold is the plain space: single ones, but for those at either end.
         return text.strip()

@@ -32,6 +32,7 @@ import os
 import secrets
 import threading
 import time
+import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -407,8 +408,8 @@ def _place(ann: Annotation, text: str, start: int, end: int) -> bool:
     reads differently from what it was made on."""
     q = _anchor().quote_at(text, start, end)
     # Only the words count: paragraphs joined or split under a quote change
-    # its spacing, not what it reads.
-    moved_text = q.exact.split() != ann.exact.split()
+    # its spacing, not what it reads; nor do accents composed since.
+    moved_text = q.exact.split() != unicodedata.normalize("NFC", ann.exact).split()
     if moved_text and not ann.was:
         ann.was = ann.exact
     elif q.exact.split() == ann.was.split():

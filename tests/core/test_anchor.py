@@ -540,3 +540,30 @@ def test_find_quote_takes_typed_dashes_dots_and_guillemets_for_the_articles() ->
         span = anchor.find_quote(text, typed)
         assert span is not None and text[span[0] : span[1]] == found, typed
     assert anchor.find_quote(text, "said ... twice") is None
+
+
+def test_an_article_stored_with_its_accents_apart_keeps_its_notes_when_read_again(archive) -> None:  # noqa: ANN001
+    """Imports compose accents (NFC) now; an article imported before, whose
+    text held "e" and an accent apart, read again: its marks stay on their
+    words, and none is said to read differently."""
+    import unicodedata
+
+    from reader.core.ingest import content_hash
+
+    text = "Title\n\nNg\u01b0\u1eddi \u0111\u1ecdc ghi ch\u00fa b\u00ean l\u1ec1 trang. Qu\u00e1n c\u00e0 ph\u00ea m\u1edf c\u1eeda l\u00fac b\u1ea3y gi\u1edd."
+    assert _article(unicodedata.normalize("NFD", text)).text == text  # an import composes them
+    old = _article(text)
+    for block in old.blocks:
+        block.text = unicodedata.normalize("NFD", block.text)
+    old.relayout()
+    old.content_hash = content_hash(old.text)
+    aid = archive.save(old).id
+    stored = archive.get(aid).text
+    assert stored != text and unicodedata.normalize("NFC", stored) == text
+    quote = unicodedata.normalize("NFD", "Qu\u00e1n c\u00e0 ph\u00ea")
+    s = stored.index(quote)
+    ann = archive.add_annotation(aid, s, s + len(quote), tags=["claim"], note="Open early.")
+    result = archive.save(_article(text + " Th\u00eam."))
+    assert (result.status, result.orphaned, result.changed) == ("updated", 0, 0)
+    again = archive.annotation(ann.id)
+    assert again.exact == "Qu\u00e1n c\u00e0 ph\u00ea" and again.was == "" and again.note == "Open early."

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import orjson
@@ -75,7 +76,15 @@ def test_clean_text_never_leaves_a_control_character(raw: str) -> None:
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=200))
 def test_clean_text_leaves_printable_text_alone(raw: str) -> None:
-    assert clean_text(raw) == re.sub("[\ufeff\u202a-\u202e\u2066-\u2069]", "", raw)
+    """But for composing accents (NFC)."""
+    assert clean_text(raw) == unicodedata.normalize("NFC", re.sub("[\ufeff\u202a-\u202e\u2066-\u2069]", "", raw))
+
+
+def test_clean_text_composes_accents() -> None:
+    """A text of decomposed accents ("e" and U+0301) is stored as typed ("\u00e9"):
+    a search or a quote typed finds it."""
+    assert clean_text("cafe\u0301 cre\u0300me") == "caf\u00e9 cr\u00e8me"
+    assert clean_line("  O\u0302ng  ") == clean_line("O\u0302ng") == "\u00d4ng"
 
 
 @pytest.mark.parametrize("href", [
