@@ -82,14 +82,33 @@ def _wrap_line(text: str, lo: int, hi: int, width: int, out: list[tuple[int, int
             for c in range(i, j):
                 cw = 1 if ascii_only else cell_len(text[c])
                 if w + cw > width and c > s:
-                    out.append((line_start, c))
-                    line_start, w, s = c, 0, c
+                    b = c if ascii_only else _line_break_before(text, s, c)
+                    out.append((line_start, b))
+                    line_start, s = b, b
+                    w = 0 if b == c else cell_len(text[b:c])
                 w += cw
             line_w = w
         else:
             line_w += word_w
         line_w += k - j
     out.append((line_start, hi))
+
+
+#: What no line starts with (closing punctuation: "\uff0c\u3002\u300d"...) and
+#: what none ends with (opening brackets), in Chinese and Japanese text.
+_NO_LINE_START = frozenset("\u3001\u3002\uff0c\uff0e\uff01\uff1f\uff1a\uff1b\uff09\u300d\u300f\u3011\u3015"
+                           "\u3009\u300b\u3017\u3019\u201d\u2019\u2026\u2025\u30fb\u30fc\u3005,.!?:;)]}")
+_NO_LINE_END = frozenset("\uff08\u300c\u300e\u3010\u3014\u3008\u300a\u3016\u3018\u201c\u2018([{")
+
+
+def _line_break_before(text: str, start: int, c: int) -> int:
+    """Where a run of text without spaces breaks when text[c] does not fit:
+    at `c`, or up to two characters earlier so that no line starts with a
+    closing mark or ends with an opening one (never at `start` or before)."""
+    b = c
+    while b - 1 > start and c - b < 2 and (text[b] in _NO_LINE_START or text[b - 1] in _NO_LINE_END):
+        b -= 1
+    return b if text[b] not in _NO_LINE_START and text[b - 1] not in _NO_LINE_END else c
 
 
 def _changed(old: range, new: range) -> list[range]:
