@@ -193,6 +193,10 @@ def test_a_markdown_articles_first_heading_that_repeats_its_title_is_shown_once(
     # Another first heading stays.
     other = ingest_bytes(md.replace("# Marginalia - a short history", "# Margins").encode(), "markdown")
     assert not other.blocks[0].boilerplate
+    # Without front matter the first heading is the title, shown once too.
+    bare = ingest_bytes(md.split("---\n", 2)[2].encode(), "markdown", name="post.md")
+    assert bare.title == "Marginalia - a short history"
+    assert bare.blocks[0].reason == "title (shown above)" and not bare.blocks[1].boilerplate
 
 
 @pytest.mark.parametrize(

@@ -262,7 +262,9 @@ def _ingest_bytes(
         from reader.core.ingest.markdown import parse_markdown
 
         meta, blocks = parse_markdown(text)
-        title = _str(meta.get("title"))
+        # Without a title in its front matter, a file's first heading is its
+        # title (shown above the text, and folded in it as such).
+        title = _str(meta.get("title")) or next((b.text for b in blocks[:80] if b.kind == "heading"), None)
         author = _str(meta.get("author") or meta.get("authors") or meta.get("by"))
         published = _str(meta.get("date") or meta.get("published") or meta.get("created"))
         url = url or _str(meta.get("url") or meta.get("source") or meta.get("link"))
