@@ -506,3 +506,16 @@ def test_a_blocks_number_is_stored_and_read_back() -> None:
     block = Block("list_item", "Simmer.", level=1, number=12)
     assert Block.from_dict(block.to_dict()).number == 12
     assert "number" not in Block("list_item", "Serve hot.", level=1).to_dict()
+
+
+def test_a_menu_copied_as_one_line_is_never_the_title() -> None:
+    """A Hebrew browser copy took its menu line ("\u05d3\u05e3 \u05d4\u05d1\u05d9\u05ea | \u05d7\u05d3\u05e9\u05d5\u05ea | ...") as its title: the
+    line has no capitals to tell it from a headline, and enough words to
+    read as the story's start."""
+    menu = "\u05d3\u05e3 \u05d4\u05d1\u05d9\u05ea | \u05d7\u05d3\u05e9\u05d5\u05ea | \u05ea\u05e8\u05d1\u05d5\u05ea | \u05e1\u05e4\u05d5\u05e8\u05d8 | \u05e6\u05d5\u05e8 \u05e7\u05e9\u05e8"
+    headline = "\u05d4\u05e1\u05e4\u05e8\u05d9\u05d9\u05d4 \u05d4\u05e2\u05d9\u05e8\u05d5\u05e0\u05d9\u05ea \u05d1\u05d7\u05d9\u05e4\u05d4 \u05ea\u05d4\u05d9\u05d4 \u05e4\u05ea\u05d5\u05d7\u05d4 24 \u05e9\u05e2\u05d5\u05ea \u05d1\u05d9\u05de\u05de\u05d4"
+    story = ("\u05e2\u05d9\u05e8\u05d9\u05d9\u05ea \u05d7\u05d9\u05e4\u05d4 \u05d4\u05d5\u05d3\u05d9\u05e2\u05d4 \u05d4\u05e9\u05d1\u05d5\u05e2 \u05db\u05d9 \u05d4\u05e1\u05e4\u05e8\u05d9\u05d9\u05d4 "
+             "\u05d4\u05de\u05e8\u05db\u05d6\u05d9\u05ea \u05ea\u05d4\u05d9\u05d4 \u05e4\u05ea\u05d5\u05d7\u05d4 \u05de\u05e1\u05d1\u05d9\u05d1 \u05dc\u05e9\u05e2\u05d5\u05df. ")
+    text = f"{menu}\n\n{headline}\n\n{story * 3}\n\n{story * 2}\n"
+    article = ingest_bytes(text.encode(), "text", name="haifa.txt")
+    assert article.title == headline

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
     ADVERT,
     BREADCRUMBS,
+    MENU_LINE,
     BYLINE,
     COMMENTS,
     COOKIE,
@@ -597,7 +598,8 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
     best of all the last item of a breadcrumb ("Home » Headline") or followed
     by a byline or a date. -1 if no line qualifies."""
     n = len(blocks)
-    first = next((i for i in range(n) if not fold[i] and stats[i].words >= 8), None)
+    first = next((i for i in range(n) if not fold[i] and stats[i].words >= 8 and not MENU_LINE.match(blocks[i].text)),
+                 None)
     if first is None:
         first = next((i for i in range(n) if not fold[i]), 0)
     seen = Counter([s.norm for s in stats])
@@ -618,7 +620,7 @@ def _text_headline(blocks: list[Block], stats: list, fold: list[bool]) -> int:  
         if ("\n" in text or b.kind not in ("paragraph", "heading", "list_item")
                 or not ((3 if n > _SHORT_DOCUMENT else 2) <= s.words <= 25 or (stepped and s.words))
                 or text[-1] in ".:,;" or not (text[0].isupper() or text[0].isdigit() or not text[0].isascii())
-                or s.pattern or _NOT_HEADLINE.search(text) or _CREDIT_LINE.match(text)):
+                or s.pattern or _NOT_HEADLINE.search(text) or _CREDIT_LINE.match(text) or MENU_LINE.match(text)):
             continue
         words = text.split()
         score = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit()) / len(words)

@@ -269,6 +269,10 @@ def listed_reason(text: str) -> str:
     return SHARE if SHARE in reasons else reasons[0]
 
 
+#: A menu copied as one line, in any language: three or more short items
+#: between bars or dots ("Home | News | Culture", "\u05d3\u05e3 \u05d4\u05d1\u05d9\u05ea | \u05d7\u05d3\u05e9\u05d5\u05ea | ..."): never a headline.
+MENU_LINE = re.compile(r"^[^|\u00b7\u2022]{1,25}(?: [|\u00b7\u2022] [^|\u00b7\u2022]{1,25}){2,}$")
+
 #: A breadcrumb trail on one line: "Home > Blog > A title", "Home » News",
 #: "Home / Tips /" (a slash only between spaces or before another slash:
 #: not "Home/work balance").

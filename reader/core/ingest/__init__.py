@@ -161,7 +161,7 @@ def _iso_date(value: str | None) -> str | None:
 def _title_from_blocks(blocks: list[Block]) -> str | None:
     """The first heading-like content block, which becomes a heading."""
     from reader.core.fold import TITLE
-    from reader.core.fold.rules import BREADCRUMBS, trail_end
+    from reader.core.fold.rules import BREADCRUMBS, MENU_LINE, trail_end
     from reader.core.ingest.plaintext import looks_like_heading
 
     for block in blocks:
@@ -172,7 +172,7 @@ def _title_from_blocks(blocks: list[Block]) -> str | None:
             block.kind, block.level = "heading", 1
             return clean_line(block.text)[:300]
     for block in blocks[:80]:
-        if block.boilerplate:
+        if block.boilerplate or MENU_LINE.match(block.text):
             continue
         if block.kind == "heading" or (block.kind == "paragraph" and looks_like_heading(block.text)):
             if block.kind == "paragraph":
