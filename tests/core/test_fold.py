@@ -1133,7 +1133,9 @@ def test_a_story_sentence_that_names_furniture_words_stays_shown() -> None:
                          ("We use cookies to improve your experience. Accept all cookies?", "cookie notice")):
         page = ingest_bytes(f"# A note\n\nA first paragraph of the note, long enough to read as prose here.\n\n{line}\n"
                             .encode(), "markdown")
-        assert [(b.text, b.reason) for b in page.blocks if b.boilerplate] == [(line, reason)]
+        # (the first heading is the note's title, shown above)
+        assert [(b.text, b.reason) for b in page.blocks if b.boilerplate] == [
+            ("A note", "title (shown above)"), (line, reason)]
 
 
 def test_a_code_listing_between_paragraphs_of_the_story_stays_shown() -> None:
