@@ -84,6 +84,9 @@ already reads as the new export would; a file edited since (or one without a
 fingerprint that differs) is kept, and reported, unless ``force`` is given:
 ``reader import-notes`` takes the edits of a Markdown file back first.
 Standard output (``--out -``) gets no fingerprint: nothing is overwritten there.
+Properties the user adds to a file's front matter in the vault (keys an
+export does not write: ``status``, ``aliases``...) are no edit of it: every
+later export keeps them, last in the front matter, ``force`` too.
 """
 
 from __future__ import annotations
@@ -975,6 +978,53 @@ def _front_matter_end(text: str) -> int:
     return end + 1 if end >= 0 else -1
 
 
+#: The front matter's keys an export writes; any other is a property the
+#: user added in the vault (Obsidian's "status", "aliases"...).
+_OWN_KEYS = frozenset(("title", "url", "site", "author", "published", "saved", "tags", "reader_id", HASH_KEY))
+#: A top-level key of YAML front matter (its value may follow on indented lines).
+_TOP_KEY = re.compile(r"""^(["']?)([^\s#'"-][^:]*?)\1\s*:(?:\s|$)""")
+
+
+def _split_properties(text: str) -> tuple[list[str], list[str]] | None:
+    """A standalone file's front matter lines as (the export's, the user's
+    own properties with their lines), or None without front matter."""
+    end = _front_matter_end(text)
+    if end < 0:
+        return None
+    own: list[str] = []
+    users: list[str] = []
+    mine = True
+    for line in text[4:end].split("\n")[:-1]:
+        m = _TOP_KEY.match(line)
+        if m:
+            mine = m.group(2) in _OWN_KEYS
+        (own if mine else users).append(line)
+    return own, users
+
+
+def user_properties(text: str) -> list[str]:
+    """The lines of the properties a user added to a file's front matter."""
+    split = _split_properties(text)
+    return split[1] if split else []
+
+
+def without_user_properties(text: str) -> str:
+    """`text` with only the front matter an export writes: the properties
+    the user added in the vault are theirs, no edit of the export."""
+    split = _split_properties(text)
+    if not split or not split[1]:
+        return text
+    return "---\n" + "".join(line + "\n" for line in split[0]) + text[_front_matter_end(text):]
+
+
+def with_user_properties(text: str, properties: list[str]) -> str:
+    """A rendered file with the user's `properties` last in its front matter."""
+    end = _front_matter_end(text)
+    if end < 0 or not properties:
+        return text
+    return text[:end] + "".join(line + "\n" for line in properties) + text[end:]
+
+
 def _is_json(text: str) -> bool:
     """A JSON export as written (indented by two, ending in a line "}")."""
     return text.startswith("{\n") and text.endswith("\n}\n")
@@ -1054,14 +1104,17 @@ def edited_since_export(data: bytes, new_text: str) -> bool:
         text = as_written(data.decode("utf-8"))
     except UnicodeDecodeError:
         return True
-    m = _DOC_HASH_LINE.match(text)
-    if m is not None:
-        hashed = text[m.end():]
-    else:
-        m = _hash_key(text)
-        hashed = text[: m.start(1)] + text[m.end(1):] if m else ""  # the value left empty
-    if m is not None and _content_hash(hashed) == m.group(1):
-        return False
+    # Properties the user added to the front matter in the vault are kept
+    # (`with_user_properties`), and are no edit of what was exported.
+    for form in dict.fromkeys((text, without_user_properties(text))):
+        m = _DOC_HASH_LINE.match(form)
+        if m is not None:
+            hashed = form[m.end():]
+        else:
+            m = _hash_key(form)
+            hashed = form[: m.start(1)] + form[m.end(1):] if m else ""  # the value left empty
+        if m is not None and _content_hash(hashed) == m.group(1):
+            return False
     return unstamped(text) != new_text
 
 
@@ -1119,13 +1172,15 @@ def write_folder(
         if not is_safe_place(folder, name):  # pragma: no cover - assign_names guarantees it
             raise ExportError(f"refusing to write {name!r} outside {folder}")
         rendered = render_article_markdown(item, group_by=group_by) if fmt == "md" else render_article_json(item)
-        data = stamp(rendered).encode("utf-8")
         try:
-            if not force and not path.is_symlink() and path.is_file():
-                current = path.read_bytes()
-                if current != data and edited_since_export(current, rendered):
-                    out.append(Written(path, False, item.article.id, kept=True, copies=others))
-                    continue
+            current = path.read_bytes() if not path.is_symlink() and path.is_file() else None
+            if current is not None and fmt == "md":
+                # The properties the user gave the file in the vault stay.
+                rendered = with_user_properties(rendered, user_properties(as_written(current.decode("utf-8", "replace"))))
+            data = stamp(rendered).encode("utf-8")
+            if not force and current is not None and current != data and edited_since_export(current, rendered):
+                out.append(Written(path, False, item.article.id, kept=True, copies=others))
+                continue
             # Each file is replaced atomically; the folder is flushed once at
             # the end rather than every file on its own (10,000 flushes take
             # longer than the export).

@@ -623,8 +623,11 @@ def _header(text: str) -> str:
     source line, which are not imported. It ends at the first heading the
     exporter writes, or at the article's note marker (which has no heading
     over it when the note was empty): a heading of the user's own there
-    ("## Summary") is an edit of the header, not its end."""
+    ("## Summary") is an edit of the header, not its end. Properties the
+    user added to the front matter are left out."""
     at = 0
+    # (the properties a user added to the front matter are theirs: no edit)
+    text = ex.without_user_properties(text)
     for line in text.splitlines(keepends=True):
         if ex.SECTION_HEADING.match(line) or ex.NOTE_MARKER.match(line):
             return text[: max(0, at - 1)]

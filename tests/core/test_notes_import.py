@@ -683,3 +683,37 @@ def test_a_section_moved_to_another_file_or_kept_in_a_copy_is_not_deleted(archiv
     copy.unlink()
     exported.write_text(text[:start] + text[end:], encoding="utf-8")  # moved out: nowhere now
     assert kinds(import_notes(archive, [exported.parent], apply_deletions=True)) == [("delete", "aaaaaaaaa1")]
+
+
+def test_properties_added_in_the_vault_are_no_edit_and_stay(archive, exported: Path) -> None:
+    """Obsidian users add properties to a file's front matter ("status",
+    "aliases"): the next export kept the file as edited for ever, and
+    `--force` dropped them."""
+    text = exported.read_text(encoding="utf-8")
+    added = ('status: "to-review"\n', "aliases:\n  - Cost cuts, the audit\n  - The plan\n")
+    text = text.replace("reader_id:", added[0] + "reader_id:", 1)
+    end = text.index("\n---\n", 4) + 1
+    exported.write_text(text[:end] + added[1] + text[end:], encoding="utf-8")
+    # import-notes finds nothing to take, and no edited header.
+    report = import_notes(archive, [exported])
+    assert report.events == []
+    # A mark made since: the next export writes the file, properties kept.
+    article = archive.get(AID)
+    s = article.text.index("costs by half")
+    archive.add_annotation(AID, s, s + len("costs by half"), tags=["evidence"])
+    [written] = ex.write_folder(ex.collect(archive), exported.parent)
+    assert written.changed and not written.kept
+    text = exported.read_text(encoding="utf-8")
+    front = text[: text.index("\n---\n", 4)]
+    assert added[0] in front and added[1] in front
+    assert "> costs by half" in text
+    assert ex.edited_since_export(exported.read_bytes(), "") is False
+    # --force overwrites the file's edits, not its properties.
+    edit(exported, "Their figure.", "Their figure, edited.")
+    [written] = ex.write_folder(ex.collect(archive), exported.parent, force=True)
+    text = exported.read_text(encoding="utf-8")
+    assert written.changed and "Their figure, edited." not in text and added[1] in text
+    # Changing the export's own keys is still an edit.
+    edit(exported, 'site: "', 'site: "x')
+    [written] = ex.write_folder(ex.collect(archive), exported.parent)
+    assert written.kept
