@@ -865,7 +865,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     except ex.ExportError as err:
         raise CommandError(str(err)) from None
     for w in written:
-        if w.kept:
+        if w.fuller:
+            _out(f"kept       {w.path}  (holds marks or a note the filter leaves out)")
+        elif w.kept:
             _out(f"kept       {w.path}  (edited since the last export)")
         else:
             _out(f"{'wrote    ' if w.changed else 'unchanged'}  {w.path}")
@@ -876,10 +878,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     but = f", but for the {kept} kept file{'s' if kept != 1 else ''}" if kept else ""
     _out(f"{len(items)} article{'s' if len(items) != 1 else ''}, {count} annotation{'s' if count != 1 else ''} "
          f"exported to {where}{but}")
-    if kept:
-        _err(f"{kept} file{'s' if kept != 1 else ''} {ex.KEPT if fmt == 'md' else ex.KEPT_JSON}")
-        return EXIT_FAIL
-    return EXIT_OK
+    fuller = sum(1 for w in written if w.fuller)
+    if kept - fuller:
+        n = kept - fuller
+        _err(f"{n} file{'s' if n != 1 else ''} {ex.KEPT if fmt == 'md' else ex.KEPT_JSON}")
+    if fuller:
+        _err(f"{fuller} file{'s' if fuller != 1 else ''} {ex.KEPT_FULLER}")
+    return EXIT_FAIL if kept else EXIT_OK
 
 
 def cmd_import_notes(args: argparse.Namespace) -> int:

@@ -174,6 +174,8 @@ class ArticleExport:
     #: The article's own note; None when a filter left it out (then the file
     #: has no note section, and an import leaves the note alone).
     note: str | None = ""
+    #: A filter left some of the article's marks, or its note, out.
+    partial: bool = False
 
 
 class ExportError(Exception):
@@ -248,6 +250,7 @@ def collect(
     for article_id in ids:
         article = archive.article_meta(article_id)  # no body: notes need none
         anns = sorted(archive.annotations(article_id), key=annotation_order)
+        every = len(anns)
         keep_note = True
         if wanted_tag and not _has_tag(article.tags, wanted_tag):
             anns = [a for a in anns if _has_tag(a.tags, wanted_tag)]
@@ -258,7 +261,8 @@ def collect(
             keep_note = keep_note and (bool(anns) or (note_written is not None and note_written >= since))
         if not explicit and not anns and not (keep_note and article.note):
             continue
-        out.append(ArticleExport(article, anns, article.note if keep_note else None))
+        out.append(ArticleExport(article, anns, article.note if keep_note else None,
+                                 partial=len(anns) < every or (not keep_note and bool(article.note))))
     return out
 
 
@@ -965,6 +969,9 @@ _DOC_HASH_LINE = re.compile(rf"<!-- {HASH_KEY}=([0-9a-f]{{16}}) -->\n")
 #: What the export says of a file it kept.
 KEPT = ("edited since the last export; kept (`reader import-notes` takes the edits back, "
         "`reader export --force` overwrites them)")
+#: What the export says of files a filtered export (--tag, --since) kept.
+KEPT_FULLER = ("kept, holding marks or a note this filtered export leaves out (export without the filter, "
+               "or write the filtered view elsewhere: --out FOLDER or FILE.md; --force overwrites them)")
 #: The same of a JSON export, whose edits import-notes does not read.
 KEPT_JSON = "edited since the last export; kept (`reader export --force` overwrites them)"
 
@@ -1126,8 +1133,12 @@ class Written:
     path: Path
     changed: bool
     article_id: str | None = None
-    #: Not written: the file was edited since the last export (see `KEPT`).
+    #: Not written: the file was edited since the last export (see `KEPT`),
+    #: or (with `fuller`) it holds what a filtered export leaves out.
     kept: bool = False
+    #: Kept because it holds marks or a note this filtered export leaves out
+    #: (see `KEPT_FULLER`).
+    fuller: bool = False
     #: Other files in the folder holding the same article (copies made in
     #: the vault), left alone.
     copies: tuple[Path, ...] = ()
@@ -1181,6 +1192,10 @@ def write_folder(
             if not force and current is not None and current != data and edited_since_export(current, rendered):
                 out.append(Written(path, False, item.article.id, kept=True, copies=others))
                 continue
+            if not force and current is not None and item.partial and fmt == "md" and _holds_more(current, item):
+                # A filtered view would replace the whole notes of the article.
+                out.append(Written(path, False, item.article.id, kept=True, fuller=True, copies=others))
+                continue
             # Each file is replaced atomically; the folder is flushed once at
             # the end rather than every file on its own (10,000 flushes take
             # longer than the export).
@@ -1193,6 +1208,20 @@ def write_folder(
             os.sync()  # every file written above, in one flush
         sync_dir(folder)
     return out
+
+
+def _holds_more(data: bytes, item: ArticleExport) -> bool:
+    """Whether an article's exported file holds marks, or a note, that
+    `item` (a filtered export) leaves out."""
+    text = data.decode("utf-8", "replace")
+    for line in text.splitlines():
+        m = ARTICLE_MARKER.match(line)
+        if m is not None and m.group("id") == item.article.id:
+            listed = {x.partition(":")[0] for x in (m.group("anns") or "").split(",") if x}
+            if listed - {a.id for a in item.annotations}:
+                return True
+            break
+    return item.note is None and any(NOTE_MARKER.match(line) for line in text.splitlines())
 
 
 def looks_like_export(path: Path) -> bool:

@@ -230,3 +230,30 @@ def test_import_notes_on_a_json_export_says_it_reads_markdown(cli, noted, tmp_pa
     assert cli("export", "--out", tmp_path / "notes.json").code == 0
     r = cli("import-notes", tmp_path / "notes.json")
     assert r.code == 1 and "a JSON export" in r.out and "not a reader export" not in r.out
+
+
+def test_a_filtered_export_does_not_cut_down_the_files_of_a_full_one(cli, noted, tmp_path: Path) -> None:
+    """`reader export --tag claim` into the folder of the full export replaced
+    each article's notes with the claims alone (its other ^ids, its note)."""
+    vault = tmp_path / "vault"
+    assert cli("note", "--article", noted["article"], "--set", "My reading of it.").code == 0
+    assert cli("export", "--out", vault).code == 0
+    [path] = vault.iterdir()
+    full = path.read_text(encoding="utf-8")
+    r = cli("export", "--tag", "claim", "--group-by", "tag", "--out", vault)
+    assert r.code == 1
+    assert r.out.splitlines()[0] == f"kept       {path}  (holds marks or a note the filter leaves out)"
+    assert "1 file kept, holding marks or a note this filtered export leaves out" in r.err
+    assert path.read_text(encoding="utf-8") == full
+    # Elsewhere it is written; and --force writes it over the full file.
+    r = cli("export", "--tag", "claim", "--out", tmp_path / "claims")
+    assert r.code == 0, r.err
+    [claims] = (tmp_path / "claims").iterdir()
+    text = claims.read_text(encoding="utf-8")
+    assert f"^{noted['claim']}" in text and f"^{noted['evidence']}" not in text
+    # A filtered export again over its own filtered files writes them.
+    assert cli("annotate", noted["article"], "--quote", "refuted", "--tag", "claim").code == 0
+    r = cli("export", "--tag", "claim", "--out", tmp_path / "claims")
+    assert r.code == 0 and r.out.startswith("wrote"), r.out
+    r = cli("export", "--tag", "claim", "--out", vault, "--force")
+    assert r.code == 0 and f"^{noted['evidence']}" not in path.read_text(encoding="utf-8")
