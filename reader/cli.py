@@ -1164,7 +1164,8 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p = command("export", cmd_export, "export notes to Markdown (an Obsidian vault) or W3C Web Annotation JSON",
                 formatter_class=argparse.RawDescriptionHelpFormatter,
                 epilog="examples:\n  reader export --out ~/vault/reading\n  reader export 3fa2 --out -\n"
-                       "  reader export --format json --out notes.json\n  reader export --tag claim --group-by tag")
+                       "  reader export --format json --out notes.json\n"
+                       "  reader export --tag claim --group-by tag --out claims.md")
     p.add_argument("ids", nargs="*", metavar="ID",
                    help="articles to export (any unique prefix; default: every article with annotations or a note)")
     p.add_argument("--out", metavar="PATH",
@@ -1180,7 +1181,8 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
                    help="tag: sections for claims, evidence, questions and each other tag")
     p.add_argument("--force", action="store_true",
                    help="overwrite files edited since the last export (by default they are kept, and "
-                        "listed: `reader import-notes` takes the edits of Markdown files back)")
+                        "listed: `reader import-notes` takes the edits of Markdown files back), and, with "
+                        "--tag or --since, files holding marks the filter leaves out")
 
     p = command("import-notes", cmd_import_notes, "take edits made to exported Markdown back into the archive",
                 formatter_class=argparse.RawDescriptionHelpFormatter,
