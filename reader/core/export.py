@@ -158,7 +158,7 @@ ORPHANED_HEADING = "## Orphaned"
 TAGGED_PREFIX = "## Tagged "
 #: The headings the exporter writes; import-notes ends a section at them.
 SECTION_HEADING = re.compile(
-    r"^## (?:Note|Annotations|Claims|Evidence|Questions|Highlights|Orphaned|Tagged [\w/-]+)\s*$"
+    r"^## (?:Note|Annotations|Claims|Evidence|Questions|Highlights|Orphaned|Tagged [^\s#]+)\s*$"
 )
 
 

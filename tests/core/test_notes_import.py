@@ -717,3 +717,18 @@ def test_properties_added_in_the_vault_are_no_edit_and_stay(archive, exported: P
     edit(exported, 'site: "', 'site: "x')
     [written] = ex.write_folder(ex.collect(archive), exported.parent)
     assert written.kept
+
+
+def test_a_file_grouped_by_a_tag_with_combining_marks_imports(archive, tmp_path: Path) -> None:
+    """"## Tagged \u0939\u093f\u0928\u094d\u0926\u0940" was no section heading to import-notes (its vowel signs are no
+    word characters): the section was read as the note before it."""
+    article = make_article()
+    archive.save(article)
+    put(archive, article, "aaaaaaaaa1", "the plan would cut costs by half", ["\u0939\u093f\u0928\u094d\u0926\u0940"], "First.")
+    put(archive, article, "bbbbbbbbb2", "the figures were never published", ["question"], "Second.")
+    [path] = ex.export_to_folder(archive, None, tmp_path / "vault", group_by="tag")
+    assert "\n## Tagged \u0939\u093f\u0928\u094d\u0926\u0940\n" in path.read_text(encoding="utf-8")
+    assert import_notes(archive, [path]).events == []
+    edit(path, "Second.", "Second, edited.")
+    assert kinds(import_notes(archive, [path])) == [("change", "bbbbbbbbb2")]
+    assert archive.annotation("bbbbbbbbb2").note == "Second, edited."
