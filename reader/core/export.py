@@ -28,7 +28,7 @@ Markdown, one file per article (``reader export --out DIR``)::
 
     ^3f2a9c1b0d                   the quote's block id, in a vault
 
-    When marked, it read: "..."   only when the text changed under the note
+    *When marked, it read:* "..."   only when the text changed under the note
 
     Tags: #claim #topic/sub       only when it has tags to show
 
@@ -56,13 +56,18 @@ from one edited in the file.
 
 Escaping. Quotes, titles and metadata are article text: shown literally
 (Markdown, HTML, Obsidian tags, wiki links, comments and math are escaped).
-Notes are the user's own Markdown: inline formatting, links and headings are
-kept, but what would change the document around the note or run something gets
-a backslash, which import-notes removes again: a heading the exporter writes
-(``## Note``, ``## Claims``...: import-notes would end the note there),
-thematic breaks or setext underlines, code fences, math blocks, Obsidian
-comments, block ids or link definitions; raw HTML, comments and autolinks (`<`
-then a letter); links to javascript:, vbscript:, data: or file: addresses. A
+Notes are the user's own Markdown: inline formatting and code, links,
+headings, fenced code, footnotes, block ids of their own, rules of ``***``,
+``<mark>`` and the other inline tags without attributes, and web or mail
+autolinks are kept as typed; what would change the document around the note
+or run something gets a backslash, which import-notes removes again: a heading
+the exporter writes (``## Note``, ``## Claims``...: import-notes would end the
+note there), a ``---`` line or setext underline, a code fence left open, math
+blocks, Obsidian comments, a block id of the export's form or a link
+definition; other raw HTML, comments and autolinks (`<` then a letter); links
+to javascript:, vbscript:, data: or file: addresses. Inside fenced code only a
+line import-notes would read as the file's own (a heading it writes, a marker,
+an ^id of its form) gets one. A
 heading the user adds in the file (a "## Summary" under the last annotation)
 is taken into the note it stands in, and written back as the heading it was;
 a line the user escaped to be no heading ("\\# 1 is a number") stays as typed.
@@ -145,6 +150,9 @@ def tags_line_match(line: str) -> re.Match[str] | None:
 #: Before the ^id line: what the quote read when the note was made, when the
 #: article's text has changed under it since (import-notes leaves it out).
 WAS_PREFIX = "When marked, it read: "
+#: The line of what the text read when marked, as written under the ^id (in
+#: italics: a note of the user's that starts with the words above is theirs).
+WAS_LINE = "*When marked, it read:* "
 
 SECTION_TITLES = {
     CLAIM: "Claims",
@@ -351,33 +359,57 @@ def render_quote(exact: str) -> list[str]:
     return [("> " + escape_literal_line(x)).rstrip() if x.strip() else ">" for x in lines]
 
 
-# Lines of a note that would change the document's structure.
+# Lines of a note that would change the document's structure. (A thematic
+# break of '*' or '_', a footnote's definition and a block id of the user's
+# own are theirs: none can end a section or swallow what follows.)
 _STRUCTURE = re.compile(
     r"""^(?:
         \ {0,3}\#{1,6}(?:[ \t]|$)                 # ATX heading
       | \ {0,3}(?:=+|-+)[ \t]*$                   # setext underline
-      | \ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$     # thematic break
-      | \ {0,3}(?:`{3,}|~{3,})                    # code fence
+      | \ {0,3}-(?:[ \t]*-){2,}[ \t]*$            # thematic break of '-' (or a setext underline)
+      | \ {0,3}(?:`{3,}|~{3,})                    # code fence (one left open)
       | \ {0,3}\$\$                               # math block
-      | \ {0,3}\[[^\]]*\]:                         # link reference definition
+      | \ {0,3}\[(?!\^)[^\]]*\]:                    # link reference definition
       | [ \t]*%%                                  # Obsidian comment
-      | [ \t]*\^[A-Za-z0-9-]+[ \t]*$              # block id
+      | [ \t]*\^[0-9a-f]{10}[ \t]*$               # a block id as the export writes them
     )""",
     re.VERBOSE,
 )
 
+#: Raw HTML a note keeps: inline formatting tags without attributes
+#: (Obsidian's <mark>, <u>, <br>...), and autolinks to web and mail addresses.
+_KEPT_HTML = (r"/?(?:mark|u|ins|del|s|sub|sup|kbd|br|small|b|i|em|strong|abbr|cite|q|var|samp|code)\s*/?>"
+              r"|(?:https?|mailto):[^\s<>\\]*>")
 # Inside a note line: raw HTML, comments and autolinks (`<` then a letter, !,
-# ? or /), and links whose address runs script (javascript:, data:...). Each
-# is made literal by an odd number of backslashes before it: a run of k
-# backslashes becomes 2k+1, which `_unescape_inline` halves back.
+# ? or /) but those of _KEPT_HTML, and links whose address runs script
+# (javascript:, data:...). Each is made literal by an odd number of
+# backslashes before it: a run of k backslashes becomes 2k+1, which
+# `_unescape_inline` halves back. Inside `code` nothing is.
 _INLINE_DANGER = re.compile(
-    r"(\\*)(<[A-Za-z!?/]|\[(?=[^\]\n]*\]\(\s*\\*<?\s*(?:javascript|vbscript|data|file):))",
+    rf"(\\*)(<(?!{_KEPT_HTML})[A-Za-z!?/]|\[(?=[^\]\n]*\]\(\s*\\*<?\s*(?:javascript|vbscript|data|file):))",
     re.IGNORECASE,
 )
+#: A code span: what stands between two equal runs of backticks.
+_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+
+
+def _outside_code(line: str, change: Any) -> str:
+    """`change` applied to the parts of `line` outside its code spans."""
+    if "`" not in line:
+        return change(line)
+    out: list[str] = []
+    at = 0
+    for m in _CODE_SPAN.finditer(line):
+        out.append(change(line[at : m.start()]))
+        out.append(m.group(0))
+        at = m.end()
+    out.append(change(line[at:]))
+    return "".join(out)
 
 
 def _escape_inline_note(line: str) -> str:
-    return _INLINE_DANGER.sub(lambda m: "\\" * (2 * len(m.group(1)) + 1) + m.group(2), line)
+    return _outside_code(line, lambda part: _INLINE_DANGER.sub(
+        lambda m: "\\" * (2 * len(m.group(1)) + 1) + m.group(2), part))
 
 
 def _unescape_inline_note(line: str) -> str:
@@ -385,7 +417,7 @@ def _unescape_inline_note(line: str) -> str:
         k = len(m.group(1))
         return "\\" * ((k - 1) // 2) + m.group(2) if k % 2 else m.group(0)
 
-    return _INLINE_DANGER.sub(undo, line)
+    return _outside_code(line, lambda part: _INLINE_DANGER.sub(undo, part))
 
 
 def _structural(line: str) -> bool:
@@ -449,15 +481,75 @@ def canonical_note(note: str) -> str:
     return "\n".join(lines)
 
 
+#: A line that opens or closes a fenced code block.
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+#: Lines import-notes reads as the file's own, wherever they stand.
+_FILES_OWN = re.compile(rf"{SECTION_HEADING.pattern}|^<!-- reader:|^\^[0-9a-f]{{10}}\s*$")
+
+
+def _fenced(lines: list[str]) -> list[int] | None:
+    """For each line of a note: 1 a line of a code fence, 2 a line inside
+    fenced code, 0 any other; None when a fence is left open (its lines are
+    then escaped: an open fence would make the rest of the file code)."""
+    kinds: list[int] = []
+    fence = ""
+    for line in lines:
+        m = _FENCE.match(line)
+        if not fence:
+            if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
+                fence = m.group(1)
+                kinds.append(1)
+            else:
+                kinds.append(0)
+        elif m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not m.group(2).strip():
+            fence = ""
+            kinds.append(1)
+        else:
+            kinds.append(2)
+    return None if fence else kinds
+
+
+def _files_own(line: str) -> bool:
+    """A line of code that import-notes would read as a heading, marker or
+    ^id of the file's (its leading spaces and backslashes aside)."""
+    return bool(_FILES_OWN.match(line.lstrip(" ").lstrip("\\")))
+
+
+def _escape_code_line(line: str) -> str:
+    """A line inside fenced code, as typed, but for one import-notes would
+    read as the file's own: a backslash before it."""
+    if not _files_own(line):
+        return line
+    body = line.lstrip(" ")
+    return line[: len(line) - len(body)] + "\\" + body
+
+
+def _unescape_code_line(line: str) -> str:
+    body = line.lstrip(" ")
+    if body.startswith("\\") and _files_own(line):
+        return line[: len(line) - len(body)] + body[1:]
+    return line
+
+
 def render_note(note: str) -> list[str]:
     canon = canonical_note(note)
     if not canon:
         return []
-    return [escape_note_line(x) for x in canon.split("\n")]
+    lines = canon.split("\n")
+    kinds = _fenced(lines)
+    if kinds is None or 1 not in kinds:
+        return [escape_note_line(x) for x in lines]
+    # Code fenced in the note stays code: its fences and lines as typed.
+    return [x if k == 1 else _escape_code_line(x) if k == 2 else escape_note_line(x) for x, k in zip(lines, kinds)]
 
 
 def parse_note(lines: Iterable[str]) -> str:
-    return canonical_note("\n".join(unescape_note_line(x.rstrip()) for x in lines))
+    lines = [x.rstrip() for x in lines]
+    kinds = _fenced(lines)
+    if kinds is None or 1 not in kinds:
+        return canonical_note("\n".join(unescape_note_line(x) for x in lines))
+    return canonical_note("\n".join(
+        x if k == 1 else _unescape_code_line(x) if k == 2 else unescape_note_line(x) for x, k in zip(lines, kinds)))
 
 
 @lru_cache(maxsize=8192)
@@ -565,7 +657,7 @@ def _annotation_block(ann: Annotation, fingerprint: str) -> list[str]:
     lines += render_quote(ann.exact) + ["", f"^{ann.id}"]
     if ann.was:
         # Under the ^id, which names the block above it: the quote, in a vault.
-        lines += ["", WAS_PREFIX + "\u201c" + escape_inline(one_line(ann.was)) + "\u201d"]
+        lines += ["", WAS_LINE + "\u201c" + escape_inline(one_line(ann.was)) + "\u201d"]
     return lines + annotation_tail(ann.tags, ann.note)
 
 
@@ -578,7 +670,7 @@ def annotation_tail(tags: Iterable[str], note: str) -> list[str]:
     # one as tags not edited, and a Tags: line the user puts under the ^id as
     # the tags. Only a note whose first line would itself be read as that line
     # keeps an empty one above it.
-    if rendered_tags(tags) or (rendered and tags_line_match(rendered[0])):
+    if rendered_tags(tags) or (rendered and (tags_line_match(rendered[0]) or rendered[0].startswith(WAS_LINE))):
         lines += ["", tags_line(tags)]
     if rendered:
         lines += [""] + rendered

@@ -147,7 +147,7 @@ def _close_section(section: Section, body: list[tuple[int, str]]) -> None:
     k = 0
     while k < len(rest) and not rest[k][1].strip():
         k += 1
-    if k < len(rest) and rest[k][1].startswith(ex.WAS_PREFIX):
+    if k < len(rest) and rest[k][1].startswith(ex.WAS_LINE):
         # What the text read when marked: written by the export, not a note.
         k += 1
         while k < len(rest) and not rest[k][1].strip():

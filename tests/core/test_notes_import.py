@@ -482,7 +482,7 @@ def test_what_the_text_read_when_marked_is_exported_and_not_imported(archive, tm
     [path] = ex.export_to_folder(archive, None, tmp_path / "vault")
     text = path.read_text(encoding="utf-8")
     # The ^id stands right under the quote: a vault gives it to the block above it.
-    assert "> the plan would cut costs by a third\n\n^aaaaaaaaa1\n\nWhen marked, it read: \u201cthe plan would " \
+    assert "> the plan would cut costs by a third\n\n^aaaaaaaaa1\n\n*When marked, it read:* \u201cthe plan would " \
            "cut costs by half\u201d\n\nTags: #claim\n\nTheir figure." in text
     assert import_notes(archive, [path]).events == []  # not read as an edited quote
     edit(path, "Their figure.", "Their figure, since revised.")
@@ -491,14 +491,23 @@ def test_what_the_text_read_when_marked_is_exported_and_not_imported(archive, tm
     kept = archive.annotation("aaaaaaaaa1")
     assert kept.note == "Their figure, since revised." and kept.was == "the plan would cut costs by half"
     # A file of the earlier layout, the line above the ^id, reads the same.
-    was = "When marked, it read: \u201cthe plan would cut costs by half\u201d"
+    was = "\u201cthe plan would cut costs by half\u201d"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("\n\n^aaaaaaaaa1\n\n" + was, "\n\n" + was + "\n\n^aaaaaaaaa1"), encoding="utf-8")
+    path.write_text(text.replace("\n\n^aaaaaaaaa1\n\n*When marked, it read:* " + was,
+                                 "\n\nWhen marked, it read: " + was + "\n\n^aaaaaaaaa1"), encoding="utf-8")
     assert path.read_text(encoding="utf-8") != text
     edit(path, "Their figure, since revised.", "Revised again.")
     assert kinds(import_notes(archive, [path])) == [("change", "aaaaaaaaa1")]
     kept = archive.annotation("aaaaaaaaa1")
     assert kept.note == "Revised again." and kept.exact == "the plan would cut costs by a third"
+    # A note of the user's own that starts with those words is theirs.
+    kept.note = "When marked, it read: one thing; now another."
+    archive.put_annotation(kept)
+    [path] = ex.export_to_folder(archive, None, tmp_path / "vault2")
+    assert import_notes(archive, [path]).events == []
+    edit(path, "now another.", "now a third.")
+    assert kinds(import_notes(archive, [path])) == [("change", "aaaaaaaaa1")]
+    assert archive.annotation("aaaaaaaaa1").note == "When marked, it read: one thing; now a third."
 
 
 def test_a_quote_the_archive_changed_since_the_export_is_no_edit_of_the_file(archive, exported: Path) -> None:
