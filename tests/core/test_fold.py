@@ -1143,3 +1143,32 @@ def test_a_code_listing_between_paragraphs_of_the_story_stays_shown() -> None:
     code = [b for b in article.blocks if b.kind == "code"]
     assert code and all(not b.boilerplate for b in code)
     assert any("def parse(value: str)" in b.text for b in code)
+
+
+@pytest.mark.parametrize(("name", "furniture", "story"), [
+    ("de_copy.txt", {"Jetzt den Newsletter abonnieren und keine Nachricht mehr verpassen!": "newsletter sign-up",
+                     "Startseite": "navigation"},
+     "Besonders betroffen ist die Strecke Nr. 4 zwischen K\u00f6ln und Frankfurt."),
+    ("ru_copy.txt", {"\u0413\u043b\u0430\u0432\u043d\u0430\u044f": "navigation"},
+     "\u0420\u0430\u0439\u043e\u043d\u043d\u0430\u044f \u0431\u0438\u0431\u043b\u0438\u043e\u0442\u0435\u043a\u0430"),
+    ("he_copy.txt", {}, "\u05e2\u05d9\u05e8\u05d9\u05d9\u05ea \u05d7\u05d9\u05e4\u05d4"),
+    ("ja_copy.txt", {"2024\u5e746\u67083\u65e5 7\u664200\u5206": "byline/date line"},
+     "\u6771\u4eac\u90fd\u6749\u4e26\u533a"),
+])
+def test_a_browser_copy_in_another_language_folds_its_own_furniture(name: str, furniture: dict[str, str],
+                                                                    story: str) -> None:
+    """A sign-up, a cookie notice, a copyright line, a menu written in the
+    page's own language fold as their English forms do; the story stays."""
+    article = ingest_bytes((FOLD_FIXTURES / name).read_bytes(), "text", name=name)
+    reasons = {b.text: b.reason for b in article.blocks if b.boilerplate}
+    for text, reason in furniture.items():
+        assert reasons.get(text) == reason, (text, reasons)
+    folded = set(reasons.values())
+    assert {"newsletter sign-up", "legal/copyright"} <= folded, reasons
+    assert any(b.text.startswith(story) and not b.boilerplate for b in article.blocks)
+    # Every line that reads as sign-up, cookie or copyright line is folded.
+    for b in article.blocks:
+        if any(w in b.text for w in ("Newsletter", "\u0440\u0430\u0441\u0441\u044b\u043b\u043a",
+                                      "\u05dc\u05e0\u05d9\u05d5\u05d6\u05dc\u05d8\u05e8", "\u30e1\u30fc\u30eb\u30de\u30ac\u30b8\u30f3",
+                                      "Cookies", "cookie", "\u00a9")):
+            assert b.boilerplate, b.text

@@ -47,7 +47,12 @@ FINE_PRINT = re.compile(_FINE_PRINT, re.I)
 TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
     (COOKIE, re.compile(
         r"\bcookies?\b.*\b(use|uses|accept|consent|policy|settings|preferences)\b|\bwe use cookies\b"
-        r"|\bcookie (policy|settings|preferences)\b|\bmanage (consent|preferences)\b", re.I), 70),
+        r"|\bcookie (policy|settings|preferences)\b|\bmanage (consent|preferences)\b"
+        # German, French, Spanish, Italian, Portuguese, Russian, Japanese, Chinese.
+        r"|\b(verwende[nt]?|nutze[nn]?|setzen|akzeptieren|zustimmen|utilis\w+|accept\w+|utiliz\w+|acept\w+|usiamo"
+        r"|accett\w+|usamos)\b.{0,80}\bcookies?\b|\bcookies?\b.{0,80}\b(verwende[nt]?|zu(zu)?stimmen|akzeptieren"
+        r"|utilis\w+|accept\w+|utiliz\w+|acept\w+|usiamo|accett\w+|usamos)\b|файл\w* cookie|cookie-файл"
+        r"|(クッキー|cookie).{0,40}(使用|利用|同意)|(使用|接受).{0,20}cookie", re.I), 70),
     (NEWSLETTER, re.compile(
         r"\b(sign up|subscribe|subscribers?|signing up|opt in)\b.*\b(newsletter|e-?mails?|inbox|updates|digest)\b"
         rf"|{_FINE_PRINT}"
@@ -56,34 +61,48 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         # What a sign-up or contact form says once it is sent, or fails.
         r"|^(thank you|thanks)\b.{0,40}?\b(your (submission|message|request) (has been|was) (received|sent)"
         r"|for (subscribing|signing up)|check your (inbox|e-?mail)|(at|in) your inbox)"
-        r"|^oops!?,? something went wrong( while submitting the form)?\W*$",
+        r"|^oops!?,? something went wrong( while submitting the form)?\W*$"
+        r"|\b(newsletter|rundbrief)\b.{0,40}\babonnieren\b|\babonnez-vous\b|\binscrivez-vous\b.{0,40}\b(lettre|newsletter)"
+        r"|\b(suscr[ií]bete|suscribirse)\b|\biscriviti\b|\bподпиш(итесь|ись)\b|\bрассылк\w*"
+        r"|メールマガジン|メルマガ|订阅(我们|邮件|新闻)|ניוזלטר|النشرة البريدية|نشرتنا البريدية",
         re.I), 60),
     (DONATION, re.compile(
         r"\b(donate|donation|donating|become a (member|patron|supporter|subscriber)"
         r"|support (us|our|the|independent)\b|contribut(e|ion)s?\b.*\b(journalism|work|reporting)"
         r"|not ready to support|remind me later|independent journalism|reader[- ]funded|chip in"
-        r"|patreon|buy me a coffee|ko-fi|^a message from\b|^dear readers,?$)", re.I), 70),
+        r"|patreon|buy me a coffee|ko-fi|^a message from\b|^dear readers,?$"
+        r"|jetzt spenden|\bspenden sie\b|unterstützen sie (uns|unseren|unsere|den|die)\b|faire un don|soutenez[- ]nous"
+        r"|haz una donación|\bdona ora\b|sostienici|поддержите (нас|редакцию|проект)|пожертвова\w+)",
+        re.I), 70),
     (SHARE, re.compile(
         r"^(share|shares|tweet|pin( it)?|e-?mail|print|copy( link)?|link copied|whatsapp|facebook|twitter|x|"
         r"linkedin|reddit|pinterest|telegram|flipboard|messenger|bluesky|threads|instagram|youtube|tiktok|"
-        r"mastodon|rss|feed|rss feed|"
+        r"mastodon|rss|feed|rss feed|teilen|artikel teilen|partager|compartir|condividi|поделиться|分享|シェア|ツイート|"
         r"share (this|on|via)\b.*|follow us\b.*|share this (article|story|post)|click to (share|email|print)\b.*"
         r"|like this|like loading)\W*$", re.I), 10),
     (LEGAL, re.compile(
         r"(©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|privacy policy|terms (of|and) (use|service|conditions)"
-        r"|\baffiliate (links?|commission)|\bwe may earn\b|\bdisclosure\b|\bdisclaimer\b|\bpowered by\b)", re.I), 80),
+        r"|\baffiliate (links?|commission)|\bwe may earn\b|\bdisclosure\b|\bdisclaimer\b|\bpowered by\b"
+        r"|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati"
+        r"|todos os direitos reservados|все права защищены|版权所有|無断転載|^(datenschutz(erklärung)?|impressum"
+        r"|politique de confidentialité|mentions légales|política de privacidad|aviso legal"
+        r"|политика конфиденциальности)\W*$)", re.I), 80),
     (RELATED, re.compile(
         r"^(read more|read next|read also|related( articles| stories| posts| content| reading)?|more (from|stories|"
         r"on|in|like this|articles)\b.*|you (may|might) also (like|enjoy)|recommended( for you| reading)?|see also|"
         r"popular( posts| now)?|trending( now)?|most (read|popular|viewed)|latest( news| posts| stories)?|"
-        r"also read|keep reading|continue reading|up next|what to read next|further reading|top stories)\W*$",
+        r"also read|keep reading|continue reading|up next|what to read next|further reading|top stories"
+        r"|mehr zum thema|weiterlesen|lesen sie auch|auch interessant|das könnte sie auch interessieren"
+        r"|(à )?lire aussi|lire la suite|sur le même sujet|leer más|lee también|te puede interesar|leggi anche"
+        r"|читайте также|читать (далее|дальше)|похожие (статьи|материалы)|関連記事|相关(文章|阅读)|推荐阅读)\W*$",
         re.I), 10),
     (COMMENTS, re.compile(
         r"^(\d+\s+)?(comments?|responses?|replies|leave a (comment|reply)|reply( to (this )?\S+)?|"
         r"(comments?|responses?|replies|thoughts?) (on|to) .+|"
         r"post a comment|add a comment|"
         r"join the (conversation|discussion)|show comments|view comments|be the first to comment.*|"
-        r"cancel reply|submit comment|post comment|log in to (comment|reply))\W*$", re.I), 30),
+        r"cancel reply|submit comment|post comment|log in to (comment|reply)"
+        r"|kommentare?|commentaires?|comentarios?|commenti|комментари\w*|コメント|评论)\W*$", re.I), 30),
     (ADVERT, re.compile(
         r"^(advertisement|advertising|sponsored( content| post)?|ad|ads|promoted|partner content|"
         r"story continues below( this)? (ad|advertisement)|scroll to continue( with content)?|anzeige|реклама|广告|"
@@ -103,13 +122,17 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"view all|see all|show more|top|contact( us)?|about( us)?|faq|help|tags?|categor(y|ies)|"
         r"archives?|page \d+( of \d+)?|\d+|[«»‹›<>←→|]+|table of contents|contents|search for|previous next|"
         r"learn more|in this (article|post|guide)|on this page|jump to( \S+){0,2}|loading( \S+){0,4}|more info"
+        r"|startseite|accueil|inicio|главная|ホーム|首页|anmelden|abmelden|connexion|se connecter|iniciar sesión"
+        r"|accedi|войти|ログイン|会員登録|登录|注册|suche|rechercher|buscar|поиск|検索|搜索|kontakt|zum inhalt springen"
+        r"|aller au contenu|ir al contenido|menü|навигация"
         r"|get in touch|more details|(read |show |view |full )?transcript|listen( now| to (this|the) (article|story"
         r"|episode|podcast))?(\W+\d{1,2}:\d{2}(:\d{2})?)*)\W*$", re.I), 6),
     (BYLINE, re.compile(
         rf"^(by|von|par|por|автор)\s+\S|^(posted|published|updated|written|last updated|posted on|published on)\b"
         rf"|^{DATE}(,?\s+(at\s+)?{_TIME})?\W*$|\b\d+\s+(min(ute)?s?|mins?)\s+read\b"
         r"|\bread(ing)? time\b|^[^.!?]{1,60}\bsays:?$"
-        r"|^(about the author|author bio|more (posts|articles) by)\b", re.I), 20),
+        r"|^(about the author|author bio|more (posts|articles) by)\b"
+        r"|^\d{4}年\d{1,2}月\d{1,2}日(\s*\d{1,2}時\d{1,2}分)?\W*$", re.I), 20),
     (CREDIT, re.compile(
         r"\b(photo|image|picture|illustration|video|graphic)s?\s*(credit|courtesy|by|:|/)"
         r"|\b(getty images|shutterstock|istock(photo)?|ap photo|reuters|afp|unsplash|pexels|alamy|tass|"
@@ -177,15 +200,20 @@ STRUCTURAL = {"nav": NAVIGATION, "footer": LEGAL, "aside": RELATED, "header": NA
 # Words one of which must be in a longer block (lower-cased) for its pattern
 # to be tried at all: most prose is turned away by a few substring tests.
 _KEYWORDS = {
-    COOKIE: ("cookie", "consent", "preferences"),
+    COOKIE: ("cookie", "consent", "preferences", "クッキー"),
     NEWSLETTER: ("newsletter", "subscri", "sign up", "signing up", "opt in", "mail", "inbox", "by submitting",
                  "by entering", "by clicking", "by registering", "by providing", "been received", "was received",
-                 "went wrong"),
+                 "went wrong", "abonn", "inscrivez", "suscr", "iscriviti", "подпиш", "рассылк", "メールマガジン", "メルマガ",
+                 "订阅", "ניוזלטר", "البريدية"),
     DONATION: ("donat", "become a", "support us", "support our", "support the", "support independent",
                "not ready to support", "contribut", "independent journalism", "remind me", "funded", "chip in",
-               "coffee", "ko-fi", "patreon", "message from", "dear reader"),
+               "coffee", "ko-fi", "patreon", "message from", "dear reader", "spenden", "unterstützen sie",
+               "faire un don", "soutenez", "donación", "dona ora", "sostienici", "поддержите", "пожертвова"),
     LEGAL: ("©", "(c)", "copyright", "rights reserved", "privacy policy", "terms of", "terms and", "affiliate",
-            "we may earn", "disclosure", "disclaimer", "powered by"),
+            "we may earn", "disclosure", "disclaimer", "powered by", "rechte vorbehalten", "droits réservés",
+            "derechos reservados", "diritti riservati", "direitos reservados", "права защищены", "版权所有", "無断転載",
+            "datenschutz", "impressum", "confidentialité", "mentions légales", "privacidad", "aviso legal",
+            "конфиденциальности"),
     BYLINE: ("by ", "von ", "par ", "por ", "автор", "posted", "published", "updated", "written", "min read",
              "about the author", "author bio", "says",
              "mins read", "minute read", "minutes read", "read time", "reading time", "年"),
@@ -219,16 +247,20 @@ _MONTH3 = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())
 _FIRST_WORDS = {
     SHARE: """share shares tweet pin email e-mail print copy link whatsapp facebook twitter x linkedin reddit
         pinterest telegram flipboard messenger bluesky threads instagram youtube tiktok mastodon rss feed follow
-        click like""",
+        click like teilen artikel partager compartir condividi поделиться 分享 シェア ツイート""",
     RELATED: """read related more you recommended see popular trending most latest also keep continue up what
-        further top""",
+        further top mehr weiterlesen lesen auch das à lire sur leer lee te leggi читайте читать похожие 関連記事
+        相关文章 相关阅读 推荐阅读""",
     COMMENTS: """comment comments response responses replies leave reply post add join show view be cancel submit
-        log""",
+        log kommentar kommentare commentaire commentaires comentario comentarios commenti комментарии комментариев
+        комментарий コメント 评论""",
     ADVERT: """advertisement advertising sponsored ad ads promoted partner story scroll anzeige реклама 广告 buy check shop
         book see view compare track where best price get visit""",
     NAVIGATION: """skip menu main home search log login logout sign register next previous prev back close toggle
         open more older newer load view see show go scroll return top contact about faq help tag tags category categories
-        archive archives page table contents learn in on jump loading get read full transcript listen""",
+        archive archives page table contents learn in on jump loading get read full transcript listen startseite
+        accueil inicio главная ホーム 首页 anmelden abmelden connexion se iniciar accedi войти ログイン 会員登録 登录 注册
+        suche rechercher buscar поиск 検索 搜索 kontakt zum aller ir menü навигация""",
 }
 _STARTS: dict[str, set[str]] = {}
 for _reason, _words in _FIRST_WORDS.items():
