@@ -519,3 +519,14 @@ def test_a_menu_copied_as_one_line_is_never_the_title() -> None:
     text = f"{menu}\n\n{headline}\n\n{story * 3}\n\n{story * 2}\n"
     article = ingest_bytes(text.encode(), "text", name="haifa.txt")
     assert article.title == headline
+
+
+def test_a_headline_that_its_title_shortens_is_the_title() -> None:
+    """The <h1> was folded as "title (shown above)" under a <title> that cut
+    it short: "Slow stew for a cold night" showed as "Slow stew"."""
+    story = "<p>" + "A stew wants a heavy pot and an afternoon to itself, and a cold night. " * 4 + "</p>"
+    page = (f"<html><head><title>Slow stew</title></head><body><article><h1>Slow stew for a cold night</h1>"
+            f"{story}</article></body></html>")
+    article = ingest_bytes(page.encode(), "html", name="stew.html")
+    assert article.title == "Slow stew for a cold night"
+    assert article.blocks[0].reason == "title (shown above)"

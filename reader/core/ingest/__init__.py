@@ -190,7 +190,9 @@ def _tidy_title(title: str, blocks: list[Block]) -> str:
         if block.kind == "heading" and block.level <= (2 if i < 80 else 1) \
                 and (not block.boilerplate or block.reason == TITLE):
             head = clean_line(block.text)
-            if head and len(head) >= 8 and title.startswith(head[: max(8, len(head) // 2)]):
+            if head and len(head) >= 8 and (title.startswith(head[: max(8, len(head) // 2)])
+                                            or (block.reason == TITLE and head.startswith(title))):
+                # (a <title> that shortens the headline shown in its place: the headline)
                 return head
     for sep in (" | ", " – ", " — ", " - ", " :: ", " · ", " • "):
         if sep in title:
