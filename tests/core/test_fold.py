@@ -208,6 +208,25 @@ def test_a_second_copy_of_a_story_or_its_update_keeps_the_story_shown(archive) -
                          if not lb.boilerplate]
 
 
+def test_a_listing_or_steps_two_posts_share_stay_in_both(archive) -> None:  # noqa: ANN001
+    """Two posts of one blog that share a shell command and two steps: the
+    command folded in both, "repeated on 2 articles", although each story
+    runs on around it."""
+    shared = "<pre>pip install tidetables</pre><ol><li>Open the app.</li><li>Pick a pier.</li></ol>"
+    ids = []
+    for n, (topic, paras) in enumerate(_STORIES[:2]):
+        page = _site_article(n, topic, paras).decode()
+        page = page.replace(f"<p>{paras[1]}</p>", shared + f"<p>{paras[1]}</p>", 1)
+        ids.append(archive.save(ingest_bytes(page.encode(), "html")).id)
+    for article_id in ids:
+        article = archive.get(article_id)
+        labels = labels_in_archive(article, archive)
+        shown = [b.text for b, label in zip(article.blocks, labels) if not label.boilerplate]
+        assert "pip install tidetables" in shown and "Open the app." in shown and "Pick a pier." in shown
+        folded = {b.text: label.reason for b, label in zip(article.blocks, labels) if label.boilerplate}
+        assert folded.get(_SITE_FOOTER, "").startswith("repeated on 2 articles")
+
+
 def test_importing_a_second_article_refolds_the_first(archive) -> None:  # noqa: ANN001
     first = archive.save(ingest_bytes(_site_article(0, *_STORIES[0]), "html")).id
     before = labels_in_archive(archive.get(first), archive)

@@ -839,6 +839,10 @@ _SHORT_REPEAT_WORDS = 12
 _COPY_SHARE = 0.25
 
 
+#: Kinds of block that repetition alone never folds inside the story.
+_STORY_KINDS = frozenset(("code", "list_item", "table", "quote"))
+
+
 def effective_labels(
     blocks: list[Block],
     *,
@@ -857,7 +861,10 @@ def effective_labels(
     same paragraph: a repeated block folds when it lies outside the story
     (before its first or after its last paragraph that no other article
     has), and inside it only when it is short, stands among other repeated
-    blocks, or is found on at least three other articles.
+    blocks, or is found on at least three other articles, and is no code
+    listing, list item, table or quotation (which two posts may share). A
+    page that is mostly another article's text (a second copy of a story)
+    folds only the short repeated lines that read as furniture.
     """
     labels = [Label(b.boilerplate, b.reason) for b in blocks]
     if not (repeats or rules):
@@ -881,10 +888,18 @@ def effective_labels(
         copy = unique < _COPY_SHARE * sum(shown)
         where = site or "this site"
         for i, (b, c) in enumerate(zip(blocks, counts)):
-            if not c or (copy and not b.boilerplate and len(b.text.split()) > _SHORT_REPEAT_WORDS):
+            if not c:
+                continue
+            words = len(b.text.split())
+            if copy and not b.boilerplate and (words > _SHORT_REPEAT_WORDS or not text_reason(b.text, words)):
+                # A copy of the story keeps what it shows, but short furniture.
                 continue
             inside = first < i < last
             if inside:
+                if not b.boilerplate and b.kind in _STORY_KINDS:
+                    # A code listing, a list's item, a table or a quotation
+                    # two posts share ("pip install ...") is the story's.
+                    continue
                 near = (i > 0 and counts[i - 1] > 0) or (i + 1 < len(blocks) and counts[i + 1] > 0)
                 if not (near or c >= 3 or len(b.text.split()) <= _SHORT_REPEAT_WORDS):
                     continue
