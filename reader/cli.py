@@ -118,8 +118,7 @@ def import_samples(archive) -> list[str]:  # noqa: ANN001 - Archive
              if fmt is not None and path.name.lower() != "readme.md"]
     # The archive lists the newest first: each sample is saved a second
     # before the one listed above it, so that the list opens on the news page
-    # (the shape most readers arrive with) and ends with the page of hostile
-    # markup, not in the order of random ids.
+    # (the shape most readers arrive with), not in the order of random ids.
     files.sort(key=lambda pf: (_SAMPLE_ORDER.index(pf[0].name) if pf[0].name in _SAMPLE_ORDER
                                else len(_SAMPLE_ORDER), pf[0].name))
     start = time.time()
@@ -137,8 +136,7 @@ def import_samples(archive) -> list[str]:  # noqa: ANN001 - Archive
 
 #: The samples as the archive lists them on a first run, top first.
 _SAMPLE_ORDER = ("moscow-times-shoigu-calls.txt", "npr-plumbers-substitute-teachers.html",
-                 "coryd-brief-intro-to-git.html", "marginalia-a-short-history.md", "rossiya-chitateli-zametki.html",
-                 "hostile-markup-and-escapes.html")
+                 "coryd-brief-intro-to-git.html", "marginalia-a-short-history.md", "rossiya-chitateli-zametki.html")
 
 
 # ------------------------------------------------------------------ commands

@@ -21,7 +21,7 @@ from reader.core.ingest.html import is_safe_href
 from reader.core.sanitize import clean_line, clean_text
 from reader.core.tags import normalise_tag
 
-SAMPLES = Path(__file__).resolve().parents[2] / "sample_articles"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 MARKUP = ["[bold]x[/bold]", "[@click=app.quit]click[/]", "[/]", "[link=https://evil]x[/link]", "$var", "**md**",
           "<script>alert(1)</script>"]
@@ -104,7 +104,7 @@ def test_web_links_are(href: str) -> None:
 
 
 def test_the_hostile_sample_is_literal_and_inert() -> None:
-    article = ingest_file(SAMPLES / "hostile-markup-and-escapes.html")
+    article = ingest_file(FIXTURES / "hostile-markup-and-escapes.html")
     everything = article.title + article.text + "".join(b.markdown or "" for b in article.blocks)
     assert "\x1b" not in everything and not UNSAFE.search(everything.replace("\n", "").replace("\t", ""))
     assert "[bold]x[/bold]" in article.title + article.text

@@ -243,7 +243,7 @@ async def test_changes_from_another_process_show_on_reload(archive) -> None:
 
 
 async def test_hostile_sample_is_literal_everywhere(archive) -> None:
-    add(archive, SAMPLES / "hostile-markup-and-escapes.html")
+    add(archive, FIXTURES / "hostile-markup-and-escapes.html")
     app = ReaderApp(archive)
     async with app.run_test(size=(140, 40)) as pilot:
         shown = view_text(app.screen.query_one(ArchiveList))
@@ -430,7 +430,7 @@ async def test_cursor_stays_on_its_article_through_filters_and_deletes(archive) 
     add(archive, FIXTURES / "seed.txt", saved="2024-01-01T00:00:00Z")
     add(archive, SAMPLES / "marginalia-a-short-history.md", saved="2024-03-01T00:00:00Z")
     rossiya = add(archive, SAMPLES / "rossiya-chitateli-zametki.html", saved="2024-02-01T00:00:00Z")
-    add(archive, SAMPLES / "hostile-markup-and-escapes.html", saved="2023-12-01T00:00:00Z")
+    add(archive, FIXTURES / "hostile-markup-and-escapes.html", saved="2023-12-01T00:00:00Z")
     archive.set_read(rossiya, True)
     app = ReaderApp(archive)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -465,7 +465,7 @@ async def test_cursor_stays_on_its_article_through_filters_and_deletes(archive) 
         # Deleting the only article a filter shows: once the filter clears,
         # the cursor is beside where it stood, not back at the top.
         seed = add(archive, FIXTURES / "seed.txt", saved="2024-01-01T00:00:00Z")
-        hostile = add(archive, SAMPLES / "hostile-markup-and-escapes.html", saved="2023-12-01T00:00:00Z")
+        hostile = add(archive, FIXTURES / "hostile-markup-and-escapes.html", saved="2023-12-01T00:00:00Z")
         await pilot.press("r")
         await pilot.pause()
         assert [r.id for r in lst.rows] == [ids[0], ids[1], seed, hostile]

@@ -16,7 +16,7 @@ SIZE = (110, 36)
 def app(archive) -> ReaderApp:
     seed = add(archive, FIXTURES / "seed.txt", saved="2024-05-01T12:00:00Z")
     add(archive, SAMPLES / "marginalia-a-short-history.md", saved="2024-04-01T12:00:00Z")
-    add(archive, SAMPLES / "hostile-markup-and-escapes.html", saved="2024-03-01T12:00:00Z")
+    add(archive, FIXTURES / "hostile-markup-and-escapes.html", saved="2024-03-01T12:00:00Z")
     text = archive.get(seed).text
     i = text.index("In the three calls")
     archive.add_annotation(seed, i, text.index(".", i + 60) + 2, tags=["claim"], note="Only the ministry's word for it.")
