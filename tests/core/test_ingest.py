@@ -530,3 +530,23 @@ def test_a_headline_that_its_title_shortens_is_the_title() -> None:
     article = ingest_bytes(page.encode(), "html", name="stew.html")
     assert article.title == "Slow stew for a cold night"
     assert article.blocks[0].reason == "title (shown above)"
+
+
+def test_a_pages_byline_gives_its_author_and_date_when_its_metadata_does_not() -> None:
+    """The byline folds (it stands under the title shown), and a page without
+    author or date metadata was exported with `author: null`: the citation
+    was in the folded line only."""
+    story = "<p>" + "Slips of paper, filed by hand, were the first machines for thinking with. " * 4 + "</p>"
+    page = ("<html><head><title>Paper machines</title></head><body><article><h1>Paper machines</h1>"
+            f'<p class="byline">By Harriet Osei, 14 January 2022</p>{story}</article></body></html>')
+    article = ingest_bytes(page.encode(), "html", name="essay.html")
+    assert (article.author, article.published) == ("Harriet Osei", "2022-01-14")
+    copy = ("Why cities are ripping out their parking\n\nBy Jordan Lee / June 5, 2024\n\n"
+            + "Cities across the country are tearing out parking minimums, and builders are glad of it. " * 3)
+    article = ingest_bytes(copy.encode(), "text", name="parking.txt")
+    assert (article.author, article.published) == ("Jordan Lee", "2024-06-05")
+    # Metadata wins over the byline; a sentence that starts with "By" names no one.
+    meta = page.replace("<head>", '<head><meta name="author" content="H. Osei">')
+    assert ingest_bytes(meta.encode(), "html").author == "H. Osei"
+    odd = copy.replace("By Jordan Lee / June 5, 2024", "By the end of the year most will have done so.")
+    assert ingest_bytes(odd.encode(), "text").author is None

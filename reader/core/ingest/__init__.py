@@ -158,6 +158,59 @@ def _iso_date(value: str | None) -> str | None:
     return "-".join(m.groups()) if m else clean_line(value)[:40] or None
 
 
+_MONTH_NUMBERS = {m: k for k, names in enumerate((
+    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+    ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+    ("dec", "december")), 1) for m in names}
+_MONTH_NAME = "|".join(sorted(_MONTH_NUMBERS, key=len, reverse=True))
+#: A date as a byline writes it: "14 January 2022", "June 5, 2024", "2024-06-05", "2024年6月3日".
+_WRITTEN_DATE = re.compile(
+    rf"\b(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?P<m1>{_MONTH_NAME})\.?,?\s+(?P<y1>\d{{4}})"
+    rf"|(?P<m2>{_MONTH_NAME})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}}))\b"
+    r"|\b(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2})\b|(?P<y4>\d{4})年(?P<m4>\d{1,2})月(?P<d4>\d{1,2})日",
+    re.I)
+#: A byline's author: "By Harriet Osei, 14 January 2022", "By Jordan Lee / June 5, 2024".
+_BY_AUTHOR = re.compile(r"^(?:by|von|par|por|автор:?)\s+(?P<name>[^\W\d_][^,/|\u00b7\u2022\u2013\u2014\d]{1,60}?)"
+                        r"(?:\s*(?:[,/|\u00b7\u2022\u2013\u2014]|\s(?:on|am|le|el|updated|published)\b)|\s*$)", re.I)
+
+
+def _byline_facts(blocks: list[Block]) -> tuple[str | None, str | None]:
+    """The author and the date (ISO) a page's byline gives, for a page whose
+    metadata names neither: a line near its top that reads as a byline."""
+    from reader.core.fold import BYLINE
+
+    author = published = None
+    for block in blocks[:60]:
+        text = block.text
+        if len(text) > 160 or "\n" in text:
+            continue
+        m = _BY_AUTHOR.match(text)
+        if author is None and m is not None:
+            name = m.group("name").strip()
+            if 1 <= len(name.split()) <= 6 and name[:1].isupper():
+                author = name
+        if published is None and (m is not None or block.reason == BYLINE):
+            published = _written_date(text)
+        if author and published:
+            break
+    return author, published
+
+
+def _written_date(text: str) -> str | None:
+    """The first date `text` writes, as YYYY-MM-DD (None if there is none)."""
+    m = _WRITTEN_DATE.search(text)
+    if m is None:
+        return None
+    g = m.groupdict()
+    year = g["y1"] or g["y2"] or g["y3"] or g["y4"]
+    month = g["m1"] or g["m2"]
+    month_n = _MONTH_NUMBERS[month.lower()] if month else int(g["m3"] or g["m4"])
+    day = int(g["d1"] or g["d2"] or g["d3"] or g["d4"])
+    if not (1 <= month_n <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year}-{month_n:02d}-{day:02d}"
+
+
 def _title_from_blocks(blocks: list[Block]) -> str | None:
     """The first heading-like content block, which becomes a heading."""
     from reader.core.fold import TITLE
@@ -284,6 +337,10 @@ def _ingest_bytes(
         title = _tidy_title(clean_line(title), blocks)
     if not title:
         title = _title_from_blocks(blocks) or (clean_line(Path(name).stem) if name else "Untitled")
+    if not author or not published:
+        # Read from the byline (folded, as it stands under the title shown).
+        by, when = _byline_facts(blocks)
+        author, published = author or by, published or when
     if url:
         url = clean_line(url)
         if urlsplit(url).scheme not in ("http", "https"):
