@@ -1191,3 +1191,18 @@ def test_a_browser_copy_in_another_language_folds_its_own_furniture(name: str, f
                                       "\u05dc\u05e0\u05d9\u05d5\u05d6\u05dc\u05d8\u05e8", "\u30e1\u30fc\u30eb\u30de\u30ac\u30b8\u30f3",
                                       "Cookies", "cookie", "\u00a9")):
             assert b.boilerplate, b.text
+
+
+def test_a_row_of_share_buttons_copied_as_one_line_folds() -> None:
+    from reader.core.fold.rules import text_reason
+
+    for line in ("Facebook Twitter LinkedIn", "Share Facebook Twitter", "Share on: Facebook | X | Email"):
+        assert text_reason(line, len(line.split())) == "share/social buttons", line
+    # A sentence that names them is the story's.
+    sentence = "Facebook, Twitter and LinkedIn said on Monday they would comply."
+    assert text_reason(sentence, len(sentence.split())) == ""
+    story = "Cities are tearing out parking minimums, and builders are glad of it, the report says. " * 3
+    copy = f"Why cities are ripping out parking\n\n{story}\n\nShare\nFacebook Twitter LinkedIn\n\n{story}\n"
+    article = ingest_bytes(copy.encode(), "text", name="parking.txt")
+    folded = {b.text: b.reason for b in article.blocks if b.boilerplate}
+    assert folded.get("Facebook Twitter LinkedIn") == "share/social buttons", folded

@@ -43,6 +43,10 @@ _FINE_PRINT = (r"^by (signing up|subscribing|submitting|entering|clicking|regist
                r"\b(agree|consent|accept|acknowledge)")
 FINE_PRINT = re.compile(_FINE_PRINT, re.I)
 
+#: Where a share button sends a page.
+_NETWORKS = (r"(facebook|twitter|x|linkedin|reddit|whatsapp|pinterest|telegram|e-?mail|bluesky|threads|mastodon"
+             r"|flipboard|messenger|print|copy link)")
+
 #: (reason, pattern, longest block in words it applies to).
 TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
     (COOKIE, re.compile(
@@ -79,6 +83,8 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
         r"linkedin|reddit|pinterest|telegram|flipboard|messenger|bluesky|threads|instagram|youtube|tiktok|"
         r"mastodon|rss|feed|rss feed|teilen|artikel teilen|partager|compartir|condividi|поделиться|分享|シェア|ツイート|"
         r"share (this|on|via)\b.*|follow us\b.*|share this (article|story|post)|click to (share|email|print)\b.*"
+        # A row of buttons copied as one line ("Facebook Twitter LinkedIn").
+        rf"|((share|teilen|partager|compartir)( this| on| via)?\W+)?{_NETWORKS}(\W+{_NETWORKS}){{1,9}}"
         r"|like this|like loading)\W*$", re.I), 10),
     (LEGAL, re.compile(
         r"(©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|privacy policy|terms (of|and) (use|service|conditions)"
