@@ -306,8 +306,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     site_w = min(24, max(4, *(len(r.site or "-") for r in rows)))
     for r in rows:
-        _out(f"{short_id(r.id)}  {r.saved[:10]}  {(r.site or '-')[:site_w]:<{site_w}}  "
-             f"{r.annotation_count:>3}  {r.title}")
+        site = r.site or "-"
+        if len(site) > site_w:
+            site = site[: site_w - 1] + "\u2026"  # cut short, and said so ("example.co" would read as a domain)
+        _out(f"{short_id(r.id)}  {r.saved[:10]}  {site:<{site_w}}  {r.annotation_count:>3}  {r.title}")
     return EXIT_OK
 
 

@@ -103,6 +103,17 @@ def test_add_list_show(cli, seed_path: Path) -> None:
     assert "Remind me later." in everything
 
 
+def test_list_says_where_it_cuts_a_long_site_short(cli, tmp_path: Path) -> None:
+    """"coastalherald.example.co" read as a domain of its own."""
+    page = tmp_path / "harbor.html"
+    page.write_text("<html><head><title>Harbor council votes</title></head><body><article><h1>Harbor council votes"
+                    "</h1><p>" + "The council approved the flood wall on Tuesday after a long debate. " * 4 +
+                    "</p></article></body></html>")
+    assert cli("add", page, "--url", "https://coastalherald.example.com/news/1").code == 0
+    [line] = cli("list").out.splitlines()
+    assert "coastalherald.example.c\u2026" in line and "coastalherald.example.co " not in line
+
+
 def test_mark_read_and_list_by_state(cli, seed_path: Path) -> None:
     short = _add_seed(cli, seed_path)
     row = json.loads(cli("list", "--json").out)[0]
