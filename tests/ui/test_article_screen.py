@@ -503,6 +503,11 @@ async def test_hints_name_the_keys_as_remapped(seeded) -> None:
         assert any("Deleted (Ctrl+U to undo)" in str(n.message) for n in app._notifications)
         await pilot.press("ctrl+u")
         assert [a.tags for a in archive.annotations(article_id)] == [[CLAIM]]
+        # The help's first lines name them too.
+        await pilot.press("question_mark")
+        await pilot.pause()
+        intro = pilot.app.screen.intro
+        assert "C claim, e evidence" in intro and "c claim" not in intro
 
 
 async def test_cursor_move_redraws_only_nearby_lines(seeded) -> None:

@@ -947,8 +947,13 @@ class ArticleScreen(Screen[None]):
         self.app.push_screen(OrphanScreen(self.archive, self.article, orphans, mine), done)
 
     def action_help(self) -> None:
+        k = self._key
         intro = (
-            "Move by sentence (j/k) or block (J/K); v starts a selection, j/k/w/b grow it. "
-            "c claim, e evidence, t tags, n note: with no selection they take the sentence under the cursor."
+            f"Move by sentence ({k('article.next_sentence')}/{k('article.previous_sentence')}) or block "
+            f"({k('article.next_block')}/{k('article.previous_block')}); {k('article.select')} starts a selection, "
+            f"{k('article.next_sentence')}/{k('article.previous_sentence')}/{k('article.word_forward')}/"
+            f"{k('article.word_back')} grow it. {k('article.claim')} claim, {k('article.evidence')} evidence, "
+            f"{k('article.tags')} tags, {k('article.note')} note: with no selection they take the sentence "
+            "under the cursor."
         )
         self.app.push_screen(HelpScreen("Reading keys", binding_rows(self), intro))
