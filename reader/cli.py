@@ -160,7 +160,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from reader.core.ingest import ingest_files, iter_files, unsupported_type
+    from reader.core.ingest import ingest_files, iter_files, skipped_note, unsupported_type
 
     archive = _open_archive(args)
     pasted = "-" in args.paths
@@ -177,9 +177,13 @@ def cmd_add(args: argparse.Namespace) -> int:
     stdin_failed = _add_stdin(args, archive, folds) if pasted else 0
     if len(urls) == len(paths):
         return EXIT_FAIL if url_failed or stdin_failed else EXIT_OK
-    files = list(iter_files([p for p in paths if not _is_address(p)]))
+    skipped: list[Path] = []
+    files = list(iter_files([p for p in paths if not _is_address(p)], skipped))
     if not files:
-        raise CommandError("nothing to add: no .html, .htm, .txt, .md or .markdown files there")
+        raise CommandError("nothing to add: no .html, .htm, .txt, .md or .markdown files there"
+                           + (f" ({skipped_note(skipped)})" if skipped else ""))
+    if skipped:
+        _err(f"{skipped_note(skipped)}: reader reads .html, .txt and .md")
     progress = Progress(len(files), "Adding")
     failed = 0
     # Named paths that are not articles first (they are the user's typos),

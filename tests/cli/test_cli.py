@@ -286,6 +286,21 @@ def test_fold_on_a_folder_without_articles_says_so(cli, tmp_path: Path) -> None:
         assert "nothing to fold" in result.err
 
 
+def test_adding_a_folder_says_which_files_it_skipped(cli, seed_path: Path, tmp_path: Path) -> None:
+    """A folder's .pdf and .docx were passed over without a word."""
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    (folder / "seed.txt").write_text(seed_path.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "paper.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "draft.docx").write_bytes(b"PK")
+    result = cli("add", folder)
+    assert result.code == 0, result.err
+    assert "skipped 2 files of other kinds (.docx, .pdf): reader reads .html, .txt and .md" in result.err
+    (folder / "seed.txt").unlink()
+    result = cli("add", folder)
+    assert result.code == 1 and "nothing to add" in result.err and "(.docx, .pdf)" in result.err
+
+
 def test_fold_text_format_names_reasons(cli, seed_path: Path) -> None:
     out = cli("fold", seed_path).out
     assert out.startswith(f"== {seed_path}: Russia Discusses Ukraine")

@@ -536,6 +536,14 @@ async def test_adding_a_file_reader_cannot_read_says_why(archive, tmp_path: Path
         await _add_by_path(pilot, odd)
         said = [str(n.message) for n in app._notifications]  # noqa: SLF001
         assert any("paper.pdf: not a supported file type (.pdf)" in m for m in said), said
+        # In a folder, with an article beside it: the count says so.
+        folder = tmp_path / "saved"
+        folder.mkdir()
+        (folder / "paper.pdf").write_bytes(b"%PDF-1.4")
+        (folder / "seed.txt").write_text((FIXTURES / "seed.txt").read_text(encoding="utf-8"), encoding="utf-8")
+        await _add_by_path(pilot, folder)
+        said = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert any(m.startswith("Added 1") and "skipped 1 file of other kinds (.pdf)" in m for m in said), said
 
 
 async def test_columns_stay_under_their_titles_while_filtering(archive) -> None:

@@ -79,12 +79,15 @@ def format_of(path: str | os.PathLike[str]) -> str | None:
     return FORMATS.get(Path(path).suffix.lower())
 
 
-def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str | None]]:
+def iter_files(paths: Iterable[str | os.PathLike[str]], skipped: list[Path] | None = None,
+               ) -> Iterator[tuple[Path, str | None]]:
     """Each file named, and each supported file under each folder named.
 
     Yields (path, format); format is None for a named file of another kind (so
     the caller can report it) and for paths that do not exist. The folder a
     browser saves beside a page ("Title_files") is part of that page: skipped.
+    The files of other kinds found in a folder (a .pdf, a .docx) are added to
+    `skipped`, when given, for the caller to say so.
     """
     for p in paths:
         path = Path(p)
@@ -99,6 +102,8 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, 
                     fmt = format_of(name)
                     if fmt:
                         found.append(Path(root) / name)
+                    elif skipped is not None:
+                        skipped.append(Path(root) / name)
             for f in sorted(found):
                 yield f, format_of(f)
         else:
@@ -375,6 +380,14 @@ def _str(value: object) -> str | None:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+def skipped_note(skipped: list[Path]) -> str:
+    """What a folder's files of other kinds were, said in a line: "skipped 2
+    files of other kinds (.docx, .pdf)"."""
+    kinds = sorted({p.suffix.lower() or "no extension" for p in skipped})
+    n = len(skipped)
+    return f"skipped {n} file{'s' if n != 1 else ''} of other kinds ({', '.join(kinds[:6])}{', ...' if len(kinds) > 6 else ''})"
 
 
 def unsupported_type(path: Path) -> str:

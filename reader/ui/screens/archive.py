@@ -275,7 +275,7 @@ class ArchiveScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="add")
     def _add(self, raw: str) -> None:
-        from reader.core.ingest import ingest_files, iter_files, unsupported_type
+        from reader.core.ingest import ingest_files, iter_files, skipped_note, unsupported_type
         from reader.core.store import ArchiveBusy, StoreError
 
         paths = typed_paths(raw)
@@ -289,7 +289,8 @@ class ArchiveScreen(Screen[None]):
             if service:
                 self._import(service, paths[0])
                 return
-        files = list(iter_files(paths))
+        skipped: list[Path] = []
+        files = list(iter_files(paths, skipped))
         added = dupes = updated = changed = orphaned = 0
         unread = [f for f, fmt in files if fmt is None]
         failed = len(unread)
@@ -331,6 +332,8 @@ class ArchiveScreen(Screen[None]):
             parts.append(f"{dupes} already there")
         if failed:
             parts.append(f"{failed} failed")
+        if skipped:
+            parts.append(skipped_note(skipped))
         if changed:
             parts.append(f"{changed} note{'s' if changed != 1 else ''} now on text that changed (p shows what it read)")
         if orphaned:
