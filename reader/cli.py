@@ -1125,7 +1125,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     rsub = p.add_subparsers(dest="rule_cmd", metavar="ACTION", required=True)
     r = rsub.add_parser("add", parents=[common], help="add a rule",
                         description="fold a block with this text on every article of the site",
-                        epilog='example: reader fold-rule add --article 3fa2 "A Message from The Moscow Times:"')
+                        epilog='example: reader fold-rule add --article 3fa2 "Sign up for our newsletter"')
     r.add_argument("text", help="the block's text")
     r.add_argument("--site", help="the site (default: the --article's site)")
     r.add_argument("--article", metavar="ID", help="take the site from this article")

@@ -720,3 +720,17 @@ async def test_sort_order_is_kept_for_the_next_run(archive, data_dir) -> None:
 
 def app_list(pilot) -> ArchiveList:  # noqa: ANN001
     return pilot.app.screen.query_one(ArchiveList)
+
+
+async def test_help_says_where_the_data_folder_is(archive) -> None:
+    """"config.toml in the data folder", and no word of where that was."""
+    from textual.widgets import Label
+
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        hint = str(app.screen.query(Label).last().render())
+        # (the tests' HOME holds it: written from ~, as the user types it)
+        shown = "~/" + str(archive.data_dir.relative_to(Path.home()))
+        assert f"config.toml in the data folder, {shown} (" in hint.replace("\n", " ")

@@ -51,7 +51,11 @@ def test_notes_panel(snap_compare, app) -> None:
     assert snap_compare(app, press=["enter", "p"], terminal_size=SIZE)
 
 
-def test_help(snap_compare, app) -> None:
+def test_help(snap_compare, app, monkeypatch) -> None:  # noqa: ANN001
+    from reader.ui.screens.help import HelpScreen
+
+    # The test's data folder is a new temporary one each run.
+    monkeypatch.setattr(HelpScreen, "_data_dir", lambda self: "~/.local/share/reader")
     assert snap_compare(app, press=["enter", "question_mark"], terminal_size=(110, 50))
 
 

@@ -3,6 +3,9 @@ user's keymap has them."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -65,10 +68,20 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll():
                 yield Static(body, id="help-keys")
             yield Label(
-                Content("Keys can be changed in config.toml in the data folder ([keys] binding-id = \"key\""
-                        + ("" if ids else "; the ids show on a wider terminal") + "). Escape closes."),
+                Content(f"Keys can be changed in config.toml in the data folder, {self._data_dir()} ([keys] "
+                        "binding-id = \"key\"" + ("" if ids else "; the ids show on a wider terminal")
+                        + "). Escape closes."),
                 classes="dialog-hint",
             )
+
+    def _data_dir(self) -> str:
+        """The data folder, as the user would type it (~ for their home)."""
+        folder = getattr(getattr(self.app, "archive", None), "data_dir", None)
+        if folder is None:
+            return "(see reader doctor)"
+        home = str(Path.home())
+        text = str(folder)
+        return "~" + text[len(home):] if text == home or text.startswith(home + os.sep) else text
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)
