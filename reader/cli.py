@@ -107,6 +107,14 @@ def _open_archive(args: argparse.Namespace):  # -> Archive
     return Archive(data_dir(getattr(args, "data_dir", None)))
 
 
+def _user_path(text: str) -> str:
+    """A path as typed; one starting with ~ that the shell left as it was
+    (quoted: '~/Saved pages') is under the home folder."""
+    if text.startswith("~") and not os.path.exists(text):
+        return os.path.expanduser(text)
+    return text
+
+
 def import_samples(archive) -> list[str]:  # noqa: ANN001 - Archive
     """Import the bundled sample articles; returns their ids."""
     import time
@@ -1040,7 +1048,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
                 epilog="examples: reader add ~/Downloads/article.html ~/saved/ https://example.org/story\n"
                        "          xclip -o | reader add - --url https://example.org/story",
                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("paths", nargs="+", metavar="PATH",
+    p.add_argument("paths", nargs="+", metavar="PATH", type=_user_path,
                    help="files, folders to search recursively, web addresses, or - (standard input: an article's "
                         "text as copied from the browser, or a page)")
     p.add_argument("--title", help="the title of the article read from standard input (default: its headline)")
@@ -1074,7 +1082,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
 
     p = command("fold", cmd_fold, "fold files without importing them (for checking and benchmarks)",
                 epilog="example: reader fold page.html --format jsonl")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    p.add_argument("paths", nargs="+", metavar="PATH", type=_user_path, help="files or folders")
     p.add_argument("--format", choices=("text", "jsonl"), default="text", help="output format (default: text)")
     p.add_argument("--timing", action="store_true",
                    help="jsonl: add each file's reading and folding time in ms (\"ms\"), for benchmarks")
@@ -1153,7 +1161,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         r = isub.add_parser(name, parents=[common], help=what, description=f"import {what}; links without "
                             "their text wait for `reader fetch`; importing again adds nothing twice",
                             epilog=f"example: reader import {name} {example}")
-        r.add_argument("file", metavar="FILE", help="the export file")
+        r.add_argument("file", metavar="FILE", type=_user_path, help="the export file")
 
     p = command("fetch", cmd_fetch, "fetch the pending entries (links imported without their text)",
                 epilog="example: reader fetch --jobs 8")
@@ -1199,7 +1207,8 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
                        "recognition are reported, never applied; --force settles conflicts for the file.\n"
                        "The front matter, title and source line come from the archive: edits there are\n"
                        "reported, not imported.")
-    p.add_argument("paths", nargs="+", metavar="FILE.md|DIR", help="exported files, or folders of them")
+    p.add_argument("paths", nargs="+", metavar="FILE.md|DIR", type=_user_path,
+                   help="exported files, or folders of them")
     p.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
     p.add_argument("--apply-deletions", action="store_true",
                    help="delete the annotations whose sections were deleted from the files")

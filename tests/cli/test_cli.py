@@ -301,6 +301,16 @@ def test_adding_a_folder_says_which_files_it_skipped(cli, seed_path: Path, tmp_p
     assert result.code == 1 and "nothing to add" in result.err and "(.docx, .pdf)" in result.err
 
 
+def test_a_quoted_path_under_the_home_folder_is_found(cli, seed_path: Path) -> None:
+    """`reader add '~/Saved pages'`: the shell leaves a quoted ~ as it is."""
+    folder = Path.home() / "Saved pages"
+    folder.mkdir()
+    (folder / "seed.txt").write_text(seed_path.read_text(encoding="utf-8"), encoding="utf-8")
+    result = cli("add", "~/Saved pages")
+    assert result.code == 0, result.err
+    assert "Russia Discusses Ukraine" in result.out
+
+
 def test_fold_text_format_names_reasons(cli, seed_path: Path) -> None:
     out = cli("fold", seed_path).out
     assert out.startswith(f"== {seed_path}: Russia Discusses Ukraine")
