@@ -1206,3 +1206,18 @@ def test_a_row_of_share_buttons_copied_as_one_line_folds() -> None:
     article = ingest_bytes(copy.encode(), "text", name="parking.txt")
     folded = {b.text: b.reason for b in article.blocks if b.boilerplate}
     assert folded.get("Facebook Twitter LinkedIn") == "share/social buttons", folded
+
+
+def test_an_advertisements_copy_in_its_slot_folds_with_its_label() -> None:
+    """The "Advertisement" label folded and the ad under it showed."""
+    paras = [f"<p>The council approved the flood wall on Tuesday, part {k} of a long debate on the harbor.</p>"
+             for k in range(6)]
+    ad = ('<div class="ad-slot advertisement"><p>Advertisement</p>'
+          "<p>Shop the spring sale: 30% off garden furniture at Dockside Home.</p></div>")
+    page = (f"<html><body><article><h1>Flood wall approved</h1>{''.join(paras[:3])}{ad}{''.join(paras[3:])}"
+            "</article></body></html>")
+    article = ingest_bytes(page.encode(), "html")
+    folded = {b.text: b.reason for b in article.blocks if b.boilerplate}
+    assert folded.get("Shop the spring sale: 30% off garden furniture at Dockside Home.") == "advertisement", folded
+    assert sum(1 for b in article.blocks if not b.boilerplate and "flood wall" in b.text) >= 1
+    assert all(not b.boilerplate for b in article.blocks if b.text.startswith("The council approved"))

@@ -216,6 +216,10 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
                 # A breadcrumb trail ("Home > News > Science"), its last
                 # step often the headline again.
                 fold[i] = True
+            elif stats[i].words <= _AD_WORDS and _in_ad_slot(block):
+                # An advertisement's copy, in the slot named for it.
+                fold[i] = True
+                inherited[i] = ADVERT
         _fold_outside_the_article(marks_of, stats, fold)
     if fmt == "text" and n <= _SHORT_DOCUMENT:
         # A text of a few blocks (an excerpt, a pasted passage) has no page's
@@ -688,6 +692,21 @@ _ARTICLE_SHARE = 0.8
 
 #: The most words of one step (or a whole line) of a breadcrumb trail.
 _CRUMB_WORDS = 25
+
+
+#: Class names of an element that holds an advertisement.
+_AD_SLOT = re.compile(r"(?:^|[\s_-])(?:ad-slot|ad-container|ad-unit|adunit|adsense|advertisement|advert|dfp-ad"
+                      r"|sponsored-content)(?:$|[\s_-])")
+#: The most words of an advertisement's copy.
+_AD_WORDS = 40
+
+
+def _in_ad_slot(block: Block) -> bool:
+    """One of the block's three nearest elements is named an advertisement's slot."""
+    for _tag, tokens in (block.features or {}).get("stack", ())[-3:]:
+        if tokens and _AD_SLOT.search(tokens):
+            return True
+    return False
 
 
 def _in_breadcrumbs(block: Block) -> bool:
