@@ -56,10 +56,11 @@ from one edited in the file.
 
 Escaping. Quotes, titles and metadata are article text: shown literally
 (Markdown, HTML, Obsidian tags, wiki links, comments and math are escaped).
-Notes are the user's own Markdown: inline formatting and code, links,
-headings, fenced code, footnotes, block ids of their own, rules of ``***``,
-``<mark>`` and the other inline tags without attributes, and web or mail
-autolinks are kept as typed; what would change the document around the note
+Notes are the user's own Markdown (or a service's, imported): inline
+formatting and code, links, headings, fenced code (fenced at the line's start),
+footnotes, block ids of their own, rules of ``***``, ``<mark>`` and the other
+inline tags without attributes (with more after them on the line), and web or
+mail autolinks are kept as typed; what would change the document around the note
 or run something gets a backslash, which import-notes removes again: a heading
 the exporter writes (``## Note``, ``## Claims``...: import-notes would end the
 note there), a ``---`` line or setext underline, a code fence left open, math
@@ -166,7 +167,10 @@ ORPHANED_HEADING = "## Orphaned"
 TAGGED_PREFIX = "## Tagged "
 #: The headings the exporter writes; import-notes ends a section at them.
 SECTION_HEADING = re.compile(
-    r"^## (?:Note|Annotations|Claims|Evidence|Questions|Highlights|Orphaned|Tagged [^\s#]+)\s*$"
+    # (a tag as written: word characters, '/', '-' and, of its non-ASCII
+    # characters, the combining marks of its words; "## Tagged C++" is a
+    # heading of the user's own)
+    r"^## (?:Note|Annotations|Claims|Evidence|Questions|Highlights|Orphaned|Tagged (?:[\w/-]|[^\x00-\x7f\s])+)\s*$"
 )
 
 
@@ -377,39 +381,22 @@ _STRUCTURE = re.compile(
 )
 
 #: Raw HTML a note keeps: inline formatting tags without attributes
-#: (Obsidian's <mark>, <u>, <br>...), and autolinks to web and mail addresses.
-_KEPT_HTML = (r"/?(?:mark|u|ins|del|s|sub|sup|kbd|br|small|b|i|em|strong|abbr|cite|q|var|samp|code)\s*/?>"
+#: (Obsidian's <mark>, <u>, <br>...) with more on the line after them (a tag
+#: alone on its line would open a block of raw HTML), and autolinks to web
+#: and mail addresses.
+_KEPT_HTML = (r"/?(?:mark|u|ins|del|s|sub|sup|kbd|br|small|b|i|em|strong|abbr|cite|q|var|samp|code)\s*/?>(?=.*\S)"
               r"|(?:https?|mailto):[^\s<>\\]*>")
 # Inside a note line: raw HTML, comments and autolinks (`<` then a letter, !,
 # ? or /) but those of _KEPT_HTML, and links whose address runs script
 # (javascript:, data:...). Each is made literal by an odd number of
 # backslashes before it: a run of k backslashes becomes 2k+1, which
-# `_unescape_inline` halves back. Inside `code` nothing is.
+# `_unescape_inline` halves back.
 _INLINE_DANGER = re.compile(
     rf"(\\*)(<(?!{_KEPT_HTML})[A-Za-z!?/]|\[(?=[^\]\n]*\]\(\s*\\*<?\s*(?:javascript|vbscript|data|file):))",
     re.IGNORECASE,
 )
-#: A code span: what stands between two equal runs of backticks.
-_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
-
-
-def _outside_code(line: str, change: Any) -> str:
-    """`change` applied to the parts of `line` outside its code spans."""
-    if "`" not in line:
-        return change(line)
-    out: list[str] = []
-    at = 0
-    for m in _CODE_SPAN.finditer(line):
-        out.append(change(line[at : m.start()]))
-        out.append(m.group(0))
-        at = m.end()
-    out.append(change(line[at:]))
-    return "".join(out)
-
-
 def _escape_inline_note(line: str) -> str:
-    return _outside_code(line, lambda part: _INLINE_DANGER.sub(
-        lambda m: "\\" * (2 * len(m.group(1)) + 1) + m.group(2), part))
+    return _INLINE_DANGER.sub(lambda m: "\\" * (2 * len(m.group(1)) + 1) + m.group(2), line)
 
 
 def _unescape_inline_note(line: str) -> str:
@@ -417,7 +404,7 @@ def _unescape_inline_note(line: str) -> str:
         k = len(m.group(1))
         return "\\" * ((k - 1) // 2) + m.group(2) if k % 2 else m.group(0)
 
-    return _outside_code(line, lambda part: _INLINE_DANGER.sub(undo, part))
+    return _INLINE_DANGER.sub(undo, line)
 
 
 def _structural(line: str) -> bool:
@@ -481,7 +468,8 @@ def canonical_note(note: str) -> str:
     return "\n".join(lines)
 
 
-#: A line that opens or closes a fenced code block.
+#: A line that opens (at its start: an indented one may belong to a list
+#: item, where a renderer ends the code elsewhere) or closes a fenced code block.
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 #: Lines import-notes reads as the file's own, wherever they stand.
 _FILES_OWN = re.compile(rf"{SECTION_HEADING.pattern}|^<!-- reader:|^\^[0-9a-f]{{10}}\s*$")
@@ -496,7 +484,7 @@ def _fenced(lines: list[str]) -> list[int] | None:
     for line in lines:
         m = _FENCE.match(line)
         if not fence:
-            if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
+            if m and line[:1] in "`~" and not (m.group(1)[0] == "`" and "`" in m.group(2)):
                 fence = m.group(1)
                 kinds.append(1)
             else:

@@ -741,3 +741,15 @@ def test_a_file_grouped_by_a_tag_with_combining_marks_imports(archive, tmp_path:
     edit(path, "Second.", "Second, edited.")
     assert kinds(import_notes(archive, [path])) == [("change", "bbbbbbbbb2")]
     assert archive.annotation("bbbbbbbbb2").note == "Second, edited."
+
+
+def test_a_users_heading_that_starts_like_a_tagged_section_stays_in_the_note(archive, tmp_path: Path) -> None:
+    """"## Tagged C++", written as typed by every export, read as a section."""
+    article = make_article()
+    archive.save(article)
+    put(archive, article, "aaaaaaaaa1", "the plan would cut costs by half", ["claim"],
+        "Books I read:\n\n## Tagged C++\n\nStroustrup, twice.")
+    [path] = ex.export_to_folder(archive, None, tmp_path / "vault")
+    assert "\n## Tagged C++\n" in path.read_text(encoding="utf-8")
+    assert import_notes(archive, [path]).events == []
+    assert archive.annotation("aaaaaaaaa1").note.endswith("Stroustrup, twice.")
