@@ -70,20 +70,32 @@ def squash_spaces(text: str) -> str:
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
 
 
-_DASHES = re.compile(r"-{2,}")
-
 
 def dash_runs(pattern: re.Pattern[str], text: str) -> str:
     """`text` with each run of characters `pattern` matches made one '-',
-    but for the combining marks in it: the vowel signs of a Hindi, Thai or
-    Arabic word are part of the word ("\u0e02\u0e48\u0e32\u0e27" and
-    "\u0e02\u0e49\u0e32\u0e27", news and rice, are two words; `\\w` matches
-    neither sign)."""
+    but for the combining marks that stand on the letter before the run:
+    the vowel signs of a Hindi, Thai or Arabic word are part of the word
+    ("\u0e02\u0e48\u0e32\u0e27" and "\u0e02\u0e49\u0e32\u0e27", news and rice, are two words; `\\w` matches
+    neither sign). A mark on nothing kept (an emoji's variation selector) and
+    the invisible ones (a grapheme joiner) go with the run."""
 
     def dash(m: re.Match[str]) -> str:
         run = m.group()
         if run.isascii():
             return "-"
-        return _DASHES.sub("-", "".join(c if unicodedata.category(c)[0] == "M" else "-" for c in run))
+        at = m.start()
+        kept = 0
+        if at and m.string[at - 1].isalnum():
+            while kept < len(run) and _is_shown_mark(run[kept]):
+                kept += 1
+        return run[:kept] + ("-" if kept < len(run) else "")
 
     return pattern.sub(dash, text)
+
+
+def _is_shown_mark(c: str) -> bool:
+    """A combining mark that shows (not a variation selector or a joiner)."""
+    o = ord(c)
+    if o == 0x034F or 0xFE00 <= o <= 0xFE0F or 0xE0100 <= o <= 0xE01EF or 0x180B <= o <= 0x180D:
+        return False
+    return unicodedata.category(c)[0] == "M"

@@ -818,6 +818,7 @@ def test_a_file_name_keeps_the_combining_marks_of_its_words() -> None:
         "\u0939\u093f\u0928\u094d\u0926\u0940-\u0938\u092e\u093e\u091a\u093e\u0930-\u0932\u0947\u0916")
     assert ex.slug("\u0e02\u0e48\u0e32\u0e27 / \u0e02\u0e49\u0e32\u0e27") == "\u0e02\u0e48\u0e32\u0e27-\u0e02\u0e49\u0e32\u0e27"
     assert ex.slug("\u0130stanbul, 1453!") == "istanbul-1453"
+    assert ex.slug("\u26a0\ufe0f Warning: heat") == "warning-heat"  # no invisible selector first
 
 
 def test_an_underscore_inside_a_word_is_not_escaped_and_stays_literal() -> None:

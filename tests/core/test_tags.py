@@ -102,6 +102,9 @@ def test_adding_tags_to_an_article_keeps_its_own_and_doubles_none(archive: Archi
     ("\u0e02\u0e49\u0e32\u0e27", "\u0e02\u0e49\u0e32\u0e27"),
     ("\u0939\u093f\u0928\u094d\u0926\u0940 \u0916\u092c\u0930", "\u0939\u093f\u0928\u094d\u0926\u0940-\u0916\u092c\u0930"),
     ("\u0130stanbul", "istanbul"),
+    # Marks on nothing kept, and invisible ones, go: no tag that looks like another.
+    ("Why I \u2764\ufe0f New York", "why-i-new-york"),
+    ("news\u034f", "news"),
 ])
 def test_a_tag_is_stored_as_the_vault_writes_it(typed: str, stored: str) -> None:
     """One form in the app, in `reader list` and in an Obsidian vault: before,
