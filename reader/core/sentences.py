@@ -27,11 +27,15 @@ _ABBREVIATIONS = frozenset(
 #: "im 19. Jahrhundert"), no sentence's end.
 _ORDINAL_NEXT = frozenset(
     """
-    januar februar märz april mai juni juli august september oktober november dezember
-    jan feb mär apr jun jul aug sep sept okt nov dez jänner
+    januar februar märz mai juni juli oktober dezember jänner
+    jan feb mär jun jul okt dez
     jahrhundert jahrhunderts jahrtausend jahrtausends
     """.split()
 )
+#: Months that English writes alike: a German ordinal before them only after
+#: a German word ("bis zum 3. August"; "on June 2. August saw..." ends a sentence).
+_ORDINAL_NEXT_AFTER_GERMAN = frozenset("april august september november apr aug sep sept nov".split())
+_GERMAN_BEFORE = frozenset("am zum vom im bis den dem der des ab seit per zwischen und".split())
 
 # Quotes and brackets that close: in English and French, and in German
 # („...“ and »...«), and the single angle quotes.
@@ -40,8 +44,11 @@ _CLOSERS = "\"'\u201d\u2019\u201c\u00bb\u00ab\u203a\u2039)\\]"
 # Urdu full stop, the Devanagari danda and the Ethiopic full stop among
 # them), closing quotes/brackets, then space; or Chinese and Japanese
 # punctuation, which needs no space after it.
-_BOUNDARY = re.compile(rf"[.!?\u2026\u061f\u06d4\u0964\u0965\u1362]+[{_CLOSERS}]*(?=\s+)"
-                       r"|[\u3002\uff01\uff1f]+[\u300d\u300f\u201d\uff09]*")
+# (A run is tried from its first character only: from each of a long run's
+# others the search would read the rest of it again.)
+_BOUNDARY = re.compile(rf"(?<![.!?\u2026\u061f\u06d4\u0964\u0965\u1362])[.!?\u2026\u061f\u06d4\u0964\u0965\u1362]++"
+                       rf"[{_CLOSERS}]*+(?=\s)"
+                       r"|(?<![\u3002\uff01\uff1f])[\u3002\uff01\uff1f]++[\u300d\u300f\u201d\uff09]*+")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 # Chinese and Japanese are written without spaces: each of their characters
@@ -57,7 +64,7 @@ _COUNTED = re.compile(rf"[{_CJ}]|[^\s{_CJ}\u3000-\u303f\uff01-\uff0f\uff1a-\uff2
 
 def _is_abbreviation(text: str, dot: int) -> bool:
     """Whether the '.' at `dot` ends an abbreviation or an initial."""
-    m = _WORD_BEFORE.search(text, 0, dot)
+    m = _WORD_BEFORE.search(text, max(0, dot - 40), dot)
     if not m:
         return False
     word = m.group(1).lower().strip(".")
@@ -77,10 +84,19 @@ def _is_ordinal(text: str, dot: int, end: int, hi: int) -> bool:
     if not 1 <= dot - k <= 3 or (k > 0 and not text[k - 1].isspace()):
         return False
     m = _NEXT_WORD.match(text, end, hi)
-    return m is not None and m.group(1).lower() in _ORDINAL_NEXT
+    if m is None:
+        return False
+    word = m.group(1).lower()
+    if word in _ORDINAL_NEXT:
+        return True
+    if word in _ORDINAL_NEXT_AFTER_GERMAN:
+        before = _WORD_BEFORE_NUMBER.search(text, max(0, k - 20), k)
+        return before is not None and before.group(1).lower() in _GERMAN_BEFORE
+    return False
 
 
 _NEXT_WORD = re.compile(r"\s+(\w+)")
+_WORD_BEFORE_NUMBER = re.compile(r"(\w+)\s+$")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -151,16 +167,26 @@ def word_spans(text: str) -> list[tuple[int, int]]:
     if text.isascii():
         return spans
     out: list[tuple[int, int]] = []
+    n = len(text)
     for s, e in spans:
-        while e < len(text) and _joins_previous(text, e):
-            e += 1
-        if out and (s < out[-1][1] or _joins_previous(text, s) or _goes_on(text, out[-1], s)):
+        if out and s < out[-1][1]:
+            continue  # taken into the span before already
+        if out and (_joins_previous(text, s) or _goes_on(text, out[-1], s)):
             # Part of the character the span before ends with, or the rest
             # of its word after a combining mark.
-            out[-1] = (out[-1][0], max(e, out[-1][1]))
-            continue
+            s = out.pop()[0]
+        elif _is_indicator(text[s]) and e < n and _is_indicator(text[e]):
+            e += 1  # two regional indicators: one flag
+        while e < n and _joins_previous(text, e):
+            e += 1
+            if text[e - 1] == "\u200d" and e < n:
+                e += 1  # what a joiner joins
         out.append((s, e))
     return out
+
+
+def _is_indicator(c: str) -> bool:
+    return "\U0001f1e6" <= c <= "\U0001f1ff"
 
 
 def _goes_on(text: str, before: tuple[int, int], s: int) -> bool:
@@ -172,18 +198,12 @@ def _goes_on(text: str, before: tuple[int, int], s: int) -> bool:
 
 
 def _joins_previous(text: str, i: int) -> bool:
-    """Whether text[i] is part of the character text[i - 1] belongs to."""
+    """Whether text[i] is part of the character text[i - 1] belongs to: a
+    combining mark, a variation selector, a skin tone, a joiner or a tag."""
     if i <= 0 or i >= len(text):
         return False
     c = text[i]
     o = ord(c)
-    if (o == 0x200D or 0xFE00 <= o <= 0xFE0F or 0x1F3FB <= o <= 0x1F3FF or 0xE0020 <= o <= 0xE007F
-            or text[i - 1] == "\u200d"):
+    if o == 0x200D or 0xFE00 <= o <= 0xFE0F or 0x1F3FB <= o <= 0x1F3FF or 0xE0020 <= o <= 0xE007F:
         return True
-    if 0x1F1E6 <= o <= 0x1F1FF:
-        # The second of a pair of regional indicators: one flag.
-        k = i
-        while k > 0 and 0x1F1E6 <= ord(text[k - 1]) <= 0x1F1FF:
-            k -= 1
-        return (i - k) % 2 == 1
     return not c.isspace() and unicodedata.category(c)[0] == "M"

@@ -59,6 +59,10 @@ def test_sentences_in_german_russian_arabic_and_japanese() -> None:
         "Sie wurden 1890.",
         "Heute nicht mehr.",
     ]
+    # A month English writes alike ends an English sentence before it.
+    assert _split("The first phase ended on June 2. August saw the second begin.") == [
+        "The first phase ended on June 2.", "August saw the second begin."]
+    assert len(_split("Bis zum 3. August wird gebaut. Dann nicht.")) == 2
     ru = "\u041e\u0431 \u044d\u0442\u043e\u043c \u0441\u043e\u043e\u0431\u0449\u0438\u043b \u043f\u0440\u043e\u0444. \u0410\u043d\u0434\u0440\u0435\u0439 \u0421\u043e\u043a\u043e\u043b\u043e\u0432. \u0417\u0440\u0438\u0442\u0435\u043b\u0438 \u0440\u0430\u0434\u044b."
     assert len(_split(ru)) == 2
     ar = "\u0647\u0644 \u062a\u0643\u0641\u064a \u0627\u0644\u0645\u0643\u062a\u0628\u0627\u062a\u061f \u064a\u0631\u0649 \u0627\u0644\u062f\u0643\u062a\u0648\u0631 \u0630\u0644\u0643."
