@@ -21,12 +21,13 @@ _OWN_NUMBER = re.compile(r"\d{1,3}[.)]\s")
 
 
 def list_marker(block: Block) -> str:
-    """What stands before a list item's text: its number in an ordered list
-    ("3. "), nothing when its text starts with its number, else a bullet."""
-    if block.number:
-        return f"{block.number}. "
+    """What stands before a list item's text: nothing when its text starts
+    with a number of its own, else its number in an ordered list ("3. "),
+    else a bullet."""
     if _OWN_NUMBER.match(block.text):
         return ""
+    if block.number:
+        return f"{block.number}. "
     return "\u2022 "
 
 

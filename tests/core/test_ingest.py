@@ -482,6 +482,10 @@ def test_an_ordered_lists_items_keep_their_numbers_in_every_format() -> None:
     numbers = {b.text: b.number for b in article.blocks if b.kind == "list_item"}
     assert numbers == {"Brown the meat.": 3, "Add the stock.": 7, "Simmer.": 8, "A note": 0, "Serve hot.": 0}
     _check_offsets(article)
+    # A list counting down, or by letters, keeps its bullets.
+    for attrs in ("reversed", 'type="a"', 'type="I"'):
+        other = ingest_bytes(page.replace('<ol start="3">', f"<ol {attrs}>").encode(), "html", name="stew.html")
+        assert {b.number for b in other.blocks if b.kind == "list_item"} == {0}, attrs
 
     md = "# Slow stew\n\nIntro.\n\n4. Brown the meat.\n5. Simmer.\n\n- Serve hot.\n"
     article = ingest_bytes(md.encode(), "markdown", name="stew.md")

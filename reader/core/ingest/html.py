@@ -480,7 +480,9 @@ class _Builder:
             level = HEADINGS.get(tag, 0)
             if tag in ("ul", "ol", "dl", "menu", "dir"):
                 self.list_depth += 1
-                self.counters.append(_list_start(attrib) if tag == "ol" else None)
+                # (a list counting down, or by letters or roman numerals, keeps its bullets)
+                numbered = tag == "ol" and "reversed" not in attrib and (attrib.get("type") or "1") == "1"
+                self.counters.append(_list_start(attrib) if numbered else None)
             if tag == "li":
                 level = self.list_depth
                 self.number = self._item_number(attrib)
