@@ -409,10 +409,11 @@ def _place(ann: Annotation, text: str, start: int, end: int) -> bool:
     q = _anchor().quote_at(text, start, end)
     # Only the words count: paragraphs joined or split under a quote change
     # its spacing, not what it reads; nor do accents composed since.
-    moved_text = q.exact.split() != unicodedata.normalize("NFC", ann.exact).split()
+    nfc = unicodedata.normalize
+    moved_text = nfc("NFC", q.exact).split() != nfc("NFC", ann.exact).split()
     if moved_text and not ann.was:
         ann.was = ann.exact
-    elif q.exact.split() == ann.was.split():
+    elif nfc("NFC", q.exact).split() == nfc("NFC", ann.was).split():
         ann.was = ""
     ann.start, ann.end, ann.exact, ann.prefix, ann.suffix = start, end, q.exact, q.prefix, q.suffix
     ann.orphaned = False

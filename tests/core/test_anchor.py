@@ -567,3 +567,26 @@ def test_an_article_stored_with_its_accents_apart_keeps_its_notes_when_read_agai
     assert (result.status, result.orphaned, result.changed) == ("updated", 0, 0)
     again = archive.annotation(ann.id)
     assert again.exact == "Qu\u00e1n c\u00e0 ph\u00ea" and again.was == "" and again.note == "Open early."
+
+
+def test_a_mark_put_again_on_a_text_stored_with_its_accents_apart_reads_the_same(archive) -> None:  # noqa: ANN001
+    """Re-attached on the same words of an article imported before accents
+    were composed, a mark was said to read differently ("cre\\u0300me", "cr\\u00e8me")."""
+    import unicodedata
+
+    from reader.core.ingest import content_hash
+
+    old = _article("Title\n\nA caf\u00e9 cr\u00e8me at the corner, every morning.")
+    for block in old.blocks:
+        block.text = unicodedata.normalize("NFD", block.text)
+    old.relayout()
+    old.content_hash = content_hash(old.text)
+    aid = archive.save(old).id
+    text = archive.get(aid).text
+    quote = unicodedata.normalize("NFD", "caf\u00e9 cr\u00e8me")
+    s = text.index(quote)
+    ann = archive.add_annotation(aid, s, s + len(quote))
+    ann.exact = unicodedata.normalize("NFC", ann.exact)  # as a quote typed, or imported, holds it
+    archive.put_annotation(ann)
+    again = archive.reattach(ann.id, s, s + len(quote))
+    assert again.was == ""
