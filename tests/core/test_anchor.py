@@ -542,22 +542,29 @@ def test_find_quote_takes_typed_dashes_dots_and_guillemets_for_the_articles() ->
     assert anchor.find_quote(text, "said ... twice") is None
 
 
+def _save_decomposed(archive, text: str) -> str:  # noqa: ANN001
+    """An article as an import before accents were composed stored it (NFD)."""
+    import unicodedata
+
+    from reader.core.ingest import content_hash
+
+    old = _article(text)
+    for block in old.blocks:
+        block.text = unicodedata.normalize("NFD", block.text)
+    old.relayout()
+    old.content_hash = content_hash(old.text)
+    return archive.save(old).id
+
+
 def test_an_article_stored_with_its_accents_apart_keeps_its_notes_when_read_again(archive) -> None:  # noqa: ANN001
     """Imports compose accents (NFC) now; an article imported before, whose
     text held "e" and an accent apart, read again: its marks stay on their
     words, and none is said to read differently."""
     import unicodedata
 
-    from reader.core.ingest import content_hash
-
     text = "Title\n\nNg\u01b0\u1eddi \u0111\u1ecdc ghi ch\u00fa b\u00ean l\u1ec1 trang. Qu\u00e1n c\u00e0 ph\u00ea m\u1edf c\u1eeda l\u00fac b\u1ea3y gi\u1edd."
     assert _article(unicodedata.normalize("NFD", text)).text == text  # an import composes them
-    old = _article(text)
-    for block in old.blocks:
-        block.text = unicodedata.normalize("NFD", block.text)
-    old.relayout()
-    old.content_hash = content_hash(old.text)
-    aid = archive.save(old).id
+    aid = _save_decomposed(archive, text)
     stored = archive.get(aid).text
     assert stored != text and unicodedata.normalize("NFC", stored) == text
     quote = unicodedata.normalize("NFD", "Qu\u00e1n c\u00e0 ph\u00ea")
@@ -574,14 +581,7 @@ def test_a_mark_put_again_on_a_text_stored_with_its_accents_apart_reads_the_same
     were composed, a mark was said to read differently ("cre\\u0300me", "cr\\u00e8me")."""
     import unicodedata
 
-    from reader.core.ingest import content_hash
-
-    old = _article("Title\n\nA caf\u00e9 cr\u00e8me at the corner, every morning.")
-    for block in old.blocks:
-        block.text = unicodedata.normalize("NFD", block.text)
-    old.relayout()
-    old.content_hash = content_hash(old.text)
-    aid = archive.save(old).id
+    aid = _save_decomposed(archive, "Title\n\nA caf\u00e9 cr\u00e8me at the corner, every morning.")
     text = archive.get(aid).text
     quote = unicodedata.normalize("NFD", "caf\u00e9 cr\u00e8me")
     s = text.index(quote)
