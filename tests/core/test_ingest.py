@@ -554,3 +554,6 @@ def test_a_pages_byline_gives_its_author_and_date_when_its_metadata_does_not() -
     assert ingest_bytes(meta.encode(), "html").author == "H. Osei"
     odd = copy.replace("By Jordan Lee / June 5, 2024", "By the end of the year most will have done so.")
     assert ingest_bytes(odd.encode(), "text").author is None
+    monday = page.replace('<p class="byline">By Harriet Osei, 14 January 2022</p>',
+                          "<p>By Monday, the council will vote on the archive's future, its chair said.</p>")
+    assert ingest_bytes(monday.encode(), "html").author is None

@@ -181,14 +181,14 @@ _BY_AUTHOR = re.compile(r"^(?:by|von|par|por|автор:?)\s+(?P<name>[^\W\d_][^
 
 def _byline_facts(blocks: list[Block]) -> tuple[str | None, str | None]:
     """The author and the date (ISO) a page's byline gives, for a page whose
-    metadata names neither: a line near its top that reads as a byline."""
+    metadata names neither: a line near its top, folded, that reads as a byline."""
     from reader.core.fold import BYLINE
 
     author = published = None
     for block in blocks[:60]:
         text = block.text
-        if len(text) > 160 or "\n" in text:
-            continue
+        if not block.boilerplate or len(text) > 160 or "\n" in text:
+            continue  # (a sentence of the story shown: "By Monday, the council...")
         m = _BY_AUTHOR.match(text)
         if author is None and m is not None:
             name = m.group("name").strip()
