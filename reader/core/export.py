@@ -384,7 +384,7 @@ _STRUCTURE = re.compile(
 #: (Obsidian's <mark>, <u>, <br>...) with more on the line after them (a tag
 #: alone on its line would open a block of raw HTML), and autolinks to web
 #: and mail addresses.
-_KEPT_HTML = (r"/?(?:mark|u|ins|del|s|sub|sup|kbd|br|small|b|i|em|strong|abbr|cite|q|var|samp|code)\s*/?>(?=.*\S)"
+_KEPT_HTML = (r"/?(?:mark|u|ins|del|s|sub|sup|kbd|br|small|b|i|em|strong|abbr|cite|q|var|samp|code)\s*/?>(?=[ \t]*\S)"
               r"|(?:https?|mailto):[^\s<>\\]*>")
 # Inside a note line: raw HTML, comments and autolinks (`<` then a letter, !,
 # ? or /) but those of _KEPT_HTML, and links whose address runs script
