@@ -689,6 +689,8 @@ def find_quote(text: str, quote: str, hidden: Sequence[tuple[int, int]] = ()) ->
     quote = quote.strip()
     if not quote:
         return None
+    if not quote.isascii() and not unicodedata.is_normalized("NFC", quote) and unicodedata.is_normalized("NFC", text):
+        quote = unicodedata.normalize("NFC", quote)  # accents typed apart, as the article composes them
     parts = [_loose(p) for p in _WS.split(quote) if p]
     pattern = r"\s+".join(parts)
     for flags in (0, re.IGNORECASE):

@@ -523,6 +523,12 @@ def test_a_fuzzy_match_of_a_quote_cut_mid_word_may_be_cut_too() -> None:
     assert text[s:e] == "mittee adjourned after the vote"
 
 
+def test_find_quote_takes_accents_typed_apart() -> None:
+    """A quote pasted with its accents apart ("cafe" and U+0301) found nothing in a composed text."""
+    text = "Un caf\u00e9 cr\u00e8me, s'il vous pla\u00eet."
+    assert anchor.find_quote(text, "cafe\u0301 cre\u0300me") == (3, 13)
+
+
 def test_find_quote_takes_straight_quote_marks_for_typographic_ones() -> None:
     """A quote typed on a keyboard ("won't") finds the article's typographic
     marks ("won’t"), and the other way round."""
