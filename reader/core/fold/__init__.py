@@ -212,11 +212,11 @@ def decide(blocks: list[Block], feats: list[dict[str, float]], stats: list, keep
             if marks is not None and marks.page_footer:
                 # Under the page's own <footer> (an article's may carry its notes).
                 fold[i] = True
-            elif stats[i].words <= _CRUMB_WORDS and _in_breadcrumbs(block):
+            elif stats[i].words <= _CRUMB_WORDS and _named(block, _BREADCRUMB, 4):
                 # A breadcrumb trail ("Home > News > Science"), its last
                 # step often the headline again.
                 fold[i] = True
-            elif stats[i].words <= _AD_WORDS and _in_ad_slot(block):
+            elif stats[i].words <= _AD_WORDS and _named(block, _AD_SLOT, 3):
                 # An advertisement's copy, in the slot named for it.
                 fold[i] = True
                 inherited[i] = ADVERT
@@ -701,20 +701,15 @@ _AD_SLOT = re.compile(r"(?:^|[\s_-])(?:ad-slot|ad-container|ad-unit|adunit|adsen
 _AD_WORDS = 40
 
 
-def _in_ad_slot(block: Block) -> bool:
-    """One of the block's three nearest elements is named an advertisement's slot."""
-    for _tag, tokens in (block.features or {}).get("stack", ())[-3:]:
-        if tokens and _AD_SLOT.search(tokens):
-            return True
-    return False
+def _named(block: Block, pattern: re.Pattern[str], nearest: int) -> bool:
+    """Whether one of the block's `nearest` elements has a class or id that
+    `pattern` finds."""
+    stack = (block.features or {}).get("stack", ())
+    return any(tokens and pattern.search(tokens) for _tag, tokens in stack[-nearest:])
 
 
-def _in_breadcrumbs(block: Block) -> bool:
-    """One of the block's four nearest elements is named a breadcrumb trail."""
-    for _tag, tokens in (block.features or {}).get("stack", ())[-4:]:
-        if "breadcrumb" in tokens:
-            return True
-    return False
+#: An element named a breadcrumb trail.
+_BREADCRUMB = re.compile("breadcrumb")
 
 
 def _fold_outside_the_article(marks: list, stats: list, fold: list[bool]) -> None:  # noqa: ANN001
