@@ -65,7 +65,9 @@ or run something gets a backslash, which import-notes removes again: a heading
 the exporter writes (``## Note``, ``## Claims``...: import-notes would end the
 note there), a ``---`` line or setext underline, a code fence left open, math
 blocks, Obsidian comments, a block id of the export's form or a link
-definition; other raw HTML, comments and autolinks (`<` then a letter); links
+definition; other raw HTML, comments and autolinks (`<` then a letter) but
+inside inline code (where a backslash would show; unless a line of the
+note leaves a span open, as it could close on another); links
 to javascript:, vbscript:, data: or file: addresses. Inside fenced code only a
 line import-notes would read as the file's own (a heading it writes, a marker,
 an ^id of its form) gets one. A
@@ -97,6 +99,7 @@ later export keeps them, last in the front matter, ``force`` too.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import itertools
 import json
@@ -395,13 +398,71 @@ _INLINE_DANGER = re.compile(
     rf"(\\*)(<(?!{_KEPT_HTML})[A-Za-z!?/]|\[(?=[^\]\n]*\]\(\s*\\*<?\s*(?:javascript|vbscript|data|file):))",
     re.IGNORECASE,
 )
-def _escape_inline_note(line: str) -> str:
-    return _INLINE_DANGER.sub(lambda m: "\\" * (2 * len(m.group(1)) + 1) + m.group(2), line)
+_KEPT_AT = re.compile(_KEPT_HTML, re.IGNORECASE)
 
 
-def _unescape_inline_note(line: str) -> str:
+def _code_spans(line: str) -> list[tuple[int, int]] | None:
+    """Where the line's inline code spans stand (from the first backtick to
+    past the last), as CommonMark reads them: a run of backticks not
+    escaped opens one and the next run of as many closes it; a kept autolink
+    comes first (`<https://a`b>` is no span). None when a run is left
+    unclosed: it could close on another line of the paragraph."""
+    spans: list[tuple[int, int]] = []
+    i, n = 0, len(line)
+    while i < n:
+        c = line[i]
+        if c == "\\":
+            i += 2
+        elif c == "<":
+            m = _KEPT_AT.match(line, i + 1)
+            i = m.end() if m else i + 1
+        elif c == "`":
+            j = i
+            while j < n and line[j] == "`":
+                j += 1
+            run = j - i
+            while True:
+                k = line.find("`", j)
+                if k < 0:
+                    return None
+                j = k
+                while j < n and line[j] == "`":
+                    j += 1
+                if j - k == run:
+                    break
+            spans.append((i, j))
+            i = j
+        else:
+            i += 1
+    return spans
+
+
+def _in_code(spans: list[tuple[int, int]], m: re.Match[str]) -> bool:
+    """Whether the match is raw HTML (not a link) inside a code span, where
+    nothing is HTML and a backslash would show."""
+    at = m.start(2)
+    k = bisect.bisect_right(spans, (at, len(m.string) + 1)) - 1
+    return m.group(2)[0] == "<" and k >= 0 and spans[k][0] < at < spans[k][1]
+
+
+def _escape_inline_note(line: str, code: bool = False) -> str:
+    spans = _code_spans(line) if code and "`" in line else None
+
+    def esc(m: re.Match[str]) -> str:
+        if spans and _in_code(spans, m):
+            return m.group(0)
+        return "\\" * (2 * len(m.group(1)) + 1) + m.group(2)
+
+    return _INLINE_DANGER.sub(esc, line)
+
+
+def _unescape_inline_note(line: str, code: bool = False) -> str:
+    spans = _code_spans(line) if code and "`" in line else None
+
     def undo(m: re.Match[str]) -> str:
         k = len(m.group(1))
+        if spans and _in_code(spans, m):
+            return m.group(0)
         return "\\" * ((k - 1) // 2) + m.group(2) if k % 2 else m.group(0)
 
     return _INLINE_DANGER.sub(undo, line)
@@ -418,18 +479,31 @@ def _structural(line: str) -> bool:
 _HEADING = re.compile(r"\ {0,3}\#{1,6}(?:[ \t]|$)")
 
 
-def escape_note_line(line: str) -> str:
+def escape_note_line(line: str, code: bool = False) -> str:
     """One line of the user's note, Markdown kept but made unable to change the
     document around it (see the module's docstring). `unescape_note_line` is
-    its exact inverse."""
-    line = _escape_inline_note(line)
+    its exact inverse. With `code`, raw HTML inside the line's code spans
+    is left as typed (a backslash would show there): only for a note whose
+    every line closes its code spans (`_code_spans`), as a span left open
+    could close on another line."""
+    plain = _escape_inline_note(line)
+    if not _prefixed(plain):
+        return _escape_inline_note(line, True) if code else plain
+    # (The backslash before the line changes its first run of backticks:
+    # its code spans are read as escaped without them.)
+    body = plain.lstrip(" ")
+    return plain[: len(plain) - len(body)] + "\\" + body
+
+
+def _prefixed(line: str) -> bool:
+    """Whether escape_note_line puts a backslash before the line (after its
+    leading spaces): a line that would change the document, but a heading
+    of the user's own, or one the user escaped to be none ("\\# 1 is a
+    number")."""
     if not _structural(line) or _own_heading(line):
-        return line
+        return False
     body = line.lstrip(" ")
-    lead = line[: len(line) - len(body)]
-    if body.startswith("\\") and _own_heading(lead + body[1:]):
-        return line  # "\# 1 is a number": the user's own escape, no heading
-    return lead + "\\" + body
+    return not (body.startswith("\\") and _own_heading(line[: len(line) - len(body)] + body[1:]))
 
 
 def _own_heading(line: str) -> bool:
@@ -437,17 +511,16 @@ def _own_heading(line: str) -> bool:
     return bool(_HEADING.match(line)) and not SECTION_HEADING.match(line)
 
 
-def unescape_note_line(line: str) -> str:
+def unescape_note_line(line: str, code: bool = False) -> str:
     """A line of a note as the file has it, back as the user's note: the
     backslash `escape_note_line` puts before a line is taken off; one it
-    never puts (before a heading of the user's own) is the user's."""
+    would not have put is the user's."""
     body = line.lstrip(" ")
-    lead = line[: len(line) - len(body)]
-    if body.startswith("\\"):
-        rest = lead + body[1:]
-        if _structural(rest) and not _own_heading(rest):
-            line = rest
-    return _unescape_inline_note(line)
+    if body[:1] == "\\" and body[1:2] != " ":
+        rest = line[: len(line) - len(body)] + body[1:]
+        if _prefixed(rest):
+            return _unescape_inline_note(rest)
+    return _unescape_inline_note(line, code)
 
 
 # A note canonical_note would change: a blank line or a space at a line's
@@ -526,18 +599,31 @@ def render_note(note: str) -> list[str]:
     lines = canon.split("\n")
     kinds = _fenced(lines)
     if kinds is None or 1 not in kinds:
-        return [escape_note_line(x) for x in lines]
+        kinds = [0] * len(lines)
     # Code fenced in the note stays code: its fences and lines as typed.
-    return [x if k == 1 else _escape_code_line(x) if k == 2 else escape_note_line(x) for x, k in zip(lines, kinds)]
+    out = [x if k == 1 else _escape_code_line(x) if k == 2 else escape_note_line(x) for x, k in zip(lines, kinds)]
+    if _spans_closed(out, kinds):
+        out = [escape_note_line(x, True) if k == 0 and "`" in x else y for x, y, k in zip(lines, out, kinds)]
+    return out
 
 
-def parse_note(lines: Iterable[str]) -> str:
+def _spans_closed(lines: list[str], kinds: list[int]) -> bool:
+    """Whether every line of the note outside fenced code closes the code
+    spans it opens, as written to the file (the same before and after a
+    note's raw HTML in code spans is left unescaped)."""
+    return all(k or "`" not in x or _code_spans(x) is not None for x, k in zip(lines, kinds))
+
+
+def parse_note(lines: Iterable[str], code_spans: bool = True) -> str:
+    """The note `render_note` wrote as these lines. Without `code_spans`, as
+    files written before raw HTML in code spans was kept as typed read."""
     lines = [x.rstrip() for x in lines]
     kinds = _fenced(lines)
     if kinds is None or 1 not in kinds:
-        return canonical_note("\n".join(unescape_note_line(x) for x in lines))
+        kinds = [0] * len(lines)
+    code = code_spans and _spans_closed(lines, kinds)
     return canonical_note("\n".join(
-        x if k == 1 else _unescape_code_line(x) if k == 2 else unescape_note_line(x) for x, k in zip(lines, kinds)))
+        x if k == 1 else _unescape_code_line(x) if k == 2 else unescape_note_line(x, code) for x, k in zip(lines, kinds)))
 
 
 @lru_cache(maxsize=8192)

@@ -86,6 +86,9 @@ class Section:
     #: tags are not edited in the file).
     tags: list[str] | None = None
     note: str = ""
+    #: The note as a file written before raw HTML in code spans was kept as
+    #: typed reads (None: the same).
+    legacy: str | None = None
     problem: str = ""
 
 
@@ -99,6 +102,7 @@ class ArticlePart:
     head: str | None = None  # the header's fingerprint as exported
     note: str | None = None
     note_base: str | None = None
+    note_legacy: str | None = None  # as Section.legacy
     note_line: int = 0  # of the note's marker (0: none)
     note_problem: str = ""
     sections: list[Section] = field(default_factory=list)
@@ -156,7 +160,17 @@ def _close_section(section: Section, body: list[tuple[int, str]]) -> None:
     if tm is not None:
         section.tags = ex.parse_tags_line(tm.group("tags"))
         k += 1
-    section.note = ex.parse_note(t for _, t in rest[k:])
+    section.note, section.legacy = _parse_note([t for _, t in rest[k:]])
+
+
+def _parse_note(lines: list[str]) -> tuple[str, str | None]:
+    """A note as the file has it, and as a file written before raw HTML in
+    code spans was kept as typed reads it, where that differs: a note whose
+    fingerprint matches that reading is the one exported (`\\<b>` in a code
+    span there was `<b>`)."""
+    note = ex.parse_note(lines)
+    legacy = ex.parse_note(lines, code_spans=False) if "`" in note else note
+    return note, (legacy if legacy != note else None)
 
 
 def parse_export(text: str) -> ParsedFile:
@@ -182,9 +196,9 @@ def parse_export(text: str) -> ParsedFile:
             _close_section(section, body)
             article.sections.append(section)
         elif state == "note" and article is not None:
-            note = ex.parse_note(t for _, t in body)
+            note, legacy = _parse_note([t for _, t in body])
             if article.note_line:
-                article.note = note
+                article.note, article.note_legacy = note, legacy
             elif note:
                 article.note_problem = "the note has lost its marker line (<!-- reader:note ... -->); not imported"
         section, body, stray_reported = None, [], False
@@ -414,6 +428,8 @@ class _FileImport:
             return
         if part.note is None or part.note_base is None:
             return
+        if part.note_legacy is not None and ex.note_fingerprint(part.note_legacy) == part.note_base:
+            part.note = part.note_legacy  # the note as exported by an earlier version
         with self.archive.transaction():
             current = self.archive.get(part.article_id).note
             if ex.canonical_note(current) == part.note:
@@ -471,6 +487,8 @@ class _FileImport:
             else:
                 shown, tags = s.tags, _desired_tags(s.tags, ann.tags)
                 same_tags = set(tags) == set(ann.tags)
+            if s.legacy is not None and ex.annotation_fingerprint(shown, s.legacy) == s.base:
+                s.note = s.legacy  # the note as exported by an earlier version
             same_note = ex.canonical_note(ann.note) == s.note
             if same_tags and same_note:
                 return ex.fingerprint_of(ann)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -620,7 +621,8 @@ def test_export_then_import_round_trips(paragraphs, anns, note, new_notes) -> No
             wanted = dict(zip([s.ann_id for s in parsed.articles[0].sections], new_notes, strict=False))
             assert sorted(wanted) == sorted(ids)
             for ann in archive.annotations("abc0000000ff"):
-                assert ex.canonical_note(ann.note) == ex.canonical_note(wanted[ann.id])
+                # (Notes read from a file are composed, NFC, as all text is.)
+                assert ex.canonical_note(ann.note) == unicodedata.normalize("NFC", ex.canonical_note(wanted[ann.id]))
             # And once applied, a second import is a no-op.
             assert [e for e in import_notes(archive, [path]).events if e.kind != "notice"] == []
         finally:
@@ -753,3 +755,24 @@ def test_a_users_heading_that_starts_like_a_tagged_section_stays_in_the_note(arc
     assert "\n## Tagged C++\n" in path.read_text(encoding="utf-8")
     assert import_notes(archive, [path]).events == []
     assert archive.annotation("aaaaaaaaa1").note.endswith("Stroustrup, twice.")
+
+
+def test_a_file_written_with_raw_html_escaped_in_code_spans_is_no_edit(archive, tmp_path: Path) -> None:
+    """Files exported before `<b>` in a note's code span was kept as typed
+    have `\\<b>` there: taken back, they are as exported, not an edit that
+    puts a backslash in the note. The same line typed in the file since is
+    the user's."""
+    article = make_article()
+    archive.save(article)
+    put(archive, article, "aaaaaaaaa1", "the plan would cut costs by half", ["claim"], "Wrap it in `<div>`.")
+    archive.set_article_note(AID, "Use `a<b` here.")
+    [path] = ex.export_to_folder(archive, None, tmp_path / "vault")
+    edit(path, "Wrap it in `<div>`.", "Wrap it in `\\<div>`.")
+    edit(path, "Use `a<b` here.", "Use `a\\<b` here.")
+    before = snapshot(archive)
+    report = import_notes(archive, [path])
+    assert [e for e in report.events if e.kind != "notice"] == []
+    assert snapshot(archive) == before
+    edit(path, "Wrap it in `\\<div>`.", "Wrap it in `\\<div>`, or not.")
+    import_notes(archive, [path])
+    assert archive.annotation("aaaaaaaaa1").note == "Wrap it in `\\<div>`, or not."
