@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,8 @@ class Config:
     path: Path
     #: binding id -> keys ("ctrl+s,f2"), from [keys].
     keys: dict[str, str] = field(default_factory=dict)
+    #: [keys] ids given something other than text ("C" in quotes).
+    bad_keys: list[str] = field(default_factory=list)
     export_dir: Path | None = None
     theme: str | None = None
 
@@ -50,7 +53,11 @@ class Config:
             raise ConfigError(f"{path}: {err}; fix or remove it") from None
         keys = raw.get("keys", {})
         if isinstance(keys, dict):
-            cfg.keys = {str(k): str(v) for k, v in keys.items() if isinstance(v, str)}
+            # `article.claim = "C"` unquoted is TOML for a table "article"
+            # holding "claim": the id all the same.
+            pairs = list(_flat(keys))
+            cfg.keys = {k: v for k, v in pairs if isinstance(v, str)}
+            cfg.bad_keys = [k for k, v in pairs if not isinstance(v, str)]
         export = raw.get("export", {})
         if isinstance(export, dict) and isinstance(export.get("dir"), str):
             p = Path(export["dir"]).expanduser()
@@ -62,3 +69,12 @@ class Config:
 
     def exports(self) -> Path:
         return self.export_dir or self.path.parent / "exports"
+
+
+def _flat(table: dict, prefix: str = "") -> Iterator[tuple[str, object]]:
+    """A TOML table's values by their dotted names."""
+    for k, v in table.items():
+        if isinstance(v, dict):
+            yield from _flat(v, f"{prefix}{k}.")
+        else:
+            yield f"{prefix}{k}", v

@@ -73,6 +73,10 @@ class ReaderApp(App[int]):
                 self.config_problems.append(
                     f"{self.config.path}: [ui] theme \u201c{self.config.theme}\u201d is not a theme; using the "
                     f"default (themes: {', '.join(sorted(self.available_themes))})")
+        if self.config.bad_keys:
+            self.config_problems.append(
+                f"{self.config.path}: [keys] {', '.join(self.config.bad_keys)}: a key is written in quotes "
+                "(\"C\", \"ctrl+u\"), so no key changed for " + ("it" if len(self.config.bad_keys) == 1 else "them"))
         if self.config.keys:
             unknown = sorted(set(self.config.keys) - binding_ids())
             if unknown:
