@@ -8,7 +8,7 @@ from textual.color import Color
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from reader.core.models import Annotation
 from reader.ui.keys import key_hint
@@ -64,6 +64,9 @@ class NotesPanel(OptionList):
         placed = [a for a in annotations if not a.orphaned]
         orphans = [a for a in annotations if a.orphaned]
         keep = self.highlighted
+        # The mark highlighted stays so when rows above it come or go (the
+        # article's note written); a mark gone leaves the place it had.
+        keep_id = self.get_option_at_index(keep).id if keep is not None and keep < self.option_count else None
         self.clear_options()
         items: list[Option | None] = []
         if article_note:
@@ -88,18 +91,23 @@ class NotesPanel(OptionList):
                 items.append(Option(annotation_prompt(a, self.tag_colors, self.plain_color), id="ann:" + a.id))
         self.add_options(items)
         self.border_title = f"Notes ({len(annotations)})"
-        if keep is not None and self.option_count:
+        if keep_id is not None and self._has(keep_id):
+            self.highlighted = self.get_option_index(keep_id)
+        elif keep is not None and self.option_count:
             self.highlighted = min(keep, self.option_count - 1)
         elif annotations:
             self.highlight_annotation(annotations[0].id)
 
-    def highlight_annotation(self, ann_id: str | None) -> None:
-        if ann_id is None:
-            return
+    def _has(self, option_id: str) -> bool:
         try:
+            self.get_option_index(option_id)
+        except OptionDoesNotExist:
+            return False
+        return True
+
+    def highlight_annotation(self, ann_id: str | None) -> None:
+        if ann_id is not None and self._has("ann:" + ann_id):
             self.highlighted = self.get_option_index("ann:" + ann_id)
-        except Exception:  # noqa: BLE001 - not in the list
-            pass
 
     def highlighted_annotation(self) -> Annotation | None:
         if self.highlighted is None:
