@@ -596,6 +596,48 @@ async def test_an_article_pasted_into_the_archive_is_added_and_opened(archive) -
         assert any("Already in the archive" in str(n.message) for n in app._notifications)  # noqa: SLF001
 
 
+async def test_pasted_text_the_archive_refuses_stays_in_the_box(archive, monkeypatch) -> None:  # noqa: ANN001
+    """A paste the archive could not take (the disk full, or no text in
+    it) was gone: the app said so and the box had closed."""
+    from textual import events
+
+    from reader.core.store import StoreError
+    from reader.ui.screens.note_editor import NoteEditor
+
+    text = (FIXTURES / "seed.txt").read_text(encoding="utf-8")
+    save = archive.save
+    full = [True]
+
+    def refuse(article):  # noqa: ANN001, ANN202
+        if full:
+            raise StoreError("cannot write (No space left on device); nothing was changed")
+        return save(article)
+
+    monkeypatch.setattr(archive, "save", refuse)
+    app = ReaderApp(archive)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.press("P")
+        await pilot.pause()
+        app.post_message(events.Paste(text))
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor) and app.screen.text == text.strip("\n")
+        assert any("Not added: cannot write" in str(n.message) for n in app._notifications)  # noqa: SLF001
+        full.clear()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert [r.title for r in archive.articles()] == [app.screen.article.title]
+        # m on the list, refused: said, and the app goes on.
+        await pilot.press("q")
+        await pilot.pause()
+        monkeypatch.setattr(archive, "set_read", lambda *a, **k: refuse(None))
+        full.append(True)
+        await pilot.press("m")
+        await pilot.pause()
+        assert app.is_running and not archive.articles()[0].read
+
+
 async def test_a_theme_misspelt_in_config_starts_with_the_default_and_says_so(archive) -> None:
     add(archive, FIXTURES / "seed.txt")
     (archive.data_dir / "config.toml").write_text('[ui]\ntheme = "gruvbx"\n')

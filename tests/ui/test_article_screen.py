@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 
 from reader.core.tags import CLAIM, EVIDENCE, QUESTION
@@ -470,12 +471,17 @@ async def test_help_on_a_small_terminal_scrolls_by_key_and_keeps_one_line_per_ke
         assert type(app.screen).__name__ == "ArticleScreen"
 
 
-async def test_keys_can_be_remapped_in_config(seeded) -> None:
+@pytest.mark.parametrize("line", ['"article.claim" = "C"', 'article.claim = "C"'])
+async def test_keys_can_be_remapped_in_config(seeded, line: str) -> None:
+    """The id unquoted (as the help writes it) is a TOML table of its own:
+    it was dropped without a word."""
     archive, article_id = seeded
-    (archive.data_dir / "config.toml").write_text('[keys]\n"article.claim" = "C"\n')
+    (archive.data_dir / "config.toml").write_text(f'[keys]\n{line}\narticle.evidence = 5\n')
     app = ReaderApp(archive)
     async with app.run_test(size=(100, 40)) as pilot:
         await _open(pilot)
+        said = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        assert len(said) == 1 and "article.evidence: a key is written in quotes" in said[0], said
         await _find(pilot, "dirty bomb")
         await pilot.press("c")
         assert archive.annotations(article_id) == []
@@ -626,6 +632,27 @@ async def test_typing_ahead_in_the_archive_filter(seeded) -> None:
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, ArticleScreen)
+
+
+async def test_keys_typed_right_after_leaving_an_article_are_the_archives(seeded) -> None:
+    """'q/mx' in one burst: the '/' opened the article's find box on its way
+    out, and 'm' 'x' then marked the article read and asked to delete it."""
+    from reader.ui.screens.archive import ArchiveScreen
+
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        _burst(app, "q/mx")
+        for _ in range(3):
+            await pilot.pause()
+        assert isinstance(app.screen, ArchiveScreen)
+        assert app.screen.filter_box.value == "mx"
+        assert not archive.info(article_id).read
+        _burst(app, "\n\nqj")  # out of the filter, open, back, and a move: the archive's
+        for _ in range(3):
+            await pilot.pause()
+        assert isinstance(app.screen, ArchiveScreen)
 
 
 async def test_command_palette_lists_the_screens_commands(seeded) -> None:
@@ -1792,3 +1819,150 @@ async def test_an_ordered_lists_items_show_their_numbers(archive, tmp_path) -> N
         assert lines[first + 1].index(lines[first + 1].strip()) == lines[first].index("Brown")
         assert any(line.strip() == "4. Simmer." for line in lines)
         assert any(line.strip() == "\u2022 Serve hot." for line in lines)
+
+
+def _full_disk(archive, monkeypatch, *names: str) -> list[str]:  # noqa: ANN001
+    """The archive's writes `names` refuse, as on a full disk, until the
+    returned list is cleared."""
+    from reader.core.store import StoreError
+
+    failing = list(names)
+    for name in names:
+        real = getattr(archive, name)
+
+        def refuse(*args, _real=real, _name=name, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            if _name in failing:
+                raise StoreError("cannot write (No space left on device); nothing was changed")
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(archive, name, refuse)
+    return failing
+
+
+def _said(app) -> list[str]:  # noqa: ANN001
+    return [str(n.message) for n in app._notifications]  # noqa: SLF001
+
+
+async def test_a_note_the_archive_refuses_stays_in_its_editor(seeded, monkeypatch) -> None:
+    """A note saved while the disk was full ended the app with a traceback,
+    and the note typed was gone."""
+    from reader.ui.screens.note_editor import NoteEditor
+
+    archive, article_id = seeded
+    failing = _full_disk(archive, monkeypatch, "add_annotation", "set_article_note")
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"check the source")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, NoteEditor)
+        assert app.screen.text == "check the source"
+        assert any("No space left on device" in m and "open again" in m for m in _said(app))
+        await pilot.press("escape")  # the text typed is a change: asked before it goes
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmScreen"
+        await pilot.press("n")
+        await pilot.pause()
+        failing.remove("add_annotation")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert [a.note for a in archive.annotations(article_id)] == ["check the source"]
+        # The article's note the same way.
+        await pilot.press("N")
+        await pilot.pause()
+        await pilot.press(*"whole piece")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor) and app.screen.text == "whole piece"
+        failing.clear()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert archive.get(article_id).note == "whole piece"
+
+
+async def test_marks_undo_and_read_state_the_archive_refuses_are_said(seeded, monkeypatch) -> None:
+    archive, article_id = seeded
+    failing = _full_disk(archive, monkeypatch, "add_annotation", "delete_annotation", "set_read")
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        for key in ("c", "m"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert app.is_running and archive.annotations(article_id) == []
+        assert sum("Not saved: cannot write" in m for m in _said(app)) == 2
+        failing.remove("add_annotation")
+        await pilot.press("c")
+        await pilot.press("ctrl+z")  # refused: the change stays to be undone
+        await pilot.pause()
+        assert len(archive.annotations(article_id)) == 1 and len(screen.undo) == 1
+        assert any(m.startswith("Not undone: cannot write") for m in _said(app))
+        failing.clear()
+        await pilot.press("ctrl+z")
+        assert archive.annotations(article_id) == []
+
+
+async def test_delete_and_undo_act_on_the_mark_as_it_is_now(seeded) -> None:
+    """A note written on a mark by another program while the article was
+    open: deleting it here named the old note, and undo brought back the old
+    one; undoing a mark made here deleted that note with it; undoing a tag
+    edit put back the old note."""
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        await pilot.press("c")
+        [ann] = archive.annotations(article_id)
+        archive.update_annotation(ann.id, note="written elsewhere")
+        await pilot.press("ctrl+z")  # the mark is not taken back over that note
+        await pilot.pause()
+        assert [a.note for a in archive.annotations(article_id)] == ["written elsewhere"]
+        assert any("changed elsewhere since" in m for m in _said(app))
+        await pilot.press("e")  # a tag edit here...
+        archive.update_annotation(ann.id, note="written again elsewhere")
+        await pilot.press("ctrl+z")  # ...undone: the tag goes, the other note stays
+        await pilot.pause()
+        [now] = archive.annotations(article_id)
+        assert now.tags == [CLAIM] and now.note == "written again elsewhere"
+        archive.update_annotation(ann.id, note="the latest")
+        await pilot.press("x")
+        await pilot.pause()
+        assert "the latest" in str(app.screen.query_one(".dialog-question").render())
+        await pilot.press("y")
+        await pilot.pause()
+        assert archive.annotations(article_id) == []
+        await pilot.press("ctrl+z")
+        assert [a.note for a in archive.annotations(article_id)] == ["the latest"]
+
+
+async def test_the_notes_panel_keeps_its_mark_when_the_article_note_is_written(seeded) -> None:
+    """N with the panel open: the article's note, a new row at the top,
+    moved the highlight onto the mark before, and x then asked to delete it."""
+    archive, article_id = seeded
+    text = archive.get(article_id).text
+    i = text.index("It added that")
+    archive.add_annotation(article_id, i, i + len("It added that"), tags=["question"])
+    j = text.index("Britain's defence ministry")
+    archive.add_annotation(article_id, j, j + 30, tags=["claim"])
+    app = ReaderApp(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("down")
+        panel = screen.panel
+        chosen = panel.get_option_at_index(panel.highlighted).id
+        assert chosen.startswith("ann:")
+        await pilot.press("N")
+        await pilot.pause()
+        await pilot.press(*"on the whole")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert archive.get(article_id).note == "on the whole"
+        assert panel.get_option_at_index(panel.highlighted).id == chosen

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import events, work
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -13,7 +15,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from reader.ui.screens.dialogs import ConfirmScreen, PromptScreen
+from reader.ui.keys import bindings_of, keys_of
 from reader.ui.screens.help import HelpScreen, binding_rows
+from reader.ui.store_errors import guarded, says_store_errors, tell
 from reader.ui.widgets.archive_list import SORT_LABELS, SORTS, ArchiveHeader, ArchiveList
 from reader.ui.widgets.inline_input import InlineInput, opens_on
 
@@ -170,9 +174,15 @@ class ArchiveScreen(Screen[None]):
             reason = self.archive.fetch_state(article_id).get("error") or "unknown reason"
             self.notify(Content(f"Could not be fetched: {reason}"), severity="error")
             return
+        from reader.core.store import StoreError
         from reader.ui.screens.article import ArticleScreen
 
-        self.app.push_screen(ArticleScreen(self.archive, article_id))
+        try:
+            screen = ArticleScreen(self.archive, article_id)
+        except StoreError as err:  # its notes file damaged, say (reader doctor tells more)
+            tell(self.app, err, "Could not open it")
+            return
+        self.app.push_screen(screen)
 
     @property
     def filter_box(self) -> InlineInput:
@@ -187,6 +197,21 @@ class ArchiveScreen(Screen[None]):
             event.stop()
             event.prevent_default()
             self.action_filter()
+
+    def take_key_ahead(self, event: events.Key) -> None:
+        """A key typed right after leaving an article, before this screen
+        had the focus back (ArticleScreen.on_key hands it on): taken as if
+        it had come here, in the order typed."""
+        if self.filter_box.hand_over(event):
+            return
+        if opens_on(self, "archive.filter", event):
+            self.action_filter()
+            return
+        for binding in bindings_of(self):
+            if event.key in keys_of(self, binding):
+                _, name, params = parse_action(binding.action)
+                getattr(self, f"action_{name}")(*params)
+                return
 
     def action_filter(self) -> None:
         self.filter_box.open()
@@ -247,25 +272,24 @@ class ArchiveScreen(Screen[None]):
 
     def action_paste(self) -> None:
         """An article's text as copied from the browser, pasted into a box:
-        stored like a saved .txt file (its junk folded), then opened."""
-        from reader.ui.screens.note_editor import NoteEditor
+        stored like a saved .txt file (its junk folded), then opened. Text
+        the archive could not take is open again in the box."""
+        from reader.core.ingest import IngestError
+        from reader.core.store import StoreError
+        from reader.ui.screens.note_editor import edit_note
 
-        def got(text: str | None) -> None:
-            if text and text.strip():
+        def got(text: str) -> None:
+            if text.strip():
                 self._add_pasted(text)
 
-        self.app.push_screen(NoteEditor("Paste an article's text, as copied from the browser", ""), got)
+        edit_note(self.app, "Paste an article's text, as copied from the browser", "", got,
+                  refused=(IngestError, StoreError), hint="Ctrl+S add and open \u00b7 Escape cancel", what="Not added")
 
     def _add_pasted(self, text: str) -> None:
-        from reader.core.ingest import IngestError, ingest_bytes
-        from reader.core.store import StoreError
+        from reader.core.ingest import ingest_bytes
 
-        try:
-            article = ingest_bytes(text.encode("utf-8", "surrogatepass"), "text", name="Pasted text")
-            result = self.archive.save(article)
-        except (IngestError, StoreError) as err:
-            self.notify(Content(f"Not added: {err}"), severity="error")
-            return
+        article = ingest_bytes(text.encode("utf-8", "surrogatepass"), "text", name="Pasted text")
+        result = self.archive.save(article)
         self.reload(keep_id=result.id)
         folded = sum(1 for b in result.article.blocks if b.boilerplate)
         said = "Already in the archive" if result.status == "duplicate" else "Added"
@@ -357,6 +381,7 @@ class ArchiveScreen(Screen[None]):
         notify(self.reload, None)
         notify(self.notify, Content(said), severity="warning" if report.failed else "information", timeout=8)
 
+    @says_store_errors
     def action_toggle_read(self) -> None:
         row = self.list.current
         if row is None:
@@ -377,6 +402,7 @@ class ArchiveScreen(Screen[None]):
         notes = f" {' and '.join(made).capitalize()} will be deleted with it." if made else ""
         question = Content.assemble("Delete \u201c", (row.title, "bold"), f"\u201d?{notes}")
 
+        @partial(guarded, self.app)
         def answer(yes: bool | None) -> None:
             if yes:
                 # The cursor goes to the next row, or the previous one if this

@@ -8,6 +8,7 @@ this screen's changes one by one.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.actions import SkipAction
@@ -27,9 +28,10 @@ from reader.ui.keys import key_hint
 from reader.ui.palette import tag_palette
 from reader.ui.screens.dialogs import ConfirmScreen
 from reader.ui.screens.help import HelpScreen, binding_rows
-from reader.ui.screens.note_editor import NoteEditor
+from reader.ui.screens.note_editor import edit_note
 from reader.ui.screens.tag_picker import TagPicker
 from reader.ui.screens.type_ahead import PASTE, TypeAhead
+from reader.ui.store_errors import guarded, says_store_errors, tell
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.inline_input import InlineInput, opens_on
 from reader.ui.widgets.notes_panel import NotesPanel, shorten
@@ -94,6 +96,8 @@ class ArticleScreen(Screen[None]):
         self.reading = Reading(self.article, labels_in_archive(self.article, archive))
         self.undo: list[Change] = []
         self.last_query = ""
+        #: Set on the way back to the archive (see on_key).
+        self.leaving = False
 
     # -- layout -----------------------------------------------------------------
 
@@ -322,6 +326,7 @@ class ArticleScreen(Screen[None]):
     def _article_gone(self) -> None:
         """The article was deleted by another program while open here."""
         self.notify("This article was deleted elsewhere meanwhile", severity="warning")
+        self.leaving = True
         self.app.pop_screen()
 
     def _current(self, ann: Annotation) -> Annotation | None:
@@ -370,11 +375,13 @@ class ArticleScreen(Screen[None]):
         from reader.core.store import NotFound
 
         try:
-            self.archive.delete_annotation(ann.id)
+            # Undo brings back the mark as it was when deleted (another
+            # program may have changed it since this screen read it).
+            gone = self.archive.delete_annotation(ann.id)
         except NotFound:
             self._gone(self._span_of(ann))
             return False
-        self.undo.append(Change("deleted", ann))
+        self.undo.append(Change("deleted", gone))
         return True
 
     def _changed_meanwhile(self) -> None:
@@ -444,10 +451,23 @@ class ArticleScreen(Screen[None]):
             event.prevent_default()
             dialog.type_ahead(event.key, event.character)
             return
+        if self.leaving:
+            # Keys typed right after leaving ("q/ukraine" in one go) reach
+            # this screen until the archive has the focus back: they are the
+            # archive's (the find box opened here went with the screen).
+            event.stop()
+            event.prevent_default()
+            take = getattr(dialog, "take_key_ahead", None)
+            if dialog is not self and take is not None:
+                take(event)
+            return
         if self.find_box.hand_over(event):
             return
+        # (Back, here too: a binding runs only once the keys typed after it
+        # have reached this handler, and they would find the screen still open.)
         opening = {"article.find": self.action_find, "article.tags": self.action_tags,
-                   "article.note": self.action_note, "article.article_note": self.action_article_note}
+                   "article.note": self.action_note, "article.article_note": self.action_article_note,
+                   "article.back": self.action_back}
         for binding_id, action in opening.items():
             if opens_on(self, binding_id, event):
                 event.stop()
@@ -583,10 +603,12 @@ class ArticleScreen(Screen[None]):
         self.view.focus()
 
     def action_back(self) -> None:
+        self.leaving = True
         self.app.pop_screen()
 
     # -- actions: marking ------------------------------------------------------------------
 
+    @says_store_errors
     def action_tag(self, tag: str) -> None:
         existing = self._panel_choice()
         span = self._span_of(existing) if existing else self._target_span()
@@ -632,6 +654,7 @@ class ArticleScreen(Screen[None]):
                 return
         chosen = list(existing.tags) if existing else []
 
+        @partial(guarded, self.app)
         def done(tags: list[str] | None) -> None:
             if tags is None:
                 return
@@ -660,9 +683,7 @@ class ArticleScreen(Screen[None]):
         else:
             quote = self.article.text[span[0] : span[1]]  # type: ignore[index]
 
-        def done(text: str | None) -> None:
-            if text is None:
-                return
+        def save(text: str) -> None:
             if existing is None:
                 if self._create(span, [], note=text) is not None:  # type: ignore[arg-type]
                     self._finish_mark(span, "Note saved")
@@ -675,7 +696,7 @@ class ArticleScreen(Screen[None]):
                 if now.note != existing.note:
                     self._changed_meanwhile()
 
-        self.app.push_screen(NoteEditor("Note", existing.note if existing else "", quote=quote), done)
+        edit_note(self.app, "Note", existing.note if existing else "", save, quote=quote)
 
     def action_article_note(self) -> None:
         from reader.core.store import NotFound
@@ -686,8 +707,8 @@ class ArticleScreen(Screen[None]):
             pass
         old = self.article.note
 
-        def done(text: str | None) -> None:
-            if text is None or text == old:
+        def save(text: str) -> None:
+            if text == old:
                 return
             try:
                 now = self.archive.article_note(self.article.id)
@@ -703,17 +724,22 @@ class ArticleScreen(Screen[None]):
             if now != old:
                 self._changed_meanwhile()
 
-        self.app.push_screen(NoteEditor(f"Note on \u201c{shorten(self.article.title, 60)}\u201d", old), done)
+        edit_note(self.app, f"Note on \u201c{shorten(self.article.title, 60)}\u201d", old, save)
 
     def action_delete(self) -> None:
-        _, ann = self._mark_target()
+        span, ann = self._mark_target()
         if ann is None:
             self.notify("No note under the cursor", severity="warning", timeout=2)
+            return
+        ann = self._current(ann)  # the question names the note as it is now
+        if ann is None:
+            self._gone(span)
             return
         label = " ".join("#" + t for t in ann.tags) or "highlight"
         question = Content.assemble("Delete this ", (label, "bold"), "?\n\u201c", shorten(ann.exact, 120), "\u201d",
                                     *(("\nNote: ", shorten(ann.note, 120)) if ann.note else ()))
 
+        @partial(guarded, self.app)
         def answer(yes: bool | None) -> None:
             if yes and self._remove(ann):
                 self._finish_mark(self._span_of(ann), f"Deleted ({self._key('article.undo')} to undo)")
@@ -724,25 +750,63 @@ class ArticleScreen(Screen[None]):
         if not self.undo:
             self.notify("Nothing to undo", timeout=2)
             return
+        from reader.core.store import StoreError
+
         change = self.undo.pop()
+        try:
+            span, message = self._undo(change)
+        except StoreError as err:
+            self.undo.append(change)  # still there to undo
+            tell(self.app, err, "Not undone")
+            return
+        self._reload_annotations([span] if span else [])
+        self.notify(message, timeout=2)
+
+    def _undo(self, change: Change) -> tuple[tuple[int, int] | None, str]:
+        """Put back what `change` changed; the span to redraw and what to say.
+        A mark another program changed since is not undone over that change."""
         span: tuple[int, int] | None = None
         if change.kind == "added":
-            self.archive.delete_annotation(change.before.id)
+            current = self._current(change.before)
             span = (change.before.start, change.before.end)
-            message = "Undone: mark removed"
-        elif change.kind == "deleted":
+            if current is None:
+                return span, "Nothing to undo: the mark was deleted elsewhere meanwhile"
+            if current.note != change.before.note or set(current.tags) != set(change.before.tags):
+                return span, ("Not undone: the mark was changed elsewhere since "
+                              f"({self._key('article.delete')} deletes it)")
+            self.archive.delete_annotation(change.before.id)
+            return span, "Undone: mark removed"
+        if change.kind == "deleted":
             restored = self.archive.restore_annotation(change.before)
-            span = self._span_of(restored)
-            message = "Undone: mark restored"
-        elif change.kind == "edited":
-            restored = self.archive.restore_annotation(change.before)
-            span = self._span_of(restored)
-            message = "Undone: orphaned again" if change.before.orphaned else "Undone: previous tags and note back"
-        elif change.kind == "article_note":
+            return self._span_of(restored), "Undone: mark restored"
+        if change.kind == "edited":
+            before, after = change.before, change.after
+            back, kept = replace(before, tags=list(before.tags)), []
+            if after is not None:
+                current = self._current(before)
+                if current is None:
+                    return None, "Not undone: the mark was deleted elsewhere meanwhile"
+                if current.note != after.note:
+                    back.note = current.note
+                    kept.append("note")
+                if set(current.tags) != set(after.tags):
+                    # Only this screen's change of the tags is taken back.
+                    added = [t for t in after.tags if t not in before.tags]
+                    removed = [t for t in before.tags if t not in after.tags]
+                    back.tags = [t for t in current.tags if t not in added] + [
+                        t for t in removed if t not in current.tags]
+                    kept.append("tags")
+            restored = self.archive.restore_annotation(back)
+            if kept:
+                return self._span_of(restored), ("Undone, but for the " + " and ".join(kept)
+                                                 + " changed elsewhere since (kept)")
+            return self._span_of(restored), ("Undone: orphaned again" if before.orphaned
+                                             else "Undone: previous tags and note back")
+        if change.kind == "article_note":
             self.archive.set_article_note(self.article.id, change.before)
             self.article.note = change.before
-            message = "Undone: article note restored"
-        elif change.kind == "rule":
+            return None, "Undone: article note restored"
+        if change.kind == "rule":
             from reader.core.store import NotFound
 
             added, replaced = change.before, change.after
@@ -754,11 +818,9 @@ class ArticleScreen(Screen[None]):
             for rule in replaced:
                 self.archive.restore_fold_rule(rule)
             self._refold()
-            message = "Undone: fold rule removed" if len(added) == 1 else f"Undone: {len(added)} fold rules removed"
-        else:  # pragma: no cover
-            return
-        self._reload_annotations([span] if span else [])
-        self.notify(message, timeout=2)
+            return None, ("Undone: fold rule removed" if len(added) == 1
+                          else f"Undone: {len(added)} fold rules removed")
+        raise AssertionError(change.kind)  # pragma: no cover
 
     def action_annotation(self, direction: int) -> None:
         placed = [a for a in self.annotations if not a.orphaned]
@@ -848,6 +910,7 @@ class ArticleScreen(Screen[None]):
         self.view.reading = self.reading
         self.view.rebuild(keep_offset=offset)
 
+    @says_store_errors
     def action_mark_block(self) -> None:
         """Fold the block under the cursor on every article of this site, or
         show it if it is folded."""
@@ -904,6 +967,7 @@ class ArticleScreen(Screen[None]):
     def action_export(self) -> None:
         self.app.export_articles([self.article.id])  # type: ignore[attr-defined]
 
+    @says_store_errors
     def action_toggle_read(self) -> None:
         from reader.core.store import NotFound
 

@@ -3,14 +3,17 @@ before throwing a change away."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import events
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
+from reader.core.store import StoreError
 from reader.ui.screens.dialogs import ConfirmScreen
 from reader.ui.screens.type_ahead import PASTE, TypeAhead
 
@@ -32,10 +35,14 @@ class NoteEditor(TypeAhead, ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="note.cancel"),
     ]
 
-    def __init__(self, title: str, text: str = "", *, quote: str | None = None) -> None:
+    def __init__(self, title: str, text: str = "", *, quote: str | None = None, original: str | None = None,
+                 hint: str | None = None) -> None:
         super().__init__()
+        self.hint = hint or "Ctrl+S save \u00b7 Escape cancel"
         self.heading = title
-        self.original = text
+        self.start = text
+        #: What the note held (Escape asks before throwing a change of it away).
+        self.original = text if original is None else original
         self.quote = quote
 
     def compose(self) -> ComposeResult:
@@ -49,8 +56,8 @@ class NoteEditor(TypeAhead, ModalScreen[str | None]):
                 # terminal leaves the note its lines.
                 with VerticalScroll(classes="note-quote", can_focus=False):
                     yield Label(Content("\u201c" + q + "\u201d"))
-            yield _NoteArea(self.original, id="note-text", soft_wrap=True, show_line_numbers=False)
-            yield Label(Content("Ctrl+S save \u00b7 Escape cancel"), classes="dialog-hint")
+            yield _NoteArea(self.start, id="note-text", soft_wrap=True, show_line_numbers=False)
+            yield Label(Content(self.hint), classes="dialog-hint")
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
@@ -96,3 +103,24 @@ class NoteEditor(TypeAhead, ModalScreen[str | None]):
                 self.dismiss(None)
 
         self.app.push_screen(ConfirmScreen("Discard the changes to this note?", yes="Discard", no="Keep editing"), answer)
+
+
+def edit_note(app: App, title: str, note: str, save: Callable[[str], object], *, quote: str | None = None,
+              refused: tuple[type[Exception], ...] = (StoreError,), hint: str | None = None,
+              what: str = "Not saved") -> None:
+    """Open the editor on `note`; `save` gets the text on Ctrl+S. When it
+    raises one of `refused` (the archive could not write: the disk is full,
+    another program holds it), that is said and the editor opens again on
+    the text typed: a note is never lost to a failed save."""
+
+    def done(text: str | None) -> None:
+        if text is None:
+            return
+        try:
+            save(text)
+        except refused as err:
+            app.notify(Content(f"{what}: {err}. Your text is open again (Ctrl+S to try again)"),
+                       severity="error", timeout=10)
+            app.push_screen(NoteEditor(title, text, quote=quote, original=note, hint=hint), done)
+
+    app.push_screen(NoteEditor(title, note, quote=quote, hint=hint), done)

@@ -8,6 +8,7 @@ passage, to the selection made before opening this screen, or deleted.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -20,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from reader.core.models import Annotation, Article
 from reader.ui.screens.dialogs import ConfirmScreen
+from reader.ui.store_errors import guarded, says_store_errors
 from reader.ui.widgets.notes_panel import annotation_prompt, shorten
 
 if TYPE_CHECKING:
@@ -119,6 +121,7 @@ class OrphanScreen(ModalScreen[list[tuple[str, Annotation]]]):
             now = Content.assemble(*parts)
         self.query_one("#orphan-now", Static).update(now)
 
+    @says_store_errors
     def _reattach(self, ann: Annotation, span: tuple[int, int]) -> None:
         self.archive.reattach(ann.id, span[0], span[1])
         self.changes.append(("edited", replace(ann, tags=list(ann.tags))))
@@ -151,10 +154,11 @@ class OrphanScreen(ModalScreen[list[tuple[str, Annotation]]]):
         if ann is None:
             return
 
+        @partial(guarded, self.app)
         def answer(yes: bool | None) -> None:
             if yes:
-                self.archive.delete_annotation(ann.id)
-                self.changes.append(("deleted", ann))
+                gone = self.archive.delete_annotation(ann.id)
+                self.changes.append(("deleted", gone))
                 self.orphans = [a for a in self.orphans if a.id != ann.id]
                 self._fill()
 
