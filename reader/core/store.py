@@ -137,6 +137,16 @@ class NotFound(StoreError):
     pass
 
 
+class _WriteFailed(StoreError):
+    """A file of the archive could not be written. `partial`: the change had
+    written other files before it (so it is not true that nothing changed)."""
+
+    def __init__(self, path: str, reason: str, *, partial: bool) -> None:
+        self.where = f"{path}: cannot write ({reason})"
+        self.partial = partial
+        super().__init__(f"{self.where}; nothing was changed")
+
+
 class Ambiguous(StoreError):
     pass
 
@@ -504,9 +514,13 @@ class Archive:
         self._owners_token: str | None = None
         self._txn_gen = ""
         # The transaction in progress: what it has begun (see `_intend`), and
-        # whether it wrote anything.
+        # whether it wrote anything; of what it found begun, what it could not
+        # complete (kept in the record until a later transaction does); and
+        # the changes it began itself.
         self._dirty: dict[str, dict[str, Any]] = {}
         self._wrote = False
+        self._carried: dict[str, dict[str, Any]] = {}
+        self._own: set[str] = set()
         self._last_mtime = 0
         # Generations of the lock file this process moved from and to, so
         # `changed_since` can tell its own changes from another process's.
@@ -656,6 +670,9 @@ class Archive:
 
         On entry, a change a killed process left half done is completed; on
         exit, the lock file's generation moves on if anything was written.
+        A file that cannot be written after others of the change were is said
+        so: the change is completed then and there, or it stays recorded and
+        the next writer that can completes it.
         """
         wait = self.lock_timeout if timeout is None else timeout
         got = self._thread_lock.acquire(timeout=wait) if wait > 0 else self._thread_lock.acquire(blocking=False)
@@ -671,19 +688,35 @@ class Archive:
                 return
             fd = acquire_lock(self.root, wait)
             self._lock_fd, self._lock_depth = fd, 1
-            self._dirty, self._wrote = {}, False
+            self._dirty, self._wrote, self._carried, self._own = {}, False, {}, set()
             ok = False
+            failed: _WriteFailed | None = None
             try:
                 gen_before = self._txn_gen = self._begin(fd)
+                # What the change itself writes and begins, from here.
+                self._wrote, self._own = False, set()
                 yield
                 ok = True
+            except _WriteFailed as err:
+                if not err.partial:
+                    raise
+                failed = err
             finally:
+                own = self._own
                 try:
-                    self._end(fd, ok, gen_before if ok else None)
+                    left = self._end(fd, ok, gen_before if ok else None) or {}
                 finally:
                     self._lock_depth = 0
                     self._lock_fd = None
                     release_lock(fd)
+            if failed is not None:
+                if own & set(left):
+                    raise StoreError(
+                        f"{failed.where}; the change is half made: reader completes it at the next "
+                        "command that can write there (`reader doctor` shows it meanwhile)"
+                    )
+                raise StoreError(f"{failed.where}; the change stopped part way (what it wrote is kept): "
+                                 "try it again")
         finally:
             self._thread_lock.release()
 
@@ -691,14 +724,20 @@ class Archive:
         state = read_lock_state(fd)
         dirty = state.get("dirty")
         if isinstance(dirty, dict) and dirty:
+            # Kept in the record while it is completed (with what completing
+            # it begins), then what could not be: this transaction carries it.
+            self._dirty = {k: v for k, v in dirty.items() if isinstance(v, dict)}
             left = self._repair_entries(dirty)
-            write_lock_state(fd, {"gen": secrets.token_hex(8), "dirty": left})
+            write_lock_state(fd, {"gen": secrets.token_hex(8), "dirty": left}, durable=True)
             state = read_lock_state(fd)
+            self._dirty, self._carried = dict(left), dict(left)
         if self.backups and not self._backup_checked:
             self._backup_checked = self._backup_if_due()
         return str(state.get("gen") or "")
 
-    def _end(self, fd: int, ok: bool, gen_before: str | None) -> None:
+    def _end(self, fd: int, ok: bool, gen_before: str | None) -> dict[str, Any]:
+        """Close the transaction's record; returns the changes left unfinished
+        (still recorded)."""
         left: dict[str, Any] = {}
         if not ok:
             # An error in the middle: TinyDB may have changed cached copies it
@@ -707,17 +746,23 @@ class Archive:
             self._invalidate_all()
             if self._dirty:
                 left = self._repair_entries(self._dirty)
+        else:
+            # What the start of the transaction could not complete stays
+            # recorded for the next one (as this one may have changed it).
+            left = {k: self._dirty[k] for k in self._carried if k in self._dirty}
         if self._wrote or self._dirty or left:
             gen = secrets.token_hex(8)
             try:
-                write_lock_state(fd, {"gen": gen, "dirty": left})
+                write_lock_state(fd, {"gen": gen, "dirty": left}, durable=bool(left))
             except OSError:
-                return
-            if gen_before is not None and not left:
-                self._own_gens[gen_before] = gen
-                while len(self._own_gens) > 256:
-                    self._own_gens.popitem(last=False)
-        self._dirty, self._wrote = {}, False
+                left = {}
+            else:
+                if gen_before is not None and not left:
+                    self._own_gens[gen_before] = gen
+                    while len(self._own_gens) > 256:
+                        self._own_gens.popitem(last=False)
+        self._dirty, self._wrote, self._carried, self._own = {}, False, {}, set()
+        return left
 
     def _intend(self, article_id: str, op: str, **extra: Any) -> None:
         """Record, before touching any file, that this transaction changes
@@ -728,6 +773,7 @@ class Archive:
             raise RuntimeError("_intend outside a transaction")
         rank = {"notes": 0, "save": 1, "update": 2, "delete": 3}
         entry = {"op": op, **{k: v for k, v in extra.items() if v is not None}}
+        self._own.add(article_id)
         old = self._dirty.get(article_id)
         if old is not None:
             if rank.get(old.get("op"), 0) > rank[op]:
@@ -750,11 +796,11 @@ class Archive:
             raise RuntimeError(f"write to {path} outside a transaction")
 
     def _atomic_write(self, path: str, payload: bytes) -> tuple[int, int, int]:
-        self._wrote = True
+        partial, self._wrote = self._wrote, True
         try:
             return self._write_file(path, payload)
         except OSError as err:
-            raise StoreError(f"{path}: cannot write ({err.strerror}); nothing was changed") from None
+            raise _WriteFailed(path, str(err.strerror), partial=partial) from None
 
     def _write_file(self, path: str, payload: bytes) -> tuple[int, int, int]:
         from reader.core.files import write_atomic
@@ -1260,7 +1306,7 @@ class Archive:
     def _repair_entries(self, dirty: dict[str, Any]) -> dict[str, Any]:
         """Complete each interrupted change; returns those that could not be."""
         left: dict[str, Any] = {}
-        for article_id, entry in dirty.items():
+        for article_id, entry in list(dirty.items()):  # (completing one may record more)
             if not isinstance(entry, dict) or not _is_article_id(article_id):
                 continue
             try:

@@ -3,6 +3,7 @@ middle of a change, damaged and foreign files, permissions."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import threading
@@ -339,6 +340,82 @@ def test_an_error_in_the_middle_is_rolled_forward_in_process(archive, monkeypatc
     monkeypatch.undo()
     assert archive.info(aid).annotation_count == 1
     assert not store_mod.read_lock_state(os.open(archive.root / ".lock", os.O_RDONLY)).get("dirty")
+
+
+def _notes_cannot_be_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every write of a notes file fails as on a full disk."""
+    real = Archive._write_file
+
+    def failing(self, path, payload):  # noqa: ANN001, ANN202
+        if f"{os.sep}notes{os.sep}" in path:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, path, payload)
+
+    monkeypatch.setattr(Archive, "_write_file", failing)
+
+
+def _dirty(data_dir: Path) -> dict:
+    fd = os.open(data_dir / "archive" / ".lock", os.O_RDONLY)
+    try:
+        return store_mod.read_lock_state(fd).get("dirty") or {}
+    finally:
+        os.close(fd)
+
+
+def test_a_reimport_the_disk_cut_short_is_completed_once_there_is_room(data_dir, monkeypatch) -> None:  # noqa: ANN001
+    """The new text lands, the notes cannot be written: the user is told the
+    change is half made (not that nothing changed), and the record of it
+    stays in the lock file through every start while the disk is full, so
+    that the first start with room moves the marks to the new text."""
+    a = Archive(data_dir, backups=False)
+    old = "Story\n\nAlpha one two three four.\n\nBeta one two three four."
+    aid = a.save(_article(old)).id
+    s = old.index("Beta one")
+    ann = a.add_annotation(aid, s, s + len("Beta one"), note="my note")
+    _notes_cannot_be_written(monkeypatch)
+    with pytest.raises(StoreError) as err:
+        a.save(_article(old.replace("four.", "four, now longer.", 1)))
+    assert "No space left on device" in str(err.value) and "nothing was changed" not in str(err.value)
+    assert "half" in str(err.value)
+    a.close()
+    assert aid in _dirty(data_dir)
+    for _ in range(2):  # other commands while the disk is still full
+        b = Archive(data_dir, backups=False)
+        b.articles()
+        b.close()
+        assert aid in _dirty(data_dir)
+    monkeypatch.undo()
+    c = Archive(data_dir, backups=False)
+    text = c.get(aid).text
+    moved = c.annotation(ann.id)
+    assert "now longer" in text and text[moved.start : moved.end] == "Beta one"
+    assert c.info(aid).content_hash == c.get(aid).content_hash
+    c.close()
+    assert _dirty(data_dir) == {}
+    _doctor_clean(data_dir)
+
+
+def test_a_change_begun_after_an_unfinished_one_keeps_its_record(data_dir, monkeypatch) -> None:  # noqa: ANN001
+    """A change to another article while one is still waiting for room: the
+    waiting one stays recorded whether the new one succeeds or fails."""
+    a = Archive(data_dir, backups=False)
+    old = "Story\n\nAlpha one two three four.\n\nBeta one two three four."
+    aid = a.save(_article(old)).id
+    other = a.save(_article("Other\n\nA second article here.", "/saved/b.txt")).id
+    a.add_annotation(aid, 7, 12)
+    _notes_cannot_be_written(monkeypatch)
+    with pytest.raises(StoreError):
+        a.save(_article(old.replace("four.", "four, now longer.", 1)))
+    a.set_article_tags(other, ["kept"])  # no notes file written: succeeds
+    assert aid in _dirty(data_dir)
+    with pytest.raises(StoreError, match="nothing was changed"):
+        a.add_annotation(other, 0, 5)  # its first write fails
+    assert aid in _dirty(data_dir)
+    monkeypatch.undo()
+    a.close()
+    Archive(data_dir, backups=False).close()
+    assert _dirty(data_dir) == {}
+    _doctor_clean(data_dir)
 
 
 def test_temporary_files_are_removed_at_open(data_dir) -> None:  # noqa: ANN001
