@@ -371,6 +371,10 @@ def check(data_dir: str | os.PathLike[str]) -> Report:
                 os.close(fd)
             for aid, entry in sorted(dirty.items()) if isinstance(dirty, dict) else ():
                 op = entry.get("op") if isinstance(entry, dict) else "?"
+                if op == "rename" and not _is_id(aid):
+                    report.add("warning", "interrupted", lock,
+                               f"a rename of #{entry.get('old')} to #{entry.get('new')} was interrupted")
+                    continue
                 report.add("warning", "interrupted", lock, f"a change to article {aid} ({op}) was interrupted",
                            article_id=aid)
     known = {"meta.json", "index", "articles", "notes", "raw", "sites", "tmp", ".lock"}

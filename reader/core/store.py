@@ -274,6 +274,9 @@ def read_archive_file(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 #: The table of meta.json that keeps the user's tag renames ([old, new], in order).
 _TAG_RENAMES = "tag_renames"
+#: The key of a tag rename in the lock file's record of changes begun
+#: (beside article ids: see `Archive._intend`).
+_RENAMING = "tag_rename"
 #: The table of meta.json that names, by address, the article each entry
 #: joined when its page was one already here (see `Archive.fill_pending`).
 _MERGED_URLS = "merged_urls"
@@ -766,12 +769,13 @@ class Archive:
 
     def _intend(self, article_id: str, op: str, **extra: Any) -> None:
         """Record, before touching any file, that this transaction changes
-        `article_id` ("save", "update", "notes" or "delete"). A process killed
-        in the middle leaves the record in the lock file, and the next writer
-        completes the change from the files (see `_repair`)."""
+        `article_id` ("save", "update", "notes" or "delete"), or renames a tag
+        (`_RENAMING`, "rename"). A process killed in the middle leaves the
+        record in the lock file, and the next writer completes the change from
+        the files (see `_repair_entries`)."""
         if self._lock_fd is None:
             raise RuntimeError("_intend outside a transaction")
-        rank = {"notes": 0, "save": 1, "update": 2, "delete": 3}
+        rank = {"notes": 0, "rename": 0, "save": 1, "update": 2, "delete": 3}
         entry = {"op": op, **{k: v for k, v in extra.items() if v is not None}}
         self._own.add(article_id)
         old = self._dirty.get(article_id)
@@ -1307,10 +1311,14 @@ class Archive:
         """Complete each interrupted change; returns those that could not be."""
         left: dict[str, Any] = {}
         for article_id, entry in list(dirty.items()):  # (completing one may record more)
-            if not isinstance(entry, dict) or not _is_article_id(article_id):
+            renaming = article_id == _RENAMING and isinstance(entry, dict) and entry.get("op") == "rename"
+            if not isinstance(entry, dict) or not (renaming or _is_article_id(article_id)):
                 continue
             try:
-                self._repair(article_id, entry)
+                if renaming:
+                    self._repair_rename(entry)
+                else:
+                    self._repair(article_id, entry)
             except (StoreError, OSError, ValueError, KeyError, TypeError, AttributeError):
                 left[article_id] = entry  # a damaged file: `reader doctor` reports it
         return left
@@ -1354,6 +1362,13 @@ class Archive:
                 self._write_index_row(article, self._notes_summary(article_id), status)
         else:
             self._refresh_summary(article_id)
+
+    def _repair_rename(self, entry: dict[str, Any]) -> None:
+        """Finish a tag rename cut short: the marks, articles and user tags
+        not renamed yet are (`_rename` is safe to repeat)."""
+        src, dst, stamp = entry.get("old"), entry.get("new"), entry.get("at")
+        if isinstance(src, str) and isinstance(dst, str) and src and dst and src != dst:
+            self._rename(src, dst, stamp if isinstance(stamp, str) else now_iso())
 
     def rebuild_index_row(self, article_id: str) -> bool:
         """Write the article's index row and site keys again from its files
@@ -2072,6 +2087,16 @@ class Archive:
             raise StoreError(f"#{src} is built in (the {src} key marks with it): it cannot be renamed")
         if src == dst:
             return 0, 0
+        with self.transaction():
+            stamp = now_iso()
+            # A rename cut short (a kill, a full disk) is finished by the next
+            # writer: every mark carries the new name, as imports will.
+            self._intend(_RENAMING, "rename", old=src, new=dst, at=stamp)
+            return self._rename(src, dst, stamp)
+
+    def _rename(self, src: str, dst: str, stamp: str) -> tuple[int, int]:
+        """`rename_tag`'s change: the rename remembered, then every mark,
+        article and user tag not renamed yet renamed (so, safe to repeat)."""
 
         def renamed(tags: list[str]) -> list[str]:
             return _as_renamed(tags, [(src, dst)])
@@ -2084,7 +2109,7 @@ class Archive:
             table = self._meta_db().table(_TAG_RENAMES, cache_size=0)
             renames = [r for r in (table.get(doc_id=1) or {}).get("renames", []) if r != [src, dst]]
             table.upsert(Document({"renames": (renames + [[src, dst]])[-MAX_DELETED_REMEMBERED:]}, doc_id=1))
-            return self._retag(renamed, hit, now_iso())
+            return self._retag(renamed, hit, stamp)
 
     def as_renamed(self, tags: list[str]) -> list[str]:
         """Tags an import brings, under the names the user has given them

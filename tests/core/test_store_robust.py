@@ -342,6 +342,71 @@ def test_an_error_in_the_middle_is_rolled_forward_in_process(archive, monkeypatc
     assert not store_mod.read_lock_state(os.open(archive.root / ".lock", os.O_RDONLY)).get("dirty")
 
 
+@pytest.mark.parametrize("writes", [1, 3], ids=["after-the-record-of-the-name", "after-two-marks"])
+def test_a_tag_rename_cut_short_is_finished_at_the_next_start(data_dir, monkeypatch, writes: int) -> None:  # noqa: ANN001
+    """Killed after the rename was remembered (imports map the old name to
+    the new one) and some marks were renamed: the next start renames the rest,
+    marks, articles and nested tags; doctor says what was cut short."""
+    from reader.core import doctor
+
+    a = Archive(data_dir, backups=False)
+    ids = [a.save(_article(f"Article {i}\n\nParagraph one of article {i}.", f"/s/{i}.txt")).id for i in range(6)]
+    for aid in ids:
+        a.add_annotation(aid, 0, 7, tags=["topic/old"])
+    a.set_article_tags(ids[0], ["topic/old/sub"])
+    real_upsert = store_mod._Table.upsert
+    done = []
+
+    def upsert_then_die(self, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+        real_upsert(self, *args, **kw)
+        done.append(1)
+        if len(done) == writes:
+            raise _Killed
+
+    monkeypatch.setattr(store_mod._Table, "upsert", upsert_then_die)
+    monkeypatch.setattr(Archive, "_end", lambda self, fd, ok, gen: None)
+    with pytest.raises(_Killed):
+        a.rename_tag("topic/old", "topic/new")
+    monkeypatch.undo()
+    assert "topic/old" in a.tag_counts()  # half done
+    lines = [f.line() for f in doctor.check(data_dir).findings]
+    assert any("rename of #topic/old to #topic/new" in line for line in lines), lines
+    b = Archive(data_dir, backups=False)
+    counts = b.tag_counts()
+    assert "topic/old" not in counts and "topic/old/sub" not in counts
+    assert counts["topic/new"] == (6, 6) and b.info(ids[0]).tags == ["topic/new/sub"]
+    assert b.as_renamed(["topic/old"]) == ["topic/new"]
+    b.close()
+    assert _dirty(data_dir) == {}
+    _doctor_clean(data_dir)
+
+
+def test_a_tag_rename_a_full_disk_cuts_short_is_finished_once_there_is_room(data_dir, monkeypatch) -> None:  # noqa: ANN001
+    a = Archive(data_dir, backups=False)
+    ids = [a.save(_article(f"Article {i}\n\nParagraph one of article {i}.", f"/s/{i}.txt")).id for i in range(4)]
+    for aid in ids:
+        a.add_annotation(aid, 0, 7, tags=["topic/old"])
+    real = Archive._write_file
+    notes = []
+
+    def failing(self, path, payload):  # noqa: ANN001, ANN202
+        if f"{os.sep}notes{os.sep}" in path:
+            notes.append(path)
+            if len(notes) > 2:
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, path, payload)
+
+    monkeypatch.setattr(Archive, "_write_file", failing)
+    with pytest.raises(StoreError, match="half made"):
+        a.rename_tag("topic/old", "topic/new")
+    a.close()
+    monkeypatch.undo()
+    b = Archive(data_dir, backups=False)
+    assert "topic/old" not in b.tag_counts() and b.tag_counts()["topic/new"] == (4, 4)
+    b.close()
+    _doctor_clean(data_dir)
+
+
 def _notes_cannot_be_written(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every write of a notes file fails as on a full disk."""
     real = Archive._write_file
