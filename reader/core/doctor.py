@@ -300,9 +300,14 @@ def check(data_dir: str | os.PathLike[str]) -> Report:
                 report.add("error", "dangling", row_path, f"lists article {aid}, whose file is missing", article_id=aid)
             continue
         article = body[0]
+        listed = row_list(row.get("annotation_ids"))
+        # An article whose files are damaged (reported above) is still one of
+        # the archive's; of a notes file that cannot be read, the annotations
+        # the list names are counted.
+        report.articles += 1
+        report.annotations += len(listed) if anns is None else len(anns)
         if article is None or anns is None:
             continue  # reported above
-        listed = row_list(row.get("annotation_ids"))
         if aid not in notes and listed:
             # The notes file is gone while the list still names its marks:
             # put it back from a backup, or say they are lost.
@@ -316,8 +321,6 @@ def check(data_dir: str | os.PathLike[str]) -> Report:
             report.add("error", "row", row_path, f"row {aid} names {n} annotation{'s' if n != 1 else ''} whose "
                        f"notes file {notes_path} is missing and no backup holds (they are lost)", article_id=aid)
             continue
-        report.articles += 1
-        report.annotations += len(anns)
         report.orphaned += sum(1 for a in anns if a.orphaned)
         status = row.get("status") or "ok"
         differs = []

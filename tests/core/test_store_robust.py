@@ -524,6 +524,21 @@ def test_a_damaged_notes_file_is_reported_and_never_overwritten(data_dir, seeded
     b.close()
 
 
+def test_doctor_counts_an_article_whose_notes_file_is_damaged(data_dir, seeded) -> None:  # noqa: ANN001
+    """The damage is reported, and the article is still counted, with the
+    annotations the list names of it."""
+    from reader.core import doctor
+
+    a, aid = seeded
+    a.save(_article("Other\n\nA second article.", "/saved/b.txt"))
+    a.add_annotation(aid, 0, 5, note="precious")
+    path = _notes_file(data_dir, aid)
+    path.write_bytes(path.read_bytes()[:40])
+    report = doctor.check(data_dir)
+    assert any(str(path) in f.line() and "damaged" in f.line() for f in report.findings)
+    assert (report.articles, report.annotations) == (2, 1)
+
+
 def test_a_damaged_index_file_names_itself(data_dir, seeded) -> None:  # noqa: ANN001
     _, aid = seeded
     path = index_path(data_dir / "archive", shard_of(aid))
