@@ -557,3 +557,32 @@ def test_a_pages_byline_gives_its_author_and_date_when_its_metadata_does_not() -
     monday = page.replace('<p class="byline">By Harriet Osei, 14 January 2022</p>',
                           "<p>By Monday, the council will vote on the archive's future, its chair said.</p>")
     assert ingest_bytes(monday.encode(), "html").author is None
+
+
+def test_a_base_href_is_where_links_lead_not_the_pages_address(tmp_path: Path, archive) -> None:  # noqa: ANN001
+    """Two posts of a blog saved with the same <base href> and no address of
+    their own were one article: the second replaced the first, and its marks
+    moved onto the other post's text."""
+    def post(n: str) -> str:
+        paras = "".join(f"<p>Post {n}: paragraph {i} on a topic of its own, long enough to be read as the story.</p>"
+                        for i in range(4))
+        return (f'<html><head><base href="https://blog.example.org/posts/"><title>Post {n}</title></head>'
+                f'<body><article><h1>Post {n}</h1>{paras}<p><a href="next.html">Next</a></p></article></body></html>')
+
+    saved = []
+    for n in ("one", "two"):
+        path = tmp_path / f"post-{n}.html"
+        path.write_text(post(n))
+        article = ingest_file(path)
+        assert (article.url, article.site) == (None, None)
+        link = next(b for b in article.blocks if b.text == "Next").links[0]
+        assert link.href == "https://blog.example.org/posts/next.html"
+        saved.append(archive.save(article))
+    assert saved[0].id != saved[1].id and [r.status for r in saved] == ["added", "added"]
+    # A JSON-LD graph's site or publisher address is not the page's either.
+    graph = ('<script type="application/ld+json">{"@graph": [{"@type": "WebSite", "url": "https://blog.example.org/"},'
+             '{"@type": "Organization", "url": "https://blog.example.org/about"}]}</script>')
+    assert ingest_bytes(post("one").replace("<title>", graph + "<title>").encode(), "html").url is None
+    page = post("one").replace("<title>", graph.replace("WebSite", "BlogPosting").replace(
+        '"https://blog.example.org/"', '"https://blog.example.org/posts/one.html"') + "<title>")
+    assert ingest_bytes(page.encode(), "html").url == "https://blog.example.org/posts/one.html"

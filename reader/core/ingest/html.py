@@ -113,7 +113,7 @@ def _json_ld(doc: Any) -> dict[str, str]:
                 stack.append(item["@graph"])
             for key in ("headline", "datePublished", "url"):
                 v = item.get(key)
-                if isinstance(v, str) and key not in out:
+                if isinstance(v, str) and key not in out and (key != "url" or _names_the_page(item)):
                     out[key] = clean_line(v)
             author = item.get("author")
             if "author" not in out and author:
@@ -125,6 +125,18 @@ def _json_ld(doc: Any) -> dict[str, str]:
                 if names:
                     out["author"] = ", ".join(names)
     return out
+
+
+#: The JSON-LD types whose `url` is the page's own address (an article, a
+#: post, a web page), not that of the site or of someone named on it.
+_PAGE_TYPE = re.compile(r"Article|Posting|Page|Report|Review|Recipe")
+
+
+def _names_the_page(item: dict[str, Any]) -> bool:
+    """Whether a JSON-LD item is the page itself (its headline, or its type)."""
+    kind = item.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return "headline" in item or any(isinstance(k, str) and _PAGE_TYPE.search(k) for k in kinds)
 
 
 def _text_of(el: Any) -> str:
@@ -145,7 +157,8 @@ def _metadata(doc: Any, page: HtmlPage, base_url: str | None) -> None:
         if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
             canonical = el.get("href").strip()
             break
-    url = canonical or meta.get("og:url") or ld.get("url") or base_url
+    # (a <base> only says where the page's links lead: many pages of a site share one)
+    url = canonical or meta.get("og:url") or ld.get("url")
     if url and base_url:
         url = urljoin(base_url, url)
     if url and urlsplit(url).scheme in ("http", "https"):
@@ -711,17 +724,17 @@ def parse_html(text: str, base_url: str | None = None) -> HtmlPage:
         doc = None
     if doc is not None:
         base = doc.find(".//base[@href]")
-        if base is not None and base_url is None:
-            base_url = base.get("href")
+        if base is not None:
+            base_url = urljoin(base_url or "", base.get("href").strip())
         _metadata(doc, page, base_url)
         body = doc.find("body")
-        builder = _Builder(page.url or base_url)
+        builder = _Builder(base_url or page.url)
         depth = _walk_lxml(body if body is not None else doc, builder)
         page.blocks = builder.blocks
         if depth < _PARSER_MAX_DEPTH:
             return page
     # Too deep for the tree parser (or no tree at all): stream it.
-    builder = _Builder(page.url or base_url)
+    builder = _Builder(base_url or page.url)
     tokenizer = _Tokenizer(builder)
     tokenizer.feed(text)
     tokenizer.close()
