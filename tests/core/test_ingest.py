@@ -586,3 +586,30 @@ def test_a_base_href_is_where_links_lead_not_the_pages_address(tmp_path: Path, a
     page = post("one").replace("<title>", graph.replace("WebSite", "BlogPosting").replace(
         '"https://blog.example.org/"', '"https://blog.example.org/posts/one.html"') + "<title>")
     assert ingest_bytes(page.encode(), "html").url == "https://blog.example.org/posts/one.html"
+
+
+def test_the_address_the_browser_wrote_into_a_saved_page_is_its_address() -> None:
+    """Chrome's "Webpage, Complete" and SingleFile write where the page came
+    from into a comment at its top; a page naming no address of its own was
+    added with none (no Source, no site, no match with the same link)."""
+    body = ("<body><article><h1>Tiny houses</h1><p>Tiny houses are popular with young buyers who cannot "
+            "afford a flat in the city, the survey found.</p></article></body></html>")
+    chrome = ("<!DOCTYPE html>\n<!-- saved from url=(0049)https://blog.example.net/2023/05/tiny-houses.html -->\n"
+              "<html><head><title>Tiny houses</title></head>" + body)
+    single = ('<!DOCTYPE html> <html lang="en"><!--\n Page saved with SingleFile \n'
+              " url: https://blog.example.net/2023/06/solar-roofs.html \n saved date: Thu Jun 15 2023\n-->"
+              "<head><title>Tiny houses</title></head>" + body)
+    for page, url in ((chrome, "https://blog.example.net/2023/05/tiny-houses.html"),
+                      (single, "https://blog.example.net/2023/06/solar-roofs.html")):
+        article = ingest_bytes(page.encode(), "html", name="saved.html")
+        assert (article.url, article.site) == (url, "blog.example.net")
+    # (a length in the comment that is off, as in files edited by hand, cuts nothing)
+    assert ingest_bytes(chrome.replace("(0049)", "(0047)").encode(), "html").url.endswith("/tiny-houses.html")
+    # The page's own address comes first; a page saved from a file has none.
+    own = chrome.replace("<title>", '<link rel="canonical" href="https://example.net/tiny"><title>')
+    assert ingest_bytes(own.encode(), "html").url == "https://example.net/tiny"
+    local = chrome.replace("(0049)https://blog.example.net/2023/05/tiny-houses.html", "(0014)about:internet")
+    assert ingest_bytes(local.encode(), "html").url is None
+    # The same words in the story are no such comment.
+    late = "<html><body>" + "<p>Filler paragraph of the story itself.</p>" * 120 + chrome.split("\n", 1)[1]
+    assert ingest_bytes(late.encode(), "html").url is None

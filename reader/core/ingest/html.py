@@ -144,7 +144,26 @@ def _text_of(el: Any) -> str:
     return "".join(el.itertext())
 
 
-def _metadata(doc: Any, page: HtmlPage, base_url: str | None) -> None:
+#: The address a browser wrote into the page it saved, in a comment at its
+#: top: Chrome's and Internet Explorer's "Webpage, Complete" (`<!-- saved
+#: from url=(0047)https://... -->`; the number, the address's length, is not
+#: always right) and SingleFile's header (`url: https://...` under "Page
+#: saved with SingleFile").
+_SAVED_FROM = re.compile(r"<!--\s*(?:saved from url=\(\d{1,5}\)|Page saved with SingleFile\b[^>]*?\burl:[ \t]*)"
+                         r"(?P<url>[^\s>]+)", re.I)
+#: Where the browser writes it: before the page's own markup.
+_SAVED_FROM_WITHIN = 4096
+
+
+def saved_from(text: str) -> str | None:
+    """The address the browser that saved a page wrote into it, if any."""
+    m = _SAVED_FROM.search(text, 0, _SAVED_FROM_WITHIN)
+    return m["url"].removesuffix("--") if m else None
+
+
+def _metadata(doc: Any, page: HtmlPage, base_url: str | None, saved_at: str | None = None) -> None:
+    """The page's title, address, author, date, site name and language
+    (`saved_at`: the address its browser wrote into it, for a page naming none)."""
     meta = _meta(doc)
     ld = _json_ld(doc)
     title_el = doc.find(".//title")
@@ -158,7 +177,7 @@ def _metadata(doc: Any, page: HtmlPage, base_url: str | None) -> None:
             canonical = el.get("href").strip()
             break
     # (a <base> only says where the page's links lead: many pages of a site share one)
-    url = canonical or meta.get("og:url") or ld.get("url")
+    url = canonical or meta.get("og:url") or ld.get("url") or saved_at
     if url and base_url:
         url = urljoin(base_url, url)
     if url and urlsplit(url).scheme in ("http", "https"):
@@ -709,6 +728,7 @@ def parse_html(text: str, base_url: str | None = None) -> HtmlPage:
     """Blocks and metadata of an HTML page (`text` already decoded)."""
     page = HtmlPage()
     text = _END_OF_PAGE.sub("", text.replace("\x00", ""))
+    saved_at = saved_from(text)  # (in a comment: the parser leaves them out)
     try:
         # huge_tree: without it libxml2 silently stops after ~10 MB of text or
         # attributes (a page saved with its images inline loses its text).
@@ -726,7 +746,7 @@ def parse_html(text: str, base_url: str | None = None) -> HtmlPage:
         base = doc.find(".//base[@href]")
         if base is not None:
             base_url = urljoin(base_url or "", base.get("href").strip())
-        _metadata(doc, page, base_url)
+        _metadata(doc, page, base_url, saved_at)
         body = doc.find("body")
         builder = _Builder(base_url or page.url)
         depth = _walk_lxml(body if body is not None else doc, builder)
