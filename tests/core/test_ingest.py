@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import codecs
 import gc
+import html
+import json
 import re
 from pathlib import Path
 
@@ -613,3 +615,27 @@ def test_the_address_the_browser_wrote_into_a_saved_page_is_its_address() -> Non
     # The same words in the story are no such comment.
     late = "<html><body>" + "<p>Filler paragraph of the story itself.</p>" * 120 + chrome.split("\n", 1)[1]
     assert ingest_bytes(late.encode(), "html").url is None
+
+
+def test_a_page_saved_before_its_scripts_ran_is_read_from_its_json_ld_article_body() -> None:
+    """A page its scripts fill in (an empty <div id="root">), saved before
+    they ran, holds its text only in its JSON-LD: it was refused, "no text found"."""
+    story = ["The harbour will grow by a third over the next ten years, the council decided on Tuesday.",
+             "The cost, some 240 million, is to be shared with the port's operator and the region.",
+             "Fishermen fear the works will close the inner basin for two seasons; <b>the council</b> says one."]
+    data = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Harbour expansion approved",
+            "url": "https://news.example.com/harbour", "datePublished": "2022-11-03T10:00:00Z",
+            "author": {"@type": "Person", "name": "Jane Roe"}, "articleBody": "\n\n".join(story[:2]) + "\n" + story[2]}
+    page = ('<html><head><title>Harbour | News</title><script type="application/ld+json">'
+            + json.dumps(data) + '</script></head><body><div id="root"></div>'
+            '<script src="app.js"></script></body></html>')
+    article = ingest_bytes(page.encode(), "html", name="harbour.html")
+    _check_offsets(article)
+    assert (article.title, article.url, article.author, article.published) == (
+        "Harbour expansion approved", "https://news.example.com/harbour", "Jane Roe", "2022-11-03")
+    assert [b.text for b in article.blocks if not b.boilerplate] == story  # (its markup as written: text)
+    assert article.source_format == "html"
+    # A page showing its own text is read from it, not from its metadata.
+    own = page.replace('<div id="root"></div>', "<article><h1>Harbour expansion approved</h1>"
+                       + "".join(f"<p>{html.escape(s)} As shown.</p>" for s in story) + "</article>")
+    assert [b.text for b in ingest_bytes(own.encode(), "html").blocks][1:] == [s + " As shown." for s in story]

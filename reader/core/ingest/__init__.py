@@ -311,6 +311,7 @@ def _ingest_bytes(
     text, _encoding = decode(data, html=(fmt == "html"))
     title = author = published = None
     meta: dict[str, object] = {}
+    folded = False
     if fmt == "html":
         from reader.core.ingest.html import parse_html
 
@@ -318,6 +319,17 @@ def _ingest_bytes(
         blocks = page.blocks
         title, author, published = page.title, page.author, page.published
         url = url or page.url
+        if page.article_body:
+            # A page its scripts fill in, saved before they ran, shows only
+            # its furniture, if anything: its text is the one its metadata
+            # holds (read as text: it is no markup).
+            fold_blocks(blocks[:MAX_BLOCKS], fmt, title=title)
+            folded = True
+            if all(b.boilerplate for b in blocks):
+                from reader.core.ingest.plaintext import parse_text
+
+                blocks = parse_text(page.article_body)
+                fold_blocks(blocks[:MAX_BLOCKS], "text", title=title)
     elif fmt == "markdown":
         from reader.core.ingest.markdown import parse_markdown
 
@@ -336,8 +348,9 @@ def _ingest_bytes(
         raise IngestError(f"unknown format {fmt!r}")
     if not blocks:
         raise IngestError("no text found")
-    # The slice holds the same blocks: they are labelled in place.
-    fold_blocks(blocks[:MAX_BLOCKS], fmt, title=title)
+    if not folded:
+        # The slice holds the same blocks: they are labelled in place.
+        fold_blocks(blocks[:MAX_BLOCKS], fmt, title=title)
     if title:
         title = _tidy_title(clean_line(title), blocks)
     if not title:

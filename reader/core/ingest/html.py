@@ -75,6 +75,8 @@ class HtmlPage:
     site_name: str | None = None
     lang: str | None = None
     blocks: list[Block] = field(default_factory=list)
+    #: The article's text as the page's JSON-LD holds it (`articleBody`), as text.
+    article_body: str | None = None
 
 
 # ---------------------------------------------------------------- metadata
@@ -115,6 +117,9 @@ def _json_ld(doc: Any) -> dict[str, str]:
                 v = item.get(key)
                 if isinstance(v, str) and key not in out and (key != "url" or _names_the_page(item)):
                     out[key] = clean_line(v)
+            body = item.get("articleBody")
+            if isinstance(body, str) and body.strip() and "articleBody" not in out:
+                out["articleBody"] = clean_text(body)
             author = item.get("author")
             if "author" not in out and author:
                 names = []
@@ -208,6 +213,7 @@ def _metadata(doc: Any, page: HtmlPage, base_url: str | None, saved_at: str | No
         if t is not None:
             page.published = clean_line(t.get("datetime")) or None
     page.site_name = meta.get("og:site_name")
+    page.article_body = ld.get("articleBody")
     html_el = doc if doc.tag == "html" else doc.find(".//html")
     if html_el is not None and html_el.get("lang"):
         page.lang = clean_line(html_el.get("lang"))[:20]
