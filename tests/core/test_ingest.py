@@ -639,3 +639,27 @@ def test_a_page_saved_before_its_scripts_ran_is_read_from_its_json_ld_article_bo
     own = page.replace('<div id="root"></div>', "<article><h1>Harbour expansion approved</h1>"
                        + "".join(f"<p>{html.escape(s)} As shown.</p>" for s in story) + "</article>")
     assert [b.text for b in ingest_bytes(own.encode(), "html").blocks][1:] == [s + " As shown." for s in story]
+
+
+_CLIPPED = """---
+title: "Climate change and the Rhine: a 2023 report"
+source: "https://rhine.example.com/report-2023"
+author:
+  - "[[Jane Doe]]"
+  - "[[People/John Roe|John Roe]]"
+published: 2023-06-01
+created: 2024-05-01T09:30:00+02:00
+---
+## Climate change
+
+The Rhine carried less water in 2022 than in any summer on record, and barges ran half empty for weeks.
+"""
+
+
+def test_a_markdown_files_front_matter_title_is_kept_as_written() -> None:
+    """It was replaced by a first heading sharing its first words ("Climate change")."""
+    article = ingest_bytes(_CLIPPED.encode(), "markdown", name="Climate change and the Rhine a 2023 report.md")
+    assert article.title == "Climate change and the Rhine: a 2023 report"
+    # A title with its site's name too.
+    other = _CLIPPED.replace('"Climate change and the Rhine: a 2023 report"', '"Climate change | Rhine News"')
+    assert ingest_bytes(other.encode(), "markdown").title == "Climate change | Rhine News"

@@ -351,7 +351,8 @@ def _ingest_bytes(
     if not folded:
         # The slice holds the same blocks: they are labelled in place.
         fold_blocks(blocks[:MAX_BLOCKS], fmt, title=title)
-    if title:
+    if title and fmt != "markdown":
+        # (a Markdown file's title is as written: its front matter's, or its first heading)
         title = _tidy_title(clean_line(title), blocks)
     if not title:
         title = _title_from_blocks(blocks) or (clean_line(Path(name).stem) if name else "Untitled")
