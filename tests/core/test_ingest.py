@@ -663,3 +663,20 @@ def test_a_markdown_files_front_matter_title_is_kept_as_written() -> None:
     # A title with its site's name too.
     other = _CLIPPED.replace('"Climate change and the Rhine: a 2023 report"', '"Climate change | Rhine News"')
     assert ingest_bytes(other.encode(), "markdown").title == "Climate change | Rhine News"
+
+
+def test_a_web_clippers_authors_are_names_and_its_clip_date_the_saved_date() -> None:
+    """Obsidian's Web Clipper writes authors as wiki links ("[[Jane Doe]]"),
+    which were kept brackets and all, and the date it clipped the page
+    (`created`), which was taken for no date, or for the publication's."""
+    article = ingest_bytes(_CLIPPED.encode(), "markdown")
+    assert article.author == "Jane Doe, John Roe"
+    assert (article.published, article.saved) == ("2023-06-01", "2024-05-01T07:30:00Z")
+    inline = _CLIPPED.replace('author:\n  - "[[Jane Doe]]"\n  - "[[People/John Roe|John Roe]]"', 'author: ["[[Jane Doe]]"]')
+    assert ingest_bytes(inline.encode(), "markdown").author == "Jane Doe"
+    # A file reader exported says when it was saved as such.
+    assert ingest_bytes(_CLIPPED.replace("created:", "saved:").encode(), "markdown").saved == "2024-05-01T07:30:00Z"
+    # The date an import gives comes first; a file saying none is saved now.
+    assert ingest_bytes(_CLIPPED.encode(), "markdown", saved="2025-01-02T03:04:05Z").saved == "2025-01-02T03:04:05Z"
+    undated = ingest_bytes(_CLIPPED.replace("created: 2024-05-01T09:30:00+02:00\n", "").encode(), "markdown")
+    assert undated.saved > "2025" and undated.published == "2023-06-01"

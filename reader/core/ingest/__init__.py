@@ -338,8 +338,14 @@ def _ingest_bytes(
         # title (shown above the text, and folded in it as such).
         title = _str(meta.get("title")) or next((b.text for b in blocks[:80] if b.kind == "heading"), None)
         author = _str(meta.get("author") or meta.get("authors") or meta.get("by"))
-        published = _str(meta.get("date") or meta.get("published") or meta.get("created"))
+        published = _str(meta.get("date") or meta.get("published"))
         url = url or _str(meta.get("url") or meta.get("source") or meta.get("link"))
+        if not saved and (meta.get("saved") or meta.get("created")):
+            # (when the page was clipped: Obsidian's Web Clipper writes it as
+            # `created`, reader's own export as `saved`)
+            from reader.core.imports import iso_from_text
+
+            saved = iso_from_text(_str(meta.get("saved") or meta.get("created")))
     elif fmt == "text":
         from reader.core.ingest.plaintext import parse_text
 
@@ -388,12 +394,19 @@ def _ingest_bytes(
     return article
 
 
+#: A wiki link, as Obsidian writes a name in front matter: "[[Jane Doe]]",
+#: "[[People/Jane Doe|Jane Doe]]" (its text is what follows the bar).
+_WIKI_LINK = re.compile(r"\[\[(?:[^\[\]|]*\|)?([^\[\]|]*)\]\]")
+
+
 def _str(value: object) -> str | None:
+    """A front matter's value as text: a list's items joined by commas, wiki
+    links as the names they show."""
     if value is None or value == "":
         return None
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+        return ", ".join(filter(None, map(_str, value))) or None
+    return _WIKI_LINK.sub(r"\1", str(value))
 
 
 def skipped_note(skipped: list[Path]) -> str:
