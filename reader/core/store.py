@@ -1696,9 +1696,13 @@ class Archive:
                     self.delete(article_id)
                     return SaveResult(row.id, "duplicate", target)
             article.id = article_id
-            if old.title and old.title != old.url and article.title in ("Untitled", article.url, old.url):
-                # A page without a title of its own: the export's title stays.
-                article.title = old.title
+            if old.title and old.title not in ("Untitled", old.url):
+                # The title the entry came with (an export's, maybe edited
+                # there) stays, as it does for an entry imported with its
+                # text; only an address or "Untitled" gives way to the page's.
+                from reader.core.fold import give_title
+
+                give_title(article, old.title)
             article.url = old.url or article.url
             article.saved = old.saved or article.saved
             article.tags = sorted(set(old.tags) | set(article.tags))

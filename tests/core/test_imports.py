@@ -552,6 +552,19 @@ def test_fill_pending_keeps_identity_and_anchors_orphans(archive) -> None:  # no
         archive.fill_pending(pid, article)
 
 
+def test_fill_pending_keeps_the_title_the_entry_came_with(archive) -> None:  # noqa: ANN001
+    titled = archive.add_pending("https://example.org/own", title="My own title from Omnivore").id
+    bare = archive.add_pending("https://example.org/bare").id  # its address stands in for a title
+    archive.fill_pending(titled, _page("https://example.org/own", "The first sentence of the page itself."))
+    page = _page("https://example.org/bare", "Another page, another first sentence.")
+    archive.fill_pending(bare, page)
+    got = archive.get(titled)
+    assert got.title == "My own title from Omnivore"
+    # The page's own headline, no longer the title shown above, is shown in the text.
+    assert any(b.text == "Head line here" and not b.boilerplate for b in got.blocks)
+    assert archive.get(bare).title == page.title != "https://example.org/bare"
+
+
 def test_fill_pending_with_text_already_here_merges(archive) -> None:  # noqa: ANN001
     kept = archive.save(_page("https://example.org/original", "Same words in both places, word for word."))
     pid = archive.add_pending("https://example.org/mirror", tags=["t1"], note="a note").id
