@@ -183,6 +183,25 @@ def test_instapaper(archive) -> None:  # noqa: ANN001
     assert len(archive.articles()) == 4
 
 
+def test_an_export_saved_again_in_windows_1252_reads_as_such_and_says_so(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    # An Instapaper CSV opened in Excel and saved again: Windows-1252, no mark.
+    report = import_instapaper(archive, FIX / "instapaper-cp1252.csv")
+    (row,) = archive.articles()
+    assert row.title == "Caf\u00e9 \u2013 \u201cna\u00efve\u201d r\u00e9sum\u00e9"
+    assert report.warnings == ["instapaper-cp1252.csv: not UTF-8; read as Windows-1252, the encoding it seems to be "
+                               "in (if its accented letters look wrong, save it as UTF-8 and import it again)"]
+    assert "  warning: instapaper-cp1252.csv: not UTF-8; read as Windows-1252" in "\n".join(report.lines())
+    assert "read as Windows-1252" in report.summary()
+    # UTF-8 with a broken byte: read as UTF-8, and the byte lost is said.
+    broken = tmp_path / "broken.csv"
+    title = "Cr\u00e8me br\u00fbl\u00e9e and na\u00efve r\u00e9sum\u00e9s: " * 4
+    broken.write_bytes(f"URL,Title,Selection,Folder\nhttps://example.org/b,{title}".encode() + b"\xff,,Unread\n")
+    report = import_instapaper(archive, broken)
+    assert by_url(archive)["https://example.org/b"].title == title + "\ufffd"
+    assert report.warnings == ["broken.csv: 1 character could not be read (shown as \ufffd)"]
+    assert import_instapaper(archive, FIX / "instapaper.csv").warnings == []  # UTF-8: nothing to say
+
+
 def test_instapaper_selection_joins_a_link_already_here_once(archive, tmp_path: Path) -> None:  # noqa: ANN001
     # Moving from Pocket and Instapaper both: the link is here from Pocket;
     # the text the user selected in Instapaper is not lost as a "duplicate".

@@ -93,9 +93,14 @@ class ImportReport:
     #: The articles this export brought with their text so far, by address:
     #: an address the export holds twice is the first entry's article.
     seen: dict[str, str] = field(default_factory=dict, repr=False)
+    #: What the user should know of how the export was read (an encoding guessed).
+    warnings: list[str] = field(default_factory=list)
 
     def fail(self, what: str, why: str) -> None:
         self.failed.append((clean_line(what)[:160], clean_line(why)[:200]))
+
+    def warn(self, what: str) -> None:
+        self.warnings.append(clean_line(what)[:300])
 
     def joined(self, status: str) -> list[str]:
         """What the export changed on the articles of `status` already here."""
@@ -118,12 +123,14 @@ class ImportReport:
                          + (f" ({self.orphaned} orphaned)" if self.orphaned else ""))
         if self.failed:
             parts.append(f"{len(self.failed)} failed")
-        return f"{self.service.capitalize()} export {self.source}: " + ", ".join(parts)
+        return f"{self.service.capitalize()} export {self.source}: " + ", ".join(parts) \
+            + "".join(f"; {w}" for w in self.warnings)
 
     def lines(self) -> list[str]:
         """The summary, as printed by `reader import`."""
         total = self.imported + self.pending + self.updated + self.duplicates + len(self.failed)
         out = [f"{self.service.capitalize()} export {self.source}: {total} entr{'y' if total == 1 else 'ies'}"]
+        out.extend(f"  warning: {w}" for w in self.warnings)
         out.append(f"  imported: {self.imported + self.pending}"
                    + (f" ({self.imported} with their text, {self.pending} to fetch)" if self.pending else ""))
         if self.updated:
@@ -218,7 +225,8 @@ def detect_service(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
-def read_text(path: str | os.PathLike[str]) -> str:
+def read_text(path: str | os.PathLike[str], report: ImportReport | None = None) -> str:
+    """The file's text (see `decode_bytes`)."""
     p = Path(path)
     try:
         if p.stat().st_size > MAX_MEMBER_BYTES:
@@ -230,13 +238,34 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise ImportFormatError(f"{p}: is a folder, not an export file") from None
     except OSError as err:
         raise ImportFormatError(f"{p}: cannot read ({err.strerror or err})") from None
-    return decode_bytes(data)
+    return decode_bytes(data, report, p.name)
 
 
-def decode_bytes(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    return data.decode("utf-8-sig", errors="replace")
+#: The encodings a file names itself (by its byte-order mark) or that its
+#: bytes prove (UTF-8): any other was detected, a guess.
+_SURE = frozenset({"utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"})
+
+
+def decode_bytes(data: bytes, report: ImportReport | None = None, what: str = "") -> str:
+    """An export's bytes as text, read as `reader add` reads a page (see
+    `reader.core.ingest.decode`): by its byte-order mark, as UTF-8, else in
+    the encoding its bytes seem to be in (a CSV saved again by Excel is
+    Windows-1252). That guess, and any bytes that could not be read, are
+    said in `report` (`what` names the file)."""
+    from reader.core.ingest.decode import decode
+
+    text, encoding = decode(data)
+    if report is not None:
+        name = f"{what}: " if what else ""
+        if encoding not in _SURE:
+            shown = re.sub(r"^cp(12\d\d)$", r"Windows-\1", encoding)
+            report.warn(f"{name}not UTF-8; read as {shown}, the encoding it seems to be in "
+                        "(if its accented letters look wrong, save it as UTF-8 and import it again)")
+        unread = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
+        if unread > 0:
+            report.warn(f"{name}{unread} character{'s' if unread != 1 else ''} could not be read "
+                        "(shown as \ufffd)")
+    return text
 
 
 def read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:

@@ -66,7 +66,7 @@ def _tags(cell: str) -> list[str]:
 
 def import_instapaper(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
     report = ImportReport("instapaper", Path(path).name)
-    entries = parse_csv(read_text(path))
+    entries = parse_csv(read_text(path, report))
     if not entries:
         raise ImportFormatError(f"{path}: no saved links found")
     store_entries(archive, entries, report, "instapaper")

@@ -165,7 +165,7 @@ def import_omnivore(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
             base = str(PurePosixPath(meta_name).parent)
             prefix = "" if base in (".", "") else base + "/"
             try:
-                items = json.loads(decode_bytes(export.read(meta_name) or b""))
+                items = json.loads(decode_bytes(export.read(meta_name) or b"", report, meta_name))
             except ValueError as err:
                 report.fail(meta_name, f"not valid JSON ({err})")
                 continue
@@ -207,7 +207,7 @@ def _import_item(archive: Any, export: _Export, prefix: str, item: dict[str, Any
         read = iso_from_text(item.get("archivedAt")) or True
     content = export.read(f"{prefix}content/{slug}.html") if slug and "/" not in slug else None
     md = export.read(f"{prefix}highlights/{slug}.md") if slug and "/" not in slug else None
-    highlights, note = parse_highlights(decode_bytes(md)) if md else ([], "")
+    highlights, note = parse_highlights(decode_bytes(md, report, f"{prefix}highlights/{slug}.md")) if md else ([], "")
     if content and content.strip():
         article = ingest_bytes(content, "html", url=url, saved=saved, name=slug)
         if title:

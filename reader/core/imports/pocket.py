@@ -88,7 +88,8 @@ def parse_csv(text: str, name: str = "") -> list[Entry]:
     return entries
 
 
-def parse(path: str | os.PathLike[str]) -> list[Entry]:
+def parse(path: str | os.PathLike[str], report: ImportReport | None = None) -> list[Entry]:
+    """The links of an export; how its files were read is said in `report`."""
     p = Path(path)
     if p.suffix.lower() == ".zip":
         entries: list[Entry] = []
@@ -98,9 +99,10 @@ def parse(path: str | os.PathLike[str]) -> list[Entry]:
             if not members:
                 raise ImportFormatError(f"{p}: no CSV file in the zip (expected Pocket's part_*.csv)")
             for info in members:
-                entries.extend(parse_csv(decode_bytes(read_member(z, info)), Path(info.filename).name))
+                entries.extend(parse_csv(decode_bytes(read_member(z, info), report, info.filename),
+                                           Path(info.filename).name))
         return entries
-    text = read_text(p)
+    text = read_text(p, report)
     head = text.lstrip()[:2000].lower()
     if head.startswith("<") or "<html" in head or "<!doctype" in head:
         return parse_html(text)
@@ -109,7 +111,7 @@ def parse(path: str | os.PathLike[str]) -> list[Entry]:
 
 def import_pocket(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
     report = ImportReport("pocket", Path(path).name)
-    entries = parse(path)
+    entries = parse(path, report)
     if not entries:
         raise ImportFormatError(f"{path}: no saved links found (is it Pocket's ril_export.html or CSV?)")
     store_entries(archive, entries, report, "pocket")

@@ -106,7 +106,7 @@ def import_wallabag(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
     p = Path(path)
     report = ImportReport("wallabag", p.name)
     try:
-        data = json.loads(read_text(p))
+        data = json.loads(read_text(p, report))
     except ValueError as err:
         raise ImportFormatError(f"{p}: not valid JSON ({err})") from None
     entries = _entries(data)

@@ -379,7 +379,8 @@ class ArchiveScreen(Screen[None]):
             return
         said = report.summary() + (". F fetches the links that came without their text" if report.pending else "")
         notify(self.reload, None)
-        notify(self.notify, Content(said), severity="warning" if report.failed else "information", timeout=8)
+        notify(self.notify, Content(said), severity="warning" if report.failed or report.warnings else "information",
+               timeout=8)
 
     @says_store_errors
     def action_toggle_read(self) -> None:
