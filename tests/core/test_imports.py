@@ -517,6 +517,37 @@ def test_a_note_on_no_quote_joins_the_articles_note_once(archive, tmp_path: Path
     assert archive.article_note(ferries.id) == ""
 
 
+def test_export_titles_read_their_character_references_and_an_untitled_text_takes_a_title(  # noqa: ANN001
+        archive, tmp_path: Path) -> None:
+    body = "<p>An entry without a title but with plenty of content, enough words to read comfortably.</p>"
+    path = tmp_path / "wallabag.json"
+    path.write_text(json.dumps([
+        {"url": "https://wb.example.com/budget", "title": "Budget: the &quot;big&quot; numbers &amp; AT&T",
+         "content": "<p>The budget is large, said the minister, and it will grow next year by five percent.</p>"},
+        {"url": "https://wb.example.com/notitle", "title": "", "content": body},
+        {"url": "https://wb.example.com/headed", "title": None, "content": "<h2>Its own headline here</h2>" + body},
+        {"url": "https://wb.example.com/later", "title": "Tom &amp;amp; Jerry", "content": ""},  # pending
+    ]), encoding="utf-8")
+    import_wallabag(archive, path)
+    rows = by_url(archive)
+    assert rows["https://wb.example.com/budget"].title == 'Budget: the "big" numbers & AT&T'
+    assert rows["https://wb.example.com/notitle"].title == "https://wb.example.com/notitle"
+    assert rows["https://wb.example.com/headed"].title == "Its own headline here"
+    assert rows["https://wb.example.com/later"].title == "Tom &amp; Jerry"  # read once, as written
+    # Pocket's titles too, in its CSV and (escaped twice) in its page of links; text is never read as markup.
+    pocket = tmp_path / "pocket.csv"
+    pocket.write_text("title,url,time_added,tags,status\n"
+                      "It&#39;s &lt;b&gt;bold&lt;/b&gt; &notation,https://example.org/p,1600000000,,unread\n")
+    import_pocket(archive, pocket)
+    assert by_url(archive)["https://example.org/p"].title == "It's <b>bold</b> &notation"
+    page = tmp_path / "ril_export.html"
+    page.write_text('<!DOCTYPE html><html><head><title>Pocket Export</title></head><body><h1>Unread</h1><ul>'
+                    '<li><a href="https://example.org/q" time_added="1600000000" tags="">'
+                    'Space &amp;amp; Time: A &amp;quot;Primer&amp;quot;</a></li></ul></body></html>')
+    import_pocket(archive, page)
+    assert by_url(archive)["https://example.org/q"].title == 'Space & Time: A "Primer"'
+
+
 def test_wallabag_not_json(archive, tmp_path: Path) -> None:  # noqa: ANN001
     bad = tmp_path / "w.json"
     bad.write_text("{not json")

@@ -13,6 +13,7 @@ here the tags they lack and their read state (`join_known`).
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import re
 import zipfile
@@ -40,7 +41,7 @@ class Entry:
     """A saved link to fetch later."""
 
     url: str
-    title: str = ""
+    title: str = ""  # as the export has it: `clean_title` makes it a title
     tags: list[str] = field(default_factory=list)
     saved: str | None = None
     note: str = ""
@@ -356,8 +357,17 @@ def date_only(value: Any) -> str | None:
         return None
 
 
+#: A character reference ended by its semicolon ("&quot;", "&#39;", "&#x2019;").
+_CHAR_REF = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
 def clean_title(title: Any, url: str) -> str:
-    t = clean_line(str(title or ""))
+    """An export's title as text: its character references ("&quot;big&quot;",
+    left by the page or service it came from) read as the characters they
+    stand for; "" when it is only the address. Never parsed as markup: "AT&T"
+    and "<b>" stay as written. Each title goes through here once."""
+    t = _CHAR_REF.sub(lambda m: html.unescape(m.group(0)), str(title or ""))
+    t = clean_line(t)
     return "" if t == url else t[:500]
 
 

@@ -222,8 +222,10 @@ def _import_item(archive: Any, export: _Export, prefix: str, item: dict[str, Any
         )
         text = archive.get(article_id).text
     else:
-        ids = store_entries(archive, [Entry(url=url, title=title, tags=tags, saved=saved, author=author,
-                                            published=published, read=read, where=slug)], report, "omnivore")
+        # The title as the export wrote it: `store_entries` cleans it (once).
+        ids = store_entries(archive, [Entry(url=url, title=str(item.get("title") or ""), tags=tags, saved=saved,
+                                            author=author, published=published, read=read, where=slug)],
+                            report, "omnivore")
         article_id = ids[0]
         if article_id is None:
             return

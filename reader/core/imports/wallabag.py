@@ -143,6 +143,10 @@ def import_wallabag(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
                 article = ingest_bytes(content.encode("utf-8"), "html", url=url, saved=saved)
                 if title:
                     give_title(article, title)
+                elif article.title == "Untitled":
+                    # Neither the entry nor its text names it: its address
+                    # does, as it does a pending entry's.
+                    article.title = url
                 article.url, article.site = url, site_of(url)
                 article.author = author or article.author
                 article.published = published or article.published
@@ -153,8 +157,10 @@ def import_wallabag(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
                                                   raw_meta={"source": "wallabag", "url": url}, read=read)
                 text = archive.get(article_id).text
             else:
-                ids = store_entries(archive, [Entry(url=url, title=title, tags=tags, saved=saved, author=author,
-                                                    published=published, read=read, where=f"entry {n}")],
+                # The title as the export wrote it: `store_entries` cleans it (once).
+                ids = store_entries(archive, [Entry(url=url, title=str(entry.get("title") or ""), tags=tags,
+                                                    saved=saved, author=author, published=published, read=read,
+                                                    where=f"entry {n}")],
                                     report, "wallabag")
                 if ids[0] is None:
                     continue
