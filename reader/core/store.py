@@ -284,6 +284,11 @@ _MERGED_URLS = "merged_urls"
 #: How many deleted annotations an article's notes file remembers (so that
 #: importing the same highlights again does not bring them back).
 MAX_DELETED_REMEMBERED = 2000
+#: The table of meta.json that keeps the addresses (`url_key`) of the articles
+#: deleted, the most recent MAX_DELETED_ARTICLES: an export imported again
+#: does not bring them back.
+_DELETED_URLS = "deleted_urls"
+MAX_DELETED_ARTICLES = 10_000
 
 # What the documents of each kind of file must hold (by folder; tables not
 # named here are not checked).
@@ -1287,6 +1292,7 @@ class Archive:
         with self.transaction():
             info = self.info(article_id)
             count = info.annotation_count
+            self._remember_deleted(article_id, info.url)
             self._intend(article_id, "delete", site=info.site)
             self._remove_article(article_id, info.site)
             return count
@@ -1977,6 +1983,24 @@ class Archive:
         recent MAX_DELETED_REMEMBERED)."""
         docs = self._notes_db(article_id).table("deleted", cache_size=0).all()
         return {str(d.get("id")) for d in docs if isinstance(d.get("id"), str)}
+
+    def _remember_deleted(self, article_id: str, url: str | None) -> None:
+        """Keep the addresses of an article being deleted: its own and those
+        of the entries that joined it (see `deleted_url_keys`)."""
+        from reader.core.fetch import url_key
+
+        keys = [url_key(url)] if url else []
+        keys += [k for k, v in self._merged_urls().items() if v == article_id]
+        if keys:
+            table = self._meta_db().table(_DELETED_URLS, cache_size=0)
+            kept = [k for k in (table.get(doc_id=1) or {}).get("keys") or [] if k not in keys]
+            table.upsert(Document({"keys": (kept + keys)[-MAX_DELETED_ARTICLES:]}, doc_id=1))
+
+    def deleted_url_keys(self) -> set[str]:
+        """The `url_key`s of the addresses of the articles deleted (the most
+        recent MAX_DELETED_ARTICLES)."""
+        doc = self._meta_db().table(_DELETED_URLS, cache_size=0).get(doc_id=1) or {}
+        return {k for k in doc.get("keys") or [] if isinstance(k, str)}
 
     def resolve_annotation(self, prefix: str) -> tuple[str, str]:
         """(annotation id, article id) that a unique id prefix names."""

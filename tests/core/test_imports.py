@@ -648,6 +648,33 @@ def test_fetch_failures_and_statuses(archive) -> None:  # noqa: ANN001
     assert statuses == {a: "pending", b: "failed"}
 
 
+def test_a_deleted_article_stays_deleted_on_import_again_unless_added_by_hand(  # noqa: ANN001
+        archive, omnivore_zip: Path, tmp_path: Path) -> None:
+    first = import_omnivore(archive, omnivore_zip)
+    bridge = by_url(archive)["https://example.org/news/bridge-committee"]
+    archive.delete(bridge.id)
+    again = import_omnivore(archive, omnivore_zip)
+    assert again.imported == again.highlights == 0 and again.duplicates == first.imported + first.pending - 1
+    assert "https://example.org/news/bridge-committee" not in by_url(archive)
+    assert "  1 article you deleted was not imported again" in again.lines()
+    assert "1 you deleted not imported again" in again.summary()
+    # A pending link too (Pocket's), and any service's export of the same address.
+    pocket = tmp_path / "pocket.csv"
+    pocket.write_text("title,url,time_added,tags,status\n"
+                      "Later,https://example.org/later,1600000000,,unread\n"
+                      "Bridge,http://www.example.org/news/bridge-committee/,1600000000,,unread\n")
+    import_pocket(archive, pocket)
+    archive.delete(by_url(archive)["https://example.org/later"].id)
+    report = import_pocket(archive, pocket)
+    assert report.pending == report.duplicates == 0 and len(report.deleted) == 2
+    assert "  2 articles you deleted were not imported again" in report.lines()
+    # Added by hand, it is the user's again: an import finds it here.
+    archive.save(_page("https://example.org/news/bridge-committee", "The committee met and voted for the bridge."))
+    report = import_omnivore(archive, omnivore_zip)
+    assert not report.deleted and report.imported == report.pending == 0
+    assert by_url(archive)["https://example.org/news/bridge-committee"].status == "ok"
+
+
 def test_a_deleted_highlight_stays_deleted_on_import_again(archive, omnivore_zip: Path) -> None:  # noqa: ANN001
     import_omnivore(archive, omnivore_zip)
     bridge = by_url(archive)["https://example.org/news/bridge-committee"]

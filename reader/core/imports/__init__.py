@@ -5,7 +5,8 @@ returns an `ImportReport`. Links without content become pending entries (see
 `Archive.add_pending_many`) for `reader fetch`; content that comes with the
 export is folded at once, and its highlights anchored in our text (the exact
 quote, then a fuzzy match), or kept as orphans, never dropped. Importing the
-same file again adds nothing: addresses, texts and highlight ids all repeat.
+same file again adds nothing: addresses, texts and highlight ids all repeat,
+and an article (or highlight) the user deleted stays deleted.
 An export made later (with more tags, more read) gives the articles already
 here the tags they lack and their read state (`join_known`).
 """
@@ -94,6 +95,8 @@ class ImportReport:
     #: The articles this export brought with their text so far, by address:
     #: an address the export holds twice is the first entry's article.
     seen: dict[str, str] = field(default_factory=dict, repr=False)
+    #: The addresses (`url_key`) of the articles the user deleted, left out.
+    deleted: set[str] = field(default_factory=set, repr=False)
     #: What the user should know of how the export was read (an encoding guessed).
     warnings: list[str] = field(default_factory=list)
 
@@ -122,6 +125,8 @@ class ImportReport:
         if self.highlights:
             parts.append(f"{self.highlights} highlight{'s' if self.highlights != 1 else ''}"
                          + (f" ({self.orphaned} orphaned)" if self.orphaned else ""))
+        if self.deleted:
+            parts.append(f"{len(self.deleted)} you deleted not imported again")
         if self.failed:
             parts.append(f"{len(self.failed)} failed")
         return f"{self.service.capitalize()} export {self.source}: " + ", ".join(parts) \
@@ -129,7 +134,7 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         """The summary, as printed by `reader import`."""
-        total = self.imported + self.pending + self.updated + self.duplicates + len(self.failed)
+        total = self.imported + self.pending + self.updated + self.duplicates + len(self.deleted) + len(self.failed)
         out = [f"{self.service.capitalize()} export {self.source}: {total} entr{'y' if total == 1 else 'ies'}"]
         out.extend(f"  warning: {w}" for w in self.warnings)
         out.append(f"  imported: {self.imported + self.pending}"
@@ -162,6 +167,10 @@ class ImportReport:
             known.append(f"{self.notes_joined} note{'s' if self.notes_joined != 1 else ''} joined to the note "
                          "of the article")
         out.append(f"  already in the archive: {self.duplicates}" + (f" ({', '.join(known)})" if known else ""))
+        if self.deleted:
+            n = len(self.deleted)
+            out.append(f"  {n} article{'s' if n != 1 else ''} you deleted {'were' if n != 1 else 'was'} "
+                       "not imported again")
         out.append(f"  failed: {len(self.failed)}")
         for what, why in self.failed[:50]:
             out.append(f"    {what}: {why}")
@@ -388,6 +397,19 @@ def join_known(archive: Any, article_id: str, tags: list[str], read: bool | str,
             report.marked_read[status] += 1
 
 
+def deleted_before(archive: Any, url: str, gone: set[str], report: ImportReport) -> bool:
+    """Whether `url` is the address of an article the user deleted (`gone`:
+    `Archive.deleted_url_keys`) and has not added again: an export does not
+    bring it back, nor its highlights; the report counts it."""
+    from reader.core.fetch import url_key
+
+    key = url_key(url)
+    if key in gone and archive.find_url(url) is None:
+        report.deleted.add(key)
+        return True
+    return False
+
+
 def store_entries(archive: Any, entries: list[Entry], report: ImportReport, source: str) -> list[str | None]:
     """Add links as pending entries; each result is the entry's article id
     (new or the one already here), or None when the link was refused."""
@@ -397,11 +419,14 @@ def store_entries(archive: Any, entries: list[Entry], report: ImportReport, sour
     batch: list[dict[str, Any]] = []
     where: list[int] = []
     ids: list[str | None] = [None] * len(entries)
+    gone = archive.deleted_url_keys()
     for i, e in enumerate(entries):
         try:
             url = check_url(e.url)
         except FetchError as err:
             report.fail(f"{e.where + ': ' if e.where else ''}{e.url[:100] or '(no address)'}", str(err))
+            continue
+        if deleted_before(archive, url, gone, report):
             continue
         note = clean_text(e.note).strip()
         batch.append({"url": url, "title": clean_title(e.title, url) or url, "tags": archive.as_renamed(e.tags),

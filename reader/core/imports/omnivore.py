@@ -32,6 +32,7 @@ from reader.core.imports import (
     clean_title,
     date_only,
     decode_bytes,
+    deleted_before,
     imported_note_key,
     iso_from_text,
     open_zip,
@@ -161,6 +162,7 @@ def import_omnivore(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
         if not metas:
             raise ImportFormatError(f"{p}: not an Omnivore export (no metadata_*.json inside)")
         taken = {aid for row in archive.articles() for aid in row.annotation_ids}
+        gone = archive.deleted_url_keys()
         for meta_name in metas:
             base = str(PurePosixPath(meta_name).parent)
             prefix = "" if base in (".", "") else base + "/"
@@ -177,7 +179,7 @@ def import_omnivore(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
                     report.fail(f"{meta_name} item {n}", "not an object")
                     continue
                 try:
-                    _import_item(archive, export, prefix, item, report, taken, ingest_bytes)
+                    _import_item(archive, export, prefix, item, report, taken, gone, ingest_bytes)
                 except (IngestError, ImportFormatError) as err:
                     report.fail(str(item.get("url") or item.get("slug") or f"{meta_name} item {n}"), str(err))
     finally:
@@ -186,7 +188,7 @@ def import_omnivore(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
 
 
 def _import_item(archive: Any, export: _Export, prefix: str, item: dict[str, Any], report: ImportReport,
-                 taken: set[str], ingest_bytes: Any) -> None:
+                 taken: set[str], gone: set[str], ingest_bytes: Any) -> None:
     from reader.core.fetch import FetchError, check_url
     from reader.core.ingest import site_of
 
@@ -196,6 +198,8 @@ def _import_item(archive: Any, export: _Export, prefix: str, item: dict[str, Any
         url = check_url(raw_url)
     except FetchError as err:
         report.fail(raw_url[:100] or slug or "(no address)", str(err))
+        return
+    if deleted_before(archive, url, gone, report):
         return
     title = clean_title(item.get("title"), url)
     tags = _labels(item.get("labels"))

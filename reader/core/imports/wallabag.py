@@ -22,6 +22,7 @@ from reader.core.imports import (
     attach_highlights,
     clean_title,
     date_only,
+    deleted_before,
     iso_from_text,
     read_text,
     save_with_content,
@@ -115,6 +116,7 @@ def import_wallabag(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
         raise ImportFormatError(f"{p}: looks like the list of an Omnivore export, not a wallabag export: "
                                 "use `reader import omnivore` on the whole export (its zip or folder)")
     taken = {aid for row in archive.articles() for aid in row.annotation_ids}
+    gone = archive.deleted_url_keys()
     for n, entry in enumerate(entries, 1):
         if not isinstance(entry, dict):
             report.fail(f"entry {n}", "not an object")
@@ -124,6 +126,8 @@ def import_wallabag(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
             url = check_url(raw_url)
         except FetchError as err:
             report.fail(f"entry {n}: {raw_url[:100] or '(no address)'}", str(err))
+            continue
+        if deleted_before(archive, url, gone, report):
             continue
         title = clean_title(entry.get("title"), url)
         tags = _tags(entry.get("tags"))
