@@ -648,6 +648,28 @@ def test_fetch_failures_and_statuses(archive) -> None:  # noqa: ANN001
     assert statuses == {a: "pending", b: "failed"}
 
 
+def test_the_report_names_the_tags_an_import_rewrote_or_merged(archive, tmp_path: Path) -> None:  # noqa: ANN001
+    pocket = tmp_path / "pocket.csv"
+    pocket.write_text("title,url,time_added,tags,status\n"
+                      "A,https://example.org/a,1600000000,c++|Long Read|.net,unread\n"
+                      "B,https://example.org/b,1600000000,c#|C|food|long read,unread\n")
+    report = import_pocket(archive, pocket)
+    assert report.tags_rewritten() == ["C, c#, c++ are #c", ".net is #net"]
+    assert ("  tags written as tags can be (letters, digits, - and _): C, c#, c++ are #c; .net is #net"
+            in report.lines())
+    assert "tags C, c#, c++ are #c; .net is #net" in report.summary()
+    assert by_url(archive)["https://example.org/b"].tags == ["c", "food", "long-read"]  # stored as before
+    # An Omnivore label and a highlight's tag too; "Long Read" only changes case and spaces.
+    folder = tmp_path / "omnivore"
+    shutil.copytree(FIX / "omnivore", folder)
+    meta = folder / "metadata_0_to_4.json"
+    meta.write_text(meta.read_text(encoding="utf-8").replace('"Politics"', '"C++"'), encoding="utf-8")
+    marks = folder / "highlights" / "the-bridge-committee-18f2a1b3c4d.md"
+    marks.write_text(marks.read_text(encoding="utf-8").replace("#claim #Long Read", "#claim #C#"), encoding="utf-8")
+    report = import_omnivore(archive, folder)
+    assert report.tags_rewritten() == ["C#, C++ are #c"]
+
+
 def test_a_deleted_article_stays_deleted_on_import_again_unless_added_by_hand(  # noqa: ANN001
         archive, omnivore_zip: Path, tmp_path: Path) -> None:
     first = import_omnivore(archive, omnivore_zip)

@@ -17,6 +17,7 @@ import hashlib
 import html
 import os
 import re
+import unicodedata
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -99,12 +100,38 @@ class ImportReport:
     deleted: set[str] = field(default_factory=set, repr=False)
     #: What the user should know of how the export was read (an encoding guessed).
     warnings: list[str] = field(default_factory=list)
+    #: The tags as the export names them, by the tag each is here (`saw_tags`).
+    tag_names: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
     def fail(self, what: str, why: str) -> None:
         self.failed.append((clean_line(what)[:160], clean_line(why)[:200]))
 
     def warn(self, what: str) -> None:
         self.warnings.append(clean_line(what)[:300])
+
+    def saw_tags(self, tags: list[str]) -> None:
+        """Note the tags an entry or highlight of the export names, as it
+        names them (see `tags_rewritten`)."""
+        from reader.core.tags import normalise_tag
+
+        for raw in tags:
+            name = clean_line(str(raw))
+            tag = normalise_tag(name)
+            if tag:
+                self.tag_names.setdefault(tag, set()).add(name)
+
+    def tags_rewritten(self) -> list[str]:
+        """The tags of the export that a tag here cannot write as they are
+        (a tag holds letters, digits, '-' and '_'), each with those it became
+        one with: "c++, c#, C are #c". Not those only put in lower case, their
+        spaces made '-' ("Long Read" is #long-read)."""
+        out = []
+        for tag, names in sorted(self.tag_names.items()):
+            plain = {"-".join(unicodedata.normalize("NFC", n).lower().split()): n for n in sorted(names)}
+            if set(plain) != {tag}:
+                shown = sorted(plain.values(), key=str.casefold)
+                out.append(f"{', '.join(shown)} {'are' if len(shown) > 1 else 'is'} #{tag}")
+        return out
 
     def joined(self, status: str) -> list[str]:
         """What the export changed on the articles of `status` already here."""
@@ -129,6 +156,9 @@ class ImportReport:
             parts.append(f"{len(self.deleted)} you deleted not imported again")
         if self.failed:
             parts.append(f"{len(self.failed)} failed")
+        rewritten = self.tags_rewritten()
+        if rewritten:
+            parts.append("tags " + "; ".join(rewritten[:5]) + ("; ..." if len(rewritten) > 5 else ""))
         return f"{self.service.capitalize()} export {self.source}: " + ", ".join(parts) \
             + "".join(f"; {w}" for w in self.warnings)
 
@@ -171,6 +201,11 @@ class ImportReport:
             n = len(self.deleted)
             out.append(f"  {n} article{'s' if n != 1 else ''} you deleted {'were' if n != 1 else 'was'} "
                        "not imported again")
+        rewritten = self.tags_rewritten()
+        if rewritten:
+            more = f"; and {len(rewritten) - 10} more" if len(rewritten) > 10 else ""
+            out.append("  tags written as tags can be (letters, digits, - and _): " + "; ".join(rewritten[:10])
+                       + more)
         out.append(f"  failed: {len(self.failed)}")
         for what, why in self.failed[:50]:
             out.append(f"    {what}: {why}")
@@ -428,6 +463,7 @@ def store_entries(archive: Any, entries: list[Entry], report: ImportReport, sour
             continue
         if deleted_before(archive, url, gone, report):
             continue
+        report.saw_tags(e.tags)
         note = clean_text(e.note).strip()
         batch.append({"url": url, "title": clean_title(e.title, url) or url, "tags": archive.as_renamed(e.tags),
                       "saved": e.saved,
@@ -505,6 +541,7 @@ def attach_highlights(
         note = clean_text(h.note).strip()
         if not quote and not note:
             continue
+        report.saw_tags(h.tags)
         if not quote:
             # A note on no quote is a note on the article: it joins the
             # article's own note, once (an import run again adds nothing,

@@ -219,6 +219,7 @@ def _import_item(archive: Any, export: _Export, prefix: str, item: dict[str, Any
         article.url, article.site = url, site_of(url)
         article.author = author or article.author
         article.published = published or article.published
+        report.saw_tags(tags)
         article.tags = sorted(set(article.tags) | set(_norm(tags)))
         article_id, _status = save_with_content(
             archive, article, report, raw_html=decode_bytes(content),

@@ -156,6 +156,7 @@ def import_wallabag(archive: Any, path: str | os.PathLike[str]) -> ImportReport:
                 article.published = published or article.published
                 from reader.core.tags import normalise_tag
 
+                report.saw_tags(tags)
                 article.tags = sorted(set(article.tags) | {t for t in map(normalise_tag, tags) if t})
                 article_id, _ = save_with_content(archive, article, report, raw_html=content,
                                                   raw_meta={"source": "wallabag", "url": url}, read=read)
