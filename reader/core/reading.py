@@ -11,11 +11,16 @@ annotations anchor to, so the screen and the store agree on what was selected.
 from __future__ import annotations
 
 import bisect
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from reader.core.fold import FoldRun, Label, fold_runs
 from reader.core.models import Annotation, Article
 from reader.core.sentences import count_words, sentence_spans, word_spans
+
+#: What makes a span of `word_spans` a word, not a lone punctuation mark.
+_WORDLIKE = re.compile(r"\w")
 
 BLOCK = "block"
 FOLD = "fold"
@@ -227,22 +232,37 @@ class Reading:
         """The offset one word on from `offset`, within the shown text.
 
         Going forward it lands on a word's end, going back on a word's start,
-        unless `edge` ("start" or "end") says which edge to land on.
+        unless `edge` ("start" or "end") says which edge to land on. A step
+        is always a word, never a lone punctuation mark: an end taken back
+        goes before the word (and the marks after it), a start taken on goes
+        past the word (and the marks before it) to the next one's start.
         """
         edge = edge or ("end" if direction > 0 else "start")
-        block_index = self.article.block_at(offset)
-        for b in self._shown_blocks_around(block_index, direction):
-            block = self.article.blocks[b]
-            points = [block.start + (e if edge == "end" else s) for s, e in word_spans(block.text)]
-            if direction > 0:
-                hits = [p for p in points if p > offset]
-                if hits:
-                    return hits[0]
-            else:
-                hits = [p for p in points if p < offset]
-                if hits:
-                    return hits[-1]
+        words = self._words_from(offset, direction)
+        if direction > 0:
+            for s, e in words:
+                if e > offset:
+                    if edge == "end":
+                        return e
+                    after = next(words, None)
+                    return after[0] if after else e
+        else:
+            for s, e in words:
+                if s < offset:
+                    if edge == "start":
+                        return s
+                    before = next(words, None)
+                    return before[1] if before else s
         return max(0, min(offset, len(self.article.text)))
+
+    def _words_from(self, offset: int, direction: int) -> Iterator[tuple[int, int]]:
+        """The words (no lone punctuation marks) of the shown blocks, from
+        the block at `offset` on in `direction`, as offsets in the text."""
+        for b in self._shown_blocks_around(self.article.block_at(offset), direction):
+            block = self.article.blocks[b]
+            text = block.text
+            spans = [(block.start + s, block.start + e) for s, e in word_spans(text) if _WORDLIKE.search(text, s, e)]
+            yield from (spans if direction > 0 else reversed(spans))
 
     def words_between(self, start: int, end: int) -> int:
         """How many words text[start:end] holds, as count_words counts them.

@@ -101,6 +101,24 @@ def test_word_steps_and_stop_at() -> None:
     assert r.stop_at(article.text.index("there")) == 3
 
 
+def test_a_word_step_is_a_word_never_a_lone_punctuation_mark() -> None:
+    """Narrowing a selection spent a key on an opening quote, a full stop or
+    a Chinese 。 alone: the selection kept its word count."""
+    text = '"The situation is tense," he said. Parsing dates, again.'
+    article = Article(id="abc", title="t", blocks=[Block("paragraph", text), Block("paragraph", "我们今天去。")])
+    r = Reading(article, [Label(False, ""), Label(False, "")])
+    # The start taken on: past the quote and the word.
+    assert text[r.word_step(0, 1, edge="start"):].startswith("situation")
+    # The end taken back: before the full stop and the word.
+    assert text[: r.word_step(len(text), -1, edge="end")] == '"The situation is tense," he said. Parsing dates'
+    # Grown, the steps land on words: the comma is passed over, not stopped at.
+    at = text.index("tense") + len("tense")
+    assert text[at : r.word_step(at, 1)] == '," he'
+    assert r.word_step(text.index("he said"), -1) == text.index("tense")
+    zh = article.blocks[1]
+    assert article.text[zh.start : r.word_step(zh.end, -1, edge="end")] == "我们今天"
+
+
 def test_annotations_at_prefers_the_tightest() -> None:
     wide = Annotation("a1", "abc", 0, 50, "x")
     tight = Annotation("a2", "abc", 10, 20, "y")
