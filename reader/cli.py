@@ -700,6 +700,9 @@ def _saved_line(result, folds, said: str = "") -> str:  # noqa: ANN001 - SaveRes
         note += f"; {result.reanchored} note{'s' if result.reanchored != 1 else ''} kept"
         if result.changed:
             note += f", {result.changed} of them on text that changed (`reader notes {short_id(result.id)}`)"
+        if result.elsewhere:
+            note += (f", {result.elsewhere} of them on the same words in another place: check "
+                     f"{'it' if result.elsewhere == 1 else 'them'} there (the article's notes panel, p)")
         if result.orphaned:
             note += f", {result.orphaned} orphaned"
         note += ")"

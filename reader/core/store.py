@@ -416,6 +416,8 @@ class SaveResult:
     reanchored: int = 0
     #: Of the annotations re-anchored, those on text that now reads differently.
     changed: int = 0
+    #: ...and those on the same words, among other words than before.
+    elsewhere: int = 0
 
 
 def _place(ann: Annotation, text: str, start: int, end: int) -> bool:
@@ -1164,7 +1166,7 @@ class Archive:
         article.tags = sorted(set(old.tags) | set(article.tags))
         article.saved = old.saved or article.saved
         annotations = self.annotations(existing.id)
-        moved, orphaned, changed = self._reanchor(annotations, old.text, article.text)
+        moved, orphaned, changed, elsewhere = self._reanchor(annotations, old.text, article.text)
         self._intend(article.id, "update", old_site=old.site, text_hash=self._text_hash(article.text))
         self._write_body(article, previous=old)
         if annotations:
@@ -1173,18 +1175,21 @@ class Archive:
             self._remove_site_keys(old.site, article.id)
         self._write_site_keys(article)
         self._write_index_row(article, self._notes_summary(article.id))
-        return SaveResult(article.id, "updated", article, orphaned=orphaned, reanchored=moved, changed=changed)
+        return SaveResult(article.id, "updated", article, orphaned=orphaned, reanchored=moved, changed=changed,
+                          elsewhere=elsewhere)
 
     def _reanchor(self, annotations: list[Annotation], old_text: str | None,
-                  new_text: str) -> tuple[int, int, int]:
+                  new_text: str) -> tuple[int, int, int, int]:
         """Place each annotation on `new_text` (in place); returns (placed,
-        newly orphaned, placed on text that reads differently). An orphan
-        keeps its old selectors, for review."""
-        placed = orphaned = changed = 0
+        newly orphaned, placed on text that reads differently, placed on the
+        same words but among others than before: the same words another
+        sentence says, maybe). An orphan keeps its old selectors, for review."""
+        placed = orphaned = changed = elsewhere = 0
         if not annotations:
-            return 0, 0, 0
-        matches = _anchor().reanchor(
-            old_text, new_text, [_anchor().Anchor(a.start, a.end, a.exact, a.prefix, a.suffix) for a in annotations]
+            return 0, 0, 0, 0
+        anchor = _anchor()
+        matches = anchor.reanchor(
+            old_text, new_text, [anchor.Anchor(a.start, a.end, a.exact, a.prefix, a.suffix) for a in annotations]
         )
         for ann, m in zip(annotations, matches):
             if m is None:
@@ -1192,9 +1197,12 @@ class Archive:
                     ann.orphaned = True
                     orphaned += 1
                 continue
-            changed += _place(ann, new_text, m.start, m.end)
+            if _place(ann, new_text, m.start, m.end):
+                changed += 1
+            elif m.how != "position" and m.context_score < anchor.CONTEXT_THRESHOLD:
+                elsewhere += 1
             placed += 1
-        return placed, orphaned, changed
+        return placed, orphaned, changed, elsewhere
 
     @staticmethod
     def _text_hash(text: str) -> str:
@@ -1391,7 +1399,7 @@ class Archive:
         with self.transaction():
             text = self._current_text(article_id)
             anns = self.annotations(article_id)
-            placed, orphaned, _changed = self._reanchor(anns, None, text)
+            placed, orphaned, _changed, _elsewhere = self._reanchor(anns, None, text)
             if anns:
                 self._intend(article_id, "notes")
                 self._put_annotations(article_id, anns, anchored_to=text)

@@ -748,3 +748,18 @@ def test_a_tag_that_names_nothing_is_refused_and_removing_one_not_there_is_said(
     assert r.code == 0 and "had no #evidence: nothing to remove" in r.err
     assert json.loads(cli("notes", aid, "--json").out)["annotations"][0]["tags"] == []
     assert cli("note", ann, "--tag", "").code == 2
+
+
+def test_re_adding_says_which_notes_now_stand_among_other_words(cli, tmp_path: Path) -> None:
+    page = tmp_path / "story.txt"
+    page.write_text("Second Story\n\nThe ministry said the report was false. It cited no evidence at all.\n\n"
+                    "Officials in Kyiv called for calm on Sunday.\n\nLater, the agency said the report was false "
+                    "as well.\n", encoding="utf-8")
+    assert cli("add", page).code == 0
+    short = cli("list").out.split()[0]
+    assert cli("annotate", short, "--quote", "the report was false", "--tag", "claim").code == 0
+    page.write_text("Second Story\n\nOfficials in Kyiv called for calm on Sunday.\n\nLater, the agency said the "
+                    "report was false as well.\n", encoding="utf-8")
+    result = cli("add", page)
+    assert result.code == 0
+    assert "1 note kept, 1 of them on the same words in another place: check it there" in result.out

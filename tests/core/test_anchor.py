@@ -596,3 +596,21 @@ def test_a_mark_put_again_on_a_text_stored_with_its_accents_apart_reads_the_same
     archive.put_annotation(ann)
     again = archive.reattach(ann.id, s, s + len(quote))
     assert again.was == ""
+
+
+def test_a_note_whose_words_now_stand_only_in_another_sentence_is_said_to(archive) -> None:  # noqa: ANN001
+    """The sentence marked gone, its words said in another one: the mark
+    goes there, and re-importing said only "1 note kept"."""
+    old = ("Second Story\n\nThe ministry said the report was false. It cited no evidence at all.\n\n"
+           "Officials in Kyiv called for calm on Sunday.\n\nLater, the agency said the report was false as well.")
+    first = archive.save(_article(old))
+    s = first.article.text.index("the report was false")
+    ann = archive.add_annotation(first.id, s, s + len("the report was false"), tags=["claim"])
+    # An edit around it elsewhere in the text: the mark stays where it was, nothing to say.
+    result = archive.save(_article(old.replace("on Sunday", "on Monday")))
+    assert (result.reanchored, result.changed, result.elsewhere) == (1, 0, 0)
+    result = archive.save(_article(old.replace(
+        "The ministry said the report was false. It cited no evidence at all.\n\n", "")))
+    assert (result.reanchored, result.orphaned, result.elsewhere) == (1, 0, 1)
+    now = archive.annotation(ann.id)
+    assert "agency said" in now.prefix

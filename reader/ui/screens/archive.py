@@ -315,7 +315,7 @@ class ArchiveScreen(Screen[None]):
                 return
         skipped: list[Path] = []
         files = list(iter_files(paths, skipped))
-        added = dupes = updated = changed = orphaned = 0
+        added = dupes = updated = changed = orphaned = elsewhere = 0
         unread = [f for f, fmt in files if fmt is None]
         failed = len(unread)
         last = None
@@ -345,6 +345,7 @@ class ArchiveScreen(Screen[None]):
                     updated += 1
                     changed += result.changed
                     orphaned += result.orphaned
+                    elsewhere += result.elsewhere
                 else:
                     added += 1
         except Exception as err:  # noqa: BLE001 - the archive refused: stop, say so, keep what was added
@@ -360,6 +361,9 @@ class ArchiveScreen(Screen[None]):
             parts.append(skipped_note(skipped))
         if changed:
             parts.append(f"{changed} note{'s' if changed != 1 else ''} now on text that changed (p shows what it read)")
+        if elsewhere:
+            parts.append(f"{elsewhere} note{'s' if elsewhere != 1 else ''} now on the same words in another place "
+                         "(p lists them)")
         if orphaned:
             parts.append(f"{orphaned} note{'s' if orphaned != 1 else ''} orphaned: the text is gone (R reviews them)")
         self.app.call_from_thread(self.reload, last)
