@@ -1964,3 +1964,26 @@ async def test_the_notes_panel_keeps_its_mark_when_the_article_note_is_written(s
         await pilot.pause()
         assert archive.get(article_id).note == "on the whole"
         assert panel.get_option_at_index(panel.highlighted).id == chosen
+
+
+async def test_undo_of_b_puts_the_cursor_back_on_its_sentence(archive) -> None:  # noqa: ANN001
+    """b on the second sentence of a paragraph, then Ctrl+Z: the paragraph
+    came back with the cursor on its first sentence (where the fold marker
+    had stood)."""
+    from .conftest import SAMPLES
+
+    add(archive, SAMPLES / "npr-plumbers-substitute-teachers.html")
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        stops = screen.reading.stops
+        i = next(k for k in range(1, len(stops)) if stops[k].element == stops[k - 1].element
+                 and screen.reading.elements[stops[k].element].kind == "block")
+        screen.view.move_cursor(i)
+        before = _cursor_text(screen)
+        await pilot.press("b")
+        await pilot.pause()
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert _cursor_text(screen) == before
+

@@ -47,6 +47,8 @@ class Change:
     kind: str  # "added", "deleted", "edited", "article_note", "rule" ((site, text, action) replaced, rules made)
     before: Any
     after: Any = None
+    #: Where the cursor was (an offset in the text), to go back to on undo.
+    at: int | None = None
 
 
 class ArticleScreen(Screen[None]):
@@ -817,7 +819,7 @@ class ArticleScreen(Screen[None]):
                     pass  # removed meanwhile (`reader fold-rule remove`)
             for rule in replaced:
                 self.archive.restore_fold_rule(rule)
-            self._refold()
+            self._refold(offset=change.at)  # the cursor back where the rule was made
             return None, ("Undone: fold rule removed" if len(added) == 1
                           else f"Undone: {len(added)} fold rules removed")
         raise AssertionError(change.kind)  # pragma: no cover
@@ -891,15 +893,16 @@ class ArticleScreen(Screen[None]):
         self.view.rebuild(keep_offset=offset)
         self.notify("All folds open" if opened else "Boilerplate folded", timeout=2)
 
-    def _refold(self, folded: tuple[int, ...] = ()) -> None:
+    def _refold(self, folded: tuple[int, ...] = (), offset: int | None = None) -> None:
         """Labels read again (a rule changed). A run stays open when it holds
         blocks of a run that was open, unless it holds a block just folded
         (`folded`): runs are matched by their blocks, since a new fold above
-        shifts their numbers."""
+        shifts their numbers. The cursor stays where it is, or goes to `offset`."""
         old = self.reading
         was_open = {b for r in old.expanded for b in range(old.runs[r].start, old.runs[r].end)}
         stops = old.stops
-        offset = stops[self.view.cursor].start if stops else 0
+        if offset is None:
+            offset = stops[self.view.cursor].start if stops else 0
         self.reading = Reading(self.article, labels_in_archive(self.article, self.archive))
         self.reading.expanded = {
             i for i, run in enumerate(self.reading.runs)
@@ -934,7 +937,7 @@ class ArticleScreen(Screen[None]):
         if added:
             # Undo takes back every rule this added, and puts back those it replaced.
             replaced = [prior[k] for k in added if k in prior]
-            self.undo.append(Change("rule", list(added.values()), replaced))
+            self.undo.append(Change("rule", list(added.values()), replaced, at=self.reading.stops[stop_index].start))
         self._refold(tuple(blocks) if action == "fold" else ())
         where = site or "articles without a site"
         verb = "Folded" if action == "fold" else "Shown"
