@@ -110,6 +110,10 @@ async def test_add_a_folder_by_path(archive, tmp_path: Path) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await _add_by_path(pilot, folder)
         assert [t[:6] for t in _titles(app)] == ["Russia"]
+        # The same file again: the article already here is named.
+        await _add_by_path(pilot, folder / "seed.txt")
+        said = str(list(app._notifications)[-1].message)  # noqa: SLF001
+        assert said.startswith("Already in the archive: \u201cRussia Discusses Ukraine"), said
 
 
 async def test_add_imports_an_export_from_another_service(archive, tmp_path: Path) -> None:  # noqa: ANN001

@@ -316,6 +316,7 @@ class ArchiveScreen(Screen[None]):
         skipped: list[Path] = []
         files = list(iter_files(paths, skipped))
         added = dupes = updated = changed = orphaned = elsewhere = 0
+        same = ""  # the title of an article already here
         unread = [f for f, fmt in files if fmt is None]
         failed = len(unread)
         last = None
@@ -341,6 +342,7 @@ class ArchiveScreen(Screen[None]):
                 last = result.id
                 if result.status == "duplicate":
                     dupes += 1
+                    same = result.article.title
                 elif result.status == "updated":
                     updated += 1
                     changed += result.changed
@@ -353,7 +355,9 @@ class ArchiveScreen(Screen[None]):
         parts = [f"Added {added}"]
         if updated:
             parts.append(f"{updated} updated (a new version of an article already here)")
-        if dupes:
+        if dupes == 1 and not (added or updated or failed):
+            parts = [f"Already in the archive: \u201c{same}\u201d"]
+        elif dupes:
             parts.append(f"{dupes} already there")
         if failed:
             parts.append(f"{failed} failed")
