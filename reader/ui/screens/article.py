@@ -188,6 +188,12 @@ class ArticleScreen(Screen[None]):
         if self.is_mounted:  # (on_mount writes the first status)
             self._update_status()  # its hint is as long as the width allows
 
+    def on_article_view_margined(self, event: ArticleView.Margined) -> None:
+        # The title and its site, author and date start where the text does
+        # (the text's own column starts after its 2-cell gutter).
+        for widget in self.query("#article-header, #article-meta"):
+            widget.styles.padding = (0, 2, 0, max(2, event.margin))
+
     def on_article_view_cursor_moved(self, _: ArticleView.CursorMoved) -> None:
         if self._open_folds_in_selection():
             return  # the view is laid out again, and says where its cursor went

@@ -142,6 +142,14 @@ class ArticleView(CachedLinesView, can_focus=True):
             super().__init__()
             self.view = view
 
+    class Margined(Message):
+        """The text's left margin changed (the view's width did): the title
+        above lines up with it."""
+
+        def __init__(self, margin: int) -> None:
+            super().__init__()
+            self.margin = margin
+
     def __init__(self, reading: Reading, annotations: list[Annotation], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.reading = reading
@@ -172,7 +180,10 @@ class ArticleView(CachedLinesView, can_focus=True):
         notes panel beside a wide view) only moves the margin."""
         width = self.scrollable_content_region.width or self.size.width or 80
         measure = min(MEASURE, max(10, width - 4))
-        self._margin = max(1, (width - measure) // 2)
+        margin = max(1, (width - measure) // 2)
+        if margin != self._margin:
+            self.post_message(self.Margined(margin))
+        self._margin = margin
         self._layout_width = width
         if rewrap or measure != self._measure:
             self.lines = self._build_lines(measure)
