@@ -1208,6 +1208,22 @@ def test_a_row_of_share_buttons_copied_as_one_line_folds() -> None:
     assert folded.get("Facebook Twitter LinkedIn") == "share/social buttons", folded
 
 
+def test_a_one_line_menu_of_names_folds_as_navigation() -> None:
+    """ "Home | News | Sport" above a pasted story showed as its first line."""
+    from reader.core.fold.rules import text_reason
+
+    for line in ("Home | News | Sport", "Politics \u00b7 Economy \u00b7 World", "\u0413\u043b\u0430\u0432\u043d\u0430\u044f | \u041d\u043e\u0432\u043e\u0441\u0442\u0438 | \u0421\u043f\u043e\u0440\u0442",
+                 "US News | World News | Local"):
+        assert text_reason(line, len(line.split())) == "navigation", line
+    for line in ("Read this | then that | and more words here", "Apples | pears | 3 plums",
+                 "Vote yes. | Vote no. | Abstain."):
+        assert text_reason(line, len(line.split())) != "navigation", line
+    copy = ("Home | News | Sport\n\nA short pasted story\n\nThe council voted on Tuesday to approve the plan, "
+            "officials said. Critics said the figures were never published.\n")
+    article = ingest_bytes(copy.encode(), "text", name="pasted.txt")
+    assert [(b.text, b.reason) for b in article.blocks if b.boilerplate][0] == ("Home | News | Sport", "navigation")
+
+
 def test_an_advertisements_copy_in_its_slot_folds_with_its_label() -> None:
     """The "Advertisement" label folded and the ad under it showed."""
     paras = [f"<p>The council approved the flood wall on Tuesday, part {k} of a long debate on the harbor.</p>"

@@ -35,6 +35,7 @@ from reader.core.fold.rules import (  # noqa: E402  (the reasons, re-exported)
     ADVERT,
     BREADCRUMBS,
     MENU_LINE,
+    MENU_OF_NAMES,
     BYLINE,
     COMMENTS,
     COOKIE,
@@ -90,9 +91,10 @@ _COPYRIGHT_LINE = re.compile(
 _PLAYER = re.compile(r"^listen\b\W*(\d{1,2}:\d{2}(:\d{2})?\W*)+$", re.I)
 #: Longer furniture that is as sure when it reads like this (pattern, most
 #: words): a sign-up form's small print, a copyright line, a note on
-#: affiliate links, an audio player's controls, a breadcrumb trail.
+#: affiliate links, an audio player's controls, a breadcrumb trail, a
+#: one-line menu of names.
 _SURE_LONGER = {NEWSLETTER: ((FINE_PRINT, 60),), LEGAL: ((_COPYRIGHT_LINE, 40),),
-                NAVIGATION: ((_PLAYER, 8), (BREADCRUMBS, 30))}
+                NAVIGATION: ((_PLAYER, 8), (BREADCRUMBS, 30), (MENU_OF_NAMES, 30))}
 #: Furniture whose pattern finds its words anywhere in a block (not a whole
 #: line that reads as nothing else, as "Share" or "Read more" does).
 _WORDED = {reason: pattern for reason, pattern, _longest in TEXT_PATTERNS

@@ -311,6 +311,11 @@ def listed_reason(text: str) -> str:
 #: between bars or dots ("Home | News | Culture", "\u05d3\u05e3 \u05d4\u05d1\u05d9\u05ea | \u05d7\u05d3\u05e9\u05d5\u05ea | ..."): never a headline.
 MENU_LINE = re.compile(r"^[^|\u00b7\u2022]{1,25}(?: [|\u00b7\u2022] [^|\u00b7\u2022]{1,25}){2,}$")
 
+#: A one-line menu of names: three or more items of a word or two (none
+#: ending a sentence) between bars or dots. A sentence never reads so.
+MENU_OF_NAMES = re.compile(r"^[^\W\d][^\s|\u00b7\u2022.!?]*(?: [^\s|\u00b7\u2022.!?]+)?"
+                            r"(?: [|\u00b7\u2022] [^\W\d][^\s|\u00b7\u2022.!?]*(?: [^\s|\u00b7\u2022.!?]+)?){2,}$")
+
 #: A breadcrumb trail on one line: "Home > Blog > A title", "Home » News",
 #: "Home / Tips /" (a slash only between spaces or before another slash:
 #: not "Home/work balance").
@@ -347,6 +352,8 @@ def text_reason(text: str, words: int, low: str | None = None) -> str:
         listed = listed_reason(text)
         if listed:
             return listed
+        if MENU_OF_NAMES.match(text):
+            return NAVIGATION  # "Home | News | Sport", "Politics \u00b7 Economy \u00b7 World"
     if words > _LONGEST_KEYED:
         return ""  # longer than any pattern applies to (short forms included)
     if low is None:
