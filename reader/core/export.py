@@ -137,6 +137,13 @@ ARTICLE_MARKER = re.compile(
     r"^<!-- reader:article id=(?P<id>[0-9a-f]+)(?: annotations=(?P<anns>[0-9a-f:,]*))?"
     r"(?: head=(?P<head>[0-9a-f]+))? -->\s*$"
 )
+
+
+def is_notes_export(text: str) -> bool:
+    """Whether `text` is a notes file this exporter wrote (an article's
+    marker on a line of its own): notes to take back with import-notes,
+    no article to read."""
+    return "<!-- reader:article " in text and re.search(ARTICLE_MARKER.pattern, text, re.M) is not None
 NOTE_MARKER = re.compile(r"^<!-- reader:note base=(?P<base>[0-9a-f]*) -->\s*$")
 ANNOTATION_MARKER = re.compile(r"^<!-- reader:annotation base=(?P<base>[0-9a-f]*) -->\s*$")
 ANY_MARKER = re.compile(r"^<!-- reader:")

@@ -680,3 +680,27 @@ def test_a_web_clippers_authors_are_names_and_its_clip_date_the_saved_date() -> 
     assert ingest_bytes(_CLIPPED.encode(), "markdown", saved="2025-01-02T03:04:05Z").saved == "2025-01-02T03:04:05Z"
     undated = ingest_bytes(_CLIPPED.replace("created: 2024-05-01T09:30:00+02:00\n", "").encode(), "markdown")
     assert undated.saved > "2025" and undated.published == "2023-06-01"
+
+
+def test_front_matter_null_is_no_value() -> None:
+    """`author: null` (as exports write it) gave the author "null", shown as
+    "null · null" under the title."""
+    md = ("---\ntitle: A plain title\nauthor: null\npublished: ~\ntags: [a, null]\n---\n\n"
+          "The council voted on Tuesday to approve the plan, officials said.\n")
+    article = ingest_bytes(md.encode(), "markdown", name="plain.md")
+    assert (article.title, article.author, article.published, article.tags) == ("A plain title", None, None, ["a"])
+
+
+def test_a_notes_file_reader_exported_is_no_article(tmp_path) -> None:  # noqa: ANN001
+    """A vault folder added: an exported notes file named the article's
+    address, and replaced the article's text with the notes on it."""
+    from reader.core.ingest import IngestError
+
+    md = ("---\ntitle: Cost cuts\nurl: https://news.example/a\n---\n\n<!-- reader:article id=abc000000001 "
+          "annotations=aaaaaaaaa1:0123456789abcdef -->\n# Cost cuts\n\n## Claims\n\n> the plan\n")
+    for fmt in ("markdown", "text"):
+        with pytest.raises(IngestError, match="notes file exported by reader"):
+            ingest_bytes(md.encode(), fmt, name="Cost cuts.md")
+    # A text that only speaks of the marker is an article.
+    prose = "How reader marks its exports: a line <!-- reader:article id=... --> in the middle of a sentence.\n"
+    assert ingest_bytes(prose.encode(), "text", name="about.txt").blocks

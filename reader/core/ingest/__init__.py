@@ -309,6 +309,14 @@ def _ingest_bytes(
         if head.count(b"\x00") > 16 or len(_BINARY_BYTES.findall(head)) > max(16, len(head) // 50):
             raise IngestError("not a text file (binary content)")
     text, _encoding = decode(data, html=(fmt == "html"))
+    if fmt != "html":
+        from reader.core.export import is_notes_export
+
+        if is_notes_export(text):
+            # Its front matter names the article's address: added, it would
+            # replace the article's text with the notes on it.
+            raise IngestError("a notes file exported by reader, not an article: `reader import-notes` takes its "
+                              "edits back")
     title = author = published = None
     meta: dict[str, object] = {}
     folded = False
@@ -388,7 +396,7 @@ def _ingest_bytes(
     if isinstance(tags, list):
         from reader.core.tags import normalise_tag
 
-        article.tags = sorted({t for t in (normalise_tag(str(x)) for x in tags) if t})
+        article.tags = sorted({t for t in (normalise_tag(str(x)) for x in tags if x is not None) if t})
     article.content_hash = content_hash(article.text)
     article.id = article_id(url or source_path or article.content_hash)
     return article

@@ -60,8 +60,14 @@ def _parse_inline(token: Any, env: dict[str, Any], deadline: float) -> None:
         token.children = [Token("text", "", 0, content=token.content)]
 
 
+#: YAML's ways of writing no value.
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+
+
 def _scalar(value: str) -> Any:
     value = value.strip()
+    if value in _NULLS:
+        return None  # ("author: null" is no author named "null")
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return value[1:-1]
     if value.startswith("[") and value.endswith("]"):
