@@ -614,11 +614,20 @@ def render_note(note: str) -> list[str]:
     return out
 
 
+#: Characters of syntax that can take a backtick from a code span before it
+#: is read as one: a link's address or title ("[a](/`)"), a table's cells
+#: ("|"), Obsidian's math ("$") and comments ("%%").
+_BEFORE_CODE = re.compile(r"[\[|$%]")
+
+
 def _spans_closed(lines: list[str], kinds: list[int]) -> bool:
-    """Whether every line of the note outside fenced code closes the code
-    spans it opens, as written to the file (the same before and after a
-    note's raw HTML in code spans is left unescaped)."""
-    return all(k or "`" not in x or _code_spans(x) is not None for x, k in zip(lines, kinds))
+    """Whether raw HTML in the note's code spans may be left as typed: every
+    line outside fenced code closes the code spans it opens, and none holds
+    syntax that could read a backtick otherwise (the same before and after
+    that HTML is left unescaped: escaping only adds backslashes)."""
+    body = [x for x, k in zip(lines, kinds) if not k]
+    return (any("`" in x for x in body) and not any(_BEFORE_CODE.search(x) for x in body)
+            and all("`" not in x or _code_spans(x) is not None for x in body))
 
 
 def parse_note(lines: Iterable[str], code_spans: bool = True) -> str:
