@@ -1,8 +1,10 @@
 """When the archive refuses a change made on a screen (the disk is full,
 another program holds the archive longer than the wait, a notes file is
-damaged): the screen says so and goes on. Nothing half-written stays (the
-store's writes are atomic); a note being written stays in its editor
-(NoteEditor's `save`). Left to Textual, the error would end the app."""
+damaged): the screen says so and goes on; a note being written stays in its
+editor (`edit_note`). Left to Textual, the error would end the app. (Each
+file is written whole or not at all, but a change of several files may stop
+after its first: the reading screen reads a mark back before it says a
+change failed, see ArticleScreen._made_anyway.)"""
 
 from __future__ import annotations
 

@@ -604,8 +604,8 @@ def _burst(app, keys: str) -> None:  # noqa: ANN001
     from textual import events
 
     for ch in keys:
-        name = {"/": "slash", "\n": "enter", " ": "space"}.get(ch, ch)
-        app.post_message(events.Key(name, None if ch == "\n" else ch))
+        name = {"/": "slash", "\n": "enter", " ": "space", "\x1b": "escape"}.get(ch, ch)
+        app.post_message(events.Key(name, None if ch in "\n\x1b" else ch))
 
 
 async def test_typing_ahead_of_the_find_box(seeded) -> None:
@@ -649,10 +649,21 @@ async def test_keys_typed_right_after_leaving_an_article_are_the_archives(seeded
         assert isinstance(app.screen, ArchiveScreen)
         assert app.screen.filter_box.value == "mx"
         assert not archive.info(article_id).read
-        _burst(app, "\n\nqj")  # out of the filter, open, back, and a move: the archive's
+        app.screen.action_clear_filter()
+        await pilot.pause()
+        _burst(app, "\nqj")  # open, back, and a move: the archive's
         for _ in range(3):
             await pilot.pause()
-        assert isinstance(app.screen, ArchiveScreen)
+        assert app.is_running and isinstance(app.screen, ArchiveScreen)
+        # Escape, where it goes back, the same way.
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticleScreen)
+        _burst(app, "\x1b/mx")
+        for _ in range(3):
+            await pilot.pause()
+        assert isinstance(app.screen, ArchiveScreen) and app.screen.filter_box.value == "mx"
+        assert not archive.info(article_id).read
 
 
 async def test_command_palette_lists_the_screens_commands(seeded) -> None:
@@ -1987,3 +1998,66 @@ async def test_undo_of_b_puts_the_cursor_back_on_its_sentence(archive) -> None: 
         await pilot.pause()
         assert _cursor_text(screen) == before
 
+
+
+def _fail_index_writes(monkeypatch, times: int) -> None:  # noqa: ANN001
+    """The archive's next `times` writes of its list of articles fail (a full
+    disk), after the change's own file was written."""
+    import errno
+    import os
+
+    from reader.core.store import Archive
+
+    left = [times]
+    real = Archive._write_file  # noqa: SLF001
+
+    def write(self, path, payload):  # noqa: ANN001, ANN202
+        if left[0] and os.sep + "index" + os.sep in path:
+            left[0] -= 1
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, path, payload)
+
+    monkeypatch.setattr(Archive, "_write_file", write)
+
+
+@pytest.mark.parametrize("times", [1, 2])  # 1: completed at once; 2: completed by the next command
+async def test_a_note_saved_in_part_is_saved_once(seeded, monkeypatch, times: int) -> None:
+    """The mark's file written, the list of articles not: the editor said
+    "Not saved, Ctrl+S to try again", and trying again made a second mark."""
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"check the source")
+        _fail_index_writes(monkeypatch, times)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+        assert [a.note for a in archive.annotations(article_id)] == ["check the source"]
+        assert [c.kind for c in screen.undo] == ["added"]
+        assert any(m.startswith("Saved, though the archive said") for m in _said(app))
+
+
+async def test_a_mark_deleted_in_part_comes_back_with_undo(seeded, monkeypatch) -> None:
+    archive, article_id = seeded
+    app = ReaderApp(archive)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await _open(pilot)
+        await _find(pilot, "dirty bomb")
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"my precious note")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        _fail_index_writes(monkeypatch, 2)
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert archive.annotations(article_id) == [] and screen.undo[-1].kind == "deleted"
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert [a.note for a in archive.annotations(article_id)] == ["my precious note"]

@@ -122,7 +122,12 @@ async def test_reattaching_and_deleting_orphans_can_be_undone(archive) -> None:
         await pilot.press("ctrl+z")  # the deleted one is back
         await pilot.pause()
         assert sorted(a.note for a in archive.annotations(first.id)) == ["one", "two"]
+        # A note written elsewhere on the re-attached one meanwhile stays
+        # when the re-attaching is undone (it went back to "one").
+        placed = next(a for a in archive.annotations(first.id) if not a.orphaned)
+        archive.update_annotation(placed.id, note="one, seen again")
         await pilot.press("ctrl+z")  # the re-attached one is an orphan again
         await pilot.pause()
         assert all(a.orphaned for a in archive.annotations(first.id))
+        assert archive.annotation(placed.id).note == "one, seen again"
         assert "2 orphaned" in str(screen.query_one("#article-status").render())

@@ -24,6 +24,8 @@ from reader.core.anchor import trim_span
 from reader.core.fold import labels_in_archive
 from reader.core.models import Annotation, Article
 from reader.core.reading import FOLD, Reading
+from reader.core.sanitize import clean_text
+from reader.core.store import StoreError
 from reader.ui.keys import key_hint
 from reader.ui.palette import tag_palette
 from reader.ui.screens.dialogs import ConfirmScreen
@@ -316,6 +318,12 @@ class ArticleScreen(Screen[None]):
         except NotFound:
             self._article_gone()
             return None
+        except StoreError as err:
+            ann = self._made_anyway(span, tags, note)
+            if ann is None:
+                raise
+            self._saved_in_part(err)
+            changed = False
         self.undo.append(Change("added", ann))
         if changed:
             self._reload_article()
@@ -324,6 +332,20 @@ class ArticleScreen(Screen[None]):
             self.notify(f"A new version of this article was imported meanwhile, shown now; {where}",
                         severity="warning", timeout=8)
         return ann
+
+    def _made_anyway(self, span: tuple[int, int], tags: list[str], note: str) -> Annotation | None:
+        """The mark a write the archive reported as failed made all the same
+        (its file written, the list of articles not), or None."""
+        known = {a.id for a in self.annotations}
+        for a in self.archive.annotations(self.article.id):
+            if (a.id not in known and (a.start, a.end) == span and a.note == clean_text(note)
+                    and set(a.tags) == set(tags)):
+                return a
+        return None
+
+    def _saved_in_part(self, err: StoreError) -> None:
+        """Say that a change the archive reported as failed was made."""
+        self.notify(Content(f"Saved, though the archive said: {err}"), severity="warning", timeout=10)
 
     def _reload_article(self) -> None:
         """Show the article as the archive has it now (a new version)."""
@@ -362,19 +384,27 @@ class ArticleScreen(Screen[None]):
         process deleted it meanwhile (it is not brought back)."""
         from reader.core.store import now_iso
 
-        with self.archive.transaction():
-            current = self._current(ann)
-            if current is None:
-                return None
-            if "tags" in changes:
-                wanted = list(changes["tags"])
-                removed = {t for t in ann.tags if t not in wanted}
-                kept = [t for t in current.tags if t not in removed]
-                changes["tags"] = kept + [t for t in wanted if t not in ann.tags and t not in kept]
-            before = replace(current, tags=list(current.tags))
-            after = replace(current, **changes)
-            after.updated = now_iso()
-            self.archive.put_annotation(after)
+        after: Annotation | None = None
+        try:
+            with self.archive.transaction():
+                current = self._current(ann)
+                if current is None:
+                    return None
+                if "tags" in changes:
+                    wanted = list(changes["tags"])
+                    removed = {t for t in ann.tags if t not in wanted}
+                    kept = [t for t in current.tags if t not in removed]
+                    changes["tags"] = kept + [t for t in wanted if t not in ann.tags and t not in kept]
+                before = replace(current, tags=list(current.tags))
+                after = replace(current, **changes)
+                after.updated = now_iso()
+                self.archive.put_annotation(after)
+        except StoreError as err:
+            # Made all the same (its file written, the list of articles not)?
+            now = self._current(ann) if after is not None else None
+            if now is None or now.note != after.note or set(now.tags) != set(after.tags):
+                raise
+            self._saved_in_part(err)
         self.undo.append(Change("edited", before, after))
         return after
 
@@ -389,6 +419,11 @@ class ArticleScreen(Screen[None]):
         except NotFound:
             self._gone(self._span_of(ann))
             return False
+        except StoreError as err:
+            if self._current(ann) is not None:
+                raise
+            gone = ann  # deleted all the same: undo brings it back
+            self._saved_in_part(err)
         self.undo.append(Change("deleted", gone))
         return True
 
@@ -476,6 +511,9 @@ class ArticleScreen(Screen[None]):
         opening = {"article.find": self.action_find, "article.tags": self.action_tags,
                    "article.note": self.action_note, "article.article_note": self.action_article_note,
                    "article.back": self.action_back}
+        if opens_on(self, "article.escape", event) and not (
+                self.find_box.display or self.view.selection is not None or self.panel.display):
+            opening = {"article.escape": self.action_back}  # Escape as back: as q
         for binding_id, action in opening.items():
             if opens_on(self, binding_id, event):
                 event.stop()
@@ -722,7 +760,12 @@ class ArticleScreen(Screen[None]):
                 now = self.archive.article_note(self.article.id)
             except NotFound:
                 now = old
-            self.archive.set_article_note(self.article.id, text)
+            try:
+                self.archive.set_article_note(self.article.id, text)
+            except StoreError as err:
+                if self.archive.article_note(self.article.id) != clean_text(text):
+                    raise
+                self._saved_in_part(err)
             self.article.note = text
             # Undo puts back the note as it was just before (another
             # program's, if one wrote it while this one was being written).
@@ -758,7 +801,6 @@ class ArticleScreen(Screen[None]):
         if not self.undo:
             self.notify("Nothing to undo", timeout=2)
             return
-        from reader.core.store import StoreError
 
         change = self.undo.pop()
         try:
@@ -1011,7 +1053,7 @@ class ArticleScreen(Screen[None]):
 
         def done(changes: list[tuple[str, Annotation]] | None) -> None:
             # Re-attaching and deleting there are undone here, one by one.
-            self.undo.extend(Change(kind, before) for kind, before in changes or [])
+            self.undo.extend(Change(kind, before, after) for kind, before, after in changes or [])
             self._reload_annotations()
 
         sel = self.view.selection

@@ -7,7 +7,6 @@ passage, to the selection made before opening this screen, or deleted.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -47,7 +46,8 @@ class OrphanScreen(ModalScreen[list[tuple[str, Annotation]]]):
         self.orphans = list(orphans)
         self.selection = selection
         self._contexts: dict[str, object] = {}
-        self.changes: list[tuple[str, Annotation]] = []
+        #: What was changed here, for the reading screen's undo: (kind, before, after).
+        self.changes: list[tuple[str, Annotation, Annotation | None]] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog orphans"):
@@ -123,8 +123,11 @@ class OrphanScreen(ModalScreen[list[tuple[str, Annotation]]]):
 
     @says_store_errors
     def _reattach(self, ann: Annotation, span: tuple[int, int]) -> None:
-        self.archive.reattach(ann.id, span[0], span[1])
-        self.changes.append(("edited", replace(ann, tags=list(ann.tags))))
+        # Undo puts the mark back as stored just before (an orphan), but
+        # for a note or tags changed elsewhere since.
+        before = self.archive.annotation(ann.id)
+        after = self.archive.reattach(ann.id, span[0], span[1])
+        self.changes.append(("edited", before, after))
         self.orphans = [a for a in self.orphans if a.id != ann.id]
         self.notify(Content(f"Re-attached to \u201c{shorten(self.article.text[span[0]:span[1]], 60)}\u201d"),
                     timeout=2)
@@ -158,7 +161,7 @@ class OrphanScreen(ModalScreen[list[tuple[str, Annotation]]]):
         def answer(yes: bool | None) -> None:
             if yes:
                 gone = self.archive.delete_annotation(ann.id)
-                self.changes.append(("deleted", gone))
+                self.changes.append(("deleted", gone, None))
                 self.orphans = [a for a in self.orphans if a.id != ann.id]
                 self._fill()
 
