@@ -274,8 +274,10 @@ def read_archive_file(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 #: The table of meta.json that keeps the user's tag renames ([old, new], in order).
 _TAG_RENAMES = "tag_renames"
-#: The key of a tag rename in the lock file's record of changes begun
-#: (beside article ids: see `Archive._intend`).
+#: The keys of tag renames in the lock file's record of changes begun
+#: (beside article ids: see `Archive._intend`) start so; each rename has its
+#: own ("tag_rename:" and the time it began), so one left unfinished is not
+#: replaced by the next.
 _RENAMING = "tag_rename"
 #: The table of meta.json that names, by address, the article each entry
 #: joined when its page was one already here (see `Archive.fill_pending`).
@@ -1325,9 +1327,11 @@ class Archive:
         """Complete each interrupted change; returns those that could not be."""
         left: dict[str, Any] = {}
         for article_id, entry in list(dirty.items()):  # (completing one may record more)
-            renaming = article_id == _RENAMING and isinstance(entry, dict) and entry.get("op") == "rename"
+            renaming = (article_id.startswith(_RENAMING) and isinstance(entry, dict)
+                        and entry.get("op") == "rename")
             if not isinstance(entry, dict) or not (renaming or _is_article_id(article_id)):
                 continue
+            begun = set(self._dirty)
             try:
                 if renaming:
                     self._repair_rename(entry)
@@ -1335,6 +1339,8 @@ class Archive:
                     self._repair(article_id, entry)
             except (StoreError, OSError, ValueError, KeyError, TypeError, AttributeError):
                 left[article_id] = entry  # a damaged file: `reader doctor` reports it
+                # What completing it began stays recorded with it.
+                left.update({k: v for k, v in self._dirty.items() if k not in begun and k not in dirty})
         return left
 
     def _repair(self, article_id: str, entry: dict[str, Any]) -> None:
@@ -2127,7 +2133,7 @@ class Archive:
             stamp = now_iso()
             # A rename cut short (a kill, a full disk) is finished by the next
             # writer: every mark carries the new name, as imports will.
-            self._intend(_RENAMING, "rename", old=src, new=dst, at=stamp)
+            self._intend(f"{_RENAMING}:{stamp}:{secrets.token_hex(4)}", "rename", old=src, new=dst, at=stamp)
             return self._rename(src, dst, stamp)
 
     def _rename(self, src: str, dst: str, stamp: str) -> tuple[int, int]:
@@ -2165,6 +2171,11 @@ class Archive:
                 changed = False
                 if hit(row.annotation_tags):
                     anns = [a for a in self.annotations(row.id) if hit(a.tags)]
+                    if not anns:
+                        # Its marks renamed already (a rename completed after
+                        # a crash), its row not: the row is written again.
+                        self._intend(row.id, "notes")
+                        self._refresh_summary(row.id)
                     if anns:
                         self._intend(row.id, "notes")
                         table = self._notes_db(row.id).table("annotations", cache_size=0)

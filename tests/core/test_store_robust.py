@@ -705,3 +705,53 @@ def test_an_archive_with_the_old_16_file_index_is_moved_to_256(data_dir) -> None
     assert sorted(r.id for r in b.articles()) == sorted(ids)
     assert not list(index.glob("?.json"))
     assert b.resolve(ids[0][:5]) == ids[0]
+
+
+def test_a_rename_cut_short_where_only_the_list_of_articles_failed_leaves_no_stale_row(data_dir,  # noqa: ANN001
+                                                                                       monkeypatch) -> None:
+    """The marks' files renamed, the list of articles not (a full disk): the
+    rename completed later left a row naming the old tag (the archive's #old
+    filter found it), and doctor said nothing."""
+    a = Archive(data_dir, backups=False)
+    ids = [a.save(_article(f"Article {i}\n\nParagraph one of article {i}.", f"/s/{i}.txt")).id for i in range(3)]
+    for aid in ids:
+        a.add_annotation(aid, 0, 7, tags=["old"])
+    real = Archive._write_file
+
+    def failing(self, path, payload):  # noqa: ANN001, ANN202
+        if f"{os.sep}index{os.sep}" in path:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, path, payload)
+
+    monkeypatch.setattr(Archive, "_write_file", failing)
+    with pytest.raises(StoreError):
+        a.rename_tag("old", "new")
+    with pytest.raises(StoreError):
+        a.set_read(ids[0], True)  # a command while the disk is still full
+    a.close()
+    monkeypatch.undo()
+    b = Archive(data_dir, backups=False)
+    assert [r.annotation_tags for r in b.articles()] == [["new"]] * 3
+    assert [a.tags for aid in ids for a in b.annotations(aid)] == [["new"]] * 3
+    b.close()
+    assert _dirty(data_dir) == {}
+    _doctor_clean(data_dir)
+
+
+def test_a_second_rename_does_not_replace_one_left_unfinished(data_dir) -> None:  # noqa: ANN001
+    a = Archive(data_dir, backups=False)
+    ids = [a.save(_article(f"Article {i}\n\nParagraph one of article {i}.", f"/s/{i}.txt")).id for i in range(3)]
+    for aid in ids:
+        a.add_annotation(aid, 0, 7, tags=["alpha", "gamma"])
+    notes = next(Path(data_dir).rglob(f"notes/*/{ids[2]}.json"))
+    good = notes.read_bytes()
+    notes.write_bytes(b"{ damaged")
+    for src, dst in (("alpha", "beta"), ("gamma", "delta")):
+        with pytest.raises(StoreError):
+            a.rename_tag(src, dst)
+    a.close()
+    notes.write_bytes(good)  # the file back (from a backup, say)
+    b = Archive(data_dir, backups=False)
+    assert [a.tags for aid in ids for a in b.annotations(aid)] == [["beta", "delta"]] * 3
+    b.close()
+    assert _dirty(data_dir) == {}
