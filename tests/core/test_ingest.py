@@ -211,6 +211,12 @@ def test_a_markdown_articles_first_heading_that_repeats_its_title_is_shown_once(
         ("Grüße aus Köln und München, sagte er.".encode("utf-16-be"), "Grüße"),
         ("Привет, мир! Это обычный текст на русском языке.".encode("cp1251"), "Привет"),
         ("Déjà vu — naïve façade, a phrase in Latin-1 bytes.".encode("cp1252"), "Déjà"),
+        # A few accented letters, short: taken for Urdu's cp1006, a DOS page or Big5.
+        ("naïve café".encode("cp1252"), "naïve café"),
+        ("Zürich Straße".encode("cp1252"), "Zürich Straße"),
+        ("São Paulo".encode("cp1252"), "São Paulo"),
+        ("日本語のテキストです。これは短い文章。".encode("shift_jis"), "日本語のテキスト"),
+        ("中文的短文本，这是测试。".encode("gbk"), "中文的短文本"),
     ],
 )
 def test_encodings(data: bytes, expected: str) -> None:

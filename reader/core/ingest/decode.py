@@ -170,7 +170,12 @@ def _detect(data: bytes) -> str:
     name = _codec(best.encoding) or "cp1252"
     # Short Western text fits several Latin code pages equally well; the web's
     # most common one (what browsers assume) is the better guess among them.
-    if name in _LATIN_PAGES:
+    # So does a short one taken for a code page seldom met (a DOS one, Urdu's
+    # cp1006 for "naïve café"), or for Chinese or Korean when only a few of
+    # its bytes are not ASCII ("São Paulo" as Big5): the detector's guess on
+    # a few accented letters.
+    if name in _LATIN_PAGES or name in _SELDOM or (
+            name in _MULTIBYTE and sum(b > 0x7F for b in sample) < 0.2 * len(sample.replace(b" ", b""))):
         try:
             sample.decode("cp1252")
             return "cp1252"
@@ -182,3 +187,8 @@ def _detect(data: bytes) -> str:
 _LATIN_PAGES = frozenset(
     "cp1250 cp1252 cp1257 iso8859-2 iso8859-15 mac-roman mac-latin2 mac-iceland cp850 cp852".split()
 )
+_SELDOM = frozenset(
+    "cp437 cp737 cp775 cp857 cp858 cp860 cp861 cp863 cp865 cp1006 cp1125 hp-roman8 mac-turkish iso8859-3 "
+    "iso8859-4 iso8859-10 iso8859-14 iso8859-16".split()
+)
+_MULTIBYTE = frozenset("big5 big5hkscs gb2312 gbk gb18030 euc_kr cp949 johab hz shift_jis cp932 euc_jp".split())
