@@ -585,6 +585,11 @@ def cmd_fold_rule(args: argparse.Namespace) -> int:
             if block_key(args.text) not in {block_key(b.text) for b in article.blocks}:
                 _err(f"note: no block of {short_id(article.id)} reads so now (a rule matches a whole block's text; "
                      "`reader show --all` shows the blocks)")
+        elif site and not archive.site_article_count(site):
+            _err(f"note: no article of the archive is from {site} (yet): is the site spelt as `reader list` "
+                 "shows it?")
+        elif not site:
+            _err("note: a rule for the articles with no site (name one with --site or --article)")
     elif args.rule_cmd == "list":
         from dataclasses import asdict
 
@@ -1188,8 +1193,9 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
                         "or - for standard output (default: the export folder, [export] dir in config.toml, "
                         "else <data dir>/exports)")
     p.add_argument("--format", choices=("md", "json"),
-                   help="md: Markdown with YAML front matter; json: W3C Web Annotations (default: md, or json "
-                        "for --out *.json)")
+                   help="md: Markdown (a file per article in a folder, each with YAML front matter; one "
+                        "document for --out FILE.md or -); json: W3C Web Annotations (default: md, or json for "
+                        "--out *.json)")
     p.add_argument("--tag", type=_tag_name, metavar="TAG", help="only annotations with this tag (or one nested under it)")
     p.add_argument("--since", metavar="DATE", help="only annotations created or changed since DATE (2026-11-01), and article notes written since")
     p.add_argument("--group-by", choices=("tag",), dest="group_by",

@@ -262,7 +262,7 @@ def read_archive_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         what = "empty" if not raw.strip() else "not valid JSON"
         raise ArchiveCorrupt(
-            f"{path} is damaged ({what}); run `reader doctor` to repair it or restore a backup"
+            f"{path} is damaged ({what}); run `reader doctor --repair` to repair it or restore a backup"
         ) from None
     if not isinstance(data, dict) or not all(
         isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values())

@@ -440,6 +440,12 @@ def test_fold_rules_cli(cli, seed_path: Path) -> None:
     typo = cli("fold-rule", "add", "--article", short, "It added that the call was requested by the Russians.")
     assert typo.code == 0 and f"no block of {short} reads so now" in typo.err
     assert cli("fold-rule", "remove", typo.out.split()[0]).code == 0
+    # A site no article is from, or none at all: kept, and said.
+    for args, said in ((("--site", "themoscowtimes.comm"), "no article of the archive is from themoscowtimes.comm"),
+                       ((), "a rule for the articles with no site")):
+        odd = cli("fold-rule", "add", *args, "Donate now")
+        assert odd.code == 0 and said in odd.err, odd.err
+        assert cli("fold-rule", "remove", odd.out.split()[0]).code == 0
     assert text not in cli("show", short).out
     assert "marked by you" in cli("show", short).out
     rules = json.loads(cli("fold-rule", "list", "--json").out)
