@@ -450,7 +450,7 @@ def _print_notes(archive, article_id: str, as_json: bool, *, full: bool = False)
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
-    from reader.core.anchor import find_quote, near_matches
+    from reader.core.anchor import find_quote, find_quotes, near_matches
 
     archive = _open_archive(args)
     article = archive.get(archive.resolve(args.id))
@@ -458,11 +458,21 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         raise CommandError(f"{short_id(article.id)} has no text yet (`reader fetch` fetches it)")
     labels = _labels(archive, article)
     folded = [(b.start, b.end) for b, label in zip(article.blocks, labels) if label.boilerplate]
-    span = find_quote(article.text, args.quote, folded)
+    every = find_quotes(article.text, args.quote)
+    if args.occurrence:
+        if args.occurrence > len(every):
+            raise CommandError(f"the quote occurs {len(every)} time{'s' if len(every) != 1 else ''} in "
+                               f"{short_id(article.id)}, not {args.occurrence}")
+        span: tuple[int, int] | None = every[args.occurrence - 1]
+    else:
+        span = find_quote(article.text, args.quote, folded)
     if span is None:
         near = near_matches(article.text, args.quote)
         hint = "; near matches:\n" + "\n".join(f"  {s}" for s in near) if near else ""
         raise CommandError(f"the quote is not in {short_id(article.id)}{hint}")
+    if len(every) > 1 and not args.occurrence:
+        _err(f"note: the quote occurs {len(every)} times; marked occurrence {every.index(span) + 1} "
+             "(--occurrence N marks another, or quote more words)")
     tags = sorted(set(args.tag or ()))  # normalised by _tag_name
     note = (args.note or "").strip()
     same = next((a for a in archive.annotations(article.id) if not a.orphaned and (a.start, a.end) == span
@@ -1102,6 +1112,8 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--tag", action="append", type=_tag_name, metavar="TAG",
                    help="claim, evidence, question or your own (repeatable)")
     p.add_argument("--note", help="a note on the quote")
+    p.add_argument("--occurrence", type=_positive_int, metavar="N",
+                   help="mark the Nth place the quote occurs (counted from the top, folded blocks too)")
 
     p = command("notes", cmd_notes, "show an article's note and its annotations in text order",
                 epilog="example: reader notes 3fa2 --json")

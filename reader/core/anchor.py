@@ -681,14 +681,22 @@ def _loose(part: str) -> str:
 
 
 def find_quote(text: str, quote: str, hidden: Sequence[tuple[int, int]] = ()) -> tuple[int, int] | None:
-    """First occurrence of `quote` in `text`, runs of whitespace matching any
-    whitespace (a quote pasted from a wrapped terminal still matches), a
-    straight quote mark a typographic one, "-" or "--" a dash and "..." an
-    ellipsis, and back; the first outside the
-    `hidden` spans (folded blocks) when there is one."""
+    """First occurrence of `quote` in `text` (see `find_quotes`); the first
+    outside the `hidden` spans (folded blocks) when there is one."""
+    spans = find_quotes(text, quote)
+    shown = (sp for sp in spans if not any(h0 <= sp[0] and sp[1] <= h1 for h0, h1 in hidden))
+    return next(shown, spans[0] if spans else None)
+
+
+def find_quotes(text: str, quote: str) -> list[tuple[int, int]]:
+    """Every occurrence of `quote` in `text`, in order: runs of whitespace
+    matching any whitespace (a quote pasted from a wrapped terminal still
+    matches), a straight quote mark a typographic one, "-" or "--" a dash
+    and "..." an ellipsis, and back; in any case only where none has the
+    case as typed."""
     quote = quote.strip()
     if not quote:
-        return None
+        return []
     if not quote.isascii() and not unicodedata.is_normalized("NFC", quote) and unicodedata.is_normalized("NFC", text):
         quote = unicodedata.normalize("NFC", quote)  # accents typed apart, as the article composes them
     parts = [_loose(p) for p in _WS.split(quote) if p]
@@ -696,9 +704,8 @@ def find_quote(text: str, quote: str, hidden: Sequence[tuple[int, int]] = ()) ->
     for flags in (0, re.IGNORECASE):
         spans = [(m.start(), m.end()) for m in re.finditer(pattern, text, flags)]
         if spans:
-            shown = (sp for sp in spans if not any(h0 <= sp[0] and sp[1] <= h1 for h0, h1 in hidden))
-            return next(shown, spans[0])
-    return None
+            return spans
+    return []
 
 
 def near_matches(text: str, quote: str, limit: int = 3) -> list[str]:

@@ -769,3 +769,19 @@ def test_re_adding_says_which_notes_now_stand_among_other_words(cli, tmp_path: P
     result = cli("add", page)
     assert result.code == 0
     assert "1 note kept, 1 of them on the same words in another place: check it there" in result.out
+
+
+def test_annotate_says_when_the_quote_occurs_more_than_once(cli, seed_path: Path) -> None:
+    """A second `annotate` of a quote that occurs twice marked the first
+    place again, without a word; the second place could not be named."""
+    short = _add_seed(cli, seed_path)
+    first = cli("annotate", short, "--quote", "dirty bomb", "--tag", "claim")
+    assert first.code == 0 and "the quote occurs 2 times; marked occurrence 1" in first.err
+    second = cli("annotate", short, "--quote", "dirty bomb", "--occurrence", "2", "--tag", "question")
+    assert second.code == 0 and second.err == ""
+    spans = sorted((a["quote"], a["tags"]) for a in json.loads(cli("notes", short, "--json").out)["annotations"])
+    assert spans == [("dirty bomb", ["claim"]), ("dirty bomb", ["question"])]
+    starts = {a["start"] for a in json.loads(cli("notes", short, "--json").out)["annotations"]}
+    assert len(starts) == 2  # two places
+    too_far = cli("annotate", short, "--quote", "dirty bomb", "--occurrence", "3")
+    assert too_far.code == 1 and "occurs 2 times" in too_far.err
