@@ -879,6 +879,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         since = ex.parse_since(args.since) if args.since else None
         items = ex.collect(archive, args.ids, tag=args.tag, since=since)
+        if not (args.ids or args.tag or since or to_file or out == "-"):
+            # Every article with notes, to a folder: also those whose file
+            # there still shows marks since deleted.
+            items = ex.with_retracted(archive, items, target or ex.default_folder(archive.data_dir), fmt)
         if not items:
             _err("Nothing to export: no article has annotations or a note"
                  + (" matching --tag/--since." if args.tag or args.since else "."))

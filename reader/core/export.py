@@ -1026,14 +1026,33 @@ def owner_of(path: Path, fmt: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _moved_files(folder: Path, wanted: set[str]) -> dict[str, str]:
+def _moved_files(folder: Path, wanted: set[str], titled: dict[str, Article] | None = None,
+                 copies: dict[str, list[str]] | None = None) -> dict[str, str]:
     """Article id -> path (relative, "/"-separated) of a Markdown export the
     user moved into a subfolder of `folder` (a vault filed by topic), for the
     articles in `wanted`. Hidden folders (.obsidian, .trash) and symbolic
-    links are left out; the first file found in name order wins."""
+    links are left out. Of several files holding one article (a copy made in
+    the vault, "X 1.md"), the one with a name the exporter gives it (else the
+    shortest name) is the article's, as in the folder itself (`assign_names`);
+    the others go to `copies`."""
+    held = _files_in_subfolders(folder, wanted)
     found: dict[str, str] = {}
-    if not wanted:
-        return found
+    for owner, paths in held.items():
+        own = set(_own_names(owner, base_name(titled[owner], "md"), ".md")) if titled and owner in titled else set()
+        found[owner] = next((p for p in paths if p.rsplit("/", 1)[-1] in own), None) or min(
+            paths, key=lambda p: (len(p.rsplit("/", 1)[-1]), p))
+        if len(paths) > 1 and copies is not None:
+            copies[owner] = [p for p in paths if p != found[owner]]
+    return found
+
+
+def _files_in_subfolders(folder: Path, wanted: set[str] | None) -> dict[str, list[str]]:
+    """Article id -> the Markdown exports of it in the subfolders of `folder`
+    (relative, "/"-separated paths, in name order), for the articles in
+    `wanted` (None: every article)."""
+    held: dict[str, list[str]] = {}
+    if wanted is not None and not wanted:
+        return held
     for dirpath, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if is_safe_name(d) and not os.path.islink(os.path.join(dirpath, d)))
         rel = os.path.relpath(dirpath, folder)
@@ -1043,11 +1062,42 @@ def _moved_files(folder: Path, wanted: set[str]) -> dict[str, str]:
             if not name.endswith(".md") or not is_safe_name(name):
                 continue
             owner = owner_of(Path(dirpath) / name, "md")
-            if owner in wanted and owner not in found:
-                found[owner] = f"{rel.replace(os.sep, '/')}/{name}"
-        if len(found) == len(wanted):
-            break
-    return found
+            if owner is not None and (wanted is None or owner in wanted):
+                held.setdefault(owner, []).append(f"{rel.replace(os.sep, '/')}/{name}")
+    return held
+
+
+def exported_here(folder: str | os.PathLike[str], fmt: str = "md") -> set[str]:
+    """The articles that have a file of their own in `folder` (or, for
+    Markdown, in a subfolder of it)."""
+    folder = Path(folder).expanduser()
+    ext = EXTENSIONS[fmt]
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return set()
+    owners = {owner_of(folder / n, fmt) for n in names if n.endswith(ext) and is_safe_name(n)}
+    if fmt == "md":
+        owners |= set(_files_in_subfolders(folder, None))
+    return {o for o in owners if o}
+
+
+def with_retracted(archive: Archive, items: list[ArticleExport], folder: str | os.PathLike[str],
+                   fmt: str = "md") -> list[ArticleExport]:
+    """`items` (an export of every article with notes) and the articles with
+    a file in `folder` but nothing to export now (their last mark deleted):
+    written again, their file says so, instead of keeping marks taken back."""
+    from reader.core.store import NotFound
+
+    have = {i.article.id for i in items}
+    gone = []
+    for aid in sorted(exported_here(folder, fmt) - have):
+        try:
+            archive.info(aid)
+        except NotFound:
+            continue  # deleted from the archive: its file stays as it is
+        gone.append(aid)
+    return list(items) + (collect(archive, gone) if gone else [])
 
 
 def is_safe_place(folder: Path, name: str) -> bool:
@@ -1119,7 +1169,7 @@ def assign_names(items: Sequence[ArticleExport], folder: Path, fmt: str = "md",
     for aid in exporting & owned.keys():
         names[aid] = owned[aid]
     if fmt == "md":
-        names.update(_moved_files(folder, exporting - set(names)))
+        names.update(_moved_files(folder, exporting - set(names), titled, copies))
     for aid in sorted(exporting):
         if aid in names:
             continue
@@ -1468,6 +1518,8 @@ def export_folder(
     """
     target = Path(folder) if folder is not None else default_folder(archive.data_dir)
     items = collect(archive, list(article_ids) if article_ids else None)
+    if not article_ids:
+        items = with_retracted(archive, items, target, fmt)
     return write_folder(items, target, fmt, group_by=group_by, force=force)
 
 

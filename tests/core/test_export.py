@@ -673,6 +673,39 @@ def test_a_copy_made_in_the_vault_is_left_alone_and_named(archive, seeded, tmp_p
     assert only.path == copies[0] and only.copies == (copies[1],)
 
 
+def test_a_copy_made_in_a_subfolder_is_left_alone_and_named(archive, seeded, tmp_path: Path) -> None:
+    """The same in a vault filed by topic: "X 1.md" beside "X.md" in a
+    subfolder was the file written, and the original stayed as it was."""
+    [first] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    (tmp_path / "russia").mkdir()
+    original = tmp_path / "russia" / first.path.name
+    first.path.rename(original)
+    copy = original.with_name(original.stem + " 1.md")
+    copy.write_bytes(original.read_bytes())
+    archive.update_annotation("e1e1e1e1e1", note="Changed in the archive.")
+    [again] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    assert again.path == original and again.copies == (copy,)
+    assert "Changed in the archive." in original.read_text(encoding="utf-8")
+    assert "Changed in the archive." not in copy.read_text(encoding="utf-8")
+
+
+def test_an_article_whose_last_mark_was_deleted_has_its_file_written_again(archive, tmp_path: Path) -> None:
+    """Its file in the vault kept the retracted claim for good: with nothing
+    left to export, the article was left out."""
+    article = make_article("aaaaaaaaaaaa", "Retracted", ["The minister said the plan would cut costs by half."])
+    archive.save(article)
+    ann = archive.add_annotation(article.id, 4, 12, tags=["claim"], note="Check it.")
+    [first] = ex.export_folder(archive, None, tmp_path)
+    assert "Check it." in first.path.read_text(encoding="utf-8")
+    archive.delete_annotation(ann.id)
+    [again] = ex.export_folder(archive, None, tmp_path)
+    assert again.path == first.path and again.changed
+    assert "Check it." not in first.path.read_text(encoding="utf-8")
+    # An article deleted from the archive leaves its file as it is.
+    archive.delete(article.id)
+    assert ex.export_folder(archive, None, tmp_path) == [] and first.path.exists()
+
+
 def test_a_place_in_the_export_folder_stays_inside_it(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "out").mkdir()
