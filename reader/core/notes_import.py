@@ -485,7 +485,9 @@ class _FileImport:
                 shown, tags = [], list(ann.tags)
                 same_tags = not ex.rendered_tags(ann.tags)
             else:
-                shown, tags = s.tags, _desired_tags(s.tags, ann.tags)
+                # A tag renamed since the export (`reader tag rename`) is read
+                # by its new name, as imports read it.
+                shown, tags = s.tags, _desired_tags(self.archive.as_renamed(s.tags), ann.tags)
                 same_tags = set(tags) == set(ann.tags)
             if s.legacy is not None and ex.annotation_fingerprint(shown, s.legacy) == s.base:
                 s.note = s.legacy  # the note as exported by an earlier version
@@ -495,7 +497,10 @@ class _FileImport:
             if ex.annotation_fingerprint(shown, s.note) == s.base:
                 return s.base  # the file is as exported; the archive changed since
             over = ""
-            if ex.fingerprint_of(ann) != s.base:
+            # The archive's mark as exported but for tags renamed since: no change of its own.
+            renamed_only = (s.tags is not None and ex.annotation_fingerprint(shown, ann.note) == s.base
+                            and set(ex.rendered_tags(self.archive.as_renamed(shown))) == set(ex.rendered_tags(ann.tags)))
+            if ex.fingerprint_of(ann) != s.base and not renamed_only:
                 if not self.force:
                     self.event("conflict", ann_id, "changed in the archive since the export and in the file; "
                                f"not applied ({RESOLVE})", s.line)

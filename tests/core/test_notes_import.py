@@ -776,3 +776,18 @@ def test_a_file_written_with_raw_html_escaped_in_code_spans_is_no_edit(archive, 
     edit(path, "Wrap it in `\\<div>`.", "Wrap it in `\\<div>`, or not.")
     import_notes(archive, [path])
     assert archive.annotation("aaaaaaaaa1").note == "Wrap it in `\\<div>`, or not."
+
+
+def test_a_note_edited_in_the_file_after_a_tag_rename_is_no_conflict(archive, exported: Path) -> None:
+    """`reader tag rename` after the export, then a note edited in the vault:
+    a conflict, and --force put the old tag back (undoing the rename)."""
+    archive.rename_tag("topic/money", "money")
+    edit(exported, "See the audit office.", "See the audit office's report.")
+    report = import_notes(archive, [exported])
+    assert kinds(report) == [("change", "bbbbbbbbb2")], report.events
+    ann = archive.annotation("bbbbbbbbb2")
+    assert ann.note.startswith("See the audit office's report.") and sorted(ann.tags) == ["evidence", "money"]
+    # A tag the archive gave the mark since is a change of its own: still a conflict.
+    archive.update_annotation("aaaaaaaaa1", add_tags=["checked"])
+    edit(exported, "Their figure.", "Their figure, doubted.")
+    assert ("conflict", "aaaaaaaaa1") in kinds(import_notes(archive, [exported]))
