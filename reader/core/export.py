@@ -1354,7 +1354,37 @@ def edited_since_export(data: bytes, new_text: str) -> bool:
             hashed = form[: m.start(1)] + form[m.end(1):] if m else ""  # the value left empty
         if m is not None and _content_hash(hashed) == m.group(1):
             return False
-    return unstamped(text) != new_text
+    return unstamped(text) != new_text and not _same_but_written_otherwise(text, new_text)
+
+
+def _same_but_written_otherwise(text: str, new_text: str) -> bool:
+    """Whether a file is as exported but for how its front matter writes
+    the same values: Obsidian's properties editor writes them again its own
+    way (no quotes, null as nothing, lists item by item). Its notes must
+    match its fingerprint once its front matter reads as the export writes
+    it (`new_text`'s, the same values, with the user's own properties)."""
+    end, new_end = _front_matter_end(text), _front_matter_end(new_text)
+    if end < 0 or new_end < 0:
+        return False
+    m = _LOOSE_HASH_LINE.search(text, 0, end)
+    if m is None:
+        return False
+    from reader.core.ingest.markdown import front_matter
+
+    def values(head: str) -> dict[str, Any]:
+        meta, _ = front_matter(head + "---\n")
+        return {k: (v or None) if not isinstance(v, list) else [str(x) for x in v]
+                for k, v in meta.items() if k in _OWN_KEYS and k != HASH_KEY}
+
+    if values(text[:end]) != values(new_text[:new_end]):
+        return False
+    candidate = with_user_properties(new_text[:new_end], user_properties(text)) + text[end:]
+    at, key = _key_place(candidate)  # type: ignore[misc]
+    return _content_hash(candidate[:at] + key.format("") + candidate[at:]) == m.group(2)
+
+
+#: The fingerprint's line as a YAML editor may write it again (no quotes).
+_LOOSE_HASH_LINE = re.compile(rf"""^{HASH_KEY}:[ \t]*(["']?)([0-9a-f]{{16}})\1[ \t]*$""", re.M)
 
 
 # ---------------------------------------------------------------- writing

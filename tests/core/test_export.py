@@ -706,6 +706,33 @@ def test_an_article_whose_last_mark_was_deleted_has_its_file_written_again(archi
     assert ex.export_folder(archive, None, tmp_path) == [] and first.path.exists()
 
 
+def test_front_matter_written_again_by_obsidian_is_no_edit(archive, seeded, tmp_path: Path) -> None:
+    """Obsidian's properties editor writes the same values its own way (no
+    quotes, null as nothing): the file was kept as edited for good, and new
+    marks never reached it."""
+    [first] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    text = first.path.read_text(encoding="utf-8")
+    head, body = text[4:].split("\n---\n", 1)
+    lines = []
+    for line in head.split("\n"):
+        key, _, value = line.partition(": ")
+        value = "" if value == "null" else value[1:-1] if value[:1] == '"' and value[-1:] == '"' else value
+        lines.append(f"{key}: {value}" if value else f"{key}:")
+    rewritten = "---\n" + "\n".join(lines) + "\n---\n" + body
+    assert rewritten != text
+    first.path.write_text(rewritten, encoding="utf-8")
+    archive.update_annotation("e1e1e1e1e1", note="Changed in the archive.")
+    [again] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    assert again.changed and not again.kept
+    assert "Changed in the archive." in first.path.read_text(encoding="utf-8")
+    # A value changed there is an edit.
+    text = first.path.read_text(encoding="utf-8")
+    first.path.write_text(text.replace("title: ", "title: Mine, ", 1), encoding="utf-8")
+    archive.update_annotation("e1e1e1e1e1", note="Changed again.")
+    [kept] = ex.write_folder(ex.collect(archive), tmp_path, "md")
+    assert kept.kept
+
+
 def test_a_place_in_the_export_folder_stays_inside_it(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "out").mkdir()
