@@ -11,7 +11,7 @@ Markdown, one file per article (``reader export --out DIR``)::
     export_hash: "9b1f0c2a7e4d5a63"   fingerprint of the file as written
     ---
 
-    <!-- reader:article id=122c4a40dc76 annotations=3f2a9c1b0d:1a2b3c4d5e6f,... head=... -->
+    <!-- reader:article id=122c4a40dc76 annotations=3f2a9c1b0d:1a2b3c4d5e6f,... head=... notes=2 -->
     # Title
 
     Source: [site](<https://...>)
@@ -135,8 +135,11 @@ W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 
 ARTICLE_MARKER = re.compile(
     r"^<!-- reader:article id=(?P<id>[0-9a-f]+)(?: annotations=(?P<anns>[0-9a-f:,]*))?"
-    r"(?: head=(?P<head>[0-9a-f]+))? -->\s*$"
+    r"(?: head=(?P<head>[0-9a-f]+))?(?: notes=(?P<notes>\d{1,3}))? -->\s*$"
 )
+#: How notes are written (the marker's `notes=`): 2 since raw HTML in a
+#: note's code spans is kept as typed; a file without it is read as before.
+NOTES_FORMAT = 2
 
 
 def is_notes_export(text: str) -> bool:
@@ -632,7 +635,8 @@ def _spans_closed(lines: list[str], kinds: list[int]) -> bool:
 
 def parse_note(lines: Iterable[str], code_spans: bool = True) -> str:
     """The note `render_note` wrote as these lines. Without `code_spans`, as
-    files written before raw HTML in code spans was kept as typed read."""
+    files written before raw HTML in code spans was kept as typed read
+    (NOTES_FORMAT 1)."""
     lines = [x.rstrip() for x in lines]
     kinds = _fenced(lines)
     if kinds is None or 1 not in kinds:
@@ -811,7 +815,7 @@ def render_article_markdown(item: ArticleExport, *, group_by: str | None = None,
     lines += [_source_line(article), ""]
     if standalone:
         marker += " head=" + header_fingerprint("\n".join(lines))
-    lines.insert(marker_at, marker + " -->")
+    lines.insert(marker_at, f"{marker} notes={NOTES_FORMAT} -->")
     if item.note is not None:
         note = render_note(item.note)
         # The heading only over a note (an empty one is clutter in a vault);

@@ -86,9 +86,6 @@ class Section:
     #: tags are not edited in the file).
     tags: list[str] | None = None
     note: str = ""
-    #: The note as a file written before raw HTML in code spans was kept as
-    #: typed reads (None: the same).
-    legacy: str | None = None
     problem: str = ""
 
 
@@ -102,7 +99,10 @@ class ArticlePart:
     head: str | None = None  # the header's fingerprint as exported
     note: str | None = None
     note_base: str | None = None
-    note_legacy: str | None = None  # as Section.legacy
+    #: The version of how notes are written in the file (its marker's
+    #: `notes=`): 1, files written before raw HTML in a note's code spans was
+    #: kept as typed (`\\<b>` there was `<b>`).
+    notes: int = 1
     note_line: int = 0  # of the note's marker (0: none)
     note_problem: str = ""
     sections: list[Section] = field(default_factory=list)
@@ -132,7 +132,7 @@ def _parse_exported(raw: str | None) -> dict[str, str] | None:
     return out
 
 
-def _close_section(section: Section, body: list[tuple[int, str]]) -> None:
+def _close_section(section: Section, body: list[tuple[int, str]], code_spans: bool) -> None:
     idx = next((k for k, (_, t) in enumerate(body) if ex.BLOCK_ID.match(t)), None)
     if idx is None:
         section.problem = "no ^id line under this marker"
@@ -160,17 +160,7 @@ def _close_section(section: Section, body: list[tuple[int, str]]) -> None:
     if tm is not None:
         section.tags = ex.parse_tags_line(tm.group("tags"))
         k += 1
-    section.note, section.legacy = _parse_note([t for _, t in rest[k:]])
-
-
-def _parse_note(lines: list[str]) -> tuple[str, str | None]:
-    """A note as the file has it, and as a file written before raw HTML in
-    code spans was kept as typed reads it, where that differs: a note whose
-    fingerprint matches that reading is the one exported (`\\<b>` in a code
-    span there was `<b>`)."""
-    note = ex.parse_note(lines)
-    legacy = ex.parse_note(lines, code_spans=False) if "`" in note else note
-    return note, (legacy if legacy != note else None)
+    section.note = ex.parse_note((t for _, t in rest[k:]), code_spans=code_spans)
 
 
 def parse_export(text: str) -> ParsedFile:
@@ -193,12 +183,12 @@ def parse_export(text: str) -> ParsedFile:
     def close() -> None:
         nonlocal section, body, stray_reported
         if state == "annotation" and section is not None and article is not None:
-            _close_section(section, body)
+            _close_section(section, body, article.notes >= 2)
             article.sections.append(section)
         elif state == "note" and article is not None:
-            note, legacy = _parse_note([t for _, t in body])
+            note = ex.parse_note((t for _, t in body), code_spans=article.notes >= 2)
             if article.note_line:
-                article.note, article.note_legacy = note, legacy
+                article.note = note
             elif note:
                 article.note_problem = "the note has lost its marker line (<!-- reader:note ... -->); not imported"
         section, body, stray_reported = None, [], False
@@ -208,7 +198,8 @@ def parse_export(text: str) -> ParsedFile:
         m = ex.ARTICLE_MARKER.match(line)
         if m:
             close()
-            article = ArticlePart(m.group("id"), ln, _parse_exported(m.group("anns")), m.group("head"))
+            article = ArticlePart(m.group("id"), ln, _parse_exported(m.group("anns")), m.group("head"),
+                                  notes=int(m.group("notes") or 1))
             parsed.articles.append(article)
             state = "header"
             note_heading = False
@@ -417,8 +408,9 @@ class _FileImport:
             if exported != part.exported:
                 listing = ",".join(f"{k}:{v}" for k, v in exported.items())
                 head = f" head={part.head}" if part.head else ""
+                notes = f" notes={part.notes}" if part.notes > 1 else ""
                 self.marker_updates[part.line] = (
-                    f"<!-- reader:article id={part.article_id} annotations={listing}{head} -->"
+                    f"<!-- reader:article id={part.article_id} annotations={listing}{head}{notes} -->"
                 )
 
     def note(self, part: ArticlePart) -> None:
@@ -428,8 +420,6 @@ class _FileImport:
             return
         if part.note is None or part.note_base is None:
             return
-        if part.note_legacy is not None and ex.note_fingerprint(part.note_legacy) == part.note_base:
-            part.note = part.note_legacy  # the note as exported by an earlier version
         with self.archive.transaction():
             current = self.archive.get(part.article_id).note
             if ex.canonical_note(current) == part.note:
@@ -489,8 +479,6 @@ class _FileImport:
                 # by its new name, as imports read it.
                 shown, tags = s.tags, _desired_tags(self.archive.as_renamed(s.tags), ann.tags)
                 same_tags = set(tags) == set(ann.tags)
-            if s.legacy is not None and ex.annotation_fingerprint(shown, s.legacy) == s.base:
-                s.note = s.legacy  # the note as exported by an earlier version
             same_note = ex.canonical_note(ann.note) == s.note
             if same_tags and same_note:
                 return ex.fingerprint_of(ann)

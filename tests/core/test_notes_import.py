@@ -767,15 +767,24 @@ def test_a_file_written_with_raw_html_escaped_in_code_spans_is_no_edit(archive, 
     put(archive, article, "aaaaaaaaa1", "the plan would cut costs by half", ["claim"], "Wrap it in `<div>`.")
     archive.set_article_note(AID, "Use `a<b` here.")
     [path] = ex.export_to_folder(archive, None, tmp_path / "vault")
+    # The file as those versions wrote it (its marker without notes=2).
+    edit(path, " notes=2 -->", " -->")
     edit(path, "Wrap it in `<div>`.", "Wrap it in `\\<div>`.")
     edit(path, "Use `a<b` here.", "Use `a\\<b` here.")
     before = snapshot(archive)
     report = import_notes(archive, [path])
     assert [e for e in report.events if e.kind != "notice"] == []
     assert snapshot(archive) == before
+    # Edited in the vault since, it is read the same way.
     edit(path, "Wrap it in `\\<div>`.", "Wrap it in `\\<div>`, or not.")
     import_notes(archive, [path])
-    assert archive.annotation("aaaaaaaaa1").note == "Wrap it in `\\<div>`, or not."
+    assert archive.annotation("aaaaaaaaa1").note == "Wrap it in `<div>`, or not."
+    # In a file written now, a backslash typed in a code span is the user's.
+    [written] = ex.export_folder(archive, None, tmp_path / "vault", force=True)
+    path = written.path
+    edit(path, "Wrap it in `<div>`, or not.", "Wrap it in `\\<div>`.")
+    import_notes(archive, [path])
+    assert archive.annotation("aaaaaaaaa1").note == "Wrap it in `\\<div>`."
 
 
 def test_a_note_edited_in_the_file_after_a_tag_rename_is_no_conflict(archive, exported: Path) -> None:
