@@ -405,9 +405,16 @@ _KEPT_HTML = (r"/?(?:mark|u|ins|del|s|sub|sup|kbd|br|small|b|i|em|strong|abbr|ci
 # backslashes before it: a run of k backslashes becomes 2k+1, which
 # `_unescape_inline` halves back.
 _INLINE_DANGER = re.compile(
-    rf"(\\*)(<(?!{_KEPT_HTML})[A-Za-z!?/]|\[(?=[^\]\n]*\]\(\s*\\*<?\s*(?:javascript|vbscript|data|file):))",
+    rf"(?<!\\)(\\*)(<(?!{_KEPT_HTML})[A-Za-z!?/]|\[(?=[^\]\n]*\]\(\s*\\*<?\s*(?:javascript|vbscript|data|file):))",
     re.IGNORECASE,
 )
+#: The same without links (a line with no "](" holds none): each "[" of a
+#: long line would otherwise be read to the line's end.
+_HTML_DANGER = re.compile(rf"(?<!\\)(\\*)(<(?!{_KEPT_HTML})[A-Za-z!?/])", re.IGNORECASE)
+
+
+def _danger(line: str) -> re.Pattern[str]:
+    return _INLINE_DANGER if "](" in line else _HTML_DANGER
 _KEPT_AT = re.compile(_KEPT_HTML, re.IGNORECASE)
 
 
@@ -463,7 +470,7 @@ def _escape_inline_note(line: str, code: bool = False) -> str:
             return m.group(0)
         return "\\" * (2 * len(m.group(1)) + 1) + m.group(2)
 
-    return _INLINE_DANGER.sub(esc, line)
+    return _danger(line).sub(esc, line)
 
 
 def _unescape_inline_note(line: str, code: bool = False) -> str:
@@ -475,7 +482,7 @@ def _unescape_inline_note(line: str, code: bool = False) -> str:
             return m.group(0)
         return "\\" * ((k - 1) // 2) + m.group(2) if k % 2 else m.group(0)
 
-    return _INLINE_DANGER.sub(undo, line)
+    return _danger(line).sub(undo, line)
 
 
 def _structural(line: str) -> bool:

@@ -916,3 +916,10 @@ def test_an_underscore_inside_a_word_is_not_escaped_and_stays_literal() -> None:
     html = MarkdownIt("commonmark").render("\n".join(lines))
     assert "<em>" not in html and "<strong>" not in html
     assert "data_2024/report_final.pdf says _so_ (see __init__)." in html
+
+
+def test_long_runs_of_backslashes_and_brackets_in_a_note_come_back() -> None:
+    for note in ("\\" * 20000 + "<b x>", "[" * 20000, "x\\" * 10000, "[a" * 2000 + "](javascript:x)"):
+        lines = ex.render_note(note)
+        assert ex.parse_note(lines) == note
+        assert "](javascript:" not in "\n".join(lines).replace("\\[", "")[-40:] or "\\[" in "\n".join(lines)
