@@ -399,16 +399,19 @@ def cmd_fold(args: argparse.Namespace) -> int:
     return EXIT_FAIL if failed else EXIT_OK
 
 
+def _annotation_json(a) -> dict:  # noqa: ANN001 - Annotation
+    """An annotation as `notes --json` and `note ID` print it."""
+    return {"id": a.id, "article": a.article_id, "tags": a.tags, "note": a.note, "quote": a.exact,
+            "start": a.start, "end": a.end, "prefix": a.prefix, "suffix": a.suffix, "created": a.created,
+            "updated": a.updated, "orphaned": a.orphaned, "was": a.was or None}
+
+
 def _print_notes(archive, article_id: str, as_json: bool, *, full: bool = False) -> None:  # noqa: ANN001
     note = archive.article_note(article_id)
     anns = archive.annotations(article_id)
     if as_json:
-        _out(json.dumps({"article": article_id, "note": note, "annotations": [
-            {"id": a.id, "tags": a.tags, "note": a.note, "quote": a.exact, "start": a.start, "end": a.end,
-             "prefix": a.prefix, "suffix": a.suffix, "created": a.created, "updated": a.updated,
-             "orphaned": a.orphaned, "was": a.was or None}
-            for a in anns
-        ]}, ensure_ascii=False, indent=2))
+        _out(json.dumps({"article": article_id, "note": note, "annotations": [_annotation_json(a) for a in anns]},
+                        ensure_ascii=False, indent=2))
         return
     if note:
         _out("Article note:")
@@ -531,7 +534,7 @@ def cmd_note(args: argparse.Namespace) -> int:
         raise CommandError(f"{' '.join('#' + t for t in both)}: both --tag and --untag; give one")
     if args.set is None and not args.tag and not args.untag:
         ann = archive.annotation(args.annotation_id)
-        _out(json.dumps(ann.to_dict(), ensure_ascii=False, indent=2))
+        _out(json.dumps(_annotation_json(ann), ensure_ascii=False, indent=2))
         return EXIT_OK
     had = set(archive.annotation(args.annotation_id).tags)
     ann = archive.update_annotation(args.annotation_id, note=args.set, add_tags=args.tag or [],

@@ -375,7 +375,11 @@ def test_the_article_note_is_set_shown_and_removed(cli, seed_path: Path) -> None
     md = cli("export", short, "--out", "-").out
     assert "The ministry's line," in md
     # The annotation is untouched; the note goes with an empty --set.
-    assert json.loads(cli("note", ann).out)["note"] == "Unsourced"
+    one = json.loads(cli("note", ann).out)
+    assert one["note"] == "Unsourced"
+    # The same fields as in `notes --json` (it said "exact" for "quote", and had no "was").
+    [listed] = json.loads(cli("notes", short, "--json").out)["annotations"]
+    assert one == listed and one["quote"] and "was" in one
     r = cli("note", "--article", short, "--set", "")
     assert r.code == 0 and "(note removed)" in r.out
     assert json.loads(cli("notes", short, "--json").out)["note"] == ""
