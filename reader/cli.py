@@ -452,6 +452,10 @@ def _print_notes(archive, article_id: str, as_json: bool, *, full: bool = False)
                 _out(f"    {line}")
 
 
+#: What `reader show` puts before a list item (`render.list_marker`).
+_SHOWN_MARKER = re.compile(r"^\s*(?:\u2022|\d{1,9}\.)\s+")
+
+
 def cmd_annotate(args: argparse.Namespace) -> int:
     from reader.core.anchor import find_quote, find_quotes, near_matches
 
@@ -461,16 +465,22 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         raise CommandError(f"{short_id(article.id)} has no text yet (`reader fetch` fetches it)")
     labels = _labels(archive, article)
     folded = [(b.start, b.end) for b, label in zip(article.blocks, labels) if label.boilerplate]
-    every = find_quotes(article.text, args.quote)
+    quote = args.quote
+    every = find_quotes(article.text, quote)
+    if not every and _SHOWN_MARKER.match(quote):
+        # Copied from `reader show` with the bullet or number it puts
+        # before a list item, which is no part of the article's text.
+        quote = _SHOWN_MARKER.sub("", quote, count=1)
+        every = find_quotes(article.text, quote)
     if args.occurrence:
         if args.occurrence > len(every):
             raise CommandError(f"the quote occurs {len(every)} time{'s' if len(every) != 1 else ''} in "
                                f"{short_id(article.id)}, not {args.occurrence}")
         span: tuple[int, int] | None = every[args.occurrence - 1]
     else:
-        span = find_quote(article.text, args.quote, folded)
+        span = find_quote(article.text, quote, folded)
     if span is None:
-        near = near_matches(article.text, args.quote)
+        near = near_matches(article.text, quote)
         hint = "; near matches:\n" + "\n".join(f"  {s}" for s in near) if near else ""
         raise CommandError(f"the quote is not in {short_id(article.id)}{hint}")
     if len(every) > 1 and not args.occurrence:

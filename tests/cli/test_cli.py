@@ -789,3 +789,17 @@ def test_annotate_says_when_the_quote_occurs_more_than_once(cli, seed_path: Path
     assert len(starts) == 2  # two places
     too_far = cli("annotate", short, "--quote", "dirty bomb", "--occurrence", "3")
     assert too_far.code == 1 and "occurs 2 times" in too_far.err
+
+
+def test_a_list_item_quoted_as_reader_show_prints_it_is_found(cli, tmp_path: Path) -> None:
+    page = tmp_path / "list.md"
+    page.write_text("# Steps\n\nThe council listed its steps in order today.\n\n"
+                    "- Publish the audit in full this week\n- Ask the minister to testify\n", encoding="utf-8")
+    assert cli("add", page).code == 0
+    short = cli("list").out.split()[0]
+    line = next(x.strip() for x in cli("show", short).out.splitlines() if "Publish the audit" in x)
+    assert line.startswith("\u2022 ")
+    marked = cli("annotate", short, "--quote", line, "--tag", "claim")
+    assert marked.code == 0, marked.err
+    [ann] = json.loads(cli("notes", short, "--json").out)["annotations"]
+    assert ann["quote"] == "Publish the audit in full this week"
