@@ -407,12 +407,13 @@ def test_a_tag_rename_a_full_disk_cuts_short_is_finished_once_there_is_room(data
     _doctor_clean(data_dir)
 
 
-def _notes_cannot_be_written(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every write of a notes file fails as on a full disk."""
+def _cannot_be_written(monkeypatch: pytest.MonkeyPatch, folder: str = "notes") -> None:
+    """Every write of a file in the archive's `folder` (notes files, the
+    list of articles' "index") fails as on a full disk."""
     real = Archive._write_file
 
     def failing(self, path, payload):  # noqa: ANN001, ANN202
-        if f"{os.sep}notes{os.sep}" in path:
+        if f"{os.sep}{folder}{os.sep}" in path:
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(self, path, payload)
 
@@ -437,7 +438,7 @@ def test_a_reimport_the_disk_cut_short_is_completed_once_there_is_room(data_dir,
     aid = a.save(_article(old)).id
     s = old.index("Beta one")
     ann = a.add_annotation(aid, s, s + len("Beta one"), note="my note")
-    _notes_cannot_be_written(monkeypatch)
+    _cannot_be_written(monkeypatch)
     with pytest.raises(StoreError) as err:
         a.save(_article(old.replace("four.", "four, now longer.", 1)))
     assert "No space left on device" in str(err.value) and "nothing was changed" not in str(err.value)
@@ -468,7 +469,7 @@ def test_a_change_begun_after_an_unfinished_one_keeps_its_record(data_dir, monke
     aid = a.save(_article(old)).id
     other = a.save(_article("Other\n\nA second article here.", "/saved/b.txt")).id
     a.add_annotation(aid, 7, 12)
-    _notes_cannot_be_written(monkeypatch)
+    _cannot_be_written(monkeypatch)
     with pytest.raises(StoreError):
         a.save(_article(old.replace("four.", "four, now longer.", 1)))
     a.set_article_tags(other, ["kept"])  # no notes file written: succeeds
@@ -716,14 +717,7 @@ def test_a_rename_cut_short_where_only_the_list_of_articles_failed_leaves_no_sta
     ids = [a.save(_article(f"Article {i}\n\nParagraph one of article {i}.", f"/s/{i}.txt")).id for i in range(3)]
     for aid in ids:
         a.add_annotation(aid, 0, 7, tags=["old"])
-    real = Archive._write_file
-
-    def failing(self, path, payload):  # noqa: ANN001, ANN202
-        if f"{os.sep}index{os.sep}" in path:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, path, payload)
-
-    monkeypatch.setattr(Archive, "_write_file", failing)
+    _cannot_be_written(monkeypatch, "index")
     with pytest.raises(StoreError):
         a.rename_tag("old", "new")
     with pytest.raises(StoreError):
