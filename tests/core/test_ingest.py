@@ -217,6 +217,10 @@ def test_a_markdown_articles_first_heading_that_repeats_its_title_is_shown_once(
         ("São Paulo".encode("cp1252"), "São Paulo"),
         ("日本語のテキストです。これは短い文章。".encode("shift_jis"), "日本語のテキスト"),
         ("中文的短文本，这是测试。".encode("gbk"), "中文的短文本"),
+        # ...but not English naming a few places in Korean or Chinese.
+        ("The meeting in Seoul (서울) was chaired by 김민준 and attended by delegates from Busan (부산).".encode(
+            "euc_kr"), "Seoul (서울)"),
+        ("The delegation from Beijing (北京) and Shanghai (上海) met officials on Tuesday.".encode("gbk"), "北京"),
     ],
 )
 def test_encodings(data: bytes, expected: str) -> None:

@@ -174,8 +174,7 @@ def _detect(data: bytes) -> str:
     # cp1006 for "naïve café"), or for Chinese or Korean when only a few of
     # its bytes are not ASCII ("São Paulo" as Big5): the detector's guess on
     # a few accented letters.
-    if name in _LATIN_PAGES or name in _SELDOM or (
-            name in _MULTIBYTE and sum(b > 0x7F for b in sample) < 0.2 * len(sample.replace(b" ", b""))):
+    if name in _LATIN_PAGES or ((name in _SELDOM or name in _MULTIBYTE) and _lone_high_bytes(sample)):
         try:
             sample.decode("cp1252")
             return "cp1252"
@@ -183,6 +182,16 @@ def _detect(data: bytes) -> str:
             pass
     return name
 
+
+def _lone_high_bytes(sample: bytes) -> bool:
+    """Whether the bytes beyond ASCII stand mostly alone, as the accented
+    letters of a Western text in a one-byte code page do (Chinese, Korean
+    and Japanese come in pairs)."""
+    runs = _HIGH_RUN.findall(sample)
+    return bool(runs) and sum(len(r) == 1 for r in runs) >= 0.8 * len(runs)
+
+
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
 
 _LATIN_PAGES = frozenset(
     "cp1250 cp1252 cp1257 iso8859-2 iso8859-15 mac-roman mac-latin2 mac-iceland cp850 cp852".split()
