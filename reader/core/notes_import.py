@@ -445,6 +445,16 @@ class _FileImport:
         if base != part.note_base:
             self.marker_updates[part.note_line] = f"<!-- reader:note base={base} -->"
 
+    def _renamed(self, shown: list[str], current: list[str]) -> list[str]:
+        """The file's tags, each the mark has not but under a name a rename
+        gave it since and the mark has (a tag of that old name used anew
+        stays as it is)."""
+        out = []
+        for tag in shown:
+            new = self.archive.as_renamed([tag]) if tag not in current else [tag]
+            out.append(new[0] if new and new[0] in current else tag)
+        return out
+
     def section(self, part: ArticlePart, s: Section) -> str:
         """Apply one section; returns the base its marker should carry."""
         assert s.ann_id is not None
@@ -477,7 +487,7 @@ class _FileImport:
             else:
                 # A tag renamed since the export (`reader tag rename`) is read
                 # by its new name, as imports read it.
-                shown, tags = s.tags, _desired_tags(self.archive.as_renamed(s.tags), ann.tags)
+                shown, tags = s.tags, _desired_tags(self._renamed(s.tags, ann.tags), ann.tags)
                 same_tags = set(tags) == set(ann.tags)
             same_note = ex.canonical_note(ann.note) == s.note
             if same_tags and same_note:
@@ -487,7 +497,7 @@ class _FileImport:
             over = ""
             # The archive's mark as exported but for tags renamed since: no change of its own.
             renamed_only = (s.tags is not None and ex.annotation_fingerprint(shown, ann.note) == s.base
-                            and set(ex.rendered_tags(self.archive.as_renamed(shown))) == set(ex.rendered_tags(ann.tags)))
+                            and set(ex.rendered_tags(self._renamed(shown, ann.tags))) == set(ex.rendered_tags(ann.tags)))
             if ex.fingerprint_of(ann) != s.base and not renamed_only:
                 if not self.force:
                     self.event("conflict", ann_id, "changed in the archive since the export and in the file; "

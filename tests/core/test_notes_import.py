@@ -800,3 +800,15 @@ def test_a_note_edited_in_the_file_after_a_tag_rename_is_no_conflict(archive, ex
     archive.update_annotation("aaaaaaaaa1", add_tags=["checked"])
     edit(exported, "Their figure.", "Their figure, doubted.")
     assert ("conflict", "aaaaaaaaa1") in kinds(import_notes(archive, [exported]))
+
+
+def test_a_tag_of_a_renamed_tags_old_name_used_anew_is_not_renamed(archive, exported: Path) -> None:
+    """#todo renamed #later long ago, then #todo used again: a note edited
+    under a #todo mark in the vault turned its tag into #later."""
+    archive.update_annotation("aaaaaaaaa1", add_tags=["todo"])
+    archive.rename_tag("todo", "later")
+    archive.update_annotation("aaaaaaaaa1", add_tags=["todo"])  # the old name, used anew
+    [path] = ex.export_to_folder(archive, None, exported.parent)
+    edit(path, "Their figure.", "Their figure, checked.")
+    import_notes(archive, [path])
+    assert sorted(archive.annotation("aaaaaaaaa1").tags) == ["claim", "later", "todo"]
