@@ -143,10 +143,19 @@ NOTES_FORMAT = 2
 
 
 def is_notes_export(text: str) -> bool:
-    """Whether `text` is a notes file this exporter wrote (an article's
-    marker on a line of its own): notes to take back with import-notes,
-    no article to read."""
-    return "<!-- reader:article " in text and re.search(ARTICLE_MARKER.pattern, text, re.M) is not None
+    """Whether `text` is a notes file this exporter wrote: notes to take back
+    with import-notes, no article to read. An article's marker on a line of
+    its own, and the file's own fingerprint (a document's first line, or an
+    article file's front matter naming that article): a page that only shows
+    the format, in a code block say, is an article."""
+    if "<!-- reader:article " not in text:
+        return False
+    m = re.search(ARTICLE_MARKER.pattern, text, re.M)
+    if m is None:
+        return False
+    text = as_written(text)
+    return bool(_DOC_HASH_LINE.match(text)) or (
+        _front_matter_end(text) >= 0 and f'reader_id: "{m.group("id")}"' in text[: _front_matter_end(text)])
 NOTE_MARKER = re.compile(r"^<!-- reader:note base=(?P<base>[0-9a-f]*) -->\s*$")
 ANNOTATION_MARKER = re.compile(r"^<!-- reader:annotation base=(?P<base>[0-9a-f]*) -->\s*$")
 ANY_MARKER = re.compile(r"^<!-- reader:")

@@ -706,11 +706,13 @@ def test_a_notes_file_reader_exported_is_no_article(tmp_path) -> None:  # noqa: 
     address, and replaced the article's text with the notes on it."""
     from reader.core.ingest import IngestError
 
-    md = ("---\ntitle: Cost cuts\nurl: https://news.example/a\n---\n\n<!-- reader:article id=abc000000001 "
+    md = ("---\ntitle: Cost cuts\nurl: https://news.example/a\nreader_id: \"abc000000001\"\n---\n\n"
+          "<!-- reader:article id=abc000000001 "
           "annotations=aaaaaaaaa1:0123456789abcdef -->\n# Cost cuts\n\n## Claims\n\n> the plan\n")
     for fmt in ("markdown", "text"):
         with pytest.raises(IngestError, match="notes file exported by reader"):
             ingest_bytes(md.encode(), fmt, name="Cost cuts.md")
-    # A text that only speaks of the marker is an article.
-    prose = "How reader marks its exports: a line <!-- reader:article id=... --> in the middle of a sentence.\n"
-    assert ingest_bytes(prose.encode(), "text", name="about.txt").blocks
+    # A text that only shows the format (a marker line in a code block) is an article.
+    prose = ("# How reader marks its exports\n\nEach file has a line like this one:\n\n```\n"
+             "<!-- reader:article id=abc000000001 annotations= -->\n```\n\nThat is all it takes.\n")
+    assert ingest_bytes(prose.encode(), "markdown", name="about.md").blocks
