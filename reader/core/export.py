@@ -11,7 +11,7 @@ Markdown, one file per article (``reader export --out DIR``)::
     export_hash: "9b1f0c2a7e4d5a63"   fingerprint of the file as written
     ---
 
-    <!-- reader:article id=122c4a40dc76 annotations=3f2a9c1b0d:1a2b3c4d5e6f,... head=... notes=2 -->
+    <!-- reader:article id=122c4a40dc76 annotations=3f2a9c1b0d:1a2b3c4d5e6f,... head=... -->
     # Title
 
     Source: [site](<https://...>)
@@ -135,11 +135,8 @@ W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 
 ARTICLE_MARKER = re.compile(
     r"^<!-- reader:article id=(?P<id>[0-9a-f]+)(?: annotations=(?P<anns>[0-9a-f:,]*))?"
-    r"(?: head=(?P<head>[0-9a-f]+))?(?: notes=(?P<notes>\d{1,3}))? -->\s*$"
+    r"(?: head=(?P<head>[0-9a-f]+))? -->\s*$"
 )
-#: How notes are written (the marker's `notes=`): 2 since raw HTML in a
-#: note's code spans is kept as typed; a file without it is read as before.
-NOTES_FORMAT = 2
 
 
 def is_notes_export(text: str) -> bool:
@@ -156,8 +153,12 @@ def is_notes_export(text: str) -> bool:
     text = as_written(text)
     return bool(_DOC_HASH_LINE.match(text)) or (
         _front_matter_end(text) >= 0 and f'reader_id: "{m.group("id")}"' in text[: _front_matter_end(text)])
-NOTE_MARKER = re.compile(r"^<!-- reader:note base=(?P<base>[0-9a-f]*) -->\s*$")
-ANNOTATION_MARKER = re.compile(r"^<!-- reader:annotation base=(?P<base>[0-9a-f]*) -->\s*$")
+#: A note's marker says ` code=1` when raw HTML in the note's code spans is
+#: written as typed (`render_note`): so it is read back, however the note is
+#: edited in the vault; without it, as escaped.
+NOTE_MARKER = re.compile(r"^<!-- reader:note base=(?P<base>[0-9a-f]*)(?P<code> code=1)? -->\s*$")
+ANNOTATION_MARKER = re.compile(r"^<!-- reader:annotation base=(?P<base>[0-9a-f]*)(?P<code> code=1)? -->\s*$")
+CODE_FLAG = " code=1"
 ANY_MARKER = re.compile(r"^<!-- reader:")
 BLOCK_ID = re.compile(r"^\^(?P<id>[A-Za-z0-9-]+)\s*$")
 TAGS_LINE = re.compile(r"^tags:(?P<tags>.*)$", re.IGNORECASE)
@@ -619,18 +620,24 @@ def _unescape_code_line(line: str) -> str:
 
 
 def render_note(note: str) -> list[str]:
+    return render_note_coded(note)[0]
+
+
+def render_note_coded(note: str) -> tuple[list[str], bool]:
+    """The note's lines as written to a file, and whether raw HTML in its
+    code spans is left as typed there (its marker says so: `CODE_FLAG`)."""
     canon = canonical_note(note)
     if not canon:
-        return []
+        return [], False
     lines = canon.split("\n")
     kinds = _fenced(lines)
     if kinds is None or 1 not in kinds:
         kinds = [0] * len(lines)
     # Code fenced in the note stays code: its fences and lines as typed.
     out = [x if k == 1 else _escape_code_line(x) if k == 2 else escape_note_line(x) for x, k in zip(lines, kinds)]
-    if _spans_closed(out, kinds):
-        out = [escape_note_line(x, True) if k == 0 and "`" in x else y for x, y, k in zip(lines, out, kinds)]
-    return out
+    if not _spans_closed(out, kinds):
+        return out, False
+    return [escape_note_line(x, True) if k == 0 and "`" in x else y for x, y, k in zip(lines, out, kinds)], True
 
 
 #: Characters of syntax that can take a backtick from a code span before it
@@ -649,15 +656,15 @@ def _spans_closed(lines: list[str], kinds: list[int]) -> bool:
             and all("`" not in x or _code_spans(x) is not None for x in body))
 
 
-def parse_note(lines: Iterable[str], code_spans: bool = True) -> str:
-    """The note `render_note` wrote as these lines. Without `code_spans`, as
-    files written before raw HTML in code spans was kept as typed read
-    (NOTES_FORMAT 1)."""
+def parse_note(lines: Iterable[str], code_spans: bool | None = None) -> str:
+    """The note `render_note` wrote as these lines: raw HTML in code spans
+    read as typed if `code_spans` (the note's marker says so), else as
+    escaped; None, as `render_note` would decide for these lines."""
     lines = [x.rstrip() for x in lines]
     kinds = _fenced(lines)
     if kinds is None or 1 not in kinds:
         kinds = [0] * len(lines)
-    code = code_spans and _spans_closed(lines, kinds)
+    code = _spans_closed(lines, kinds) if code_spans is None else code_spans
     return canonical_note("\n".join(
         x if k == 1 else _unescape_code_line(x) if k == 2 else unescape_note_line(x, code) for x, k in zip(lines, kinds)))
 
@@ -763,7 +770,7 @@ def _metadata_list(article: Article) -> list[str]:
 
 
 def _annotation_block(ann: Annotation, fingerprint: str) -> list[str]:
-    lines = [f"<!-- reader:annotation base={fingerprint} -->"]
+    lines = [f"<!-- reader:annotation base={fingerprint}{CODE_FLAG if render_note_coded(ann.note)[1] else ''} -->"]
     lines += render_quote(ann.exact) + ["", f"^{ann.id}"]
     if ann.was:
         # Under the ^id, which names the block above it: the quote, in a vault.
@@ -831,15 +838,15 @@ def render_article_markdown(item: ArticleExport, *, group_by: str | None = None,
     lines += [_source_line(article), ""]
     if standalone:
         marker += " head=" + header_fingerprint("\n".join(lines))
-    lines.insert(marker_at, f"{marker} notes={NOTES_FORMAT} -->")
+    lines.insert(marker_at, marker + " -->")
     if item.note is not None:
-        note = render_note(item.note)
+        note, coded = render_note_coded(item.note)
         # The heading only over a note (an empty one is clutter in a vault);
         # the marker, invisible in Obsidian, either way: it is where a note
         # written in the file is taken from.
         if note:
             lines += [NOTE_HEADING, ""]
-        lines += [f"<!-- reader:note base={note_fingerprint(item.note)} -->"] + note + [""]
+        lines += [f"<!-- reader:note base={note_fingerprint(item.note)}{CODE_FLAG if coded else ''} -->"] + note + [""]
     for heading, anns in _sections(item.annotations, group_by):
         lines.append(heading)
         for ann in anns:

@@ -87,6 +87,8 @@ class Section:
     tags: list[str] | None = None
     note: str = ""
     problem: str = ""
+    #: Raw HTML in the note's code spans is written as typed (its marker's `code=1`).
+    code: bool = False
 
 
 @dataclass(slots=True)
@@ -99,10 +101,7 @@ class ArticlePart:
     head: str | None = None  # the header's fingerprint as exported
     note: str | None = None
     note_base: str | None = None
-    #: The version of how notes are written in the file (its marker's
-    #: `notes=`): 1, files written before raw HTML in a note's code spans was
-    #: kept as typed (`\\<b>` there was `<b>`).
-    notes: int = 1
+    note_code: bool = False  # as Section.code
     note_line: int = 0  # of the note's marker (0: none)
     note_problem: str = ""
     sections: list[Section] = field(default_factory=list)
@@ -132,7 +131,7 @@ def _parse_exported(raw: str | None) -> dict[str, str] | None:
     return out
 
 
-def _close_section(section: Section, body: list[tuple[int, str]], code_spans: bool) -> None:
+def _close_section(section: Section, body: list[tuple[int, str]]) -> None:
     idx = next((k for k, (_, t) in enumerate(body) if ex.BLOCK_ID.match(t)), None)
     if idx is None:
         section.problem = "no ^id line under this marker"
@@ -160,7 +159,7 @@ def _close_section(section: Section, body: list[tuple[int, str]], code_spans: bo
     if tm is not None:
         section.tags = ex.parse_tags_line(tm.group("tags"))
         k += 1
-    section.note = ex.parse_note((t for _, t in rest[k:]), code_spans=code_spans)
+    section.note = ex.parse_note((t for _, t in rest[k:]), code_spans=section.code)
 
 
 def parse_export(text: str) -> ParsedFile:
@@ -183,10 +182,10 @@ def parse_export(text: str) -> ParsedFile:
     def close() -> None:
         nonlocal section, body, stray_reported
         if state == "annotation" and section is not None and article is not None:
-            _close_section(section, body, article.notes >= 2)
+            _close_section(section, body)
             article.sections.append(section)
         elif state == "note" and article is not None:
-            note = ex.parse_note((t for _, t in body), code_spans=article.notes >= 2)
+            note = ex.parse_note((t for _, t in body), code_spans=article.note_code)
             if article.note_line:
                 article.note = note
             elif note:
@@ -198,8 +197,7 @@ def parse_export(text: str) -> ParsedFile:
         m = ex.ARTICLE_MARKER.match(line)
         if m:
             close()
-            article = ArticlePart(m.group("id"), ln, _parse_exported(m.group("anns")), m.group("head"),
-                                  notes=int(m.group("notes") or 1))
+            article = ArticlePart(m.group("id"), ln, _parse_exported(m.group("anns")), m.group("head"))
             parsed.articles.append(article)
             state = "header"
             note_heading = False
@@ -214,7 +212,7 @@ def parse_export(text: str) -> ParsedFile:
             if state != "note":
                 close()
                 state = "note"
-            article.note_base, article.note_line = m.group("base"), ln
+            article.note_base, article.note_line, article.note_code = m.group("base"), ln, bool(m.group("code"))
             continue
         m = ex.ANNOTATION_MARKER.match(line)
         if m:
@@ -223,7 +221,7 @@ def parse_export(text: str) -> ParsedFile:
                 parsed.problems.append((ln, "annotation marker before any article marker"))
                 state = "stray"
                 continue
-            section, state = Section(ln, m.group("base")), "annotation"
+            section, state = Section(ln, m.group("base"), code=bool(m.group("code"))), "annotation"
             continue
         if ex.ANY_MARKER.match(line):
             close()
@@ -399,7 +397,7 @@ class _FileImport:
             base = self.section(part, s)
             present[s.ann_id] = base
             if base != s.base:
-                self.marker_updates[s.line] = f"<!-- reader:annotation base={base} -->"
+                self.marker_updates[s.line] = f"<!-- reader:annotation base={base}{ex.CODE_FLAG if s.code else ''} -->"
         deleted = self.deletions(part, present)
         if part.exported is not None:
             exported = {
@@ -408,9 +406,8 @@ class _FileImport:
             if exported != part.exported:
                 listing = ",".join(f"{k}:{v}" for k, v in exported.items())
                 head = f" head={part.head}" if part.head else ""
-                notes = f" notes={part.notes}" if part.notes > 1 else ""
                 self.marker_updates[part.line] = (
-                    f"<!-- reader:article id={part.article_id} annotations={listing}{head}{notes} -->"
+                    f"<!-- reader:article id={part.article_id} annotations={listing}{head} -->"
                 )
 
     def note(self, part: ArticlePart) -> None:
@@ -443,7 +440,7 @@ class _FileImport:
     def _note_base(self, part: ArticlePart, note: str) -> None:
         base = ex.note_fingerprint(note)
         if base != part.note_base:
-            self.marker_updates[part.note_line] = f"<!-- reader:note base={base} -->"
+            self.marker_updates[part.note_line] = f"<!-- reader:note base={base}{ex.CODE_FLAG if part.note_code else ''} -->"
 
     def _renamed(self, shown: list[str], current: list[str]) -> list[str]:
         """The file's tags, each the mark has not but under a name a rename

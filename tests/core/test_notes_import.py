@@ -616,6 +616,11 @@ def test_export_then_import_round_trips(paragraphs, anns, note, new_notes) -> No
                             or ex.SECTION_HEADING.match(lines[i])), len(lines))
                 tags = archive.annotation(section.ann_id).tags
                 lines[start:end] = ex.annotation_tail(tags, new) + [""]
+                # (the marker says how the note is written, as the exporter would)
+                marker = lines[section.line - 1].replace(ex.CODE_FLAG + " -->", " -->")
+                if ex.render_note_coded(new)[1]:
+                    marker = marker.replace(" -->", ex.CODE_FLAG + " -->")
+                lines[section.line - 1] = marker
             path.write_text("\n".join(lines), encoding="utf-8")
             import_notes(archive, [path])
             wanted = dict(zip([s.ann_id for s in parsed.articles[0].sections], new_notes, strict=False))
@@ -767,8 +772,9 @@ def test_a_file_written_with_raw_html_escaped_in_code_spans_is_no_edit(archive, 
     put(archive, article, "aaaaaaaaa1", "the plan would cut costs by half", ["claim"], "Wrap it in `<div>`.")
     archive.set_article_note(AID, "Use `a<b` here.")
     [path] = ex.export_to_folder(archive, None, tmp_path / "vault")
-    # The file as those versions wrote it (its marker without notes=2).
-    edit(path, " notes=2 -->", " -->")
+    # The file as those versions wrote it (its notes' markers without code=1).
+    assert path.read_text(encoding="utf-8").count(ex.CODE_FLAG + " -->") == 2
+    path.write_text(path.read_text(encoding="utf-8").replace(ex.CODE_FLAG + " -->", " -->"), encoding="utf-8")
     edit(path, "Wrap it in `<div>`.", "Wrap it in `\\<div>`.")
     edit(path, "Use `a<b` here.", "Use `a\\<b` here.")
     before = snapshot(archive)
@@ -779,12 +785,16 @@ def test_a_file_written_with_raw_html_escaped_in_code_spans_is_no_edit(archive, 
     edit(path, "Wrap it in `\\<div>`.", "Wrap it in `\\<div>`, or not.")
     import_notes(archive, [path])
     assert archive.annotation("aaaaaaaaa1").note == "Wrap it in `<div>`, or not."
-    # In a file written now, a backslash typed in a code span is the user's.
+    # In a file written now, a backslash typed in a code span is the user's,
+    # whatever else the note comes to hold (a link, which would have made
+    # the export escape it).
     [written] = ex.export_folder(archive, None, tmp_path / "vault", force=True)
     path = written.path
-    edit(path, "Wrap it in `<div>`, or not.", "Wrap it in `\\<div>`.")
+    edit(path, "Wrap it in `<div>`, or not.", "Wrap it in `\\<div>`, see [[HTML notes]].")
+    edit(path, "Use `a<b` here.", "Use `a<b` here, see [MDN](https://developer.mozilla.org).")
     import_notes(archive, [path])
-    assert archive.annotation("aaaaaaaaa1").note == "Wrap it in `\\<div>`."
+    assert archive.annotation("aaaaaaaaa1").note == "Wrap it in `\\<div>`, see [[HTML notes]]."
+    assert archive.get(AID).note == "Use `a<b` here, see [MDN](https://developer.mozilla.org)."
 
 
 def test_a_note_edited_in_the_file_after_a_tag_rename_is_no_conflict(archive, exported: Path) -> None:
