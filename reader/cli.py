@@ -452,12 +452,9 @@ def _print_notes(archive, article_id: str, as_json: bool, *, full: bool = False)
                 _out(f"    {line}")
 
 
-#: What `reader show` puts before a list item (`render.list_marker`).
-_SHOWN_MARKER = re.compile(r"^\s*(?:\u2022|\d{1,9}\.)\s+")
-
-
 def cmd_annotate(args: argparse.Namespace) -> int:
     from reader.core.anchor import find_quote, find_quotes, near_matches
+    from reader.core.render import LIST_MARKER
 
     archive = _open_archive(args)
     article = archive.get(archive.resolve(args.id))
@@ -467,10 +464,10 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     folded = [(b.start, b.end) for b, label in zip(article.blocks, labels) if label.boilerplate]
     quote = args.quote
     every = find_quotes(article.text, quote)
-    if not every and _SHOWN_MARKER.match(quote):
+    if not every and LIST_MARKER.match(quote):
         # Copied from `reader show` with the bullet or number it puts
         # before a list item, which is no part of the article's text.
-        quote = _SHOWN_MARKER.sub("", quote, count=1)
+        quote = LIST_MARKER.sub("", quote, count=1)
         every = find_quotes(article.text, quote)
     if args.occurrence:
         if args.occurrence > len(every):

@@ -105,6 +105,7 @@ import itertools
 import json
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -1041,8 +1042,21 @@ _OWNER_JSON = re.compile(r'"id": "urn:reader:collection:([0-9a-f]+)"')
 def owner_of(path: Path, fmt: str) -> str | None:
     """The article id a file in the export folder was written for, if any."""
     try:
-        if path.is_symlink() or not path.is_file():
+        if path.is_symlink():
             return None
+        st = path.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    # An export looks in the folder more than once (the articles with a file
+    # there, then where each one's is): a file not changed since is read once.
+    return _owner_of(str(path), st.st_mtime_ns, st.st_size, fmt)
+
+
+@lru_cache(maxsize=65536)
+def _owner_of(path: str, _mtime: int, _size: int, fmt: str) -> str | None:
+    try:
         with open(path, "rb") as f:
             head = f.read(16384).decode("utf-8", "replace")
     except OSError:

@@ -479,12 +479,13 @@ class _FileImport:
             if s.tags is None:
                 # No Tags: line: the file shows no tags (the export writes
                 # none for an annotation that shows none), and edits none.
-                shown, tags = [], list(ann.tags)
+                shown, renamed, tags = [], [], list(ann.tags)
                 same_tags = not ex.rendered_tags(ann.tags)
             else:
                 # A tag renamed since the export (`reader tag rename`) is read
                 # by its new name, as imports read it.
-                shown, tags = s.tags, _desired_tags(self._renamed(s.tags, ann.tags), ann.tags)
+                shown, renamed = s.tags, self._renamed(s.tags, ann.tags)
+                tags = _desired_tags(renamed, ann.tags)
                 same_tags = set(tags) == set(ann.tags)
             same_note = ex.canonical_note(ann.note) == s.note
             if same_tags and same_note:
@@ -494,7 +495,7 @@ class _FileImport:
             over = ""
             # The archive's mark as exported but for tags renamed since: no change of its own.
             renamed_only = (s.tags is not None and ex.annotation_fingerprint(shown, ann.note) == s.base
-                            and set(ex.rendered_tags(self._renamed(shown, ann.tags))) == set(ex.rendered_tags(ann.tags)))
+                            and set(ex.rendered_tags(renamed)) == set(ex.rendered_tags(ann.tags)))
             if ex.fingerprint_of(ann) != s.base and not renamed_only:
                 if not self.force:
                     self.event("conflict", ann_id, "changed in the archive since the export and in the file; "

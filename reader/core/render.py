@@ -20,6 +20,10 @@ OPEN_MARK = "\u25be"  # ▾
 _OWN_NUMBER = re.compile(r"\d{1,3}[.)]\s")
 
 
+#: What `list_marker` puts before a list item, as it reads in a line of text.
+LIST_MARKER = re.compile(r"^\s*(?:\u2022|\d{1,9}\.)\s+")
+
+
 def list_marker(block: Block) -> str:
     """What stands before a list item's text: nothing when its text starts
     with a number of its own, else its number in an ordered list ("3. "),

@@ -14,8 +14,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from reader.ui.screens.dialogs import ConfirmScreen, PromptScreen
 from reader.ui.keys import bindings_of, keys_of
+from reader.ui.screens.dialogs import ConfirmScreen, PromptScreen
 from reader.ui.screens.help import HelpScreen, binding_rows
 from reader.ui.store_errors import guarded, says_store_errors, tell
 from reader.ui.widgets.archive_list import SORT_LABELS, SORTS, ArchiveHeader, ArchiveList

@@ -356,8 +356,7 @@ class ArticleScreen(Screen[None]):
     def _article_gone(self) -> None:
         """The article was deleted by another program while open here."""
         self.notify("This article was deleted elsewhere meanwhile", severity="warning")
-        self.leaving = True
-        self.app.pop_screen()
+        self.action_back()
 
     def _current(self, ann: Annotation) -> Annotation | None:
         """The mark as the archive has it now: another process (`reader note`,
